@@ -1,0 +1,131 @@
+// The scenario model: what the fake server serves and how it misbehaves.
+// Plain data, built by the loader (loader.h) from JSON and validated there, so
+// the server can trust every value it reads here. See docs/scenarios.md.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace faultline::scenarios {
+
+/** How a TLS listener answers the client's ALPN offer. */
+enum class AlpnPolicy {
+  h2_h1,      ///< select h2 when offered, else http/1.1
+  h1_only,    ///< select http/1.1; a client offering only h2 gets no protocol (and h1)
+  h1_strict,  ///< select http/1.1; an offer without http/1.1 fails with no_application_protocol
+  h2_only,    ///< select h2; an offer without h2 fails with no_application_protocol
+  none,       ///< no ALPN callback at all: no protocol negotiated, served as h1
+};
+
+/** One listening socket. Listeners are bound at start and cannot change at runtime. */
+struct Listener {
+  std::string name = "main";  ///< unique; routes and redirects refer to it
+  bool tls = true;            ///< false: cleartext h1 and h2c with prior knowledge
+  AlpnPolicy alpn = AlpnPolicy::h2_h1;
+};
+
+/** HTTP/2 SETTINGS the server sends first. Unset optionals are not sent. */
+struct H2Settings {
+  std::optional<std::uint32_t> max_concurrent_streams;
+  std::uint32_t initial_window_size = 65535;
+  std::uint32_t max_frame_size = 16384;
+  std::optional<std::uint32_t> header_table_size;
+  std::optional<std::uint32_t> max_header_list_size;
+};
+
+/** Limits on what a client may send; beyond them the request gets 413/431 or the connection closes. */
+struct Limits {
+  std::uint64_t max_request_body_bytes = 64ull << 20;
+  std::uint32_t max_header_bytes = 64u << 10;
+};
+
+using Header = std::pair<std::string, std::string>;
+
+/** Path captures of a matched route: "/bytes/{n}" on "/bytes/42" gives {"n": "42"}. */
+using Captures = std::map<std::string, std::string, std::less<>>;
+
+/** A number that is either a literal or a path capture plus an offset ("{n}", "{k-1}"). */
+struct NumberExpr {
+  std::uint64_t literal = 0;
+  std::string capture;      ///< empty: use literal
+  std::int64_t offset = 0;  ///< added to the capture's value
+};
+
+/** Fixed bytes ("text", or "base64" decoded at load time). */
+struct FixedBody {
+  std::string data;
+};
+
+/** A JSON description of the request: method, path, headers, body size and SHA-256,
+    and for multipart/form-data each part's name, filename, content type, size and SHA-256. */
+struct EchoBody {};
+
+/** Deterministic pseudo-random bytes, produced chunk by chunk, never buffered whole. */
+struct RandomBody {
+  NumberExpr size;
+  std::uint64_t seed = 0;
+};
+
+/** Server-sent events: "id: i\nevent: NAME\ndata: DATA\n\n" for i in [0, events). */
+struct SseBody {
+  std::uint32_t events = 1;
+  std::uint32_t interval_ms = 0;  ///< delay before each event after the first
+  std::string event;              ///< event name; empty: no "event:" line
+  std::string data = "{i}";       ///< template; {i} is the event index
+  std::vector<std::uint32_t> split;  ///< cut each event into writes (DATA frames) of these sizes, cycled
+};
+
+using Body = std::variant<std::monostate, FixedBody, EchoBody, RandomBody, SseBody>;
+
+/** A redirect answer: status 301/302/303/307/308, Location built from a template. */
+struct Redirect {
+  int status = 302;
+  std::string to;                        ///< path template ("/r/{k-1}") or absolute URL
+  std::optional<std::string> listener;   ///< another listener's origin (cross-origin)
+};
+
+/** What a route answers. */
+struct Response {
+  int status = 200;
+  std::vector<Header> headers;  ///< values are templates ({capture})
+  Body body;
+  std::optional<Redirect> redirect;  ///< when set, status and Location come from it
+  std::optional<std::string> hold;   ///< gate name: the stream waits until the gate is released
+  std::uint32_t delay_ms = 0;        ///< before the response headers
+  std::uint32_t chunk_bytes = 16384; ///< body write size
+  std::uint32_t chunk_delay_ms = 0;  ///< between body writes
+  std::vector<Header> trailers;
+};
+
+/** Which requests a route takes. Path patterns: literal segments, "{name}" captures a
+    segment, a trailing "*" matches any rest. The query string is ignored. */
+struct Match {
+  std::optional<std::string> method;    ///< unset: any
+  std::string path;
+  std::optional<std::string> listener;  ///< unset: any listener
+};
+
+struct Route {
+  Match match;
+  Response respond;
+};
+
+/** A whole scenario. Routes are tried in order; the first match answers. */
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::vector<Listener> listeners;  ///< never empty after loading
+  H2Settings settings;
+  Limits limits;
+  std::vector<Route> routes;
+};
+
+/** Constants for the names above, so code and docs agree. */
+[[nodiscard]] const char* to_string(AlpnPolicy policy) noexcept;
+
+}  // namespace faultline::scenarios
