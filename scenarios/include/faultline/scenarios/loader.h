@@ -1,7 +1,9 @@
 // Loading and validating scenarios from JSON, and matching requests to routes.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -38,6 +40,11 @@ class ScenarioError : public std::runtime_error {
 
 /** --scenario's argument: an existing file path, else a built-in name. */
 [[nodiscard]] Scenario load_scenario(std::string_view file_or_name);
+
+/** The scenario as JSON in the format parse_scenario() reads (every field spelled out,
+    defaults included), e.g. for the admin API's GET /v1/scenario.
+    parse_scenario(to_json(s)) gives back s. */
+[[nodiscard]] std::string to_json(const Scenario& scenario);
 
 /** The first route matching a request, with its captures; nullptr when none matches. */
 [[nodiscard]] const Route* find_route(const Scenario& scenario, std::string_view listener,

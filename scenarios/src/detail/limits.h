@@ -1,0 +1,36 @@
+// The ranges a scenario's values must fall in. docs/scenarios.md quotes them.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace faultline::scenarios::detail {
+
+/** HTTP/2 SETTINGS (RFC 9113 section 6.5.2) and what a test server sensibly allows. */
+constexpr std::uint32_t kMaxWindowSize = 0x7fffffff;         ///< 2^31-1
+constexpr std::uint32_t kMaxConcurrentStreams = 0x7fffffff;  ///< 2^31-1
+constexpr std::uint32_t kMinFrameSize = 16384;               ///< 2^14
+constexpr std::uint32_t kMaxFrameSize = 16777215;            ///< 2^24-1
+constexpr std::uint32_t kMaxU32 = 0xffffffff;
+
+constexpr int kMinStatus = 100;
+constexpr int kMaxStatus = 599;
+constexpr std::array kRedirectStatuses = {301, 302, 303, 307, 308};
+constexpr int kDefaultRedirectStatus = 302;
+
+constexpr std::uint32_t kMaxSseEvents = 1'000'000;
+/** Delays longer than an hour are mistakes in a test scenario; use a hold gate instead. */
+constexpr std::uint32_t kMaxDelayMs = 3'600'000;
+/** One body write; matches the largest HTTP/2 frame payload a peer may allow. */
+constexpr std::uint32_t kMaxChunkBytes = 16u << 20;
+
+/** Names of scenarios, listeners and gates appear in URLs and JSON: keep them plain. */
+constexpr std::string_view kNameChars =
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+
+/** Response header fields HTTP/2 forbids (RFC 9113 section 8.2.2). */
+constexpr std::array<std::string_view, 5> kConnectionHeaders = {
+    "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"};
+
+}  // namespace faultline::scenarios::detail

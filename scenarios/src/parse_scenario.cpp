@@ -1,0 +1,454 @@
+// parse_scenario(): JSON text to a validated Scenario. Every rejection names the JSON
+// path of the offending field; the accepted fields are exactly those in detail/fields.
+#include <algorithm>
+#include <concepts>
+#include <string>
+#include <vector>
+
+#include "detail/base64.h"
+#include "detail/json_reader.h"
+#include "detail/limits.h"
+#include "detail/names.h"
+#include "detail/path_pattern.h"
+#include "detail/templates.h"
+#include "faultline/scenarios/loader.h"
+
+namespace faultline::scenarios {
+namespace {
+
+using namespace detail;
+
+/** What a route's response may refer to: its path captures and the listeners. */
+struct RouteContext {
+  std::string pattern;
+  std::vector<std::string> captures;
+  const std::vector<Listener>* listeners = nullptr;
+};
+
+std::string join(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& name : names) {
+    text += text.empty() ? "" : ", ";
+    text += name;
+  }
+  return text;
+}
+
+/** A plain name (scenario, listener, gate): non-empty, letters, digits, '.', '_', '-'. */
+std::string get_name(const Json& value, const Loc& loc) {
+  std::string name = get_string(value, loc);
+  if (name.empty()) {
+    fail(loc, "must not be empty");
+  }
+  if (name.find_first_not_of(kNameChars) != std::string::npos) {
+    fail(loc, "\"" + name + "\" may contain only letters, digits, '.', '_' and '-'");
+  }
+  return name;
+}
+
+const Json& required(const Json& object, const Loc& loc, std::string_view name) {
+  const Json* value = member(object, name);
+  if (value == nullptr) {
+    fail(loc.field(name), "is required");
+  }
+  return *value;
+}
+
+bool has_listener(const std::vector<Listener>& listeners, std::string_view name) {
+  return std::any_of(listeners.begin(), listeners.end(),
+                     [name](const Listener& l) { return l.name == name; });
+}
+
+std::string get_listener_ref(const Json& value, const Loc& loc,
+                             const std::vector<Listener>& listeners) {
+  std::string name = get_string(value, loc);
+  if (!has_listener(listeners, name)) {
+    std::vector<std::string> known;
+    for (const Listener& l : listeners) {
+      known.push_back(l.name);
+    }
+    fail(loc, "unknown listener \"" + name + "\" (listeners: " + join(known) + ")");
+  }
+  return name;
+}
+
+/** Every {name} in a template must be a capture of the route (or one of `extra`). */
+void check_template(std::string_view text, const Loc& loc, const RouteContext& route,
+                    std::initializer_list<std::string_view> extra = {}) {
+  for_each_ref(text, [&](const TemplateRef& ref) {
+    const bool known =
+        std::find(route.captures.begin(), route.captures.end(), ref.name) != route.captures.end() ||
+        std::find(extra.begin(), extra.end(), ref.name) != extra.end();
+    if (!known) {
+      fail(loc,
+           "unknown capture {" + std::string(ref.name) + "}: the path " + route.pattern +
+               (route.captures.empty() ? " has no captures" : " captures " + join(route.captures)));
+    }
+  });
+}
+
+/** Text sent on the wire inside a header or an SSE line: no line breaks, no NUL. */
+void check_single_line(const std::string& text, const Loc& loc) {
+  if (text.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+    fail(loc, "must not contain CR, LF or NUL");
+  }
+}
+
+// ---- listeners, settings, limits -------------------------------------------------
+
+std::vector<Listener> default_listeners() {
+  return {Listener{"main", true, AlpnPolicy::h2_h1}, Listener{"plain", false, AlpnPolicy::h2_h1}};
+}
+
+AlpnPolicy parse_alpn(const Json& value, const Loc& loc) {
+  const std::string text = get_string(value, loc);
+  if (const std::optional<AlpnPolicy> policy = alpn_from_name(text)) {
+    return *policy;
+  }
+  std::vector<std::string> names;
+  for (const AlpnName& entry : alpn_names()) {
+    names.emplace_back(entry.name);
+  }
+  fail(loc, "unknown ALPN policy \"" + text + "\" (one of: " + join(names) + ")");
+}
+
+std::vector<Listener> parse_listeners(const Json& value, const Loc& loc) {
+  if (!value.is_array()) {
+    fail(loc, "must be an array of listeners");
+  }
+  if (value.empty()) {
+    fail(loc, "must list at least one listener");
+  }
+  std::vector<Listener> listeners;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const Loc at = loc.index(i);
+    const Json& object = require_object(value[i], at);
+    Listener listener;
+    listener.name = get_name(required(object, at, "name"), at.field("name"));
+    if (has_listener(listeners, listener.name)) {
+      fail(at.field("name"), "duplicate listener name \"" + listener.name + "\"");
+    }
+    if (const Json* tls = member(object, "tls")) {
+      listener.tls = get_bool(*tls, at.field("tls"));
+    }
+    if (const Json* alpn = member(object, "alpn")) {
+      if (!listener.tls) {
+        fail(at.field("alpn"), "only a TLS listener negotiates ALPN (this one has tls: false)");
+      }
+      listener.alpn = parse_alpn(*alpn, at.field("alpn"));
+    }
+    listeners.push_back(std::move(listener));
+  }
+  return listeners;
+}
+
+/** Reads an optional unsigned member into `out` when present; range-checked. */
+template <std::unsigned_integral U>
+void read_uint(const Json& object, const Loc& loc, std::string_view name, std::uint64_t min,
+               std::uint64_t max, U& out) {
+  if (const Json* value = member(object, name)) {
+    out = static_cast<U>(get_uint(*value, loc.field(name), min, max));
+  }
+}
+
+template <std::unsigned_integral U>
+void read_uint(const Json& object, const Loc& loc, std::string_view name, std::uint64_t min,
+               std::uint64_t max, std::optional<U>& out) {
+  if (member(object, name) != nullptr) {
+    read_uint(object, loc, name, min, max, out.emplace());
+  }
+}
+
+H2Settings parse_settings(const Json& value, const Loc& loc) {
+  const Json& object = require_object(value, loc);
+  H2Settings s;
+  read_uint(object, loc, "max_concurrent_streams", 0, kMaxConcurrentStreams,
+            s.max_concurrent_streams);
+  read_uint(object, loc, "initial_window_size", 0, kMaxWindowSize, s.initial_window_size);
+  read_uint(object, loc, "max_frame_size", kMinFrameSize, kMaxFrameSize, s.max_frame_size);
+  read_uint(object, loc, "header_table_size", 0, kMaxU32, s.header_table_size);
+  read_uint(object, loc, "max_header_list_size", 0, kMaxU32, s.max_header_list_size);
+  return s;
+}
+
+Limits parse_limits(const Json& value, const Loc& loc) {
+  const Json& object = require_object(value, loc);
+  Limits limits;
+  read_uint(object, loc, "max_request_body_bytes", 0, UINT64_MAX, limits.max_request_body_bytes);
+  read_uint(object, loc, "max_header_bytes", 1, kMaxU32, limits.max_header_bytes);
+  return limits;
+}
+
+// ---- routes ------------------------------------------------------------------------
+
+std::string parse_method(const Json& value, const Loc& loc) {
+  std::string method = get_string(value, loc);
+  const bool upper_token =
+      !method.empty() && method[0] >= 'A' && method[0] <= 'Z' &&
+      method.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == std::string::npos;
+  if (!upper_token) {
+    fail(loc, "\"" + method + "\" is not an upper-case method name such as GET or POST");
+  }
+  return method;
+}
+
+Match parse_match(const Json& value, const Loc& loc, RouteContext& route) {
+  const Json& object = require_object(value, loc);
+  Match match;
+  if (const Json* method = member(object, "method")) {
+    match.method = parse_method(*method, loc.field("method"));
+  }
+  const Loc path_loc = loc.field("path");
+  match.path = get_string(required(object, loc, "path"), path_loc);
+  if (std::string problem = check_pattern(match.path, route.captures); !problem.empty()) {
+    fail(path_loc, problem);
+  }
+  route.pattern = match.path;
+  if (const Json* listener = member(object, "listener")) {
+    match.listener = get_listener_ref(*listener, loc.field("listener"), *route.listeners);
+  }
+  return match;
+}
+
+bool is_tchar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+std::vector<Header> parse_headers(const Json& value, const Loc& loc, const RouteContext& route,
+                                  bool trailers) {
+  const Json& object = require_string_map(value, loc);
+  std::vector<Header> headers;
+  for (const auto& [raw_name, raw_value] : object.items()) {
+    const Loc at = loc.field(raw_name);
+    if (raw_name.empty() || !std::all_of(raw_name.begin(), raw_name.end(), is_tchar)) {
+      fail(at, "not a valid header name");
+    }
+    std::string name = raw_name;
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; });
+    if (std::find(kConnectionHeaders.begin(), kConnectionHeaders.end(), name) !=
+        kConnectionHeaders.end()) {
+      fail(at, "connection-specific header not allowed (HTTP/2 forbids it)");
+    }
+    if (trailers && name == "content-length") {
+      fail(at, "content-length is not allowed in trailers");
+    }
+    const bool duplicate = std::any_of(headers.begin(), headers.end(),
+                                       [&name](const Header& h) { return h.first == name; });
+    if (duplicate) {
+      fail(at, "duplicate header \"" + name + "\" (names are case-insensitive)");
+    }
+    std::string text = raw_value.get<std::string>();
+    check_single_line(text, at);
+    check_template(text, at, route);
+    headers.emplace_back(std::move(name), std::move(text));
+  }
+  return headers;
+}
+
+NumberExpr parse_size(const Json& value, const Loc& loc, const RouteContext& route) {
+  if (value.is_string()) {
+    std::optional<NumberExpr> expr = parse_number_expr(value.get<std::string>());
+    if (!expr) {
+      fail(loc, "must be an integer or a capture expression such as \"{n}\", \"{n-1}\"");
+    }
+    check_template(value.get<std::string>(), loc, route);
+    return *expr;
+  }
+  NumberExpr expr;
+  expr.literal = get_uint(value, loc, 0, UINT64_MAX);
+  return expr;
+}
+
+SseBody parse_sse(const Json& value, const Loc& loc, const RouteContext& route) {
+  const Json& object = require_object(value, loc);
+  SseBody sse;
+  read_uint(object, loc, "events", 1, kMaxSseEvents, sse.events);
+  read_uint(object, loc, "interval_ms", 0, kMaxDelayMs, sse.interval_ms);
+  if (const Json* v = member(object, "event")) {
+    sse.event = get_string(*v, loc.field("event"));
+    check_single_line(sse.event, loc.field("event"));
+  }
+  if (const Json* v = member(object, "data")) {
+    sse.data = get_string(*v, loc.field("data"));
+    check_single_line(sse.data, loc.field("data"));
+    check_template(sse.data, loc.field("data"), route, {"i"});
+  }
+  if (const Json* v = member(object, "split")) {
+    const Loc at = loc.field("split");
+    if (!v->is_array()) {
+      fail(at, "must be an array of write sizes");
+    }
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      sse.split.push_back(get_u32((*v)[i], at.index(i), 1, kMaxChunkBytes));
+    }
+  }
+  return sse;
+}
+
+/** The body kinds, by their key; an object body has exactly one. */
+constexpr std::array<std::string_view, 5> kBodyKinds = {"text", "base64", "echo", "random_bytes",
+                                                        "sse"};
+
+Body parse_body(const Json& value, const Loc& loc, const RouteContext& route) {
+  if (value.is_string()) {
+    return FixedBody{value.get<std::string>()};
+  }
+  if (!value.is_object()) {
+    fail(loc, "must be a string or an object with one of: text, base64, echo, random_bytes, sse");
+  }
+  const Json& object = require_object(value, loc);
+  std::string_view kind;
+  for (const auto& [name, child] : object.items()) {
+    if (std::find(kBodyKinds.begin(), kBodyKinds.end(), name) == kBodyKinds.end()) {
+      continue;
+    }
+    if (!kind.empty()) {
+      fail(loc.field(name),
+           "a body has one kind and this one is already \"" + std::string(kind) + "\"");
+    }
+    kind = *std::find(kBodyKinds.begin(), kBodyKinds.end(), name);
+  }
+  if (kind.empty()) {
+    fail(loc, "must have one of: text, base64, echo, random_bytes, sse");
+  }
+  if (member(object, "seed") != nullptr && kind != "random_bytes") {
+    fail(loc.field("seed"), "only a random_bytes body has a seed");
+  }
+  const Loc at = loc.field(kind);
+  const Json& spec = object.at(std::string(kind));
+  if (kind == "text") {
+    return FixedBody{get_string(spec, at)};
+  }
+  if (kind == "base64") {
+    std::optional<std::string> bytes = base64_decode(get_string(spec, at));
+    if (!bytes) {
+      fail(at, "not valid base64 (standard alphabet, padded, no whitespace)");
+    }
+    return FixedBody{std::move(*bytes)};
+  }
+  if (kind == "echo") {
+    if (!get_bool(spec, at)) {
+      fail(at, "must be true (leave the body out for an empty one)");
+    }
+    return EchoBody{};
+  }
+  if (kind == "random_bytes") {
+    RandomBody random;
+    random.size = parse_size(spec, at, route);
+    if (const Json* seed = member(object, "seed")) {
+      random.seed = get_uint(*seed, loc.field("seed"), 0, UINT64_MAX);
+    }
+    return random;
+  }
+  return parse_sse(spec, at, route);
+}
+
+Redirect parse_redirect(const Json& value, const Loc& loc, const RouteContext& route) {
+  const Json& object = require_object(value, loc);
+  Redirect redirect;
+  if (const Json* status = member(object, "status")) {
+    const Loc at = loc.field("status");
+    const auto code = static_cast<int>(get_uint(*status, at, kMinStatus, kMaxStatus));
+    if (std::find(kRedirectStatuses.begin(), kRedirectStatuses.end(), code) ==
+        kRedirectStatuses.end()) {
+      fail(at, "a redirect status is one of 301, 302, 303, 307, 308, not " + std::to_string(code));
+    }
+    redirect.status = code;
+  }
+  const Loc to_loc = loc.field("to");
+  redirect.to = get_string(required(object, loc, "to"), to_loc);
+  if (const Json* listener = member(object, "listener")) {
+    redirect.listener = get_listener_ref(*listener, loc.field("listener"), *route.listeners);
+  }
+  const bool is_path = !redirect.to.empty() && redirect.to.front() == '/';
+  const bool is_url = redirect.to.rfind("http://", 0) == 0 || redirect.to.rfind("https://", 0) == 0;
+  if (redirect.listener && !is_path) {
+    fail(to_loc, "with a listener, must be a path starting with \"/\"");
+  }
+  if (!is_path && !is_url) {
+    fail(to_loc, "must be a path starting with \"/\" or an http:// or https:// URL");
+  }
+  check_single_line(redirect.to, to_loc);
+  check_template(redirect.to, to_loc, route);
+  return redirect;
+}
+
+Response parse_respond(const Json& value, const Loc& loc, const RouteContext& route) {
+  const Json& object = require_object(value, loc);
+  Response response;
+  if (const Json* v = member(object, "redirect")) {
+    response.redirect = parse_redirect(*v, loc.field("redirect"), route);
+    response.status = response.redirect->status;
+  }
+  if (const Json* v = member(object, "status")) {
+    if (response.redirect) {
+      fail(loc.field("status"), "not allowed with redirect (redirect.status is sent)");
+    }
+    response.status = static_cast<int>(get_uint(*v, loc.field("status"), kMinStatus, kMaxStatus));
+  }
+  if (const Json* v = member(object, "headers")) {
+    response.headers = parse_headers(*v, loc.field("headers"), route, false);
+  }
+  if (const Json* v = member(object, "body")) {
+    response.body = parse_body(*v, loc.field("body"), route);
+  }
+  if (const Json* v = member(object, "hold")) {
+    response.hold = get_name(*v, loc.field("hold"));
+  }
+  read_uint(object, loc, "delay_ms", 0, kMaxDelayMs, response.delay_ms);
+  read_uint(object, loc, "chunk_bytes", 1, kMaxChunkBytes, response.chunk_bytes);
+  read_uint(object, loc, "chunk_delay_ms", 0, kMaxDelayMs, response.chunk_delay_ms);
+  if (const Json* v = member(object, "trailers")) {
+    response.trailers = parse_headers(*v, loc.field("trailers"), route, true);
+  }
+  return response;
+}
+
+std::vector<Route> parse_routes(const Json& value, const Loc& loc,
+                                const std::vector<Listener>& listeners) {
+  if (!value.is_array()) {
+    fail(loc, "must be an array of routes");
+  }
+  std::vector<Route> routes;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const Loc at = loc.index(i);
+    const Json& object = require_object(value[i], at);
+    RouteContext context;
+    context.listeners = &listeners;
+    Route route;
+    route.match = parse_match(required(object, at, "match"), at.field("match"), context);
+    route.respond = parse_respond(required(object, at, "respond"), at.field("respond"), context);
+    routes.push_back(std::move(route));
+  }
+  return routes;
+}
+
+}  // namespace
+
+Scenario parse_scenario(std::string_view json_text) {
+  const Json doc = parse_json_strict(json_text);
+  const Loc root;
+  const Json& object = require_object(doc, root);
+  Scenario scenario;
+  scenario.name = get_name(required(object, root, "name"), root.field("name"));
+  if (const Json* v = member(object, "description")) {
+    scenario.description = get_string(*v, root.field("description"));
+  }
+  const Json* listeners = member(object, "listeners");
+  scenario.listeners = listeners != nullptr ? parse_listeners(*listeners, root.field("listeners"))
+                                            : default_listeners();
+  if (const Json* v = member(object, "settings")) {
+    scenario.settings = parse_settings(*v, root.field("settings"));
+  }
+  if (const Json* v = member(object, "limits")) {
+    scenario.limits = parse_limits(*v, root.field("limits"));
+  }
+  if (const Json* v = member(object, "routes")) {
+    scenario.routes = parse_routes(*v, root.field("routes"), scenario.listeners);
+  }
+  return scenario;
+}
+
+}  // namespace faultline::scenarios
