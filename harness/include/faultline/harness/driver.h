@@ -1,0 +1,70 @@
+// The one interface the conformance suite drives every transport through.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "faultline/harness/deadline.h"
+#include "faultline/harness/exchange.h"
+
+namespace faultline::harness {
+
+/** What a driver says about itself (the protocol's hello), so that checks judge it
+    against its own configuration. */
+struct DriverInfo {
+  int protocol = 0;      ///< driver protocol version (kProtocolVersion)
+  std::string name;      ///< e.g. "libcurl", "undici"
+  std::string version;   ///< the library's version
+  int max_sessions = 0;  ///< connections per origin it opens at most
+  int max_streams = 0;   ///< concurrent streams per connection it uses at most
+  bool h2 = false;       ///< whether it can speak HTTP/2
+};
+
+/** A driver's own counters (the protocol's stats event), or why there are none. */
+struct StatsResult {
+  bool ok = false;
+  nlohmann::json stats;
+  std::string description;
+  explicit operator bool() const noexcept { return ok; }
+};
+
+/** A transport under test, seen through the driver protocol's operations. Every
+    implementation is thread-safe: send/abort/stats may be called from any thread, and
+    events arrive on the driver's own thread into each request's Exchange.
+
+    Implementations: CurlDriver (libcurl multi, in process), ExternalDriver (any program
+    speaking docs/driver-protocol.md, e.g. the Node/undici driver). The driver over
+    Faultline's own transport joins them as a third implementation of this interface. */
+class Driver {
+ public:
+  virtual ~Driver() = default;
+  Driver() = default;
+  Driver(const Driver&) = delete;
+  Driver& operator=(const Driver&) = delete;
+
+  /** The hello answer (protocol version, name, version, pool limits). */
+  [[nodiscard]] virtual const DriverInfo& hello() const = 0;
+
+  /** Starts a request and returns its event stream at once. An id of 0 is replaced by
+      a fresh one; an id already used by this driver throws std::invalid_argument. A
+      driver that has failed answers with an immediate error event of kind driver. */
+  virtual std::shared_ptr<Exchange> send(Request request) = 0;
+
+  /** Asks the driver to abort a request; the request then ends with an error event of
+      kind aborted, unless it had already ended. Unknown or finished ids are ignored. */
+  virtual void abort(std::uint64_t id) = 0;
+
+  /** The driver's own counters, as JSON. */
+  [[nodiscard]] virtual StatsResult stats(Deadline deadline) = 0;
+
+  /** Evidence for a failure report: the driver's stderr, its fault if it broke. */
+  [[nodiscard]] virtual std::string diagnostics() const = 0;
+
+  /** A short label for test names and reports ("libcurl", "undici"). */
+  [[nodiscard]] virtual std::string label() const { return hello().name; }
+};
+
+}  // namespace faultline::harness

@@ -1,0 +1,43 @@
+// Named limits and defaults of the harness, in one place.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace faultline::harness {
+
+using namespace std::chrono_literals;
+
+/** The driver protocol version this harness speaks (docs/driver-protocol.md). */
+inline constexpr int kProtocolVersion = 1;
+
+/** How long a server may take to print its ready line. Generous: a loaded 2-core CI
+    machine running sanitizer builds starts the server slowly. */
+inline constexpr std::chrono::milliseconds kDefaultReadyTimeout = 20s;
+/** How long a stopping child may take to exit after SIGTERM before SIGKILL. */
+inline constexpr std::chrono::milliseconds kDefaultStopTimeout = 5s;
+/** How long an external driver may take to answer hello (Node start-up included). */
+inline constexpr std::chrono::milliseconds kDefaultHelloTimeout = 20s;
+/** How long an external driver may take to exit after the shutdown op. */
+inline constexpr std::chrono::milliseconds kDefaultShutdownTimeout = 3s;
+/** Default timeout of one admin API call. */
+inline constexpr std::chrono::milliseconds kDefaultAdminTimeout = 5s;
+/** How long stderr may still drain after a child exited, so evidence is complete. */
+inline constexpr std::chrono::milliseconds kExitDrainGrace = 1s;
+
+/** Bytes of a child's stderr kept for evidence (the most recent ones). */
+inline constexpr std::size_t kDefaultStderrLimit = 64 * 1024;
+/** Longest line accepted from a child's stdout (a data event of a 16 MiB body in
+    one chunk, base64-encoded, fits). */
+inline constexpr std::size_t kMaxLineBytes = 32 * 1024 * 1024;
+/** Bytes of an offending line quoted in an error message. */
+inline constexpr std::size_t kQuotedLineBytes = 200;
+
+/** Redirects a driver follows at most in redirect mode "follow" (Fetch's limit). */
+inline constexpr int kMaxRedirects = 20;
+/** libcurl driver: connections per host (the pool limit). */
+inline constexpr long kCurlMaxHostConnections = 4;
+/** libcurl driver: streams per connection it asks for at most. */
+inline constexpr long kCurlMaxConcurrentStreams = 100;
+
+}  // namespace faultline::harness
