@@ -1,0 +1,68 @@
+// Configuration of a Client: pool shape, timeouts, TLS trust, retries.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace faultline::transport {
+
+/** Where the server's certificate chain is verified against. */
+struct TlsOptions {
+  /** PEM file of trusted CAs; empty: the system store (OpenSSL's default paths). */
+  std::string ca_file;
+  /** PEM text of trusted CAs, used in addition to ca_file (empty: none). */
+  std::string ca_pem;
+  /** Verify the peer's certificate and host name. Turning this off is for tests only. */
+  bool verify_peer = true;
+};
+
+/** Log severity for Options::log. */
+enum class LogLevel { debug, info, warn, error };
+
+/** Everything a Client is configured with. Plain data; copy freely. The defaults are
+    what production callers should start from. */
+struct Options {
+  /** Sessions (connections) per origin, counting those still connecting. */
+  std::size_t max_sessions_per_origin = 4;
+  /** Client-side cap on concurrent streams per h2 session; the effective limit is
+      min(this, the server's current SETTINGS_MAX_CONCURRENT_STREAMS). */
+  std::uint32_t max_streams_per_session = 100;
+  /** Requests that may wait per origin when every session is full; more fail with
+      errc::queue_full. */
+  std::size_t queue_limit = 65536;
+
+  /** TCP connect + TLS handshake + the server's first SETTINGS must finish within this. */
+  std::chrono::milliseconds connect_timeout{10'000};
+  /** A session with no open stream for this long is closed (GOAWAY NO_ERROR). */
+  std::chrono::milliseconds idle_timeout{60'000};
+  /** Deadline of a request that sets none of its own; zero: no default deadline. */
+  std::chrono::milliseconds request_timeout{60'000};
+  /** When non-zero, an idle or busy h2 session sends PING this often; a PING not
+      acknowledged within connect_timeout closes the session. */
+  std::chrono::milliseconds ping_interval{0};
+
+  /** How many times one request may be re-sent after the server provably did not
+      process it (REFUSED_STREAM, above a GOAWAY's last-stream-id, never written). */
+  std::uint32_t max_retries = 3;
+
+  /** Serve every origin over HTTP/1.1 (libcurl), never offering h2. */
+  bool force_http1 = false;
+  /** How long an origin that negotiated http/1.1 (or refused h2) is served over HTTP/1.1
+      before h2 is offered again. */
+  std::chrono::milliseconds h1_cache_ttl{std::chrono::minutes(10)};
+
+  TlsOptions tls;
+  /** Sent as user-agent unless the request sets its own. */
+  std::string user_agent = "faultline-transport/0.1";
+
+  /** Log sink; called on the I/O thread, must not block. Empty: no logs. */
+  std::function<void(LogLevel, std::string_view)> log;
+  /** Least severe level passed to `log`. */
+  LogLevel log_level = LogLevel::info;
+};
+
+}  // namespace faultline::transport

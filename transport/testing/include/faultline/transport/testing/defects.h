@@ -1,0 +1,66 @@
+// TEST ONLY: deliberately broken behaviours, so that conformance checks can prove they
+// fail against a transport with the matching defect. Reachable only through the target
+// faultline_transport_testing; a normal Client has none of them.
+#pragma once
+
+#include <cstdint>
+
+#include "faultline/transport/client.h"
+
+namespace faultline::transport::testing {
+
+/** A set of defects to inject, as bit flags. Each flag re-creates one failure of the
+    pool this transport replaces (shared/context.md) or a close relative. */
+struct Defects {
+  enum Flag : std::uint32_t {
+    /** A queued request ignores abort and deadline until a stream slot frees (defect 1). */
+    ignore_abort_when_queued = 1u << 0,
+    /** Closed sessions are not replaced while requests wait (defect 2). */
+    no_replacement_sessions = 1u << 1,
+    /** An origin that negotiated http/1.1 is retried over h2 on every request (defect 3). */
+    no_h1_negative_cache = 1u << 2,
+    /** Responses served over h2 are never followed as redirects (defect 4). */
+    h2_no_redirects = 1u << 3,
+    /** The stream cap ignores the server's SETTINGS_MAX_CONCURRENT_STREAMS (defect 5). */
+    ignore_server_stream_limit = 1u << 4,
+    /** REFUSED_STREAM reaches the caller as errc::stream_reset instead of a retry (defect 5). */
+    surface_refused_stream = 1u << 5,
+    /** Streams above a GOAWAY's last-stream-id fail as session_lost instead of a retry. */
+    no_goaway_retry = 1u << 6,
+    /** Sessions still connecting do not count towards the pool limit (connection storm). */
+    count_only_ready_sessions = 1u << 7,
+    /** Aborting an in-flight h2 request sends no RST_STREAM (the stream stays open). */
+    no_rst_on_abort = 1u << 8,
+    /** Idle sessions are never closed. */
+    no_idle_reap = 1u << 9,
+  };
+  std::uint32_t flags = 0;
+
+  [[nodiscard]] constexpr bool has(Flag f) const noexcept { return (flags & f) != 0; }
+  constexpr Defects& set(Flag f) noexcept {
+    flags |= f;
+    return *this;
+  }
+};
+
+/** A Client with `defects` injected. Never use outside tests. */
+[[nodiscard]] Client make_client(Options options, Defects defects);
+
+/** The stable name of one flag, e.g. "ignore_abort_when_queued"; nullptr if unknown. */
+[[nodiscard]] const char* to_string(Defects::Flag flag) noexcept;
+
+/** Every flag, in declaration order. */
+inline constexpr Defects::Flag kAllDefects[] = {
+    Defects::ignore_abort_when_queued,
+    Defects::no_replacement_sessions,
+    Defects::no_h1_negative_cache,
+    Defects::h2_no_redirects,
+    Defects::ignore_server_stream_limit,
+    Defects::surface_refused_stream,
+    Defects::no_goaway_retry,
+    Defects::count_only_ready_sessions,
+    Defects::no_rst_on_abort,
+    Defects::no_idle_reap,
+};
+
+}  // namespace faultline::transport::testing
