@@ -1,0 +1,258 @@
+// The engine above both protocols: validation, deadlines, redirects with the Fetch
+// rules (identical for h2 and HTTP/1.1), and protocol selection per origin.
+#include "detail/engine.h"
+
+#include <gtest/gtest.h>
+
+#include "support/engine_fixture.h"
+
+namespace faultline::transport {
+namespace {
+
+using namespace std::chrono_literals;
+using testing_support::EngineFixture;
+
+class EngineTest : public EngineFixture, public ::testing::WithParamInterface<Protocol> {
+ protected:
+  void SetUp() override {
+    Options options;
+    options.force_http1 = GetParam() == Protocol::http11;
+    make_engine(options);
+  }
+  /** Answers the oldest outstanding attempt over the protocol under test. */
+  void answer(int status, Headers headers = {}, const std::string& body = {}) {
+    if (GetParam() == Protocol::http11) {
+      ASSERT_FALSE(http11_->transfers.empty());
+      http11_->respond_first(status, body, std::move(headers));
+      return;
+    }
+    for (auto* s : factory_.live()) {
+      if (!s->streams.empty()) {
+        s->respond(s->streams.begin()->first, status, body, std::move(headers));
+        return;
+      }
+      if (s->open_streams() == 0 && s->submitted == 0) {
+        s->ready(100);
+        if (!s->streams.empty()) {
+          s->respond(s->streams.begin()->first, status, body, std::move(headers));
+          return;
+        }
+      }
+    }
+    FAIL() << "no outstanding attempt";
+  }
+  /** The attempt the protocol under test is carrying now. */
+  detail::Exchange& current() {
+    if (GetParam() == Protocol::http11) {
+      return *http11_->transfers.front().first;
+    }
+    for (auto* s : factory_.live()) {
+      if (s->streams.empty() && s->submitted == 0) {
+        s->ready(100);
+      }
+      if (!s->streams.empty()) {
+        return *s->streams.begin()->second.exchange;
+      }
+    }
+    throw std::runtime_error("no outstanding attempt");
+  }
+  static Headers location(const std::string& to) { return {{"location", to}}; }
+};
+
+TEST_P(EngineTest, InvalidRequestsFailTyped) {
+  for (const char* url : {"ftp://a.test/", "https://", "not a url", "https://a.test:99999/"}) {
+    Request request;
+    request.url = url;
+    const auto id = send(request);
+    EXPECT_EQ(error_of(id), errc::invalid_request) << url;
+    EXPECT_FALSE(results_.at(id).detail.empty()) << url;
+  }
+  Request bad_header;
+  bad_header.url = "https://a.test/";
+  bad_header.headers.emplace_back("x-evil", "a\r\nb: c");
+  EXPECT_EQ(error_of(send(bad_header)), errc::invalid_request);
+  Request bad_method;
+  bad_method.url = "https://a.test/";
+  bad_method.method = "GE T";
+  EXPECT_EQ(error_of(send(bad_method)), errc::invalid_request);
+}
+
+TEST_P(EngineTest, AbortedSignalBeforeSendFailsAtOnce) {
+  AbortController controller;
+  controller.abort();
+  Request request;
+  request.url = "https://a.test/";
+  request.abort = controller.signal();
+  EXPECT_EQ(error_of(send(request)), errc::aborted);
+}
+
+TEST_P(EngineTest, DeadlineCoversInFlightResponse) {
+  Request request;
+  request.url = "https://a.test/slow";
+  request.timeout = 300ms;
+  const auto id = send(request);
+  (void)current();
+  scheduler_.advance(300ms);
+  EXPECT_EQ(error_of(id), errc::timeout);
+}
+
+TEST_P(EngineTest, PlainResponseCarriesHeadBodyAndUrl) {
+  const auto id = get("https://a.test/a");
+  answer(200, {{"content-type", "text/plain"}}, "hello");
+  ASSERT_TRUE(results_.at(id).ok());
+  const auto& response = results_.at(id).response;
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, "hello");
+  EXPECT_EQ(response.url, "https://a.test/a");
+  EXPECT_EQ(response.protocol, GetParam());
+  EXPECT_EQ(heads_.at(id).status, 200);
+}
+
+// REDIRECT-PARITY: 303 -> GET without body; 301/302 POST -> GET; 307/308 keep both.
+TEST_P(EngineTest, RedirectMethodAndBodyRules) {
+  struct Case {
+    int status;
+    const char* method;
+    const char* want_method;
+    bool keeps_body;
+  };
+  for (const Case c : {Case{301, "POST", "GET", false}, Case{302, "POST", "GET", false},
+                       Case{303, "POST", "GET", false}, Case{303, "PUT", "GET", false},
+                       Case{307, "POST", "POST", true}, Case{308, "PUT", "PUT", true},
+                       Case{301, "PUT", "PUT", true}}) {
+    Request request;
+    request.method = c.method;
+    request.url = "https://a.test/form";
+    request.headers = {{"content-type", "text/plain"}};
+    request.body = Body::bytes("the-body");
+    const auto id = send(request);
+    answer(c.status, location("/next"));
+    auto& next = current();
+    EXPECT_EQ(next.method, c.want_method) << c.status << " " << c.method;
+    EXPECT_EQ(next.url.str(), "https://a.test/next");
+    EXPECT_EQ(!next.body.empty(), c.keeps_body) << c.status << " " << c.method;
+    EXPECT_EQ(has_header(next.headers, "content-type"), c.keeps_body) << c.status;
+    answer(200);
+    ASSERT_TRUE(results_.at(id).ok());
+    EXPECT_EQ(results_.at(id).response.url, "https://a.test/next");
+    EXPECT_EQ(results_.at(id).response.redirects, 1U);
+  }
+}
+
+TEST_P(EngineTest, CrossOriginRedirectDropsCredentials) {
+  Request request;
+  request.url = "https://a.test/login";
+  request.headers = {{"authorization", "Bearer x"}, {"cookie", "a=b"}, {"x-keep", "1"}};
+  const auto id = send(request);
+  answer(302, location("/same-origin"));
+  EXPECT_TRUE(has_header(current().headers, "authorization"));
+  answer(307, location("https://b.test/elsewhere"));
+  auto& next = current();
+  EXPECT_EQ(next.url.origin(), "https://b.test:443");
+  EXPECT_FALSE(has_header(next.headers, "authorization"));
+  EXPECT_FALSE(has_header(next.headers, "cookie"));
+  EXPECT_TRUE(has_header(next.headers, "x-keep"));
+  answer(200);
+  EXPECT_EQ(results_.at(id).response.url, "https://b.test/elsewhere");
+}
+
+TEST_P(EngineTest, TooManyRedirectsStopsAtTheLimit) {
+  Request request;
+  request.url = "https://a.test/loop";
+  request.max_redirects = 3;
+  const auto id = send(request);
+  for (int i = 0; i < 4; ++i) {
+    answer(302, location("/loop"));
+  }
+  EXPECT_EQ(error_of(id), errc::too_many_redirects);
+}
+
+TEST_P(EngineTest, DefaultRedirectLimitIsTwenty) {
+  const auto id = get("https://a.test/loop");
+  int hops = 0;
+  while (!done(id) && hops < 30) {
+    answer(301, location("/loop"));
+    ++hops;
+  }
+  EXPECT_EQ(error_of(id), errc::too_many_redirects);
+  EXPECT_EQ(hops, 21);
+}
+
+TEST_P(EngineTest, ManualModeReturnsTheRedirect) {
+  Request request;
+  request.url = "https://a.test/r";
+  request.redirect = RedirectMode::manual;
+  const auto id = send(request);
+  answer(302, location("/x"));
+  ASSERT_TRUE(results_.at(id).ok());
+  EXPECT_EQ(results_.at(id).response.status, 302);
+  EXPECT_EQ(find_header(results_.at(id).response.headers, "location"), "/x");
+}
+
+TEST_P(EngineTest, ErrorModeFails) {
+  Request request;
+  request.url = "https://a.test/r";
+  request.redirect = RedirectMode::error;
+  const auto id = send(request);
+  answer(308, location("/x"));
+  EXPECT_EQ(error_of(id), errc::redirect_not_allowed);
+}
+
+TEST_P(EngineTest, RedirectToNonHttpSchemeIsBadRedirect) {
+  const auto id = get("https://a.test/r");
+  answer(302, location("ftp://a.test/file"));
+  EXPECT_EQ(error_of(id), errc::bad_redirect);
+}
+
+TEST_P(EngineTest, RedirectWithoutLocationIsAResponse) {
+  const auto id = get("https://a.test/r");
+  answer(302);
+  ASSERT_TRUE(results_.at(id).ok());
+  EXPECT_EQ(results_.at(id).response.status, 302);
+}
+
+TEST_P(EngineTest, TemporaryRedirectWithPullBodyIsNotReplayable) {
+  Request request;
+  request.method = "POST";
+  request.url = "https://a.test/up";
+  request.body = Body::pull([](std::span<char>) { return PullResult{0, true, false}; });
+  const auto id = send(request);
+  answer(307, location("/again"));
+  EXPECT_EQ(error_of(id), errc::body_not_replayable);
+}
+
+TEST_P(EngineTest, RedirectToCleartextOriginUsesHttp11) {
+  const auto id = get("https://a.test/r");
+  answer(302, location("http://c.test/plain"));
+  ASSERT_EQ(http11_->transfers.size(), 1U);
+  http11_->respond_first(200, "plain");
+  ASSERT_TRUE(results_.at(id).ok());
+  EXPECT_EQ(results_.at(id).response.protocol, Protocol::http11);
+}
+
+INSTANTIATE_TEST_SUITE_P(Protocols, EngineTest,
+                         ::testing::Values(Protocol::http2, Protocol::http11),
+                         [](const auto& info) {
+                           return info.param == Protocol::http2 ? "h2" : "h1";
+                         });
+
+// The h2_no_redirects defect: h2 returns the 3xx while h1 would follow.
+TEST(EngineDefects, H2NoRedirectsReturnsTheRedirectOverH2) {
+  testing_support::ManualScheduler scheduler;
+  testing_support::FakeSessionFactory factory(scheduler);
+  detail::Engine engine({}, detail::DefectSet{detail::kH2NoRedirects}, scheduler,
+                        factory.factory());
+  Result result;
+  Handlers handlers;
+  handlers.on_complete = [&](Result&& r) { result = std::move(r); };
+  Request request;
+  request.url = "https://a.test/r";
+  engine.start(1, request, handlers);
+  factory.sessions.at(0)->ready(10);
+  factory.sessions.at(0)->respond(1, 302, {}, {{"location", "/x"}});
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result.response.status, 302);
+}
+
+}  // namespace
+}  // namespace faultline::transport

@@ -1,0 +1,528 @@
+// The per-origin pool driven through the engine with fake sessions and a manual clock:
+// session counting, stream limits, queueing, abort/deadline while queued, draining,
+// retries, replacement sessions, idle reaping, and the test-only defects.
+#include "detail/session_pool.h"
+
+#include <gtest/gtest.h>
+
+#include "support/engine_fixture.h"
+
+namespace faultline::transport {
+namespace {
+
+using namespace std::chrono_literals;
+using detail::DefectSet;
+using testing_support::EngineFixture;
+
+class SessionPoolTest : public EngineFixture {
+ protected:
+  Options small_pool(std::size_t sessions, std::uint32_t streams) {
+    Options options;
+    options.max_sessions_per_origin = sessions;
+    options.max_streams_per_session = streams;
+    return options;
+  }
+  std::vector<std::uint64_t> burst(std::size_t n, const std::string& url = "https://a.test/x") {
+    std::vector<std::uint64_t> ids;
+    for (std::size_t i = 0; i < n; ++i) {
+      ids.push_back(get(url));
+    }
+    return ids;
+  }
+};
+
+// A cold burst opens one probe session, then (once h2 is known) up to the limit, and
+// never more: sessions count while still connecting.
+TEST_F(SessionPoolTest, ColdBurstOpensProbeThenUpToLimitNeverMore) {
+  make_engine(small_pool(4, 100));
+  burst(1000);
+  // Only the probe before the origin is known to speak h2.
+  ASSERT_EQ(sessions_created(), 1U);
+  EXPECT_TRUE(session(0).started);
+  // The probe becomes ready: it takes 100 streams, three more sessions start.
+  session(0).ready(100);
+  EXPECT_EQ(session(0).open_streams(), 100U);
+  ASSERT_EQ(sessions_created(), 4U);
+  // More traffic while they connect does not open more.
+  burst(500);
+  EXPECT_EQ(sessions_created(), 4U);
+  for (std::size_t i = 1; i < 4; ++i) {
+    session(i).ready(100);
+  }
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(session(i).open_streams(), 100U) << "session " << i;
+  }
+  EXPECT_EQ(stats().queue_depth, 1100U);
+  EXPECT_EQ(stats().peak_streams_per_session, 100U);
+  EXPECT_EQ(stats().h2_sessions_opened, 4U);
+  EXPECT_EQ(stats().origins.at("https://a.test:443").h2_attempts, 4U);
+}
+
+// A small burst that fits in the sessions already connecting opens no extra session.
+TEST_F(SessionPoolTest, BurstThatFitsOpensNoExtraSessions) {
+  make_engine(small_pool(4, 100));
+  get();
+  session(0).ready(100);
+  session(0).respond_first();
+  burst(50);
+  EXPECT_EQ(sessions_created(), 1U);
+  EXPECT_EQ(session(0).open_streams(), 50U);
+}
+
+// streams per session = min(cap, SETTINGS_MAX_CONCURRENT_STREAMS), re-read on every SETTINGS.
+TEST_F(SessionPoolTest, StreamsFollowServerLimitOnEverySettings) {
+  make_engine(small_pool(1, 100));
+  burst(50);
+  session(0).ready(10);
+  EXPECT_EQ(session(0).open_streams(), 10U);
+  // Lowered to 5 while 10 are open: in-flight finish; no new stream until below 5.
+  session(0).settings(5);
+  for (int i = 0; i < 5; ++i) {
+    session(0).respond_first();
+  }
+  EXPECT_EQ(session(0).open_streams(), 5U);
+  session(0).respond_first();
+  EXPECT_EQ(session(0).open_streams(), 5U) << "a freed slot refills up to the new limit only";
+  // Raised to 30, above what is open: more streams start at once, capped by the client.
+  session(0).settings(30);
+  EXPECT_EQ(session(0).open_streams(), 30U);
+  session(0).settings(1000);
+  EXPECT_EQ(session(0).open_streams(), 50U - 6U);
+  EXPECT_LE(stats().peak_streams_per_session, 100U);
+}
+
+TEST_F(SessionPoolTest, ClientCapBoundsStreamsWhenServerAllowsMore) {
+  make_engine(small_pool(1, 8));
+  burst(20);
+  session(0).ready(1000);
+  EXPECT_EQ(session(0).open_streams(), 8U);
+}
+
+// Limit 0: nothing is sent on that session; requests settle by their deadline.
+TEST_F(SessionPoolTest, ServerLimitZeroWaitsAndTimesOutByDeadline) {
+  make_engine(small_pool(2, 100));
+  Request request;
+  request.url = "https://a.test/x";
+  request.timeout = 500ms;
+  const auto id = send(request);
+  session(0).ready(0);
+  EXPECT_EQ(session(0).submitted, 0U);
+  // The other allowed session is tried too; it is limited to 0 as well.
+  ASSERT_EQ(sessions_created(), 2U);
+  session(1).ready(0);
+  EXPECT_FALSE(done(id));
+  scheduler_.advance(499ms);
+  EXPECT_FALSE(done(id));
+  scheduler_.advance(1ms);
+  ASSERT_TRUE(done(id));
+  EXPECT_EQ(error_of(id), errc::timeout);
+  EXPECT_EQ(session(0).submitted + session(1).submitted, 0U);
+}
+
+// ABORT-QUEUED: a queued request rejects as aborted at once; the server never sees it.
+TEST_F(SessionPoolTest, AbortWhileQueuedLeavesQueueAtOnce) {
+  make_engine(small_pool(1, 1));
+  const auto first = get();
+  session(0).ready(1);
+  AbortController controller;
+  Request request;
+  request.url = "https://a.test/queued";
+  request.abort = controller.signal();
+  const auto queued = send(request);
+  EXPECT_EQ(stats().queue_depth, 1U);
+  controller.abort();
+  scheduler_.run_posted();
+  ASSERT_TRUE(done(queued));
+  EXPECT_EQ(error_of(queued), errc::aborted);
+  EXPECT_EQ(stats().queue_depth, 0U);
+  // The slot frees: nothing else is sent.
+  session(0).respond_first();
+  EXPECT_TRUE(results_.at(first).ok());
+  EXPECT_EQ(session(0).submitted, 1U);
+}
+
+// ABORT-QUEUED-TIMEOUT: the deadline expires while queued: timeout, exactly at the deadline.
+TEST_F(SessionPoolTest, DeadlineWhileQueuedFailsWithTimeoutAtTheDeadline) {
+  make_engine(small_pool(1, 1));
+  get();
+  session(0).ready(1);
+  Request request;
+  request.url = "https://a.test/queued";
+  request.timeout = 200ms;
+  const auto queued = send(request);
+  scheduler_.advance(199ms);
+  EXPECT_FALSE(done(queued));
+  scheduler_.advance(1ms);
+  ASSERT_TRUE(done(queued));
+  EXPECT_EQ(error_of(queued), errc::timeout);
+  EXPECT_EQ(stats().queue_depth, 0U);
+}
+
+// ABORT-MANY: hundreds of queued requests abort at once; the pool still serves.
+TEST_F(SessionPoolTest, AbortManyQueuedThenPoolStillServes) {
+  make_engine(small_pool(1, 2));
+  burst(2);
+  session(0).ready(2);
+  AbortController controller;
+  std::vector<std::uint64_t> ids;
+  for (int i = 0; i < 300; ++i) {
+    Request request;
+    request.url = "https://a.test/q";
+    request.abort = controller.signal();
+    ids.push_back(send(request));
+  }
+  controller.abort();
+  scheduler_.run_posted();
+  for (auto id : ids) {
+    ASSERT_EQ(error_of(id), errc::aborted) << id;
+  }
+  const auto later = get();
+  session(0).respond_first();
+  session(0).respond_first();
+  session(0).respond_first();
+  EXPECT_TRUE(results_.at(later).ok());
+}
+
+// ABORT-INFLIGHT: the stream is reset (RST_STREAM CANCEL), siblings unaffected.
+TEST_F(SessionPoolTest, AbortInFlightResetsOnlyThatStream) {
+  make_engine(small_pool(1, 10));
+  const auto a = get();
+  const auto b = get();
+  session(0).ready(10);
+  engine_->abort(a);
+  EXPECT_EQ(error_of(a), errc::aborted);
+  ASSERT_EQ(session(0).cancelled.size(), 1U);
+  EXPECT_EQ(session(0).cancelled[0], 1);
+  scheduler_.run_posted();
+  session(0).respond_first();
+  EXPECT_TRUE(results_.at(b).ok());
+}
+
+// DRAIN-SESSION-LOSS: every session dies with requests queued and in flight: in-flight
+// fail typed, queued ones get a replacement session.
+TEST_F(SessionPoolTest, SessionLossReplacesSessionsForWaiters) {
+  make_engine(small_pool(1, 2));
+  const auto ids = burst(5);
+  session(0).ready(2);
+  session(0).lose();
+  EXPECT_EQ(error_of(ids[0]), errc::session_lost);
+  EXPECT_EQ(error_of(ids[1]), errc::session_lost);
+  ASSERT_EQ(sessions_created(), 2U) << "a replacement session for the three waiters";
+  session(1).ready(2);
+  session(1).respond_first();
+  session(1).respond_first();
+  session(1).respond_first();
+  for (std::size_t i = 2; i < 5; ++i) {
+    ASSERT_TRUE(done(ids[i])) << i;
+    EXPECT_TRUE(results_.at(ids[i]).ok()) << i;
+  }
+  EXPECT_EQ(stats().closed_by_reason.at(CloseReason::peer_closed), 1U);
+}
+
+// A failed connect with nothing else connecting fails the waiters with the cause.
+TEST_F(SessionPoolTest, ConnectFailureFailsWaitersTyped) {
+  make_engine(small_pool(4, 10));
+  const auto ids = burst(3);
+  session(0).fail_connect(CloseReason::tls_failed, errc::tls_failed);
+  for (auto id : ids) {
+    EXPECT_EQ(error_of(id), errc::tls_failed);
+  }
+  EXPECT_EQ(stats().sessions_open, 0U);
+}
+
+// DRAIN-GOAWAY-ABOVE-LAST: streams above last-stream-id retry on a new session (buffered
+// POST replayed); streams at or below it finish on the draining session.
+TEST_F(SessionPoolTest, GoawayRetriesStreamsAboveLastAndReplaysBufferedBody) {
+  make_engine(small_pool(2, 10));
+  const auto a = get();
+  const auto b = post("https://a.test/upload", "payload-bytes");
+  const auto c = get();
+  session(0).ready(10);
+  ASSERT_EQ(session(0).open_streams(), 3U);
+  session(0).goaway(1);
+  // Stream 1 stays; 3 and 5 moved to a new session.
+  ASSERT_EQ(sessions_created(), 2U);
+  session(1).ready(10);
+  ASSERT_EQ(session(1).open_streams(), 2U);
+  for (auto& [stream, s] : session(1).streams) {
+    if (s.exchange->method == "POST") {
+      EXPECT_EQ(session(1).read_body(stream), "payload-bytes");
+    }
+  }
+  // New requests go to the new session, never the draining one.
+  const auto d = get();
+  EXPECT_EQ(session(0).submitted, 3U);
+  session(0).respond(1, 200);
+  EXPECT_TRUE(session(0).closed) << "draining session closes after its last stream";
+  while (session(1).open_streams() > 0) {
+    session(1).respond_first();
+  }
+  for (auto id : {a, b, c, d}) {
+    EXPECT_TRUE(results_.at(id).ok()) << id;
+  }
+  EXPECT_EQ(stats().retries, 2U);
+  EXPECT_EQ(results_.at(b).response.retries, 1U);
+}
+
+// A streamed (pull) body already read is not replayed: the unprocessed request fails.
+TEST_F(SessionPoolTest, GoawayDoesNotReplayConsumedPullBody) {
+  make_engine(small_pool(2, 10));
+  get();
+  Request request;
+  request.method = "POST";
+  request.url = "https://a.test/stream";
+  int calls = 0;
+  request.body = Body::pull([&calls](std::span<char> buffer) {
+    ++calls;
+    buffer[0] = 'x';
+    return PullResult{1, true, false};
+  });
+  const auto id = send(std::move(request));
+  session(0).ready(10);
+  EXPECT_EQ(session(0).read_body(3), "x");
+  session(0).goaway(1);
+  ASSERT_TRUE(done(id));
+  EXPECT_EQ(error_of(id), errc::session_lost);
+  EXPECT_EQ(calls, 1);
+}
+
+// DRAIN-REFUSED-RETRY: REFUSED_STREAM is retried transparently; other codes are not.
+TEST_F(SessionPoolTest, RefusedStreamRetriedOtherResetsNot) {
+  make_engine(small_pool(1, 10));
+  const auto a = get();
+  const auto b = get();
+  session(0).ready(10);
+  session(0).refuse(1);
+  EXPECT_FALSE(done(a));
+  EXPECT_EQ(session(0).open_streams(), 2U) << "re-sent on the same session";
+  session(0).reset(3, "INTERNAL_ERROR");
+  EXPECT_EQ(error_of(b), errc::stream_reset);
+  EXPECT_EQ(results_.at(b).detail, "RST_STREAM INTERNAL_ERROR");
+  session(0).respond_first();
+  EXPECT_TRUE(results_.at(a).ok());
+  EXPECT_EQ(results_.at(a).response.retries, 1U);
+}
+
+TEST_F(SessionPoolTest, RefusedAlwaysIsBoundedByRetryBudget) {
+  Options options = small_pool(1, 10);
+  options.max_retries = 3;
+  make_engine(options);
+  const auto id = get();
+  session(0).ready(10);
+  for (int i = 0; i < 10 && !done(id); ++i) {
+    session(0).refuse(session(0).streams.begin()->first);
+  }
+  ASSERT_TRUE(done(id));
+  EXPECT_EQ(error_of(id), errc::retries_exhausted);
+  EXPECT_EQ(session(0).submitted, 4U) << "first attempt + 3 retries";
+}
+
+// DRAIN-GOAWAY-STORM: sessions that GOAWAY before serving anything are bounded.
+TEST_F(SessionPoolTest, GoawayStormIsBounded) {
+  make_engine(small_pool(1, 10));
+  Request request;
+  request.url = "https://a.test/x";
+  const auto id = send(request);
+  for (std::size_t i = 0; i < 20 && !done(id); ++i) {
+    ASSERT_LT(i, sessions_created());
+    // Ready with limit 0 so no stream is sent, then GOAWAY(0).
+    session(i).ready(0);
+    session(i).goaway(0);
+    scheduler_.run_posted();
+  }
+  ASSERT_TRUE(done(id));
+  EXPECT_EQ(error_of(id), errc::session_lost);
+  EXPECT_LE(sessions_created(), 4U);
+}
+
+TEST_F(SessionPoolTest, IdleSessionIsReapedAndReplacedOnDemand) {
+  Options options = small_pool(4, 10);
+  options.idle_timeout = 1s;
+  make_engine(options);
+  get();
+  session(0).ready(10);
+  session(0).respond_first();
+  scheduler_.advance(999ms);
+  EXPECT_FALSE(session(0).closed);
+  scheduler_.advance(1ms);
+  EXPECT_TRUE(session(0).closed);
+  EXPECT_EQ(stats().closed_by_reason.at(CloseReason::idle), 1U);
+  const auto id = get();
+  ASSERT_EQ(sessions_created(), 2U);
+  session(1).ready(10);
+  session(1).respond_first();
+  EXPECT_TRUE(results_.at(id).ok());
+}
+
+TEST_F(SessionPoolTest, BusySessionIsNotReaped) {
+  Options options = small_pool(1, 10);
+  options.idle_timeout = 1s;
+  make_engine(options);
+  get();
+  session(0).ready(10);
+  scheduler_.advance(5s);
+  EXPECT_FALSE(session(0).closed);
+}
+
+TEST_F(SessionPoolTest, QueueLimitRejectsWithQueueFull) {
+  Options options = small_pool(1, 1);
+  options.queue_limit = 2;
+  make_engine(options);
+  const auto ids = burst(4);
+  // The probe session is still connecting: two may wait, the third and fourth may not.
+  EXPECT_EQ(error_of(ids[2]), errc::queue_full);
+  EXPECT_EQ(error_of(ids[3]), errc::queue_full);
+  EXPECT_FALSE(done(ids[0]));
+  EXPECT_FALSE(done(ids[1]));
+}
+
+// ALPN-H1-ONLY: the probe negotiates http/1.1; waiters move to HTTP/1.1; the origin is
+// remembered, so later requests never try h2 until the TTL passes.
+TEST_F(SessionPoolTest, Http11OriginIsRememberedWithTtl) {
+  Options options = small_pool(4, 10);
+  options.h1_cache_ttl = 10s;
+  make_engine(options);
+  const auto ids = burst(3);
+  session(0).fail_connect(CloseReason::alpn_http11);
+  ASSERT_EQ(http11_->transfers.size(), 3U);
+  for (int i = 0; i < 3; ++i) {
+    http11_->respond_first(200, "h1");
+  }
+  for (auto id : ids) {
+    ASSERT_TRUE(results_.at(id).ok());
+    EXPECT_EQ(results_.at(id).response.protocol, Protocol::http11);
+    EXPECT_EQ(results_.at(id).response.body, "h1");
+  }
+  for (int i = 0; i < 100; ++i) {
+    get();
+    http11_->respond_first(200);
+  }
+  EXPECT_EQ(sessions_created(), 1U) << "no repeated h2 attempts";
+  EXPECT_EQ(stats().origins.at("https://a.test:443").h2_attempts, 1U);
+  EXPECT_TRUE(stats().origins.at("https://a.test:443").served_over_http11);
+  scheduler_.advance(10s);
+  get();
+  EXPECT_EQ(sessions_created(), 2U) << "h2 offered again after the TTL";
+}
+
+TEST_F(SessionPoolTest, RefusedH2OfferFallsBackToo) {
+  make_engine(small_pool(4, 10));
+  const auto id = get();
+  session(0).fail_connect(CloseReason::alpn_refused, errc::tls_failed);
+  http11_->respond_first(204);
+  ASSERT_TRUE(results_.at(id).ok());
+  EXPECT_EQ(stats().fallbacks, 1U);
+}
+
+TEST_F(SessionPoolTest, ForceHttp1NeverOpensSessions) {
+  Options options;
+  options.force_http1 = true;
+  make_engine(options);
+  get();
+  EXPECT_EQ(sessions_created(), 0U);
+  EXPECT_EQ(http11_->started, 1U);
+}
+
+TEST_F(SessionPoolTest, ShutdownFailsEverythingWithClientClosed) {
+  make_engine(small_pool(1, 1));
+  const auto a = get();
+  const auto b = get();
+  session(0).ready(1);
+  engine_->shutdown();
+  EXPECT_EQ(error_of(a), errc::client_closed);
+  EXPECT_EQ(error_of(b), errc::client_closed);
+  EXPECT_TRUE(session(0).closed);
+  EXPECT_EQ(stats().closed_by_reason.at(CloseReason::client_shutdown), 1U);
+}
+
+// ---- The defects: each one must change what the tests above observe. ----
+
+TEST_F(SessionPoolTest, DefectIgnoreAbortWhenQueuedWaitsForASlot) {
+  make_engine(small_pool(1, 1), DefectSet{detail::kIgnoreAbortWhenQueued});
+  get();
+  session(0).ready(1);
+  const auto queued = get();
+  engine_->abort(queued);
+  EXPECT_FALSE(done(queued)) << "defect: abort ignored while queued";
+  session(0).respond_first();
+  EXPECT_EQ(error_of(queued), errc::aborted);
+  EXPECT_EQ(session(0).submitted, 1U);
+}
+
+TEST_F(SessionPoolTest, DefectNoReplacementSessionsLeavesWaitersHanging) {
+  make_engine(small_pool(1, 1), DefectSet{detail::kNoReplacementSessions});
+  Request request;
+  request.url = "https://a.test/x";
+  request.timeout = 1s;
+  send(request);
+  const auto waiter = send(request);
+  session(0).ready(1);
+  session(0).lose();
+  EXPECT_EQ(sessions_created(), 1U);
+  scheduler_.advance(1s);
+  EXPECT_EQ(error_of(waiter), errc::timeout);
+}
+
+TEST_F(SessionPoolTest, DefectNoH1NegativeCacheTriesH2EveryTime) {
+  make_engine(small_pool(4, 10), DefectSet{detail::kNoH1NegativeCache});
+  for (int i = 0; i < 3; ++i) {
+    get();
+    session(i).fail_connect(CloseReason::alpn_http11);
+    http11_->respond_first(200);
+  }
+  EXPECT_EQ(sessions_created(), 3U);
+  EXPECT_EQ(completed_ok(), 3U);
+}
+
+TEST_F(SessionPoolTest, DefectIgnoreServerStreamLimitExceedsIt) {
+  make_engine(small_pool(1, 100), DefectSet{detail::kIgnoreServerStreamLimit});
+  burst(50);
+  session(0).ready(10);
+  EXPECT_EQ(session(0).open_streams(), 50U);
+}
+
+TEST_F(SessionPoolTest, DefectSurfaceRefusedStream) {
+  make_engine(small_pool(1, 10), DefectSet{detail::kSurfaceRefusedStream});
+  const auto id = get();
+  session(0).ready(10);
+  session(0).refuse(1);
+  EXPECT_EQ(error_of(id), errc::stream_reset);
+}
+
+TEST_F(SessionPoolTest, DefectNoGoawayRetry) {
+  make_engine(small_pool(1, 10), DefectSet{detail::kNoGoawayRetry});
+  get();
+  const auto b = get();
+  session(0).ready(10);
+  session(0).goaway(1);
+  EXPECT_EQ(error_of(b), errc::session_lost);
+}
+
+TEST_F(SessionPoolTest, DefectCountOnlyReadySessionsStorms) {
+  make_engine(small_pool(4, 100), DefectSet{detail::kCountOnlyReadySessions});
+  burst(100);
+  EXPECT_GT(sessions_created(), 4U);
+}
+
+TEST_F(SessionPoolTest, DefectNoRstOnAbort) {
+  make_engine(small_pool(1, 10), DefectSet{detail::kNoRstOnAbort});
+  const auto id = get();
+  session(0).ready(10);
+  engine_->abort(id);
+  EXPECT_EQ(error_of(id), errc::aborted);
+  EXPECT_TRUE(session(0).cancelled.empty());
+}
+
+TEST_F(SessionPoolTest, DefectNoIdleReap) {
+  Options options = small_pool(1, 10);
+  options.idle_timeout = 1s;
+  make_engine(options, DefectSet{detail::kNoIdleReap});
+  get();
+  session(0).ready(10);
+  session(0).respond_first();
+  scheduler_.advance(10s);
+  EXPECT_FALSE(session(0).closed);
+}
+
+}  // namespace
+}  // namespace faultline::transport
