@@ -176,51 +176,45 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
+/** The HarnessError starting a driver with these options throws. */
+HarnessError start_error(const ExternalDriverOptions& options) {
+  try {
+    ExternalDriver driver(options);
+  } catch (const HarnessError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "the driver started";
+  return HarnessError(errc::driver_failed, "");
+}
+
 TEST(ExternalDriverStart, SilentDriverFailsAtTheHelloDeadline) {
   auto options = stub_driver("silent");
   options.hello_timeout = 500ms;
-  try {
-    ExternalDriver driver(options);
-    FAIL() << "no error";
-  } catch (const HarnessError& e) {
-    EXPECT_EQ(e.code(), errc::driver_no_hello);
-    EXPECT_NE(std::string(e.what()).find("within 500 ms"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("stub stderr: mode=silent starting"), std::string::npos)
-        << e.what();
-  }
+  const auto e = start_error(options);
+  EXPECT_EQ(e.code(), errc::driver_no_hello);
+  EXPECT_NE(std::string(e.what()).find("within 500 ms"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("stub stderr: mode=silent starting"), std::string::npos)
+      << e.what();
 }
 
 TEST(ExternalDriverStart, CrashBeforeHelloQuotesStderr) {
-  try {
-    ExternalDriver driver(stub_driver("crash-at-start"));
-    FAIL() << "no error";
-  } catch (const HarnessError& e) {
-    EXPECT_EQ(e.code(), errc::driver_exited);
-    EXPECT_NE(std::string(e.what()).find("exited with status 1"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("cannot load the HTTP library"), std::string::npos)
-        << e.what();
-  }
+  const auto e = start_error(stub_driver("crash-at-start"));
+  EXPECT_EQ(e.code(), errc::driver_exited);
+  EXPECT_NE(std::string(e.what()).find("exited with status 1"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("cannot load the HTTP library"), std::string::npos)
+      << e.what();
 }
 
 TEST(ExternalDriverStart, OtherProtocolVersionIsRefused) {
-  try {
-    ExternalDriver driver(stub_driver("wrong-protocol"));
-    FAIL() << "no error";
-  } catch (const HarnessError& e) {
-    EXPECT_EQ(e.code(), errc::driver_bad_hello);
-    EXPECT_NE(std::string(e.what()).find("protocol 2"), std::string::npos) << e.what();
-  }
+  const auto e = start_error(stub_driver("wrong-protocol"));
+  EXPECT_EQ(e.code(), errc::driver_bad_hello);
+  EXPECT_NE(std::string(e.what()).find("protocol 2"), std::string::npos) << e.what();
 }
 
 TEST(ExternalDriverStart, MissingProgramIsASpawnError) {
   ExternalDriverOptions o;
   o.program = "faultline-no-such-driver";
-  try {
-    ExternalDriver driver(o);
-    FAIL() << "no error";
-  } catch (const HarnessError& e) {
-    EXPECT_EQ(e.code(), errc::spawn_failed);
-  }
+  EXPECT_EQ(start_error(o).code(), errc::spawn_failed);
 }
 
 }  // namespace
