@@ -359,12 +359,12 @@ struct CurlDriver::Impl {
           return fail(*t, ErrorKind::other, "transfer completed without a response");
         emit_headers(*t);
       }
+      ++completed;  // counted before the event, so stats read after it include it
+      forget(id);
       Event e;
       e.type = Event::Type::end;
       e.t_ms = detail::elapsed_ms(t->sent);
       t->exchange->push(std::move(e));
-      ++completed;
-      forget(id);
       return;
     }
     if (!t->refusal.empty())
@@ -377,12 +377,12 @@ struct CurlDriver::Impl {
   }
 
   void fail(Transfer& t, ErrorKind kind, std::string message) {
-    t.exchange->push(detail::make_error(kind, std::move(message), detail::elapsed_ms(t.sent)));
     if (kind == ErrorKind::aborted)
       ++aborted;
     else
       ++failed;
     forget(t.exchange->id());
+    t.exchange->push(detail::make_error(kind, std::move(message), detail::elapsed_ms(t.sent)));
   }
 
   void abort_transfer(std::uint64_t id) {

@@ -181,7 +181,15 @@ async function perform (msg, state) {
   for await (const chunk of body) {
     if (chunk.length > 0) write({ id: msg.id, event: 'data', b64: chunk.toString('base64'), t_ms: elapsed() })
   }
+  settle(msg.id, state, 'requests_completed')
   write({ id: msg.id, event: 'end', t_ms: elapsed() })
+}
+
+// Bookkeeping before a terminal event, so that a stats answer read after it includes it.
+function settle (id, state, counter) {
+  clearTimeout(state.timer)
+  inFlight.delete(id)
+  counters[counter]++
 }
 
 function startRequest (msg) {
@@ -194,17 +202,10 @@ function startRequest (msg) {
       state.controller.abort(new DriverAbort('timeout'))
     }, msg.timeout_ms)
   }
-  perform(msg, state).then(
-    () => { counters.requests_completed++ },
-    (err) => {
-      const kind = classify(err, state)
-      if (kind === 'aborted') counters.requests_aborted++
-      else counters.requests_failed++
-      write({ id: msg.id, event: 'error', kind, message: describeError(err), t_ms: Math.round((performance.now() - state.start) * 1000) / 1000 })
-    }
-  ).finally(() => {
-    clearTimeout(state.timer)
-    inFlight.delete(msg.id)
+  perform(msg, state).catch((err) => {
+    const kind = classify(err, state)
+    settle(msg.id, state, kind === 'aborted' ? 'requests_aborted' : 'requests_failed')
+    write({ id: msg.id, event: 'error', kind, message: describeError(err), t_ms: Math.round((performance.now() - state.start) * 1000) / 1000 })
   })
 }
 
