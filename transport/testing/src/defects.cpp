@@ -1,0 +1,55 @@
+#include "faultline/transport/testing/defects.h"
+
+#include "detail/client_access.h"
+#include "detail/defects.h"
+
+namespace faultline::transport::testing {
+
+using detail::DefectBit;
+
+/** The public flags and the internal bits must agree. */
+constexpr bool same(Defects::Flag flag, DefectBit bit) {
+  return static_cast<std::uint32_t>(flag) == static_cast<std::uint32_t>(bit);
+}
+static_assert(same(Defects::ignore_abort_when_queued, DefectBit::kIgnoreAbortWhenQueued));
+static_assert(same(Defects::no_replacement_sessions, DefectBit::kNoReplacementSessions));
+static_assert(same(Defects::no_h1_negative_cache, DefectBit::kNoH1NegativeCache));
+static_assert(same(Defects::h2_no_redirects, DefectBit::kH2NoRedirects));
+static_assert(same(Defects::ignore_server_stream_limit, DefectBit::kIgnoreServerStreamLimit));
+static_assert(same(Defects::surface_refused_stream, DefectBit::kSurfaceRefusedStream));
+static_assert(same(Defects::no_goaway_retry, DefectBit::kNoGoawayRetry));
+static_assert(same(Defects::count_only_ready_sessions, DefectBit::kCountOnlyReadySessions));
+static_assert(same(Defects::no_rst_on_abort, DefectBit::kNoRstOnAbort));
+static_assert(same(Defects::no_idle_reap, DefectBit::kNoIdleReap));
+
+Client make_client(Options options, Defects defects) {
+  return detail::ClientAccess::make(std::move(options), detail::DefectSet{defects.flags});
+}
+
+const char* to_string(Defects::Flag flag) noexcept {
+  switch (flag) {
+    case Defects::ignore_abort_when_queued:
+      return "ignore_abort_when_queued";
+    case Defects::no_replacement_sessions:
+      return "no_replacement_sessions";
+    case Defects::no_h1_negative_cache:
+      return "no_h1_negative_cache";
+    case Defects::h2_no_redirects:
+      return "h2_no_redirects";
+    case Defects::ignore_server_stream_limit:
+      return "ignore_server_stream_limit";
+    case Defects::surface_refused_stream:
+      return "surface_refused_stream";
+    case Defects::no_goaway_retry:
+      return "no_goaway_retry";
+    case Defects::count_only_ready_sessions:
+      return "count_only_ready_sessions";
+    case Defects::no_rst_on_abort:
+      return "no_rst_on_abort";
+    case Defects::no_idle_reap:
+      return "no_idle_reap";
+  }
+  return nullptr;
+}
+
+}  // namespace faultline::transport::testing
