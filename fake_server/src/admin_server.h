@@ -1,0 +1,31 @@
+// The admin API over HTTP/1.1 (Beast), on its own thread and io_context so that it
+// answers even while the data plane is saturated.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "server_context.h"
+
+namespace faultline::fake_server::detail {
+
+/** Binds at construction (throws ServerError(bind_failed)); serves from start() until
+    stop() (which joins its thread). */
+class AdminServer {
+ public:
+  AdminServer(ServerContext& context, const std::string& host, std::uint16_t port);
+  ~AdminServer();
+  AdminServer(const AdminServer&) = delete;
+  AdminServer& operator=(const AdminServer&) = delete;
+
+  [[nodiscard]] std::uint16_t port() const noexcept;
+  void start();
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace faultline::fake_server::detail

@@ -1,0 +1,332 @@
+#include "connection.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+
+#include <openssl/bio.h>
+#include <openssl/ssl.h>
+
+#include <array>
+#include <cstring>
+#include <memory>
+#include <unordered_map>
+
+#include "h1_session.h"
+#include "h2_session.h"
+#include "log.h"
+#include "server_limits.h"
+
+namespace faultline::fake_server::detail {
+
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using TlsStream = asio::ssl::stream<tcp::socket>;
+
+constexpr std::string_view kH2Preface{"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", kH2PrefaceBytes};
+
+/** Bytes TLS moved through the socket (records, not plaintext). */
+void record_socket_bytes(TlsStream& stream, ConnectionStats& stats) {
+  SSL* ssl = stream.native_handle();
+  stats.set_bytes(BIO_number_read(SSL_get_rbio(ssl)), BIO_number_written(SSL_get_wbio(ssl)));
+}
+
+/** One accepted socket and the session on it. Owns itself (shared_from_this); every
+    handler runs on the socket's strand. */
+template <class Stream>
+class Connection final : public SessionHost,
+                         public std::enable_shared_from_this<Connection<Stream>> {
+ public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  Connection(ServerContext& context, const ListenerState& listener, Stream stream)
+      : context_(context),
+        listener_(listener),
+        stream_(std::move(stream)),
+        stats_(context.stats.open_connection(listener.name, kTls)) {}
+
+  void start() {
+    auto weak = this->weak_from_this();
+    context_.live.add(stats_->id(), [weak] {
+      if (auto self = weak.lock()) {
+        asio::post(self->executor(), [self] { self->stop(); });
+      }
+    });
+    FAULTLINE_LOG(debug, tag(), "accepted on " << listener_.name);
+    if constexpr (kTls) {
+      do_handshake();
+    } else {
+      do_read();
+    }
+  }
+
+  // SessionHost
+  void signal_write() override {
+    if (writing_ || write_posted_ || closed_)
+      return;
+    write_posted_ = true;
+    asio::post(executor(), [self = this->shared_from_this()] {
+      self->write_posted_ = false;
+      self->do_write();
+    });
+  }
+
+  void run_after(std::chrono::milliseconds delay, std::function<void()> fn) override {
+    if (closed_)
+      return;
+    if (delay.count() <= 0) {
+      asio::post(executor(), [self = this->shared_from_this(), fn = std::move(fn)] {
+        if (self->closed_)
+          return;
+        fn();
+        self->after_activity();
+      });
+      return;
+    }
+    const std::uint64_t id = next_timer_++;
+    auto timer = std::make_unique<asio::steady_timer>(executor(), delay);
+    asio::steady_timer& ref = *timer;
+    timers_.emplace(id, std::move(timer));
+    ref.async_wait([self = this->shared_from_this(), id,
+                    fn = std::move(fn)](const boost::system::error_code& ec) {
+      self->timers_.erase(id);
+      if (ec || self->closed_)
+        return;
+      fn();
+      self->after_activity();
+    });
+  }
+
+  std::function<void()> make_waker(std::function<void()> fn) override {
+    return [weak = this->weak_from_this(), fn = std::move(fn)] {
+      auto self = weak.lock();
+      if (!self)
+        return;
+      asio::post(self->executor(), [self, fn] {
+        if (self->closed_)
+          return;
+        fn();
+        self->after_activity();
+      });
+    };
+  }
+
+ private:
+  [[nodiscard]] auto executor() { return stream_.get_executor(); }
+  [[nodiscard]] LogTag tag() const { return LogTag{"conn", stats_->id()}; }
+  [[nodiscard]] tcp::socket& socket() {
+    if constexpr (kTls) {
+      return stream_.next_layer();
+    } else {
+      return stream_;
+    }
+  }
+
+  void do_handshake() {
+    run_after(kHandshakeTimeout, [this] {
+      if (!session_)
+        close("tls handshake timeout");
+    });
+    stream_.async_handshake(asio::ssl::stream_base::server,
+                            [self = this->shared_from_this()](const boost::system::error_code& ec) {
+                              self->on_handshake(ec);
+                            });
+  }
+
+  void on_handshake(const boost::system::error_code& ec) {
+    if constexpr (kTls) {
+      record_socket_bytes(stream_, *stats_);
+      if (ec) {
+        FAULTLINE_LOG(debug, tag(), "TLS handshake failed: " << ec.message());
+        close("tls handshake failed: " + ec.message());
+        return;
+      }
+      SSL* ssl = stream_.native_handle();
+      const unsigned char* alpn = nullptr;
+      unsigned int alpn_length = 0;
+      SSL_get0_alpn_selected(ssl, &alpn, &alpn_length);
+      const std::string_view selected(reinterpret_cast<const char*>(alpn), alpn_length);
+      const bool h2 = selected == "h2" ||
+                      (selected.empty() && listener_.alpn.load() == scenarios::AlpnPolicy::h2_only);
+      stats_->set_protocol(selected, h2 ? "h2" : "http/1.1", SSL_get_version(ssl));
+      begin_session(h2);
+      do_read();
+    }
+  }
+
+  void begin_session(bool h2) {
+    SessionEnv env{context_, *this, stats_, listener_.name};
+    if (h2) {
+      session_ = std::make_unique<H2Session>(std::move(env));
+    } else {
+      session_ = std::make_unique<H1Session>(std::move(env));
+    }
+    FAULTLINE_LOG(debug, tag(), (h2 ? "h2" : "http/1.1") << " session");
+    session_->start();
+  }
+
+  /** Cleartext: decides h2c (the preface) or HTTP/1.1 from the first bytes. */
+  void sniff(std::span<const std::uint8_t> bytes) {
+    sniffed_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    const std::size_t n = std::min(sniffed_.size(), kH2Preface.size());
+    const bool prefix = std::string_view(sniffed_).substr(0, n) == kH2Preface.substr(0, n);
+    if (prefix && n < kH2Preface.size())
+      return;  // not enough yet
+    stats_->set_protocol("", prefix ? "h2c" : "http/1.1", "");
+    begin_session(prefix);
+    const std::string first = std::move(sniffed_);
+    session_->on_input({reinterpret_cast<const std::uint8_t*>(first.data()), first.size()});
+  }
+
+  void do_read() {
+    stream_.async_read_some(
+        asio::buffer(read_buffer_),
+        [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+          self->on_read(ec, n);
+        });
+  }
+
+  void on_read(const boost::system::error_code& ec, std::size_t n) {
+    if (closed_)
+      return;
+    count_bytes(n, 0);
+    if (ec) {
+      if (!session_) {
+        close(ec == asio::error::eof ? "peer closed" : "read error: " + ec.message());
+        return;
+      }
+      session_->on_peer_closed();
+      peer_gone_ = true;
+      close_reason_ = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated
+                          ? "peer closed"
+                          : "read error: " + ec.message();
+      after_activity();
+      return;
+    }
+    const std::span<const std::uint8_t> bytes(read_buffer_.data(), n);
+    if (session_) {
+      session_->on_input(bytes);
+    } else {
+      sniff(bytes);
+    }
+    after_activity();
+    if (!closed_ && !(session_ && session_->should_close()))
+      do_read();
+  }
+
+  /** After the session did something: flush its output, close when it is done. */
+  void after_activity() {
+    if (closed_)
+      return;
+    if (!writing_)
+      do_write();
+  }
+
+  void do_write() {
+    if (writing_ || closed_ || !session_)
+      return;
+    write_buffer_.clear();
+    session_->produce_output(write_buffer_, kWriteCoalesceBytes);
+    if (write_buffer_.empty()) {
+      if (session_->should_close()) {
+        close(close_reason_.empty() ? "closed by server" : close_reason_);
+      } else if (peer_gone_) {
+        close(close_reason_);
+      }
+      return;
+    }
+    writing_ = true;
+    asio::async_write(stream_, asio::buffer(write_buffer_),
+                      [self = this->shared_from_this()](const boost::system::error_code& ec,
+                                                        std::size_t n) { self->on_write(ec, n); });
+  }
+
+  void on_write(const boost::system::error_code& ec, std::size_t n) {
+    writing_ = false;
+    count_bytes(0, n);
+    if (closed_)
+      return;
+    if (ec) {
+      close("write error: " + ec.message());
+      return;
+    }
+    do_write();
+  }
+
+  void count_bytes(std::size_t in, std::size_t out) {
+    if constexpr (kTls) {
+      record_socket_bytes(stream_, *stats_);
+    } else {
+      if (in != 0 || out != 0)
+        stats_->add_bytes(in, out);
+    }
+  }
+
+  void stop() {
+    if (closed_)
+      return;
+    if (!session_) {
+      close("server stopped");
+      return;
+    }
+    close_reason_ = "server stopped";
+    session_->shutdown();
+    after_activity();
+  }
+
+  void close(const std::string& reason) {
+    if (closed_)
+      return;
+    closed_ = true;
+    FAULTLINE_LOG(debug, tag(), "closed: " << reason);
+    timers_.clear();
+    boost::system::error_code ignored;
+    socket().shutdown(tcp::socket::shutdown_both, ignored);
+    socket().close(ignored);
+    if (session_) {
+      session_->on_closed(reason);
+    } else {
+      stats_->close(reason);
+    }
+    context_.live.remove(stats_->id());
+  }
+
+  ServerContext& context_;
+  const ListenerState& listener_;
+  Stream stream_;
+  std::shared_ptr<ConnectionStats> stats_;
+  std::unique_ptr<ProtocolSession> session_;
+  std::array<std::uint8_t, kReadBufferBytes> read_buffer_;
+  std::vector<std::uint8_t> write_buffer_;
+  std::string sniffed_;
+  std::string close_reason_;
+  bool writing_ = false;
+  bool write_posted_ = false;
+  bool closed_ = false;
+  bool peer_gone_ = false;
+  std::uint64_t next_timer_ = 1;
+  std::unordered_map<std::uint64_t, std::unique_ptr<asio::steady_timer>> timers_;
+};
+
+}  // namespace
+
+void start_plain_connection(ServerContext& context, const ListenerState& listener,
+                            tcp::socket socket) {
+  boost::system::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  std::make_shared<Connection<tcp::socket>>(context, listener, std::move(socket))->start();
+}
+
+void start_tls_connection(ServerContext& context, const ListenerState& listener, tcp::socket socket,
+                          asio::ssl::context& tls) {
+  boost::system::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  std::make_shared<Connection<TlsStream>>(context, listener, TlsStream(std::move(socket), tls))
+      ->start();
+}
+
+}  // namespace faultline::fake_server::detail

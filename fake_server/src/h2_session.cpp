@@ -1,0 +1,525 @@
+#include "h2_session.h"
+
+#include <array>
+#include <charconv>
+#include <cstring>
+
+#include "log.h"
+#include "text.h"
+
+namespace faultline::fake_server::detail {
+
+/** A request/response exchange on one stream. */
+struct H2Session::Stream {
+  std::int32_t id = 0;
+  RequestHead head;
+  std::string request_id;    ///< x-faultline-request-id, empty when untagged
+  std::string content_type;  ///< the request's
+  std::optional<std::uint64_t> content_length;
+  std::size_t header_bytes = 0;
+  bool headers_too_large = false;
+  bool counted = false;           ///< counted as opened in the stats
+  bool request_complete = false;  ///< END_STREAM received
+  bool rejected = false;          ///< answered early (413/431); the rest of the body is dropped
+  bool head_only = false;         ///< HEAD: headers (with content-length) but no body
+  std::uint64_t body_bytes = 0;
+  RouteMatch match;
+  std::unique_ptr<EchoRecorder> echo;
+  ResponsePlan plan;
+  std::optional<GateRegistry::Ticket> ticket;
+};
+
+namespace {
+
+std::string_view view(const std::uint8_t* data, std::size_t length) {
+  return {reinterpret_cast<const char*>(data), length};
+}
+
+nghttp2_nv make_nv(std::string_view name, std::string_view value) {
+  return nghttp2_nv{const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(name.data())),
+                    const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(value.data())),
+                    name.size(), value.size(), NGHTTP2_NV_FLAG_NONE};
+}
+
+H2Session& self(void* user_data) {
+  return *static_cast<H2Session*>(user_data);
+}
+
+// One forwarding function per callback: cast user_data, call the member, map
+// exceptions to NGHTTP2_ERR_CALLBACK_FAILURE.
+int forward_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
+  try {
+    return self(user_data).on_begin_headers(*frame);
+  } catch (...) {
+    return NGHTTP2_ERR_CALLBACK_FAILURE;
+  }
+}
+
+int forward_header(nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* name,
+                   std::size_t namelen, const std::uint8_t* value, std::size_t valuelen,
+                   std::uint8_t, void* user_data) {
+  try {
+    return self(user_data).on_header(*frame, view(name, namelen), view(value, valuelen));
+  } catch (...) {
+    return NGHTTP2_ERR_CALLBACK_FAILURE;
+  }
+}
+
+int forward_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
+  try {
+    return self(user_data).on_frame_recv(*frame);
+  } catch (...) {
+    return NGHTTP2_ERR_CALLBACK_FAILURE;
+  }
+}
+
+int forward_data_chunk_recv(nghttp2_session*, std::uint8_t, std::int32_t stream_id,
+                            const std::uint8_t* data, std::size_t len, void* user_data) {
+  try {
+    return self(user_data).on_data_chunk_recv(stream_id, view(data, len));
+  } catch (...) {
+    return NGHTTP2_ERR_CALLBACK_FAILURE;
+  }
+}
+
+int forward_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
+  try {
+    return self(user_data).on_frame_send(*frame);
+  } catch (...) {
+    return NGHTTP2_ERR_CALLBACK_FAILURE;
+  }
+}
+
+int forward_stream_close(nghttp2_session*, std::int32_t stream_id, std::uint32_t error_code,
+                         void* user_data) {
+  try {
+    return self(user_data).on_stream_close(stream_id, error_code);
+  } catch (...) {
+    return NGHTTP2_ERR_CALLBACK_FAILURE;
+  }
+}
+
+ssize_t forward_read_body(nghttp2_session*, std::int32_t stream_id, std::uint8_t* buf,
+                          std::size_t length, std::uint32_t* data_flags, nghttp2_data_source*,
+                          void* user_data) {
+  try {
+    return self(user_data).on_read_body(stream_id, buf, length, data_flags);
+  } catch (...) {
+    return NGHTTP2_ERR_CALLBACK_FAILURE;
+  }
+}
+
+int forward_error(nghttp2_session*, int lib_error_code, const char* msg, std::size_t len,
+                  void* user_data) {
+  FAULTLINE_LOG(debug, (LogTag{"h2"}),
+                "nghttp2: " << std::string_view(msg, len) << " (" << lib_error_code << ")");
+  return 0;
+}
+
+/** The callback table, built once for every session. */
+const nghttp2_session_callbacks* callbacks() {
+  struct Deleter {
+    void operator()(nghttp2_session_callbacks* cbs) const noexcept {
+      nghttp2_session_callbacks_del(cbs);
+    }
+  };
+  static const std::unique_ptr<nghttp2_session_callbacks, Deleter> table = [] {
+    nghttp2_session_callbacks* cbs = nullptr;
+    if (nghttp2_session_callbacks_new(&cbs) != 0)
+      throw std::bad_alloc();
+    nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, forward_begin_headers);
+    nghttp2_session_callbacks_set_on_header_callback(cbs, forward_header);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, forward_frame_recv);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, forward_data_chunk_recv);
+    nghttp2_session_callbacks_set_on_frame_send_callback(cbs, forward_frame_send);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cbs, forward_stream_close);
+    nghttp2_session_callbacks_set_error_callback2(cbs, forward_error);
+    return std::unique_ptr<nghttp2_session_callbacks, Deleter>(cbs);
+  }();
+  return table.get();
+}
+
+}  // namespace
+
+H2Session::H2Session(SessionEnv env) : env_(std::move(env)), scenario_(env_.context.scenarios) {
+  nghttp2_session* session = nullptr;
+  if (nghttp2_session_server_new(&session, callbacks(), this) != 0)
+    throw std::bad_alloc();
+  session_.reset(session);
+}
+
+H2Session::~H2Session() = default;
+
+void H2Session::start() {
+  const scenarios::H2Settings& s = scenario_.get()->settings;
+  std::vector<nghttp2_settings_entry> entries;
+  if (s.max_concurrent_streams) {
+    entries.push_back({NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, *s.max_concurrent_streams});
+  }
+  entries.push_back({NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, s.initial_window_size});
+  entries.push_back({NGHTTP2_SETTINGS_MAX_FRAME_SIZE, s.max_frame_size});
+  if (s.header_table_size) {
+    entries.push_back({NGHTTP2_SETTINGS_HEADER_TABLE_SIZE, *s.header_table_size});
+  }
+  if (s.max_header_list_size) {
+    entries.push_back({NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, *s.max_header_list_size});
+  }
+  const int rv =
+      nghttp2_submit_settings(session_.get(), NGHTTP2_FLAG_NONE, entries.data(), entries.size());
+  if (rv != 0)
+    fail("nghttp2_submit_settings", rv);
+  env_.host.signal_write();
+}
+
+H2Session::Stream* H2Session::find(std::int32_t stream_id) const {
+  auto it = streams_.find(stream_id);
+  return it == streams_.end() ? nullptr : it->second.get();
+}
+
+void H2Session::fail(const char* what, int code) {
+  FAULTLINE_LOG(debug, (LogTag{"h2", env_.stats->id()}),
+                what << " failed: " << nghttp2_strerror(code));
+  if (!failed_) {
+    failed_ = true;
+    // A connection error: GOAWAY(PROTOCOL_ERROR), then close once it is flushed.
+    nghttp2_session_terminate_session(session_.get(), NGHTTP2_PROTOCOL_ERROR);
+  }
+}
+
+void H2Session::on_input(std::span<const std::uint8_t> bytes) {
+  if (failed_)
+    return;
+  const auto rv = nghttp2_session_mem_recv(session_.get(), bytes.data(), bytes.size());
+  if (rv < 0) {
+    FAULTLINE_LOG(warn, (LogTag{"h2", env_.stats->id()}),
+                  "closing: bad input from the client: " << nghttp2_strerror(static_cast<int>(rv)));
+    fail("nghttp2_session_mem_recv", static_cast<int>(rv));
+  }
+}
+
+void H2Session::produce_output(std::vector<std::uint8_t>& out, std::size_t max) {
+  while (out.size() < max) {
+    const std::uint8_t* data = nullptr;
+    const auto n = nghttp2_session_mem_send(session_.get(), &data);
+    if (n < 0) {
+      FAULTLINE_LOG(warn, (LogTag{"h2", env_.stats->id()}),
+                    "nghttp2_session_mem_send: " << nghttp2_strerror(static_cast<int>(n)));
+      failed_ = true;
+      return;
+    }
+    if (n == 0)
+      return;
+    out.insert(out.end(), data, data + n);
+  }
+}
+
+bool H2Session::should_close() const {
+  if (failed_)
+    return !nghttp2_session_want_write(session_.get());
+  return !nghttp2_session_want_read(session_.get()) && !nghttp2_session_want_write(session_.get());
+}
+
+void H2Session::on_peer_closed() {
+  failed_ = true;
+}
+
+void H2Session::shutdown() {
+  nghttp2_session_terminate_session(session_.get(), NGHTTP2_NO_ERROR);
+  env_.host.signal_write();
+}
+
+void H2Session::on_closed(std::string_view reason) {
+  for (auto& [id, stream] : streams_) {
+    if (stream->ticket)
+      env_.context.gates.cancel(*stream->ticket);
+  }
+  streams_.clear();
+  env_.stats->close(reason);
+}
+
+void H2Session::record_frame(const nghttp2_frame& frame, Direction dir) {
+  FrameFacts facts;
+  facts.dir = dir;
+  facts.type = frame.hd.type <= NGHTTP2_CONTINUATION ? static_cast<EventType>(frame.hd.type)
+                                                     : EventType::unknown_frame;
+  facts.flags = frame.hd.flags;
+  facts.stream = frame.hd.stream_id;
+  facts.length = static_cast<std::uint32_t>(frame.hd.length);
+  switch (frame.hd.type) {
+    case NGHTTP2_RST_STREAM:
+      facts.error_code = frame.rst_stream.error_code;
+      break;
+    case NGHTTP2_GOAWAY:
+      facts.error_code = frame.goaway.error_code;
+      facts.last_stream_id = frame.goaway.last_stream_id;
+      break;
+    case NGHTTP2_HEADERS:
+      facts.opens_stream = dir == Direction::in && frame.headers.cat == NGHTTP2_HCAT_REQUEST;
+      break;
+    default:
+      break;
+  }
+  env_.stats->on_frame(facts);
+}
+
+int H2Session::on_begin_headers(const nghttp2_frame& frame) {
+  if (frame.hd.type != NGHTTP2_HEADERS || frame.headers.cat != NGHTTP2_HCAT_REQUEST)
+    return 0;
+  auto stream = std::make_unique<Stream>();
+  stream->id = frame.hd.stream_id;
+  streams_[frame.hd.stream_id] = std::move(stream);
+  return 0;
+}
+
+int H2Session::on_header(const nghttp2_frame& frame, std::string_view name,
+                         std::string_view value) {
+  Stream* stream = find(frame.hd.stream_id);
+  if (stream == nullptr || frame.headers.cat != NGHTTP2_HCAT_REQUEST)
+    return 0;
+  // RFC 7541 4.1 entry size, as SETTINGS_MAX_HEADER_LIST_SIZE counts it.
+  stream->header_bytes += name.size() + value.size() + 32;
+  if (stream->header_bytes > scenario_.get()->limits.max_header_bytes) {
+    stream->headers_too_large = true;
+    return 0;
+  }
+  if (!name.empty() && name.front() == ':') {
+    if (name == ":method") {
+      stream->head.method = value;
+    } else if (name == ":path") {
+      split_target(value, stream->head.path, stream->head.query);
+    }
+    return 0;
+  }
+  if (name == kRequestIdHeader) {
+    stream->request_id = value;
+  } else if (name == "content-type") {
+    stream->content_type = value;
+  } else if (name == "content-length") {
+    stream->content_length = parse_u64(value);
+  }
+  stream->head.headers.emplace_back(name, value);
+  return 0;
+}
+
+int H2Session::on_frame_recv(const nghttp2_frame& frame) {
+  record_frame(frame, Direction::in);
+  Stream* stream = nullptr;
+  switch (frame.hd.type) {
+    case NGHTTP2_HEADERS:
+      stream = find(frame.hd.stream_id);
+      if (stream == nullptr)
+        return 0;
+      if (frame.headers.cat == NGHTTP2_HCAT_REQUEST) {
+        stream->counted = true;
+        on_request_headers(*stream);
+      }
+      break;
+    case NGHTTP2_DATA:
+      stream = find(frame.hd.stream_id);
+      break;
+    default:
+      return 0;
+  }
+  if (stream != nullptr && (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
+    stream->request_complete = true;
+    on_request_end(*stream);
+  }
+  return 0;
+}
+
+void H2Session::on_request_headers(Stream& stream) {
+  const auto& scenario = scenario_.get();
+  if (stream.headers_too_large) {
+    reject(stream, 431, "request headers exceed max_header_bytes");
+    return;
+  }
+  if (stream.content_length && *stream.content_length > scenario->limits.max_request_body_bytes) {
+    reject(stream, 413, "request body exceeds max_request_body_bytes");
+    return;
+  }
+  FAULTLINE_LOG(debug, (LogTag{"h2", env_.stats->id(), stream.id}),
+                stream.head.method << " " << stream.head.path);
+  stream.match = match_route(scenario, env_.listener, stream.head.method, stream.head.path);
+  if (stream.match.echo())
+    stream.echo = std::make_unique<EchoRecorder>(stream.content_type);
+}
+
+int H2Session::on_data_chunk_recv(std::int32_t stream_id, std::string_view data) {
+  Stream* stream = find(stream_id);
+  if (stream == nullptr || stream->rejected)
+    return 0;
+  stream->body_bytes += data.size();
+  const auto& scenario = stream->match.scenario ? stream->match.scenario : scenario_.get();
+  if (stream->body_bytes > scenario->limits.max_request_body_bytes) {
+    reject(*stream, 413, "request body exceeds max_request_body_bytes");
+    return 0;
+  }
+  if (stream->echo)
+    stream->echo->on_body(data);
+  return 0;
+}
+
+void H2Session::reject(Stream& stream, int status, std::string_view message) {
+  FAULTLINE_LOG(debug, (LogTag{"h2", env_.stats->id(), stream.id}), status << " " << message);
+  stream.rejected = true;
+  stream.echo.reset();
+  stream.plan = error_response(status, message);
+  submit_response(stream);
+}
+
+void H2Session::on_request_end(Stream& stream) {
+  if (stream.rejected)
+    return;
+  env_.stats->on_request();
+  stream.plan = plan_response(stream.match, stream.head, stream.echo.get(), env_.context.origins);
+  stream.echo.reset();
+  stream.head_only = stream.head.method == "HEAD";
+  if (stream.plan.hold) {
+    const std::int32_t id = stream.id;
+    FAULTLINE_LOG(debug, (LogTag{"h2", env_.stats->id(), id}),
+                  "held at gate " << *stream.plan.hold);
+    stream.ticket = env_.context.gates.hold(*stream.plan.hold, env_.host.make_waker([this, id] {
+      if (Stream* held = find(id)) {
+        held->ticket.reset();
+        after_hold(id);
+      }
+    }));
+    return;
+  }
+  after_hold(stream.id);
+}
+
+void H2Session::after_hold(std::int32_t stream_id) {
+  Stream* stream = find(stream_id);
+  if (stream == nullptr)
+    return;
+  if (stream->plan.delay.count() > 0) {
+    env_.host.run_after(stream->plan.delay, [this, stream_id] {
+      if (Stream* delayed = find(stream_id))
+        submit_response(*delayed);
+    });
+    return;
+  }
+  submit_response(*stream);
+}
+
+void H2Session::submit_response(Stream& stream) {
+  const ResponsePlan& plan = stream.plan;
+  std::array<char, 8> status{};
+  const auto status_end = std::to_chars(status.data(), status.data() + status.size(), plan.status);
+  std::array<char, 24> length{};
+  std::string_view length_text;
+  const std::optional<std::uint64_t> size =
+      plan.body ? plan.body->size() : std::optional<std::uint64_t>(0);
+  if (size) {
+    const auto end = std::to_chars(length.data(), length.data() + length.size(), *size);
+    length_text =
+        std::string_view(length.data(), static_cast<std::size_t>(end.ptr - length.data()));
+  }
+
+  std::vector<nghttp2_nv> nva;
+  nva.reserve(plan.headers.size() + 3);
+  nva.push_back(make_nv(
+      ":status",
+      std::string_view(status.data(), static_cast<std::size_t>(status_end.ptr - status.data()))));
+  for (const auto& [name, value] : plan.headers)
+    nva.push_back(make_nv(name, value));
+  if (!length_text.empty())
+    nva.push_back(make_nv("content-length", length_text));
+  if (!stream.request_id.empty())
+    nva.push_back(make_nv(kRequestIdHeader, stream.request_id));
+
+  const bool has_body =
+      !stream.head_only && ((plan.body && !plan.body->done()) || !plan.trailers.empty());
+  nghttp2_data_provider provider{};
+  provider.read_callback = forward_read_body;
+  const int rv = nghttp2_submit_response(session_.get(), stream.id, nva.data(), nva.size(),
+                                         has_body ? &provider : nullptr);
+  if (rv != 0) {
+    FAULTLINE_LOG(debug, (LogTag{"h2", env_.stats->id(), stream.id}),
+                  "nghttp2_submit_response: " << nghttp2_strerror(rv));
+    return;
+  }
+  env_.host.signal_write();
+}
+
+void H2Session::submit_trailers(Stream& stream, std::uint32_t* data_flags) {
+  if (stream.plan.trailers.empty())
+    return;
+  std::vector<nghttp2_nv> nva;
+  nva.reserve(stream.plan.trailers.size());
+  for (const auto& [name, value] : stream.plan.trailers)
+    nva.push_back(make_nv(name, value));
+  const int rv = nghttp2_submit_trailer(session_.get(), stream.id, nva.data(), nva.size());
+  if (rv == 0)
+    *data_flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+}
+
+ssize_t H2Session::on_read_body(std::int32_t stream_id, std::uint8_t* buf, std::size_t length,
+                                std::uint32_t* data_flags) {
+  Stream* stream = find(stream_id);
+  if (stream == nullptr || !stream->plan.body) {
+    *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+    if (stream != nullptr)
+      submit_trailers(*stream, data_flags);
+    return 0;
+  }
+  BodySource& body = *stream->plan.body;
+  if (const auto delay = body.take_delay(); delay.count() > 0) {
+    env_.host.run_after(delay, [this, stream_id] { resume(stream_id); });
+    return NGHTTP2_ERR_DEFERRED;
+  }
+  const std::size_t n = body.read({buf, length});
+  if (body.done()) {
+    *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+    submit_trailers(*stream, data_flags);
+  } else if (n == 0) {
+    // Nothing now and no pause owed: try again on the next turn rather than spin.
+    env_.host.run_after(std::chrono::milliseconds(0), [this, stream_id] { resume(stream_id); });
+    return NGHTTP2_ERR_DEFERRED;
+  }
+  return static_cast<ssize_t>(n);
+}
+
+void H2Session::resume(std::int32_t stream_id) {
+  if (find(stream_id) == nullptr)
+    return;
+  if (nghttp2_session_resume_data(session_.get(), stream_id) == 0)
+    env_.host.signal_write();
+}
+
+int H2Session::on_frame_send(const nghttp2_frame& frame) {
+  record_frame(frame, Direction::out);
+  if (frame.hd.type != NGHTTP2_HEADERS && frame.hd.type != NGHTTP2_DATA)
+    return 0;
+  Stream* stream = find(frame.hd.stream_id);
+  if (stream == nullptr)
+    return 0;
+  if (frame.hd.type == NGHTTP2_HEADERS && frame.headers.cat == NGHTTP2_HCAT_RESPONSE &&
+      !stream->rejected) {
+    env_.stats->on_served(stream->request_id);
+  }
+  // An early answer (413/431) is complete: stop the upload (RFC 9113 8.1).
+  if ((frame.hd.flags & NGHTTP2_FLAG_END_STREAM) != 0 && stream->rejected &&
+      !stream->request_complete) {
+    nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, stream->id, NGHTTP2_NO_ERROR);
+  }
+  return 0;
+}
+
+int H2Session::on_stream_close(std::int32_t stream_id, std::uint32_t error_code) {
+  auto it = streams_.find(stream_id);
+  if (it == streams_.end())
+    return 0;
+  Stream& stream = *it->second;
+  if (stream.ticket)
+    env_.context.gates.cancel(*stream.ticket);
+  if (stream.counted)
+    env_.stats->on_stream_closed();
+  FAULTLINE_LOG(trace, (LogTag{"h2", env_.stats->id(), stream_id}),
+                "closed (" << h2_error_name(error_code) << ")");
+  streams_.erase(it);
+  return 0;
+}
+
+}  // namespace faultline::fake_server::detail

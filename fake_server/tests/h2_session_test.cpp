@@ -1,0 +1,383 @@
+// The HTTP/2 session against nghttp2's client session, in memory: bytes cut at random
+// sizes both ways, timers on a virtual clock.
+#include "h2_session.h"
+
+#include <gtest/gtest.h>
+#include <nghttp2/nghttp2.h>
+#include <nlohmann/json.hpp>
+
+#include <map>
+
+#include "faultline/scenarios/loader.h"
+#include "random_bytes.h"
+#include "session_harness.h"
+#include "sha256.h"
+
+namespace faultline::fake_server::detail {
+namespace {
+
+using testing::FakeHost;
+using namespace std::chrono_literals;
+
+/** What the client saw on one stream. */
+struct ClientStream {
+  int status = 0;
+  std::map<std::string, std::string> headers;
+  std::map<std::string, std::string> trailers;
+  std::string body;
+  std::vector<std::size_t> data_frames;
+  std::vector<std::chrono::milliseconds> data_at;  ///< virtual time of each DATA frame
+  bool closed = false;
+  std::uint32_t close_error = 0;
+  bool headers_done = false;
+};
+
+/** nghttp2's client session as an independent peer. */
+class H2Client {
+ public:
+  explicit H2Client(const FakeHost& clock) : clock_(clock) {
+    nghttp2_session_callbacks* cbs = nullptr;
+    nghttp2_session_callbacks_new(&cbs);
+    nghttp2_session_callbacks_set_on_header_callback(
+        cbs, [](nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* name,
+                std::size_t namelen, const std::uint8_t* value, std::size_t valuelen, std::uint8_t,
+                void* user) {
+          auto& self = *static_cast<H2Client*>(user);
+          auto& stream = self.streams[frame->hd.stream_id];
+          const std::string n(reinterpret_cast<const char*>(name), namelen);
+          const std::string v(reinterpret_cast<const char*>(value), valuelen);
+          if (n == ":status") {
+            stream.status = std::stoi(v);
+          } else if (stream.headers_done) {
+            stream.trailers[n] = v;
+          } else {
+            stream.headers[n] = v;
+          }
+          return 0;
+        });
+    nghttp2_session_callbacks_set_on_frame_recv_callback(
+        cbs, [](nghttp2_session*, const nghttp2_frame* frame, void* user) {
+          auto& self = *static_cast<H2Client*>(user);
+          if (frame->hd.type == NGHTTP2_HEADERS) {
+            self.streams[frame->hd.stream_id].headers_done = true;
+          } else if (frame->hd.type == NGHTTP2_DATA) {
+            auto& stream = self.streams[frame->hd.stream_id];
+            stream.data_frames.push_back(frame->hd.length);
+            stream.data_at.push_back(self.clock_.now());
+          } else if (frame->hd.type == NGHTTP2_SETTINGS && !(frame->hd.flags & NGHTTP2_FLAG_ACK)) {
+            for (std::size_t i = 0; i < frame->settings.niv; ++i) {
+              self.settings[frame->settings.iv[i].settings_id] = frame->settings.iv[i].value;
+            }
+          } else if (frame->hd.type == NGHTTP2_GOAWAY) {
+            self.goaway_error = frame->goaway.error_code;
+          }
+          return 0;
+        });
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(
+        cbs, [](nghttp2_session*, std::uint8_t, std::int32_t id, const std::uint8_t* data,
+                std::size_t len, void* user) {
+          static_cast<H2Client*>(user)->streams[id].body.append(reinterpret_cast<const char*>(data),
+                                                                len);
+          return 0;
+        });
+    nghttp2_session_callbacks_set_on_stream_close_callback(
+        cbs, [](nghttp2_session*, std::int32_t id, std::uint32_t error, void* user) {
+          auto& stream = static_cast<H2Client*>(user)->streams[id];
+          stream.closed = true;
+          stream.close_error = error;
+          return 0;
+        });
+    nghttp2_session* session = nullptr;
+    nghttp2_session_client_new(&session, cbs, this);
+    nghttp2_session_callbacks_del(cbs);
+    session_.reset(session);
+    nghttp2_settings_entry window{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20};
+    nghttp2_submit_settings(session, NGHTTP2_FLAG_NONE, &window, 1);
+  }
+
+  /** Submits a request; the body (if any) is sent from memory. */
+  std::int32_t request(const std::string& method, const std::string& path,
+                       std::vector<std::pair<std::string, std::string>> headers = {},
+                       std::optional<std::string> body = std::nullopt) {
+    headers.insert(
+        headers.begin(),
+        {{":method", method}, {":path", path}, {":scheme", "https"}, {":authority", "localhost"}});
+    std::vector<nghttp2_nv> nva;
+    for (auto& [n, v] : headers) {
+      nva.push_back({reinterpret_cast<std::uint8_t*>(n.data()),
+                     reinterpret_cast<std::uint8_t*>(v.data()), n.size(), v.size(),
+                     NGHTTP2_NV_FLAG_NONE});
+    }
+    nghttp2_data_provider provider{};
+    auto owned = std::make_shared<std::pair<std::string, std::size_t>>(body.value_or(""), 0);
+    provider.source.ptr = owned.get();
+    provider.read_callback = [](nghttp2_session*, std::int32_t, std::uint8_t* buf,
+                                std::size_t length, std::uint32_t* flags, nghttp2_data_source* src,
+                                void*) -> ssize_t {
+      auto& [data, at] = *static_cast<std::pair<std::string, std::size_t>*>(src->ptr);
+      const std::size_t n = std::min(length, data.size() - at);
+      std::memcpy(buf, data.data() + at, n);
+      at += n;
+      if (at == data.size())
+        *flags |= NGHTTP2_DATA_FLAG_EOF;
+      return static_cast<ssize_t>(n);
+    };
+    bodies_.push_back(owned);
+    const std::int32_t id = nghttp2_submit_request(session_.get(), nullptr, nva.data(), nva.size(),
+                                                   body ? &provider : nullptr, nullptr);
+    streams[id];
+    return id;
+  }
+
+  std::vector<std::uint8_t> take_output() {
+    std::vector<std::uint8_t> out;
+    for (;;) {
+      const std::uint8_t* data = nullptr;
+      const auto n = nghttp2_session_mem_send(session_.get(), &data);
+      if (n <= 0)
+        break;
+      out.insert(out.end(), data, data + n);
+    }
+    return out;
+  }
+
+  void feed(std::span<const std::uint8_t> bytes) {
+    const auto rv = nghttp2_session_mem_recv(session_.get(), bytes.data(), bytes.size());
+    ASSERT_GE(rv, 0) << nghttp2_strerror(static_cast<int>(rv));
+  }
+
+  nghttp2_session* session() { return session_.get(); }
+
+  std::map<std::int32_t, ClientStream> streams;
+  std::map<std::int32_t, std::uint32_t> settings;
+  std::optional<std::uint32_t> goaway_error;
+
+ private:
+  struct Del {
+    void operator()(nghttp2_session* s) const { nghttp2_session_del(s); }
+  };
+  const FakeHost& clock_;
+  std::unique_ptr<nghttp2_session, Del> session_;
+  std::vector<std::shared_ptr<std::pair<std::string, std::size_t>>> bodies_;
+};
+
+class H2SessionTest : public ::testing::Test {
+ protected:
+  explicit H2SessionTest(const char* scenario = "default")
+      : context_(scenarios::load_builtin_scenario(scenario)),
+        stats_(context_.stats.open_connection("main", true)),
+        session_(SessionEnv{context_, host_, stats_, "main"}),
+        client_(host_) {
+    context_.origins.emplace("main", "https://127.0.0.1:1");
+    context_.origins.emplace("h1only", "https://127.0.0.1:3");
+    session_.start();
+  }
+
+  /** Moves bytes both ways, cut at random sizes, running timers on the virtual clock,
+      until `done` or nothing can happen any more. */
+  [[nodiscard]] ::testing::AssertionResult pump(const std::function<bool()>& done,
+                                                std::size_t max_piece = 97) {
+    for (int round = 0; round < 200000; ++round) {
+      if (done())
+        return ::testing::AssertionSuccess();
+      bool progress = false;
+      const auto to_server = client_.take_output();
+      if (!to_server.empty()) {
+        testing::feed_split(to_server, rng_, max_piece,
+                            [&](auto piece) { session_.on_input(piece); });
+        progress = true;
+      }
+      progress |= host_.run_ready();
+      std::vector<std::uint8_t> to_client;
+      session_.produce_output(to_client, 1 << 16);
+      if (!to_client.empty()) {
+        testing::feed_split(to_client, rng_, max_piece, [&](auto piece) { client_.feed(piece); });
+        progress = true;
+      }
+      if (!progress && !host_.advance()) {
+        return ::testing::AssertionFailure() << "stalled at t=" << host_.now().count() << "ms";
+      }
+    }
+    return ::testing::AssertionFailure() << "no end after many rounds";
+  }
+
+  [[nodiscard]] ::testing::AssertionResult finish(std::int32_t id) {
+    return pump([&] { return client_.streams[id].closed; });
+  }
+
+  nlohmann::json stats() { return nlohmann::json::parse(context_.stats.stats_json()); }
+
+  ServerContext context_;
+  FakeHost host_;
+  std::shared_ptr<ConnectionStats> stats_;
+  H2Session session_;
+  H2Client client_;
+  std::mt19937 rng_{42};
+};
+
+TEST_F(H2SessionTest, SendsTheScenarioSettingsAndAnswersHealth) {
+  const auto id = client_.request("GET", "/health", {{"x-faultline-request-id", "r1"}});
+  ASSERT_TRUE(finish(id));
+  EXPECT_EQ(client_.settings[NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE], 65535u);
+  EXPECT_EQ(client_.settings[NGHTTP2_SETTINGS_MAX_FRAME_SIZE], 16384u);
+  const ClientStream& stream = client_.streams[id];
+  EXPECT_EQ(stream.status, 200);
+  EXPECT_EQ(stream.body, "ok");
+  EXPECT_EQ(stream.headers.at("content-length"), "2");
+  EXPECT_EQ(stream.headers.at("x-faultline-request-id"), "r1");
+  EXPECT_EQ(context_.stats.served("r1"), 1u);
+}
+
+TEST_F(H2SessionTest, EchoDigestsLargeBodiesCutAnywhere) {
+  std::vector<std::uint8_t> bytes(300000);
+  RandomBytes(5).fill(bytes);
+  const std::string body(bytes.begin(), bytes.end());
+  const auto id = client_.request("POST", "/echo?q=1", {{"content-type", "application/x"}}, body);
+  ASSERT_TRUE(finish(id));
+  ASSERT_EQ(client_.streams[id].status, 200);
+  const auto echo = nlohmann::json::parse(client_.streams[id].body);
+  EXPECT_EQ(echo["body_bytes"], body.size());
+  EXPECT_EQ(echo["sha256"], sha256_hex(body));
+  EXPECT_EQ(echo["query"], "q=1");
+  EXPECT_EQ(echo["headers"]["content-type"], "application/x");
+}
+
+TEST_F(H2SessionTest, RandomBytesMatchTheGenerator) {
+  const auto id = client_.request("GET", "/bytes/100000");
+  ASSERT_TRUE(finish(id));
+  std::vector<std::uint8_t> expected(100000);
+  RandomBytes(7).fill(expected);
+  EXPECT_EQ(client_.streams[id].body, std::string(expected.begin(), expected.end()));
+  EXPECT_EQ(client_.streams[id].headers.at("content-length"), "100000");
+}
+
+TEST_F(H2SessionTest, SseEventsArriveOnTheirTimersSplitAcrossFrames) {
+  const auto id = client_.request("GET", "/sse/split");
+  ASSERT_TRUE(finish(id));
+  const ClientStream& stream = client_.streams[id];
+  EXPECT_EQ(stream.headers.at("content-type"), "text/event-stream");
+  EXPECT_EQ(stream.body.rfind("id: 0\nevent: tick\ndata: event 0\n\nid: 1\n", 0), 0u);
+  // split [1,2,3]: every DATA frame is at most 3 bytes (the last one may be empty).
+  for (std::size_t length : stream.data_frames)
+    EXPECT_LE(length, 3u);
+  // Five events 10 ms apart: the first arrives at 0 ms, the last at 40 ms.
+  EXPECT_EQ(stream.data_at.front(), 0ms);
+  EXPECT_EQ(stream.data_at.back(), 40ms);
+}
+
+TEST_F(H2SessionTest, TrailersFollowTheBody) {
+  const auto id = client_.request("GET", "/trailers");
+  ASSERT_TRUE(finish(id));
+  EXPECT_EQ(client_.streams[id].body, "body with trailers\n");
+  EXPECT_EQ(client_.streams[id].trailers.at("x-trailer"), "yes");
+}
+
+TEST_F(H2SessionTest, DelayAndChunkDelay) {
+  const auto id = client_.request("GET", "/slow");
+  ASSERT_TRUE(finish(id));
+  const ClientStream& stream = client_.streams[id];
+  EXPECT_EQ(stream.body, "chunk 1\nchunk 2\nchunk 3\nchunk 4\nchunk 5\n");
+  // Headers after 200 ms, then 8-byte pieces 50 ms apart.
+  EXPECT_EQ(stream.data_at.front(), 200ms);
+  EXPECT_EQ(stream.data_at.back(), 400ms);
+  EXPECT_EQ(stream.data_frames.front(), 8u);
+}
+
+TEST_F(H2SessionTest, HeldStreamWaitsForTheGateThenOthersGoFirst) {
+  const auto held = client_.request("GET", "/hold", {{"x-faultline-request-id", "held"}});
+  const auto free = client_.request("GET", "/health");
+  ASSERT_TRUE(finish(free));
+  EXPECT_FALSE(client_.streams[held].closed);
+  EXPECT_EQ(context_.gates.held("hold"), 1u);
+  EXPECT_EQ(context_.stats.served("held"), 0u);
+  // Release through the registry, as the admin API does.
+  EXPECT_EQ(context_.gates.release("hold", std::nullopt), 1u);
+  ASSERT_TRUE(finish(held));
+  EXPECT_EQ(client_.streams[held].body, "released");
+  EXPECT_EQ(context_.stats.served("held"), 1u);
+}
+
+TEST_F(H2SessionTest, ClientResetOfAHeldStreamLeavesTheGate) {
+  const auto held = client_.request("GET", "/hold");
+  ASSERT_TRUE(pump([&] { return context_.gates.held("hold") == 1; }));
+  nghttp2_submit_rst_stream(client_.session(), NGHTTP2_FLAG_NONE, held, NGHTTP2_CANCEL);
+  ASSERT_TRUE(pump([&] { return context_.gates.held("hold") == 0; }));
+  EXPECT_EQ(stats()["rst_received"]["CANCEL"], 1);
+}
+
+TEST_F(H2SessionTest, RedirectsAndNotFound) {
+  const auto cross = client_.request("GET", "/cross/h1");
+  const auto chain = client_.request("GET", "/redirect/3");
+  const auto missing = client_.request("GET", "/nowhere/at/all");
+  ASSERT_TRUE(pump([&] {
+    return client_.streams[cross].closed && client_.streams[chain].closed &&
+           client_.streams[missing].closed;
+  }));
+  EXPECT_EQ(client_.streams[cross].status, 307);
+  EXPECT_EQ(client_.streams[cross].headers.at("location"), "https://127.0.0.1:3/echo");
+  EXPECT_EQ(client_.streams[chain].status, 302);
+  EXPECT_EQ(client_.streams[chain].headers.at("location"), "/redirect/2");
+  EXPECT_EQ(client_.streams[missing].status, 404);
+}
+
+TEST_F(H2SessionTest, StatsCountStreamsAndPeakConcurrency) {
+  std::vector<std::int32_t> ids;
+  for (int i = 0; i < 10; ++i) {
+    ids.push_back(
+        client_.request("GET", "/health", {{"x-faultline-request-id", "id" + std::to_string(i)}}));
+  }
+  ASSERT_TRUE(pump([&] {
+    return std::all_of(ids.begin(), ids.end(), [&](auto id) { return client_.streams[id].closed; });
+  }));
+  const auto c = nlohmann::json::parse(stats_->to_json());
+  EXPECT_EQ(c["streams_opened"], 10);
+  EXPECT_EQ(c["requests"], 10);
+  EXPECT_EQ(c["active_streams"], 0);
+  EXPECT_GE(c["peak_concurrent_streams"], 1);
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(context_.stats.served("id" + std::to_string(i)), 1u);
+}
+
+TEST_F(H2SessionTest, OversizeBodyIs413AndTheUploadIsStopped) {
+  scenarios::Scenario small = *context_.scenarios.current();
+  small.limits.max_request_body_bytes = 1000;
+  context_.scenarios.replace(small);
+  const auto id = client_.request("POST", "/echo", {}, std::string(5000, 'x'));
+  ASSERT_TRUE(finish(id));
+  EXPECT_EQ(client_.streams[id].status, 413);
+}
+
+TEST_F(H2SessionTest, OversizeHeadersAre431) {
+  scenarios::Scenario small = *context_.scenarios.current();
+  small.limits.max_header_bytes = 200;
+  context_.scenarios.replace(small);
+  const auto id = client_.request("GET", "/health", {{"x-big", std::string(300, 'h')}});
+  ASSERT_TRUE(finish(id));
+  EXPECT_EQ(client_.streams[id].status, 431);
+}
+
+TEST_F(H2SessionTest, GarbageGetsGoawayProtocolError) {
+  const std::string garbage = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  session_.on_input({reinterpret_cast<const std::uint8_t*>(garbage.data()), garbage.size()});
+  std::vector<std::uint8_t> out;
+  session_.produce_output(out, 1 << 16);
+  EXPECT_TRUE(session_.should_close());
+  // The server's SETTINGS, then GOAWAY(PROTOCOL_ERROR): frame type 7 with code 1.
+  ASSERT_GE(out.size(), 9u + 12u + 9u + 8u);
+  const std::size_t goaway = out.size() - 17;
+  EXPECT_EQ(out[goaway + 3], NGHTTP2_GOAWAY);
+  EXPECT_EQ(out[goaway + 16], NGHTTP2_PROTOCOL_ERROR);
+}
+
+TEST_F(H2SessionTest, ShutdownSendsGoawayAndCloses) {
+  const auto id = client_.request("GET", "/health");
+  ASSERT_TRUE(finish(id));
+  session_.shutdown();
+  ASSERT_TRUE(pump([&] { return client_.goaway_error.has_value(); }));
+  EXPECT_EQ(*client_.goaway_error, NGHTTP2_NO_ERROR);
+  EXPECT_TRUE(session_.should_close());
+  EXPECT_EQ(stats()["goaway_sent"], 1);
+}
+
+}  // namespace
+}  // namespace faultline::fake_server::detail
