@@ -1,0 +1,238 @@
+'use strict'
+// Starts faultline-server (or any program honouring its ready-line contract) for a Node
+// test suite, and talks to its admin API. No dependencies beyond Node itself.
+//
+//   const { start } = require('.../harness/launchers/node')
+//   const server = await start({ scenario: 'default' })
+//   // server.https, server.http, server.ca, server.listeners.main, ...
+//   await server.putScenario({...}); const stats = await server.stats()
+//   await server.stop()
+
+const { spawn } = require('node:child_process')
+const http = require('node:http')
+const path = require('node:path')
+const readline = require('node:readline')
+
+const STDERR_LIMIT = 64 * 1024
+
+/** An admin API answer that is not 2xx: status, the server's message and JSON path. */
+class AdminError extends Error {
+  constructor (method, urlPath, status, body) {
+    const error = (body && body.error) || {}
+    super(`${method} ${urlPath} -> ${status}: ${error.message || JSON.stringify(body)}`)
+    this.name = 'AdminError'
+    this.status = status
+    this.body = body
+    this.path = error.path || ''
+  }
+}
+
+/** The server did not come up: exited, printed something else, or stayed silent. */
+class LaunchError extends Error {
+  constructor (message, stderr) {
+    super(stderr ? `${message}; its stderr:\n${stderr}` : `${message}; its stderr was empty`)
+    this.name = 'LaunchError'
+    this.stderr = stderr
+  }
+}
+
+function defaultServerPath () {
+  if (process.env.FAULTLINE_SERVER) return process.env.FAULTLINE_SERVER
+  return path.resolve(__dirname, '..', '..', '..', 'build', 'default', 'fake_server', 'faultline-server')
+}
+
+/** Parses and checks the ready line; throws an Error naming what is wrong. */
+function parseReadyLine (line) {
+  let ready
+  try {
+    ready = JSON.parse(line)
+  } catch (err) {
+    throw new Error(`first stdout line is not JSON: '${line.slice(0, 200)}'`)
+  }
+  if (ready === null || typeof ready !== 'object' || ready.event !== 'ready') {
+    throw new Error(`first stdout line is not a ready event: '${line.slice(0, 200)}'`)
+  }
+  if (typeof ready.admin !== 'string') throw new Error('ready line lacks "admin"')
+  if (typeof ready.https !== 'string' && typeof ready.http !== 'string') {
+    throw new Error('ready line has neither "https" nor "http"')
+  }
+  if (!Number.isInteger(ready.pid)) throw new Error('ready line lacks an integer "pid"')
+  return ready
+}
+
+/** A bounded tail of a stream, for evidence. */
+function captureTail (stream) {
+  const tail = { text: '', dropped: 0 }
+  stream.setEncoding('utf8')
+  stream.on('data', (chunk) => {
+    tail.text += chunk
+    if (tail.text.length > STDERR_LIMIT) {
+      tail.dropped += tail.text.length - STDERR_LIMIT
+      tail.text = tail.text.slice(-STDERR_LIMIT)
+    }
+  })
+  return () => (tail.dropped ? `[... ${tail.dropped} earlier bytes dropped ...]\n` : '') + tail.text
+}
+
+function adminCall (base, method, urlPath, body, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : (typeof body === 'string' ? body : JSON.stringify(body))
+    const req = http.request(base + urlPath, {
+      method,
+      headers: payload === undefined
+        ? (method === 'GET' ? { accept: 'application/json' } : { accept: 'application/json', 'content-length': 0 })
+        : { accept: 'application/json', 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      timeout: timeoutMs
+    }, (res) => {
+      const chunks = []
+      res.on('data', (c) => chunks.push(c))
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8')
+        let json
+        try {
+          json = text === '' ? {} : JSON.parse(text)
+        } catch (err) {
+          return reject(new Error(`${method} ${urlPath} -> ${res.statusCode}: answer is not JSON: ${text.slice(0, 200)}`))
+        }
+        if (res.statusCode < 200 || res.statusCode >= 300) return reject(new AdminError(method, urlPath, res.statusCode, json))
+        resolve(json)
+      })
+    })
+    req.on('timeout', () => req.destroy(new Error(`${method} ${urlPath}: timed out after ${timeoutMs} ms`)))
+    req.on('error', reject)
+    if (payload !== undefined) req.write(payload)
+    req.end()
+  })
+}
+
+/**
+ * Starts the server and resolves once its ready line is read.
+ * options: scenario (file or name), args (array), serverPath (default: FAULTLINE_SERVER or
+ * build/default/fake_server/faultline-server), readyTimeoutMs (20000), stopTimeoutMs (5000),
+ * adminTimeoutMs (5000), env (extra environment).
+ * Rejects with a LaunchError (its stderr attached) when the server does not come up.
+ */
+function start (options = {}) {
+  const serverPath = options.serverPath || defaultServerPath()
+  const args = []
+  if (options.scenario) args.push('--scenario', options.scenario)
+  args.push(...(options.args || []))
+  const readyTimeoutMs = options.readyTimeoutMs ?? 20000
+  const stopTimeoutMs = options.stopTimeoutMs ?? 5000
+  const adminTimeoutMs = options.adminTimeoutMs ?? 5000
+
+  return new Promise((resolve, reject) => {
+    const child = spawn(serverPath, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...(options.env || {}) }
+    })
+    const stderr = captureTail(child.stderr)
+    let exit = null
+    // Resolves once the child exited and its pipes are drained - or 1 s after the exit,
+    // when something it left behind still holds them (then they are closed here, so
+    // nothing keeps the test process alive).
+    const exited = new Promise((resolveExit) => {
+      const done = () => {
+        child.stdout.destroy()
+        child.stderr.destroy()
+        resolveExit(exit)
+      }
+      child.on('exit', (code, signal) => {
+        exit = { code, signal }
+        setTimeout(done, 1000).unref()
+      })
+      child.on('close', () => { if (exit) done() })
+    })
+    /** SIGTERM, SIGKILL after stopTimeoutMs; resolves true when SIGKILL was needed. */
+    const terminate = async () => {
+      if (exit) return false
+      child.kill('SIGTERM')
+      let timer
+      const timeout = new Promise((resolveTimeout) => { timer = setTimeout(() => resolveTimeout(true), stopTimeoutMs) })
+      const killed = await Promise.race([exited.then(() => false), timeout])
+      clearTimeout(timer)
+      if (killed) child.kill('SIGKILL')
+      await exited
+      return killed
+    }
+    // Never leave a server behind when the test process ends.
+    const killOnExit = () => { if (!exit) child.kill('SIGKILL') }
+    process.once('exit', killOnExit)
+
+    let settled = false
+    const lines = readline.createInterface({ input: child.stdout, crlfDelay: Infinity })
+    const fail = (message) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      lines.close()
+      terminate().then(() => {
+        process.removeListener('exit', killOnExit)
+        reject(new LaunchError(message, stderr()))
+      })
+    }
+    const timer = setTimeout(() => fail(`${serverPath} printed no ready line within ${readyTimeoutMs} ms (killed)`), readyTimeoutMs)
+
+    child.on('error', (err) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      process.removeListener('exit', killOnExit)
+      reject(new LaunchError(`cannot start ${serverPath}: ${err.message}`, ''))
+    })
+    exited.then(({ code, signal }) => {
+      if (!settled) fail(`${serverPath} exited (${signal ? 'signal ' + signal : 'status ' + code}) before its ready line`)
+    })
+    lines.once('line', (line) => {
+      if (settled) return
+      let ready
+      try {
+        ready = parseReadyLine(line)
+      } catch (err) {
+        return fail(`${serverPath}: ${err.message}`)
+      }
+      settled = true
+      clearTimeout(timer)
+      lines.on('line', () => {}) // keep draining stdout
+      const admin = (method, urlPath, body) => adminCall(ready.admin, method, urlPath, body, adminTimeoutMs)
+      let stopping = null
+      resolve({
+        https: ready.https,
+        http: ready.http,
+        admin: ready.admin,
+        ca: ready.ca,
+        pid: ready.pid,
+        scenario: ready.scenario,
+        listeners: ready.listeners || {},
+        ready,
+        stderr,
+        health: () => admin('GET', '/v1/health'),
+        getScenario: () => admin('GET', '/v1/scenario'),
+        putScenario: (scenario) => admin('PUT', '/v1/scenario', scenario),
+        reset: () => admin('POST', '/v1/reset'),
+        stats: () => admin('GET', '/v1/stats'),
+        connections: () => admin('GET', '/v1/connections'),
+        connection: (id) => admin('GET', `/v1/connections/${id}`),
+        timeline: (id) => admin('GET', `/v1/connections/${id}/timeline`),
+        request: (id) => admin('GET', `/v1/requests/${encodeURIComponent(id)}`),
+        gates: () => admin('GET', '/v1/gates'),
+        release: (gate, count) => admin('POST', `/v1/gates/${encodeURIComponent(gate)}/release`,
+          count === undefined ? undefined : { count }),
+        call: admin,
+        /** SIGTERM, then SIGKILL after stopTimeoutMs. Resolves {ok, code, signal, killed, stderr}. */
+        stop () {
+          if (stopping) return stopping
+          stopping = (async () => {
+            const killed = await terminate()
+            const { code, signal } = await exited
+            process.removeListener('exit', killOnExit)
+            return { ok: code === 0 && !killed, code, signal, killed, stderr: stderr() }
+          })()
+          return stopping
+        }
+      })
+    })
+  })
+}
+
+module.exports = { start, parseReadyLine, defaultServerPath, AdminError, LaunchError }

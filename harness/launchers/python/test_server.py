@@ -1,0 +1,43 @@
+"""The launcher against the real faultline-server (FAULTLINE_SERVER names the binary)."""
+import os
+import ssl
+import sys
+import unittest
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import faultline_launcher as fl  # noqa: E402
+
+SERVER = os.environ.get("FAULTLINE_SERVER", "")
+
+
+class RealServerTest(unittest.TestCase):
+    def test_binary_is_named(self):
+        self.assertTrue(os.path.isfile(SERVER), "FAULTLINE_SERVER=%r is not a file" % SERVER)
+
+    def test_serves_the_default_scenario_over_tls(self):
+        with fl.start(scenario="default", server_path=SERVER) as server:
+            self.assertRegex(server.https, r"^https://127\.0\.0\.1:\d+$")
+            self.assertTrue(os.path.isfile(server.ca), server.ca)
+            self.assertEqual(server.listeners["main"], server.https)
+            self.assertEqual(server.health(), {"ok": True})
+            context = ssl.create_default_context(cafile=server.ca)
+            with urllib.request.urlopen(server.https + "/health", context=context, timeout=10) as resp:
+                self.assertEqual(resp.status, 200)
+            self.assertGreaterEqual(server.stats()["connections_total"], 1)
+            self.assertEqual(server.reset(), {"ok": True})
+            self.assertIn("gates", server.gates())
+            with self.assertRaises(fl.AdminError) as caught:
+                server.put_scenario({"name": "x", "routes": "not a list"})
+            self.assertEqual(caught.exception.status, 400)
+            self.assertTrue(caught.exception.path.startswith("$"), caught.exception.path)
+        self.assertTrue(server.stop()["ok"], server.stop())
+
+    def test_unknown_scenario_fails_with_the_error_line(self):
+        with self.assertRaises(fl.LaunchError) as caught:
+            fl.start(scenario="no-such-scenario", server_path=SERVER)
+        self.assertIn("faultline-server: error:", caught.exception.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
