@@ -1,7 +1,6 @@
 // parse_scenario(): JSON text to a validated Scenario. Every rejection names the JSON
 // path of the offending field; the accepted fields are exactly those in detail/fields.
 #include <algorithm>
-#include <concepts>
 #include <string>
 #include <vector>
 
@@ -9,6 +8,8 @@
 #include "detail/json_reader.h"
 #include "detail/limits.h"
 #include "detail/names.h"
+#include "detail/parse_faults.h"
+#include "detail/parse_helpers.h"
 #include "detail/path_pattern.h"
 #include "detail/templates.h"
 #include "faultline/scenarios/loader.h"
@@ -24,53 +25,6 @@ struct RouteContext {
   std::vector<std::string> captures;
   const std::vector<Listener>* listeners = nullptr;
 };
-
-std::string join(const std::vector<std::string>& names) {
-  std::string text;
-  for (const std::string& name : names) {
-    text += text.empty() ? "" : ", ";
-    text += name;
-  }
-  return text;
-}
-
-/** A plain name (scenario, listener, gate): non-empty, letters, digits, '.', '_', '-'. */
-std::string get_name(const Json& value, const Loc& loc) {
-  std::string name = get_string(value, loc);
-  if (name.empty()) {
-    fail(loc, "must not be empty");
-  }
-  if (name.find_first_not_of(kNameChars) != std::string::npos) {
-    fail(loc, "\"" + name + "\" may contain only letters, digits, '.', '_' and '-'");
-  }
-  return name;
-}
-
-const Json& required(const Json& object, const Loc& loc, std::string_view name) {
-  const Json* value = member(object, name);
-  if (value == nullptr) {
-    fail(loc.field(name), "is required");
-  }
-  return *value;
-}
-
-bool has_listener(const std::vector<Listener>& listeners, std::string_view name) {
-  return std::any_of(listeners.begin(), listeners.end(),
-                     [name](const Listener& l) { return l.name == name; });
-}
-
-std::string get_listener_ref(const Json& value, const Loc& loc,
-                             const std::vector<Listener>& listeners) {
-  std::string name = get_string(value, loc);
-  if (!has_listener(listeners, name)) {
-    std::vector<std::string> known;
-    for (const Listener& l : listeners) {
-      known.push_back(l.name);
-    }
-    fail(loc, "unknown listener \"" + name + "\" (listeners: " + join(known) + ")");
-  }
-  return name;
-}
 
 /** Every {name} in a template must be a capture of the route (or one of `extra`). */
 void check_template(std::string_view text, const Loc& loc, const RouteContext& route,
@@ -97,7 +51,8 @@ void check_single_line(const std::string& text, const Loc& loc) {
 // ---- listeners, settings, limits -------------------------------------------------
 
 std::vector<Listener> default_listeners() {
-  return {Listener{"main", true, AlpnPolicy::h2_h1}, Listener{"plain", false, AlpnPolicy::h2_h1}};
+  return {Listener{"main", true, AlpnPolicy::h2_h1, 0},
+          Listener{"plain", false, AlpnPolicy::h2_h1, 0}};
 }
 
 AlpnPolicy parse_alpn(const Json& value, const Loc& loc) {
@@ -137,37 +92,20 @@ std::vector<Listener> parse_listeners(const Json& value, const Loc& loc) {
       }
       listener.alpn = parse_alpn(*alpn, at.field("alpn"));
     }
+    if (member(object, "handshake_delay_ms") != nullptr && !listener.tls) {
+      fail(at.field("handshake_delay_ms"),
+           "only a TLS listener has a handshake (this one has tls: false)");
+    }
+    read_uint(object, at, "handshake_delay_ms", 0, kMaxDelayMs, listener.handshake_delay_ms);
     listeners.push_back(std::move(listener));
   }
   return listeners;
 }
 
-/** Reads an optional unsigned member into `out` when present; range-checked. */
-template <std::unsigned_integral U>
-void read_uint(const Json& object, const Loc& loc, std::string_view name, std::uint64_t min,
-               std::uint64_t max, U& out) {
-  if (const Json* value = member(object, name)) {
-    out = static_cast<U>(get_uint(*value, loc.field(name), min, max));
-  }
-}
-
-template <std::unsigned_integral U>
-void read_uint(const Json& object, const Loc& loc, std::string_view name, std::uint64_t min,
-               std::uint64_t max, std::optional<U>& out) {
-  if (member(object, name) != nullptr) {
-    read_uint(object, loc, name, min, max, out.emplace());
-  }
-}
-
 H2Settings parse_settings(const Json& value, const Loc& loc) {
   const Json& object = require_object(value, loc);
   H2Settings s;
-  read_uint(object, loc, "max_concurrent_streams", 0, kMaxConcurrentStreams,
-            s.max_concurrent_streams);
-  read_uint(object, loc, "initial_window_size", 0, kMaxWindowSize, s.initial_window_size);
-  read_uint(object, loc, "max_frame_size", kMinFrameSize, kMaxFrameSize, s.max_frame_size);
-  read_uint(object, loc, "header_table_size", 0, kMaxU32, s.header_table_size);
-  read_uint(object, loc, "max_header_list_size", 0, kMaxU32, s.max_header_list_size);
+  read_h2_settings(object, loc, s);
   return s;
 }
 
@@ -180,17 +118,6 @@ Limits parse_limits(const Json& value, const Loc& loc) {
 }
 
 // ---- routes ------------------------------------------------------------------------
-
-std::string parse_method(const Json& value, const Loc& loc) {
-  std::string method = get_string(value, loc);
-  const bool upper_token =
-      !method.empty() && method[0] >= 'A' && method[0] <= 'Z' &&
-      method.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == std::string::npos;
-  if (!upper_token) {
-    fail(loc, "\"" + method + "\" is not an upper-case method name such as GET or POST");
-  }
-  return method;
-}
 
 Match parse_match(const Json& value, const Loc& loc, RouteContext& route) {
   const Json& object = require_object(value, loc);
@@ -299,17 +226,7 @@ Body parse_body(const Json& value, const Loc& loc, const RouteContext& route) {
     fail(loc, "must be a string or an object with one of: text, base64, echo, random_bytes, sse");
   }
   const Json& object = require_object(value, loc);
-  std::string_view kind;
-  for (const auto& [name, child] : object.items()) {
-    if (std::find(kBodyKinds.begin(), kBodyKinds.end(), name) == kBodyKinds.end()) {
-      continue;
-    }
-    if (!kind.empty()) {
-      fail(loc.field(name),
-           "a body has one kind and this one is already \"" + std::string(kind) + "\"");
-    }
-    kind = *std::find(kBodyKinds.begin(), kBodyKinds.end(), name);
-  }
+  const std::string_view kind = one_kind(object, loc, kBodyKinds, "a body");
   if (kind.empty()) {
     fail(loc, "must have one of: text, base64, echo, random_bytes, sse");
   }
@@ -448,6 +365,13 @@ Scenario parse_scenario(std::string_view json_text) {
   if (const Json* v = member(object, "routes")) {
     scenario.routes = parse_routes(*v, root.field("routes"), scenario.listeners);
   }
+  if (const Json* v = member(object, "gates")) {
+    scenario.gates = parse_gates(*v, root.field("gates"), scenario.routes);
+  }
+  if (const Json* v = member(object, "faults")) {
+    scenario.faults = parse_faults(*v, root.field("faults"), scenario);
+  }
+  read_bool(object, root, "enforce_stream_limit", scenario.enforce_stream_limit);
   return scenario;
 }
 

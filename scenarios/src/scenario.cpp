@@ -40,4 +40,9 @@ const char* to_string(AlpnPolicy policy) noexcept {
   return "unknown";
 }
 
+bool can_speak_h2(const Listener& listener) noexcept {
+  return !listener.tls || listener.alpn == AlpnPolicy::h2_h1 ||
+         listener.alpn == AlpnPolicy::h2_only;
+}
+
 }  // namespace faultline::scenarios

@@ -2,6 +2,7 @@
 #include <variant>
 
 #include "detail/base64.h"
+#include "detail/fault_names.h"
 #include "detail/json_reader.h"
 #include "detail/templates.h"
 #include "faultline/scenarios/loader.h"
@@ -117,7 +118,170 @@ Json settings_json(const H2Settings& settings) {
   return object;
 }
 
+// ---- faults --------------------------------------------------------------------------
+
+Json error_json(H2Error code) {
+  if (const std::string_view name = detail::enum_name(code); !name.empty()) {
+    return std::string(name);
+  }
+  return static_cast<std::uint32_t>(code);
+}
+
+template <typename E>
+Json name_json(E value) {
+  return std::string(detail::enum_name(value));
+}
+
+template <typename T>
+void put_optional(Json& object, const char* name, const std::optional<T>& value) {
+  if (value) {
+    object[name] = *value;
+  }
+}
+
+struct ActionWriter {
+  Json operator()(const GoawayAction& goaway) const {
+    Json object = Json::object();
+    if (goaway.last_stream_id.kind == LastStreamId::Kind::number) {
+      object["last_stream_id"] = goaway.last_stream_id.id;
+    } else {
+      object["last_stream_id"] = name_json(goaway.last_stream_id.kind);
+    }
+    object["error"] = error_json(goaway.error);
+    object["debug"] = goaway.debug;
+    put_optional(object, "graceful_delay_ms", goaway.graceful_delay_ms);
+    put_optional(object, "close_after_ms", goaway.close_after_ms);
+    object["close_when_idle"] = goaway.close_when_idle;
+    return object;
+  }
+  Json operator()(const SettingsAction& settings) const {
+    Json object = Json::object();
+    put_optional(object, "max_concurrent_streams", settings.max_concurrent_streams);
+    put_optional(object, "initial_window_size", settings.initial_window_size);
+    put_optional(object, "max_frame_size", settings.max_frame_size);
+    put_optional(object, "header_table_size", settings.header_table_size);
+    put_optional(object, "max_header_list_size", settings.max_header_list_size);
+    return object;
+  }
+  Json operator()(const RstStreamAction& rst) const {
+    Json object = {{"error", error_json(rst.error)}, {"at", name_json(rst.at)}};
+    if (rst.at == RstPoint::mid_body) {
+      object["after_bytes"] = rst.after_bytes;
+    }
+    return object;
+  }
+  Json operator()(const DataAfterEndStreamAction& late) const {
+    return {{"frames", late.frames},
+            {"frame_bytes", late.frame_bytes},
+            {"interval_ms", late.interval_ms}};
+  }
+  Json operator()(const DataAfterRstAction& late) const {
+    Json object = Json::object();
+    if (late.duration_ms) {
+      object["duration_ms"] = *late.duration_ms;
+    } else {
+      object["frames"] = late.frames;
+    }
+    object["interval_ms"] = late.interval_ms;
+    object["frame_bytes"] = late.frame_bytes;
+    object["trailers"] = late.trailers;
+    return object;
+  }
+  Json operator()(const DataUnknownStreamAction& late) const {
+    Json object = Json::object();
+    if (late.stream_id.kind == UnknownStreamId::Kind::number) {
+      object["stream_id"] = late.stream_id.id;
+    } else {
+      object["stream_id"] = name_json(late.stream_id.kind);
+    }
+    object["frames"] = late.frames;
+    object["frame_bytes"] = late.frame_bytes;
+    return object;
+  }
+  Json operator()(const CloseAction& close) const {
+    Json object = {{"mode", name_json(close.mode)}, {"at", name_json(close.at)}};
+    if (close.at == ClosePoint::mid_body) {
+      object["after_bytes"] = close.after_bytes;
+    }
+    object["all_connections"] = close.all_connections;
+    return object;
+  }
+  Json operator()(const PingAction& ping) const {
+    Json object = {{"interval_ms", ping.interval_ms}};
+    put_optional(object, "count", ping.count);
+    return object;
+  }
+  Json operator()(const StormAction& storm) const {
+    Json object = {{"error", error_json(storm.error)}, {"debug", storm.debug}};
+    put_optional(object, "duration_ms", storm.duration_ms);
+    object["close_after_ms"] = storm.close_after_ms;
+    return object;
+  }
+};
+
+Json action_json(const Action& action) {
+  return Json{{std::string(action_name(action)), std::visit(ActionWriter{}, action)}};
+}
+
+Json attempts_json(const Attempts& attempts) {
+  switch (attempts.mode) {
+    case Attempts::Mode::first:
+      return Json{{"first", attempts.first}};
+    case Attempts::Mode::list:
+      return attempts.list;
+    case Attempts::Mode::always:
+      break;
+  }
+  return "always";
+}
+
+struct TriggerWriter {
+  Json operator()(const StreamsOpenedTrigger& t) const { return {{"streams_opened", t.count}}; }
+  Json operator()(const ActiveStreamsTrigger& t) const { return {{"active_streams", t.count}}; }
+  Json operator()(const AfterMsTrigger& t) const { return {{"after_ms", t.ms}}; }
+  Json operator()(const ConnectTrigger&) const { return {{"connect", true}}; }
+  Json operator()(const PathTrigger& t) const {
+    Json object = {{"path", t.path}};
+    put_optional(object, "method", t.method);
+    object["attempt"] = attempts_json(t.attempt);
+    return object;
+  }
+  Json operator()(const ClientRstTrigger&) const { return {{"client_rst", true}}; }
+  Json operator()(const AdminTrigger& t) const { return {{"admin", t.label}}; }
+};
+
+Json fault_json(const Fault& fault) {
+  Json object = Json::object();
+  if (!fault.name.empty()) {
+    object["name"] = fault.name;
+  }
+  object["on"] = std::visit(TriggerWriter{}, fault.trigger);
+  object["do"] = action_json(fault.action);
+  object["times"] = fault.times ? Json(*fault.times) : Json("always");
+  object["scope"] = name_json(fault.scope);
+  put_optional(object, "listener", fault.listener);
+  return object;
+}
+
+Json gates_json(const std::map<std::string, GateConfig, std::less<>>& gates) {
+  Json object = Json::object();
+  for (const auto& [name, gate] : gates) {
+    Json config = Json::object();
+    put_optional(config, "release_when_held", gate.release_when_held);
+    config["order"] = name_json(gate.order);
+    if (gate.order == GateOrder::random) {
+      config["seed"] = gate.seed;
+    }
+    object[name] = std::move(config);
+  }
+  return object;
+}
+
 }  // namespace
+
+std::string to_json(const Action& action) {
+  return action_json(action).dump(2, ' ', false, Json::error_handler_t::replace);
+}
 
 std::string to_json(const Scenario& scenario) {
   Json listeners = Json::array();
@@ -125,12 +289,17 @@ std::string to_json(const Scenario& scenario) {
     Json object = {{"name", listener.name}, {"tls", listener.tls}};
     if (listener.tls) {
       object["alpn"] = to_string(listener.alpn);
+      object["handshake_delay_ms"] = listener.handshake_delay_ms;
     }
     listeners.push_back(std::move(object));
   }
   Json routes = Json::array();
   for (const Route& route : scenario.routes) {
     routes.push_back(route_json(route));
+  }
+  Json faults = Json::array();
+  for (const Fault& fault : scenario.faults) {
+    faults.push_back(fault_json(fault));
   }
   const Json doc = {
       {"name", scenario.name},
@@ -141,6 +310,9 @@ std::string to_json(const Scenario& scenario) {
        {{"max_request_body_bytes", scenario.limits.max_request_body_bytes},
         {"max_header_bytes", scenario.limits.max_header_bytes}}},
       {"routes", std::move(routes)},
+      {"gates", gates_json(scenario.gates)},
+      {"faults", std::move(faults)},
+      {"enforce_stream_limit", scenario.enforce_stream_limit},
   };
   // Strings that are not UTF-8 (possible in headers read from elsewhere) are replaced
   // rather than failing the whole document.

@@ -103,19 +103,34 @@ class SchemaWalker {
     return nullptr;
   }
 
-  /** A whole document that holds `value` at the end of `steps`, everything else minimal. */
-  [[nodiscard]] Json build(const std::vector<Step>& steps, Json value) const {
+  /** A whole document that holds `value` at the end of `steps`, everything else minimal.
+      Members the last one depends on ("dependentSchemas") get their minimal values;
+      with `omit_last` they stay but the last member itself is left out. */
+  [[nodiscard]] Json build(const std::vector<Step>& steps, Json value,
+                           bool omit_last = false) const {
     for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
       if (it->key == "[]") {
         value = Json::array({std::move(value)});
+      } else if (it->key == kMapEntry) {
+        Json object = Json::object();
+        object[map_key(*it->container)] = std::move(value);
+        value = std::move(object);
       } else {
         Json object = minimal(*it->container);
-        object[it->key] = std::move(value);
+        add_dependents(*it->container, it->key, object);
+        if (omit_last && it == steps.rbegin()) {
+          object.erase(it->key);
+        } else {
+          object[it->key] = std::move(value);
+        }
         value = std::move(object);
       }
     }
     return value;
   }
+
+  /** The generic path element of a member of a map with free names (gates). */
+  static constexpr const char* kMapEntry = "{name}";
 
  private:
   void walk(const Json& raw, const std::vector<Step>& steps, const std::string& path) {
@@ -137,10 +152,37 @@ class SchemaWalker {
         walk(child, child_steps, child_path);
       }
     }
+    if (node.contains("additionalProperties") && node["additionalProperties"].is_object() &&
+        resolve(node["additionalProperties"]).value("type", "") == "object") {
+      // A map whose values are objects with fixed fields (gates): "gates.{name}.order".
+      std::vector<Step> entry_steps = steps;
+      entry_steps.push_back(Step{&node, kMapEntry});
+      const std::string entry_path = path + "." + kMapEntry;
+      properties_.emplace(entry_path, SchemaPlace{entry_steps, &node["additionalProperties"]});
+      walk(node["additionalProperties"], entry_steps, entry_path);
+    }
     if (node.contains("items")) {
       std::vector<Step> item_steps = steps;
       item_steps.push_back(Step{&node, "[]"});
       walk(node["items"], item_steps, path + "[]");
+    }
+  }
+
+  /** A member name for a map: the first one of its example, else "x". */
+  [[nodiscard]] std::string map_key(const Json& map) const {
+    const Json example = minimal(map);
+    return example.is_object() && !example.empty() ? example.begin().key() : "x";
+  }
+
+  /** The members `key` requires by the object's "dependentSchemas", at minimal values. */
+  void add_dependents(const Json& object_schema, const std::string& key, Json& object) const {
+    if (!object_schema.contains("dependentSchemas") ||
+        !object_schema["dependentSchemas"].contains(key)) {
+      return;
+    }
+    const Json& dependent = resolve(object_schema["dependentSchemas"][key]);
+    for (const auto& name : dependent.value("required", Json::array())) {
+      object[name.get<std::string>()] = minimal(dependent["properties"][name.get<std::string>()]);
     }
   }
 
@@ -235,9 +277,7 @@ TEST_F(Reference, SchemaDefaultsAreTheParserDefaults) {
     }
     // The field spelled out with its default, and left out: the same scenario.
     const Json with = walker_.build(place.steps, *default_value);
-    std::vector<Step> parent_steps(place.steps.begin(), place.steps.end() - 1);
-    const Json without =
-        walker_.build(parent_steps, walker_.minimal(*place.steps.back().container));
+    const Json without = walker_.build(place.steps, nullptr, true);
     ASSERT_TRUE(accepts(with, path));
     ASSERT_TRUE(accepts(without, path));
     EXPECT_EQ(to_json(parse_scenario(with.dump())), to_json(parse_scenario(without.dump())))
@@ -247,17 +287,65 @@ TEST_F(Reference, SchemaDefaultsAreTheParserDefaults) {
   EXPECT_GE(checked, 10);
 }
 
+TEST_F(Reference, ParserAcceptsEverySchemaEnumValue) {
+  int checked = 0;
+  for (const auto& [path, place] : walker_.properties()) {
+    // The enum of the property, or of one of its alternatives (error codes, last_stream_id).
+    std::vector<const Json*> enums;
+    const Json& node = walker_.resolve(*place.node);
+    if (node.contains("enum")) {
+      enums.push_back(&node["enum"]);
+    }
+    if (node.contains("oneOf")) {
+      for (const Json& alternative : node["oneOf"]) {
+        const Json& resolved = walker_.resolve(alternative);
+        if (resolved.contains("enum")) {
+          enums.push_back(&resolved["enum"]);
+        }
+      }
+    }
+    for (const Json* values : enums) {
+      for (const Json& value : *values) {
+        EXPECT_TRUE(accepts(walker_.build(place.steps, value), path + " = " + value.dump()));
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GE(checked, 40);
+}
+
+TEST_F(Reference, SchemaErrorCodesAreTheParserNames) {
+  const Json& names = schema_["$defs"]["error_code"]["oneOf"][0]["enum"];
+  std::vector<std::string> schema_names;
+  for (const Json& name : names) {
+    schema_names.push_back(name.get<std::string>());
+  }
+  std::vector<std::string> parser_names;
+  for (std::uint32_t code = 0; code < 0x20; ++code) {
+    const std::string name = to_string(static_cast<H2Error>(code));
+    if (name.rfind("0x", 0) != 0) {
+      parser_names.push_back(name);
+    }
+  }
+  EXPECT_EQ(schema_names, parser_names);
+}
+
 TEST_F(Reference, DocsDescribeEveryFieldAndNoOther) {
   for (const std::string& field : parser_fields_) {
     EXPECT_NE(docs_.find("`" + field + "`"), std::string::npos)
         << "docs/scenarios.md does not mention `" << field << "`";
   }
-  // Rows of the field reference table: "| `path` | type | ...".
+  // Rows of the field reference table: "| `path` | type | ...", in the section
+  // "## Field reference" (other tables start rows with code too).
   std::istringstream lines(docs_);
   std::string line;
   int rows = 0;
+  bool in_reference = false;
   while (std::getline(lines, line)) {
-    if (line.rfind("| `", 0) != 0) {
+    if (line.rfind("## ", 0) == 0) {
+      in_reference = line == "## Field reference";
+    }
+    if (!in_reference || line.rfind("| `", 0) != 0) {
       continue;
     }
     const std::size_t end = line.find('`', 3);

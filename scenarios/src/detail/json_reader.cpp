@@ -168,6 +168,12 @@ Loc Loc::field(std::string_view name) const {
   return Loc(std::move(path), std::move(generic));
 }
 
+Loc Loc::entry(std::string_view name) const {
+  std::string path = path_;
+  append_key(path, name);
+  return Loc(std::move(path), generic_ + ".{name}");
+}
+
 Loc Loc::index(std::size_t i) const {
   return Loc(path_ + "[" + std::to_string(i) + "]", generic_ + "[]");
 }

@@ -23,7 +23,13 @@ class Loc {
   /** The document itself. */
   Loc() : path_("$") {}
 
+  /** The document itself, read as the object at generic path `generic` (parse_action()
+      reads a fault's "do" object as a whole document). */
+  [[nodiscard]] static Loc root_as(std::string generic) { return Loc("$", std::move(generic)); }
+
   [[nodiscard]] Loc field(std::string_view name) const;
+  /** A member of a map with free names (gates): generic path "<parent>.{name}". */
+  [[nodiscard]] Loc entry(std::string_view name) const;
   [[nodiscard]] Loc index(std::size_t i) const;
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
   [[nodiscard]] const std::string& generic() const noexcept { return generic_; }

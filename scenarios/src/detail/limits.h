@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -16,7 +17,7 @@ constexpr std::uint32_t kMaxU32 = 0xffffffff;
 
 constexpr int kMinStatus = 100;
 constexpr int kMaxStatus = 599;
-constexpr std::array kRedirectStatuses = {301, 302, 303, 307, 308};
+inline constexpr std::array kRedirectStatuses = {301, 302, 303, 307, 308};
 constexpr int kDefaultRedirectStatus = 302;
 
 constexpr std::uint32_t kMaxSseEvents = 1'000'000;
@@ -25,12 +26,22 @@ constexpr std::uint32_t kMaxDelayMs = 3'600'000;
 /** One body write; matches the largest HTTP/2 frame payload a peer may allow. */
 constexpr std::uint32_t kMaxChunkBytes = 16u << 20;
 
+/** Counts with no natural bound (times, streams, attempts, held streams): 2^31-1. */
+constexpr std::uint32_t kMaxCount = 0x7fffffff;
+/** Late DATA bursts: enough to provoke any client, few enough to stay cheap. */
+constexpr std::uint32_t kMaxLateFrames = 10'000;
+/** A late DATA payload fits the smallest SETTINGS_MAX_FRAME_SIZE a peer may set. */
+constexpr std::uint32_t kMaxLateFrameBytes = 16384;
+/** GOAWAY debug data. */
+constexpr std::size_t kMaxDebugBytes = 1024;
+constexpr std::uint32_t kMaxPingCount = 1'000'000;
+
 /** Names of scenarios, listeners and gates appear in URLs and JSON: keep them plain. */
 constexpr std::string_view kNameChars =
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
 
 /** Response header fields HTTP/2 forbids (RFC 9113 section 8.2.2). */
-constexpr std::array<std::string_view, 5> kConnectionHeaders = {
+inline constexpr std::array<std::string_view, 5> kConnectionHeaders = {
     "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"};
 
 }  // namespace faultline::scenarios::detail

@@ -117,4 +117,33 @@ bool match_path(std::string_view pattern, std::string_view path, Captures& captu
   return have.done();
 }
 
+bool patterns_overlap(std::string_view a, std::string_view b) {
+  Segments left(a);
+  Segments right(b);
+  while (!left.done() && !right.done()) {
+    const std::string_view x = left.next();
+    const std::string_view y = right.next();
+    // A final "*" takes this segment (possibly empty) and whatever follows it.
+    if ((x == kRest && left.done()) || (y == kRest && right.done())) {
+      return true;
+    }
+    const bool x_capture = is_capture(x);
+    const bool y_capture = is_capture(y);
+    if (x_capture && y_capture) {
+      continue;
+    }
+    if (x_capture || y_capture) {
+      // A capture takes any non-empty segment.
+      if ((x_capture ? y : x).empty()) {
+        return false;
+      }
+      continue;
+    }
+    if (x != y) {
+      return false;
+    }
+  }
+  return left.done() && right.done();
+}
+
 }  // namespace faultline::scenarios::detail

@@ -19,4 +19,8 @@ namespace faultline::scenarios::detail {
     pattern; fills captures on success (captures is cleared first). */
 [[nodiscard]] bool match_path(std::string_view pattern, std::string_view path, Captures& captures);
 
+/** Whether some request path matches both valid patterns: "/a/{x}" and "/a/b" do,
+    "/a/{x}" and "/a" do not, a final "*" overlaps any pattern with a segment there. */
+[[nodiscard]] bool patterns_overlap(std::string_view a, std::string_view b);
+
 }  // namespace faultline::scenarios::detail

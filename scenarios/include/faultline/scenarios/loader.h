@@ -29,6 +29,12 @@ class ScenarioError : public std::runtime_error {
     (negative sizes, missing targets, a redirect to an unknown listener) throw ScenarioError. */
 [[nodiscard]] Scenario parse_scenario(std::string_view json_text);
 
+/** Parses one ACTION object as a fault's "do" holds it ({"goaway": {...}}), e.g. the
+    body of the admin API's POST /v1/actions. Paths start at "$" ("$.goaway.error").
+    Only context-free checks apply: which listener or connection it suits is the
+    caller's to decide. */
+[[nodiscard]] Action parse_action(std::string_view json_text);
+
 /** Reads a file and parses it; an unreadable file throws ScenarioError with path "$". */
 [[nodiscard]] Scenario load_scenario_file(const std::filesystem::path& file);
 
@@ -45,6 +51,9 @@ class ScenarioError : public std::runtime_error {
     defaults included), e.g. for the admin API's GET /v1/scenario.
     parse_scenario(to_json(s)) gives back s. */
 [[nodiscard]] std::string to_json(const Scenario& scenario);
+
+/** An action as parse_action() reads it, every field spelled out. */
+[[nodiscard]] std::string to_json(const Action& action);
 
 /** The first route matching a request, with its captures; nullptr when none matches. */
 [[nodiscard]] const Route* find_route(const Scenario& scenario, std::string_view listener,

@@ -11,6 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include "faultline/scenarios/faults.h"
+
 namespace faultline::scenarios {
 
 /** How a TLS listener answers the client's ALPN offer. */
@@ -27,7 +29,14 @@ struct Listener {
   std::string name = "main";  ///< unique; routes and redirects refer to it
   bool tls = true;            ///< false: cleartext h1 and h2c with prior knowledge
   AlpnPolicy alpn = AlpnPolicy::h2_h1;
+  /** TLS only: the server starts the TLS handshake this long after accepting the TCP
+      connection (the ClientHello waits unanswered). 0..3600000. */
+  std::uint32_t handshake_delay_ms = 0;
 };
+
+/** Whether a connection on this listener can ever speak HTTP/2: cleartext (h2c by
+    prior knowledge) or TLS with ALPN h2+h1 or h2-only. */
+[[nodiscard]] bool can_speak_h2(const Listener& listener) noexcept;
 
 /** HTTP/2 SETTINGS the server sends first. Unset optionals are not sent. */
 struct H2Settings {
@@ -38,7 +47,8 @@ struct H2Settings {
   std::optional<std::uint32_t> max_header_list_size;
 };
 
-/** Limits on what a client may send; beyond them the request gets 413/431 or the connection closes. */
+/** Limits on what a client may send; beyond them the request gets 413/431 or the connection closes.
+ */
 struct Limits {
   std::uint64_t max_request_body_bytes = 64ull << 20;
   std::uint32_t max_header_bytes = 64u << 10;
@@ -77,7 +87,8 @@ struct SseBody {
   std::uint32_t interval_ms = 0;  ///< delay before each event after the first
   std::string event;              ///< event name; empty: no "event:" line
   std::string data = "{i}";       ///< template; {i} is the event index
-  std::vector<std::uint32_t> split;  ///< cut each event into writes (DATA frames) of these sizes, cycled
+  std::vector<std::uint32_t>
+      split;  ///< cut each event into writes (DATA frames) of these sizes, cycled
 };
 
 using Body = std::variant<std::monostate, FixedBody, EchoBody, RandomBody, SseBody>;
@@ -85,8 +96,8 @@ using Body = std::variant<std::monostate, FixedBody, EchoBody, RandomBody, SseBo
 /** A redirect answer: status 301/302/303/307/308, Location built from a template. */
 struct Redirect {
   int status = 302;
-  std::string to;                        ///< path template ("/r/{k-1}") or absolute URL
-  std::optional<std::string> listener;   ///< another listener's origin (cross-origin)
+  std::string to;                       ///< path template ("/r/{k-1}") or absolute URL
+  std::optional<std::string> listener;  ///< another listener's origin (cross-origin)
 };
 
 /** What a route answers. */
@@ -94,18 +105,18 @@ struct Response {
   int status = 200;
   std::vector<Header> headers;  ///< values are templates ({capture})
   Body body;
-  std::optional<Redirect> redirect;  ///< when set, status and Location come from it
-  std::optional<std::string> hold;   ///< gate name: the stream waits until the gate is released
-  std::uint32_t delay_ms = 0;        ///< before the response headers
-  std::uint32_t chunk_bytes = 16384; ///< body write size
-  std::uint32_t chunk_delay_ms = 0;  ///< between body writes
+  std::optional<Redirect> redirect;   ///< when set, status and Location come from it
+  std::optional<std::string> hold;    ///< gate name: the stream waits until the gate is released
+  std::uint32_t delay_ms = 0;         ///< before the response headers
+  std::uint32_t chunk_bytes = 16384;  ///< body write size
+  std::uint32_t chunk_delay_ms = 0;   ///< between body writes
   std::vector<Header> trailers;
 };
 
 /** Which requests a route takes. Path patterns: literal segments, "{name}" captures a
     segment, a trailing "*" matches any rest. The query string is ignored. */
 struct Match {
-  std::optional<std::string> method;    ///< unset: any
+  std::optional<std::string> method;  ///< unset: any
   std::string path;
   std::optional<std::string> listener;  ///< unset: any listener
 };
@@ -123,6 +134,15 @@ struct Scenario {
   H2Settings settings;
   Limits limits;
   std::vector<Route> routes;
+  /** Misbehaviour, in document order; see faults.h. */
+  std::vector<Fault> faults;
+  /** Release settings of gates named by routes' respond.hold; a gate not listed here
+      releases in arrival order, by the admin API only. */
+  std::map<std::string, GateConfig, std::less<>> gates;
+  /** Refuse (RST_STREAM REFUSED_STREAM, RFC 9113 section 5.1.2) a stream that opens while
+      the client already has as many open as the max_concurrent_streams the server
+      advertised; false: serve it. Either way it counts as a violation. */
+  bool enforce_stream_limit = true;
 };
 
 /** Constants for the names above, so code and docs agree. */
