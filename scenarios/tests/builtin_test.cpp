@@ -24,7 +24,30 @@ TEST(ScenarioBuiltin, NamesAreTheScenarioFiles) {
   }
   std::sort(on_disk.begin(), on_disk.end());
   EXPECT_EQ(builtin_scenario_names(), on_disk);
-  for (const char* expected : {"default", "tiny", "h1-only", "h1-strict", "h2-only", "alpn-none"}) {
+  for (const char* expected : {"default",
+                               "tiny",
+                               "h1-only",
+                               "h1-strict",
+                               "h2-only",
+                               "alpn-none",
+                               "goaway-after-5",
+                               "goaway-above-last",
+                               "goaway-graceful",
+                               "goaway-storm",
+                               "max-streams-10",
+                               "limit-lowered",
+                               "limit-zero",
+                               "refused-first-attempt",
+                               "refused-always",
+                               "rst-internal",
+                               "late-data-after-end",
+                               "late-data-after-rst",
+                               "late-trailers",
+                               "unknown-stream-data",
+                               "reset-all",
+                               "slow",
+                               "ping",
+                               "hold-gates"}) {
     EXPECT_NE(std::find(on_disk.begin(), on_disk.end(), expected), on_disk.end()) << expected;
   }
 }
