@@ -18,10 +18,9 @@ struct H2Session::Stream {
   std::optional<std::uint64_t> content_length;
   std::size_t header_bytes = 0;
   bool headers_too_large = false;
-  bool counted = false;           ///< counted as opened in the stats
-  bool request_complete = false;  ///< END_STREAM received
-  bool rejected = false;          ///< answered early (413/431); the rest of the body is dropped
-  bool head_only = false;         ///< HEAD: headers (with content-length) but no body
+  bool counted = false;    ///< counted as opened in the stats
+  bool rejected = false;   ///< answered early (413/431); the rest of the body is dropped
+  bool head_only = false;  ///< HEAD: headers (with content-length) but no body
   std::uint64_t body_bytes = 0;
   RouteMatch match;
   std::unique_ptr<EchoRecorder> echo;
@@ -321,7 +320,6 @@ int H2Session::on_frame_recv(const nghttp2_frame& frame) {
       return 0;
   }
   if (stream != nullptr && (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
-    stream->request_complete = true;
     on_request_end(*stream);
   }
   return 0;
@@ -490,20 +488,14 @@ void H2Session::resume(std::int32_t stream_id) {
 
 int H2Session::on_frame_send(const nghttp2_frame& frame) {
   record_frame(frame, Direction::out);
-  if (frame.hd.type != NGHTTP2_HEADERS && frame.hd.type != NGHTTP2_DATA)
+  if (frame.hd.type != NGHTTP2_HEADERS || frame.headers.cat != NGHTTP2_HCAT_RESPONSE)
     return 0;
+  // An early answer (413/431) is not "served". It leaves the upload running and its
+  // DATA is dropped: a RST_STREAM(NO_ERROR), which RFC 9113 8.1 allows, makes curl
+  // 7.88 report a framing error instead of the response.
   Stream* stream = find(frame.hd.stream_id);
-  if (stream == nullptr)
-    return 0;
-  if (frame.hd.type == NGHTTP2_HEADERS && frame.headers.cat == NGHTTP2_HCAT_RESPONSE &&
-      !stream->rejected) {
+  if (stream != nullptr && !stream->rejected)
     env_.stats->on_served(stream->request_id);
-  }
-  // An early answer (413/431) is complete: stop the upload (RFC 9113 8.1).
-  if ((frame.hd.flags & NGHTTP2_FLAG_END_STREAM) != 0 && stream->rejected &&
-      !stream->request_complete) {
-    nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, stream->id, NGHTTP2_NO_ERROR);
-  }
   return 0;
 }
 

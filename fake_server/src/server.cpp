@@ -142,16 +142,21 @@ struct Server::Impl {
     ready.scenario = scenario.name;
   }
 
+  /** Installed before anything is announced, so that a signal right after the ready
+      line stops the server gracefully. */
+  void catch_signals() {
+    if (!options.stop_on_signals)
+      return;
+    signals.emplace(io, SIGINT, SIGTERM);
+    signals->async_wait([this](const boost::system::error_code& ec, int signal) {
+      if (ec)
+        return;
+      FAULTLINE_LOG(info, (LogTag{"server"}), "signal " << signal << ": stopping");
+      stop();
+    });
+  }
+
   void run() {
-    if (options.stop_on_signals) {
-      signals.emplace(io, SIGINT, SIGTERM);
-      signals->async_wait([this](const boost::system::error_code& ec, int signal) {
-        if (ec)
-          return;
-        FAULTLINE_LOG(info, (LogTag{"server"}), "signal " << signal << ": stopping");
-        stop();
-      });
-    }
     admin->start();
     for (auto& listener : listeners)
       listener->start();
@@ -211,6 +216,7 @@ struct Server::Impl {
 };
 
 Server::Server(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {
+  impl_->catch_signals();
   impl_->bind();
 }
 

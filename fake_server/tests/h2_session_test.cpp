@@ -338,7 +338,7 @@ TEST_F(H2SessionTest, StatsCountStreamsAndPeakConcurrency) {
     EXPECT_EQ(context_.stats.served("id" + std::to_string(i)), 1u);
 }
 
-TEST_F(H2SessionTest, OversizeBodyIs413AndTheUploadIsStopped) {
+TEST_F(H2SessionTest, OversizeBodyIs413) {
   scenarios::Scenario small = *context_.scenarios.current();
   small.limits.max_request_body_bytes = 1000;
   context_.scenarios.replace(small);

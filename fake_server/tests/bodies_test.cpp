@@ -1,0 +1,188 @@
+// Bodies end to end over h2 and h1: echo digests up to 16 MiB, random bytes,
+// multipart, SSE pacing measured at the client, redirects, trailers.
+#include <gtest/gtest.h>
+
+#include "server_process.h"
+
+namespace faultline::fake_server::testing {
+namespace {
+
+using nlohmann::json;
+
+class Bodies : public ::testing::Test {
+  protect /** One server for these stateless requests. */
+      class Bodies : public SharedServerTest {
+   protected:
+    /** curl against the main listener with the given protocol flag; stdout. */
+    static CommandResult fetch(const std::string& flag, std::vector<std::string> args) {
+      std::vector<std::string> argv{curl(), "-sS", flag, "--cacert", server_->ca()};
+      argv.insert(argv.end(), args.begin(), args.end());
+      return run_command(argv, 120s);
+    }
+  };
+  har* flag;
+};
+
+class EchoDigest : public Bodies, public ::testing::WithParamInterface<EchoCase> {};
+
+TEST_P(EchoDigest, MatchesWhatWasSent) {
+  const auto [size, flag] = GetParam();
+  const std::string body = splitmix_bytes(size, size);
+  const auto file = write_temp_file("echo.bin", body);
+  const CommandResult result =
+      fetch(flag, {"--data-binary", "@" + file.string(), "-H", "content-type: application/x-test",
+                   server_->https() + "/echo"});
+  std::filesystem::remove(file);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const json echo = json::parse(result.out);
+  EXPECT_EQ(echo["body_bytes"], size);
+  EXPECT_EQ(echo["sha256"], sha256_hex(body));
+  EXPECT_EQ(echo["method"], "POST");
+  EXPECT_EQ(echo["headers"]["content-type"], "application/x-test");
+}
+
+INSTANTIATE_TEST_SUITE_P(SizesAndProtocols, EchoDigest,
+                         ::testing::Values(EchoCase{0, "--http2"}, EchoCase{1, "--http2"},
+                                           EchoCase{1 << 20, "--http2"},
+                                           EchoCase{16 << 20, "--http2"}, EchoCase{0, "--http1.1"},
+                                           EchoCase{1, "--http1.1"}, EchoCase{1 << 20, "--http1.1"},
+                                           EchoCase{16 << 20, "--http1.1"}),
+                         [](const auto& info) {
+                           return std::to_string(info.param.size) + "B_" +
+                                  (std::string(info.param.flag) == "--http2" ? "h2" : "h1");
+                         });
+
+TEST_F(Bodies, RandomBytesAreTheDocumentedStreamOnBothProtocols) {
+  constexpr std::size_t kSize = 1 << 20;
+  const std::string expected = splitmix_bytes(7, kSize);  // the default scenario's seed
+  for (const char* flag : {"--http2", "--http1.1", "--http2-prior-knowledge"}) {
+    const std::string base =
+        std::string(flag) == "--http2-prior-knowledge" ? server_->http() : server_->https();
+    const CommandResult result = fetch(flag, {base + "/bytes/" + std::to_string(kSize)});
+    ASSERT_EQ(result.exit_code, 0) << flag << ": " << result.err;
+    EXPECT_EQ(result.out.size(), kSize) << flag;
+    EXPECT_TRUE(result.out == expected) << flag << ": bytes differ";
+  }
+}
+
+TEST_F(Bodies, MultipartPartsAreDigested) {
+  const std::string binary = splitmix_bytes(99, 300000);
+  const auto file = write_temp_file("part.bin", binary);
+  for (const char* flag : {"--http2", "--http1.1"}) {
+    const CommandResult result =
+        fetch(flag, {"-F", "field=hello", "-F", "upload=@" + file.string() + ";type=image/png",
+                     server_->https() + "/echo"});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    const json parts = json::parse(result.out)["parts"];
+    ASSERT_EQ(parts.size(), 2u) << result.out;
+    EXPECT_EQ(parts[0]["name"], "field");
+    EXPECT_EQ(parts[0]["bytes"], 5);
+    EXPECT_EQ(parts[0]["sha256"], sha256_hex("hello"));
+    EXPECT_EQ(parts[1]["name"], "upload");
+    EXPECT_EQ(parts[1]["filename"], file.filename().string());
+    EXPECT_EQ(parts[1]["content_type"], "image/png");
+    EXPECT_EQ(parts[1]["bytes"], binary.size());
+    EXPECT_EQ(parts[1]["sha256"], sha256_hex(binary));
+  }
+  std::filesystem::remove(file);
+}
+
+/** Node client printing {"status","alpn","chunks":[{"t":ms,"text":...}]} for a GET. */
+constexpr const char* kTimedGet = R"(
+  const [url, ca, mode] = process.argv.slice(1);
+  const fs = require('fs'), start = Date.now(), chunks = [];
+  const done = (status, alpn) => console.log(JSON.stringify({status, alpn, chunks}));
+  if (mode === 'h2') {
+    const s = require('http2').connect(url, {ca: fs.readFileSync(ca)});
+    s.on('error', e => { console.log(e.code); process.exit(1); });
+    const req = s.request({':path': new URL(url).pathname});
+    let status = 0;
+    req.on('response', h => status = h[':status']);
+    req.on('data', d => chunks.push({t: Date.now() - start, text: d.toString()}));
+    req.on('end', () => { done(status, s.alpnProtocol); s.close(); });
+  } else {
+    require('https').get(url, {ca: fs.readFileSync(ca)}, res => {
+      const alpn = res.socket.alpnProtocol || 'http/1.1';
+      res.on('data', d => chunks.push({t: Date.now() - start, text: d.toString()}));
+      res.on('end', () => done(res.statusCode, alpn));
+    }).on('error', e => { console.log(e.code); process.exit(1); });
+  }
+)";
+
+TEST_F(Bodies, SseArrivesIncrementally) {
+  for (const char* mode : {"h2", "h1"}) {
+    const CommandResult result =
+        run_command({node(), "-e", kTimedGet, server_->https() + "/sse", server_->ca(), mode});
+    ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+    const json answer = json::parse(result.out);
+    EXPECT_EQ(answer["status"], 200);
+    std::string text;
+    double first_event_at = -1;
+    double last_event_at = -1;
+    for (const auto& chunk : answer["chunks"]) {
+      text += chunk["text"].get<std::string>();
+      if (first_event_at < 0 && text.find("data: 0\n\n") != std::string::npos) {
+        first_event_at = chunk["t"];
+      }
+      if (text.find("data: 4\n\n") != std::string::npos && last_event_at < 0) {
+        last_event_at = chunk["t"];
+      }
+    }
+    EXPECT_EQ(text.rfind("id: 0\nevent: tick\ndata: 0\n\n", 0), 0u) << text;
+    ASSERT_GE(first_event_at, 0) << text;
+    ASSERT_GE(last_event_at, 0) << text;
+    // Five events 50 ms apart: the first was received at least 150 ms before the last
+    // (measured at the client, so the server did not buffer them).
+    EXPECT_GE(last_event_at - first_event_at, 150) << mode << " " << result.out;
+    EXPECT_GE(answer["chunks"].size(), 5u) << mode;
+  }
+}
+
+TEST_F(Bodies, SplitSseEventsSpanDataFrames) {
+  const CommandResult result =
+      run_command({FAULTLINE_NGHTTP, "-v", server_->https() + "/sse/split"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  // split [1,2,3]: DATA frames of 1, 2 and 3 bytes.
+  EXPECT_NE(result.out.find("recv DATA frame <length=1,"), std::string::npos);
+  EXPECT_NE(result.out.find("recv DATA frame <length=2,"), std::string::npos);
+  EXPECT_NE(result.out.find("recv DATA frame <length=3,"), std::string::npos);
+  EXPECT_EQ(result.out.find("recv DATA frame <length=4"), std::string::npos);
+}
+
+TEST_F(Bodies, RedirectChainsFollowedByCurl) {
+  for (const char* flag : {"--http2", "--http1.1"}) {
+    for (const char* path :
+         {"/redirect/5", "/redirect301/3", "/redirect303/3", "/redirect307/3", "/redirect308/3"}) {
+      const CommandResult result =
+          fetch(flag, {"-L", "-w", " %{num_redirects} %{http_code}", server_->https() + path});
+      EXPECT_EQ(result.out,
+                std::string("done ") + (std::string(path) == "/redirect/5" ? "5" : "3") + " 200")
+          << flag << " " << path << " " << result.err;
+    }
+    const CommandResult loop =
+        fetch(flag, {"-L", "--max-redirs", "10", server_->https() + "/loop/a"});
+    EXPECT_EQ(loop.exit_code, 47) << "too many redirects expected";
+  }
+}
+
+TEST_F(Bodies, CrossOriginRedirectLandsOnTheH1OnlyListener) {
+  const CommandResult result = fetch(
+      "--http2", {"-L", "-o", "/dev/null", "-w", "%{url_effective} %{http_version} %{http_code}",
+                  server_->https() + "/cross/h1"});
+  EXPECT_EQ(result.out, server_->origin("h1only") + "/echo 1.1 200") << result.err;
+}
+
+TEST_F(Bodies, TrailersInChunkedHttp1) {
+  const CommandResult result = fetch("--http1.1", {"--raw", server_->https() + "/trailers"});
+  EXPECT_NE(result.out.find("13\r\nbody with trailers\n\r\n0\r\nx-trailer: yes\r\n\r\n"),
+            std::string::npos)
+      << result.out;
+}
+
+TEST_F(Bodies, NotFoundIsJson) {
+  const CommandResult result = fetch("--http2", {"-w", " %{http_code}", server_->http() + "/x"});
+  EXPECT_NE(result.out.find("404"), std::string::npos) << result.out;
+}
+
+}  // namespace
+}  // namespace faultline::fake_server::testing
