@@ -49,6 +49,9 @@ Engine::Engine(Options options, DefectSet defects, Scheduler& scheduler, Session
 
 Engine::~Engine() {
   shutdown();
+  // Sessions and connections report their closing into stats_: close them first.
+  pools_.clear();
+  http11_.reset();
 }
 
 void Engine::set_http11_backend(std::unique_ptr<Http11Backend> backend) {

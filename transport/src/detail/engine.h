@@ -75,11 +75,11 @@ class Engine final : public PoolListener {
   Scheduler& scheduler_;
   SessionFactory sessions_;
   PoolConfig pool_config_;
+  Stats stats_;  // before the pools and the backend: they update it while they close
   std::unique_ptr<Http11Backend> http11_;
   std::unordered_map<std::uint64_t, std::shared_ptr<Exchange>> exchanges_;
   std::map<std::string, std::unique_ptr<SessionPool>> pools_;
   std::map<std::string, Scheduler::Clock::time_point> http11_until_;  ///< negative cache of h2
-  Stats stats_;
   bool shut_down_ = false;
 };
 

@@ -361,7 +361,8 @@ void H2Session::start_h2() {
   nghttp2_option_new(&option);
   // We wait for the server's SETTINGS before the first stream; until then nghttp2 must
   // not assume more than the server may allow.
-  nghttp2_option_set_peer_max_concurrent_streams(option, 100);
+  nghttp2_option_set_peer_max_concurrent_streams(option,
+                                                 config_.eager_streams ? (1U << 31) - 1 : 100);
   nghttp2_session* raw = nullptr;
   const int rv = nghttp2_session_client_new2(&raw, callbacks(), this, option);
   nghttp2_option_del(option);
@@ -380,6 +381,12 @@ void H2Session::start_h2() {
   log(LogLevel::debug, 0, "h2 negotiated; waiting for SETTINGS");
   signal_write();
   do_read();
+  if (config_.eager_streams) {
+    ready_ = true;
+    channel_->timer.cancel();
+    report([this] { events_.on_session_ready(id_, UINT32_MAX); });
+    flush_events();
+  }
 }
 
 bool H2Session::submit(const std::shared_ptr<Exchange>& exchange) {

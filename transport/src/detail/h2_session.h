@@ -23,6 +23,9 @@ struct H2SessionConfig {
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds ping_interval{0};
   bool verify_peer = true;
+  /** (Defect ignore_server_stream_limit only) take streams before the server's first
+      SETTINGS, without nghttp2's own cap, so the excess reaches the wire. */
+  bool eager_streams = false;
   std::function<void(LogLevel, std::string_view)> log;  ///< may be empty
   LogLevel log_level = LogLevel::info;
 };

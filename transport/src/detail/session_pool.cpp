@@ -269,6 +269,7 @@ void SessionPool::on_session_goaway(SessionId id, std::int32_t /*last_stream_id*
   if (it == entries_.end()) {
     return;
   }
+  ++stats_.goaways_received;
   auto& entry = it->second;
   const bool was_ready = entry.state == State::ready;
   entry.state = State::draining;

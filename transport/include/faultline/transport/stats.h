@@ -41,8 +41,9 @@ struct Stats {
   std::uint64_t h1_connections_opened = 0;
   std::uint64_t sessions_closed = 0;
   std::map<CloseReason, std::uint64_t> closed_by_reason;
-  std::uint64_t sessions_open = 0;   ///< right now, h2 and h1
-  std::uint64_t streams_opened = 0;  ///< h2 streams submitted
+  std::uint64_t sessions_open = 0;     ///< right now, h2 and h1
+  std::uint64_t goaways_received = 0;  ///< GOAWAY frames received (each drains a session)
+  std::uint64_t streams_opened = 0;    ///< h2 streams submitted
   std::uint64_t peak_streams_per_session = 0;
   std::uint64_t queue_depth = 0;  ///< requests waiting right now, all origins
   std::uint64_t peak_queue_depth = 0;
