@@ -9,18 +9,20 @@ namespace {
 
 using nlohmann::json;
 
-class Bodies : public ::testing::Test {
-  protect /** One server for these stateless requests. */
-      class Bodies : public SharedServerTest {
-   protected:
-    /** curl against the main listener with the given protocol flag; stdout. */
-    static CommandResult fetch(const std::string& flag, std::vector<std::string> args) {
-      std::vector<std::string> argv{curl(), "-sS", flag, "--cacert", server_->ca()};
-      argv.insert(argv.end(), args.begin(), args.end());
-      return run_command(argv, 120s);
-    }
-  };
-  har* flag;
+/** One server for these stateless requests. */
+class Bodies : public SharedServerTest {
+ protected:
+  /** curl against the main listener with the given protocol flag; stdout. */
+  static CommandResult fetch(const std::string& flag, std::vector<std::string> args) {
+    std::vector<std::string> argv{curl(), "-sS", flag, "--cacert", server_->ca()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv, 120s);
+  }
+};
+
+struct EchoCase {
+  std::size_t size;
+  const char* flag;
 };
 
 class EchoDigest : public Bodies, public ::testing::WithParamInterface<EchoCase> {};
