@@ -93,10 +93,11 @@ struct ConnectTrigger {
 };
 
 /** Which attempts of a request a path trigger fires on. The attempt number of a request
-    is 1 + the number of earlier requests the server received (headers arrived, served
-    or not) with the same x-faultline-request-id, across all connections since the
-    scenario was loaded or POST /v1/reset; for a request without that header, with the
-    same path (query excluded). */
+    is 1 + the number of earlier requests the server received (streams opened, then
+    served or not; streams refused by the stream limit are never seen) with the same
+    x-faultline-request-id, across all connections since the scenario was loaded or
+    POST /v1/reset; for a request without that header, with the same path (query
+    excluded). */
 struct Attempts {
   enum class Mode {
     always,  ///< every attempt
@@ -153,7 +154,9 @@ using Trigger = std::variant<StreamsOpenedTrigger, ActiveStreamsTrigger, AfterMs
 // triggers and client_rst, else (after_ms, connect, admin, POST /v1/actions) the next
 // stream that opens on the connection after the firing. Raw frames (late DATA, GOAWAY
 // with any last-stream-id, unknown stream ids) are written by the raw frame writer at a
-// frame boundary after what nghttp2 has queued.
+// frame boundary after what nghttp2 has queued. Everything an action sends follows the
+// server's initial SETTINGS. A stream-bound effect whose stream ends first (reset, or for
+// data_after_rst completed without a reset) is dropped.
 
 /** GOAWAY's last-stream-id, resolved when that GOAWAY is written. */
 struct LastStreamId {
@@ -308,7 +311,9 @@ struct CloseAction {
 
 /** Sends PING frames: the first as the fault fires, then every interval_ms, `count` in
     all (unset: until the connection closes). Opaque data: an 8-byte big-endian counter,
-    1 for the connection's first server PING. ACKs are counted. HTTP/1.1: skipped. */
+    1 for the connection's first server PING. ACKs are counted. One series per
+    connection: a new firing there replaces the running one (the counter carries on).
+    HTTP/1.1: skipped. */
 struct PingAction {
   std::uint32_t interval_ms = 1000;    ///< 1..3600000
   std::optional<std::uint32_t> count;  ///< 1..1000000
@@ -320,7 +325,8 @@ struct PingAction {
     listeners the fault covers - including the one whose `connect` fired it - gets,
     right after the server's SETTINGS, GOAWAY(0, error, debug), and is closed
     (close_notify, FIN) close_after_ms later; streams it opens anyway are not served.
-    The storm lasts duration_ms (unset: until the scenario is replaced or POST /v1/reset).
+    The storm lasts duration_ms (unset: until the scenario is replaced or POST /v1/reset);
+    a firing while it is on restarts duration_ms from then.
     HTTP/1.1 connections are served normally. */
 struct StormAction {
   H2Error error = H2Error::enhance_your_calm;
