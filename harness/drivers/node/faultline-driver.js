@@ -127,6 +127,14 @@ class DriverAbort extends Error {
   }
 }
 
+// The redirect interceptor fails with plain errors: too many redirects ('max redirects',
+// with throwOnMaxRedirect) and its loop detection ('Redirect loop detected ...', code
+// UND_ERR_INVALID_ARG). Fetch calls both a network error, and so does the protocol.
+function isRedirectFailure (err) {
+  const message = (err && err.message) || ''
+  return message === 'max redirects' || message.startsWith('Redirect loop detected')
+}
+
 function classify (err, state) {
   if (state.why) return state.why === 'timeout' ? 'timeout' : 'aborted'
   const code = err && err.code ? String(err.code) : ''
@@ -137,7 +145,7 @@ function classify (err, state) {
   if (code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED' || code.startsWith('ECONN') || code === 'EPIPE' ||
       code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') ||
       code.includes('CERT') || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || code === 'UND_ERR_REDIRECT' ||
-      (err && err.message === 'max redirects')) return 'network'
+      isRedirectFailure(err)) return 'network'
   return 'other'
 }
 
@@ -169,7 +177,7 @@ async function perform (msg, state) {
     throwOnMaxRedirect: true
   })
   if (redirect === 'error' && REDIRECT_STATUSES.has(statusCode) && headers.location) {
-    body.destroy()
+    await body.dump().catch(() => {}) // discard the redirect's body (a bare destroy() would emit an error)
     const err = new Error(`redirect ${statusCode} to '${headers.location}' refused (redirect mode error)`)
     err.code = 'UND_ERR_REDIRECT'
     throw err

@@ -1,0 +1,248 @@
+// The harness against the real faultline-server: ServerProcess and AdminClient on the
+// contract of notes/admin-api.md, and the libcurl and Node/undici drivers end to end on
+// the default scenario (h2 over TLS, echo with SHA-256, streamed bytes, SSE, redirects in
+// the three modes, held streams, aborts, timeouts, the h1-only listener).
+#include <openssl/evp.h>
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "faultline/harness/errc.h"
+#include "faultline/harness/gtest.h"
+#include "faultline/harness/server_process.h"
+#include "support/drivers.h"
+
+namespace faultline::harness::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string sha256_hex(const std::string& bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 15];
+  }
+  return out;
+}
+
+/** Polls `pred` until it holds or the deadline passes (admin state has no push channel). */
+template <class Pred>
+bool eventually(Pred pred, Deadline deadline) {
+  while (!pred()) {
+    if (deadline.passed())
+      return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+ServerOptions default_scenario() {
+  ServerOptions o;
+  o.scenario = "default";
+  return o;
+}
+
+TEST(RealServer, ReadyLineNamesEveryListenerAndTheCa) {
+  ServerProcess server(default_scenario());
+  EXPECT_EQ(server.https(), server.listener("main"));
+  EXPECT_EQ(server.http(), server.listener("plain"));
+  EXPECT_EQ(server.listener("h1only").rfind("https://127.0.0.1:", 0), 0u);
+  EXPECT_TRUE(std::filesystem::exists(server.ca())) << server.ca();
+  EXPECT_EQ(server.ready().pid, server.pid());
+  EXPECT_EQ(server.ready().scenario, "default");
+  EXPECT_TRUE(to_assertion(server.admin().health()));
+  const StopResult stopped = server.stop();
+  EXPECT_TRUE(stopped) << stopped.description;
+}
+
+TEST(RealServer, BadScenarioFailsToStartWithTheServersErrorLine) {
+  ServerOptions o;
+  o.scenario = "no-such-scenario";
+  try {
+    ServerProcess server(o);
+    FAIL() << "started";
+  } catch (const HarnessError& e) {
+    EXPECT_EQ(e.code(), errc::exited_early);
+    EXPECT_NE(std::string(e.what()).find("faultline-server: error:"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("status 2"), std::string::npos) << e.what();
+  }
+}
+
+TEST(RealServer, AdminClientSpeaksTheContract) {
+  ServerProcess server(default_scenario());
+  AdminClient admin = server.admin();
+  auto scenario = admin.scenario();
+  ASSERT_TRUE(to_assertion(scenario));
+  EXPECT_EQ(scenario.body["name"], "default");
+  auto bad = admin.put_scenario({{"name", "x"}, {"routes", "not a list"}});
+  EXPECT_EQ(bad.status, 400) << bad.describe();
+  EXPECT_EQ(bad.error_path().rfind("$", 0), 0u) << bad.describe();
+  EXPECT_EQ(admin.scenario().body["name"], "default");  // the old one stays
+  auto stats = admin.stats();
+  ASSERT_TRUE(to_assertion(stats));
+  for (const char* field :
+       {"connections_total", "connections_open", "streams_total", "requests_total"})
+    EXPECT_TRUE(stats.body.contains(field)) << field << " in " << stats.body.dump();
+  EXPECT_TRUE(to_assertion(admin.reset()));
+  EXPECT_TRUE(to_assertion(admin.gates()));
+  EXPECT_EQ(admin.release("hold").body["released"], 0);
+  EXPECT_EQ(admin.request("never-sent").body["served"], 0);
+}
+
+class DriverOnServer : public ::testing::TestWithParam<DriverKind> {
+ protected:
+  void SetUp() override { driver_ = GetParam().make(server_.ca()); }
+
+  Request get(const std::string& path, const std::string& origin = {}) {
+    Request r;
+    r.url = (origin.empty() ? server_.https() : origin) + path;
+    return r;
+  }
+
+  /** Waits until the server holds `count` streams at gate `gate`. */
+  ::testing::AssertionResult held(const std::string& gate, int count) {
+    AdminClient admin = server_.admin();
+    nlohmann::json last;
+    const bool ok = eventually(
+        [&] {
+          last = admin.gates().body;
+          return last.contains("gates") && last["gates"].contains(gate) &&
+                 last["gates"][gate].value("held", 0) >= count;
+        },
+        Deadline(20s));
+    if (ok)
+      return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure()
+           << "gate " << gate << " never held " << count << ": " << last.dump();
+  }
+
+  ServerProcess server_{default_scenario()};
+  std::unique_ptr<Driver> driver_;
+};
+
+TEST_P(DriverOnServer, HealthOverH2) {
+  auto done = driver_->send(get("/health"))->wait_done(20s);
+  ASSERT_TRUE(to_assertion(done)) << driver_->diagnostics();
+  EXPECT_EQ(done.response.status, 200);
+  EXPECT_EQ(done.response.protocol, "h2");
+  EXPECT_EQ(done.response.body, "ok");
+}
+
+TEST_P(DriverOnServer, EchoDescribesABinaryUploadAndTheServerCountsTheRequestId) {
+  // A POST with a binary body and a request id; the echo reports size and SHA-256.
+  Request r = get("/echo");
+  r.method = "POST";
+  r.headers = {{"content-type", "application/octet-stream"}, {"x-faultline-request-id", "echo-1"}};
+  r.body = std::string(100 * 1024, '\0');
+  for (std::size_t i = 0; i < r.body->size(); ++i)
+    (*r.body)[i] = static_cast<char>(i * 7 + i / 256);
+  auto done = driver_->send(r)->wait_done(20s);
+  ASSERT_TRUE(to_assertion(done));
+  EXPECT_EQ(find_header(done.response.headers, "x-faultline-request-id"), "echo-1");
+  const auto echo = nlohmann::json::parse(done.response.body);
+  EXPECT_EQ(echo["method"], "POST");
+  EXPECT_EQ(echo["body_bytes"], r.body->size());
+  EXPECT_EQ(echo["sha256"], sha256_hex(*r.body));
+  // Served exactly once, as the server counts it.
+  EXPECT_EQ(server_.admin().request("echo-1").body["served"], 1);
+}
+
+TEST_P(DriverOnServer, RandomBytesStreamInManyDataEventsAndRepeat) {
+  auto first = driver_->send(get("/bytes/1048576"))->wait_done(30s);
+  ASSERT_TRUE(to_assertion(first));
+  EXPECT_EQ(first.response.body.size(), 1048576u);
+  EXPECT_GT(first.response.data_events, 1u);
+  auto second = driver_->send(get("/bytes/1048576"))->wait_done(30s);
+  ASSERT_TRUE(to_assertion(second));
+  EXPECT_TRUE(first.response.body == second.response.body);  // same seed, same bytes
+}
+
+TEST_P(DriverOnServer, SseArrivesIncrementally) {
+  // 5 events 50 ms apart: the first data event comes well before the end.
+  auto ex = driver_->send(get("/sse"));
+  auto done = ex->wait_done(20s);
+  ASSERT_TRUE(to_assertion(done));
+  EXPECT_EQ(find_header(done.response.headers, "content-type"), "text/event-stream");
+  EXPECT_NE(done.response.body.find("event: tick"), std::string::npos) << done.response.body;
+  double first_data = -1;
+  for (const auto& e : ex->events())
+    if (e.type == Event::Type::data && first_data < 0)
+      first_data = e.t_ms;
+  const double end = done.response.done_ms;
+  EXPECT_GE(first_data, 0);
+  EXPECT_LT(first_data, end - 100)
+      << "first data at " << first_data << " ms, end at " << end << " ms";
+}
+
+TEST_P(DriverOnServer, RedirectModes) {
+  Request follow = get("/redirect/3");
+  auto followed = driver_->send(follow)->wait_done(20s);
+  ASSERT_TRUE(to_assertion(followed));
+  EXPECT_EQ(followed.response.status, 200);
+  EXPECT_EQ(followed.response.body, "done");
+
+  Request manual = get("/redirect/3");
+  manual.redirect = RedirectMode::manual;
+  auto kept = driver_->send(manual)->wait_done(20s);
+  ASSERT_TRUE(to_assertion(kept));
+  EXPECT_EQ(kept.response.status, 302);
+  EXPECT_EQ(find_header(kept.response.headers, "location").value_or("").find("/redirect/2"), 0u)
+      << find_header(kept.response.headers, "location").value_or("(none)");
+
+  Request refuse = get("/redirect/3");
+  refuse.redirect = RedirectMode::error;
+  EXPECT_TRUE(to_assertion(driver_->send(refuse)->wait_error(ErrorKind::network, 20s)));
+
+  EXPECT_TRUE(to_assertion(driver_->send(get("/loop/a"))->wait_error(ErrorKind::network, 20s)));
+}
+
+TEST_P(DriverOnServer, HeldStreamReleasedByTheAdminApi) {
+  auto ex = driver_->send(get("/hold"));
+  ASSERT_TRUE(held("hold", 1));
+  EXPECT_FALSE(ex->done());
+  EXPECT_EQ(server_.admin().release("hold").body["released"], 1);
+  auto done = ex->wait_done(20s);
+  ASSERT_TRUE(to_assertion(done));
+  EXPECT_EQ(done.response.body, "released");
+}
+
+TEST_P(DriverOnServer, AbortOfAHeldStreamEndsAsAbortedAndTheDriverGoesOn) {
+  auto ex = driver_->send(get("/hold"));
+  ASSERT_TRUE(held("hold", 1));
+  driver_->abort(ex->id());
+  EXPECT_TRUE(to_assertion(ex->wait_error(ErrorKind::aborted, 20s)));
+  EXPECT_TRUE(to_assertion(driver_->send(get("/health"))->wait_done(20s)));
+}
+
+TEST_P(DriverOnServer, TimeoutOfAHeldStreamEndsAsTimeout) {
+  Request r = get("/hold");
+  r.timeout_ms = 300;
+  EXPECT_TRUE(to_assertion(driver_->send(r)->wait_error(ErrorKind::timeout, 20s)));
+}
+
+TEST_P(DriverOnServer, H1OnlyListenerIsServedOverHttp11) {
+  auto done = driver_->send(get("/health", server_.listener("h1only")))->wait_done(20s);
+  ASSERT_TRUE(to_assertion(done));
+  EXPECT_EQ(done.response.status, 200);
+  EXPECT_EQ(done.response.protocol, "http/1.1");
+}
+
+TEST_P(DriverOnServer, ErrorStatusesKeepTheirBodies) {
+  auto done = driver_->send(get("/status/503"))->wait_done(20s);
+  ASSERT_TRUE(to_assertion(done));
+  EXPECT_EQ(done.response.status, 503);
+  EXPECT_EQ(nlohmann::json::parse(done.response.body)["error"]["status"], 503);
+}
+
+INSTANTIATE_TEST_SUITE_P(Drivers, DriverOnServer, ::testing::ValuesIn(driver_kinds()),
+                         driver_kind_name);
+
+}  // namespace
+}  // namespace faultline::harness::testing
