@@ -57,6 +57,9 @@ bool FakeSession::submit(const std::shared_ptr<Exchange>& exchange) {
   if (refuse_submit || closed) {
     return false;
   }
+  if (streams.size() >= limit) {
+    over_limit = true;
+  }
   const auto stream = next_stream_;
   next_stream_ += 2;
   exchange->placement.stream_id = stream;
@@ -121,6 +124,7 @@ void FakeSession::reset(std::int32_t stream, const std::string& code) {
 }
 
 void FakeSession::goaway(std::int32_t last_stream_id) {
+  gone = true;
   events_.on_session_goaway(id, last_stream_id, 0);
   std::vector<std::int32_t> above;
   for (const auto& [stream, s] : streams) {
@@ -138,6 +142,7 @@ void FakeSession::goaway(std::int32_t last_stream_id) {
 
 void FakeSession::lose() {
   refuse_submit = true;  // a dying session takes no stream, as the real one
+  gone = true;
   auto open = std::move(streams);
   streams.clear();
   for (auto& [stream, s] : open) {
@@ -149,6 +154,7 @@ void FakeSession::lose() {
 }
 
 void FakeSession::fail_connect(CloseReason reason, transport::errc error) {
+  gone = true;
   events_.on_session_closed(id, reason, make_error_code(error), "fake handshake failure");
 }
 

@@ -65,8 +65,14 @@ class FakeSession {
   void close() { closed = true; }
 
   // Driving it from the test.
-  void ready(std::uint32_t max_streams) { events_.on_session_ready(id, max_streams); }
-  void settings(std::uint32_t max_streams) { events_.on_session_settings(id, max_streams); }
+  void ready(std::uint32_t max_streams) {
+    limit = max_streams;
+    events_.on_session_ready(id, max_streams);
+  }
+  void settings(std::uint32_t max_streams) {
+    limit = max_streams;
+    events_.on_session_settings(id, max_streams);
+  }
   /** Answers stream `stream` with a full response and closes it. */
   void respond(std::int32_t stream, int status, const std::string& body = {}, Headers headers = {});
   /** Answers the oldest open stream. */
@@ -89,6 +95,9 @@ class FakeSession {
   bool started = false;
   bool closed = false;
   bool refuse_submit = false;
+  bool gone = false;                 ///< lost, failed to connect, or sent GOAWAY
+  std::uint32_t limit = UINT32_MAX;  ///< the server limit this session announced last
+  bool over_limit = false;           ///< a stream was submitted at or above `limit`
   std::map<std::int32_t, Stream> streams;
   std::vector<std::int32_t> cancelled;
   std::size_t submitted = 0;
