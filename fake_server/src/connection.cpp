@@ -1,5 +1,6 @@
 #include "connection.h"
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -64,6 +65,8 @@ class Connection final : public SessionHost,
     }
   }
 
+  [[nodiscard]] auto executor() { return stream_.get_executor(); }
+
   // SessionHost
   void signal_write() override {
     if (writing_ || write_posted_ || closed_)
@@ -116,7 +119,6 @@ class Connection final : public SessionHost,
   }
 
  private:
-  [[nodiscard]] auto executor() { return stream_.get_executor(); }
   [[nodiscard]] LogTag tag() const { return LogTag{"conn", stats_->id()}; }
   [[nodiscard]] tcp::socket& socket() {
     if constexpr (kTls) {
@@ -312,21 +314,28 @@ class Connection final : public SessionHost,
   std::unordered_map<std::uint64_t, std::unique_ptr<asio::steady_timer>> timers_;
 };
 
+/** Starts a connection on its own strand (the accept handler runs on the acceptor's). */
+template <class Stream>
+void begin(std::shared_ptr<Connection<Stream>> connection) {
+  auto executor = connection->executor();
+  asio::dispatch(executor, [connection = std::move(connection)] { connection->start(); });
+}
+
 }  // namespace
 
 void start_plain_connection(ServerContext& context, const ListenerState& listener,
                             tcp::socket socket) {
   boost::system::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
-  std::make_shared<Connection<tcp::socket>>(context, listener, std::move(socket))->start();
+  begin(std::make_shared<Connection<tcp::socket>>(context, listener, std::move(socket)));
 }
 
 void start_tls_connection(ServerContext& context, const ListenerState& listener, tcp::socket socket,
                           asio::ssl::context& tls) {
   boost::system::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
-  std::make_shared<Connection<TlsStream>>(context, listener, TlsStream(std::move(socket), tls))
-      ->start();
+  begin(std::make_shared<Connection<TlsStream>>(context, listener,
+                                                TlsStream(std::move(socket), tls)));
 }
 
 }  // namespace faultline::fake_server::detail

@@ -162,5 +162,25 @@ TEST(Robustness, OversizeRequestsAre413And431) {
   EXPECT_EQ(json::parse(fine.out)["body_bytes"], 3) << fine.err;
 }
 
+TEST(Robustness, H2loadBurstOnSeveralThreadsAllSucceed) {
+  // Many multiplexed streams on a server with several I/O threads: every request is
+  // answered and the counters add up (correctness, not speed).
+  auto server = ServerProcess::start({"--scenario", "tiny", "--threads", "3"});
+  ASSERT_TRUE(server);
+  const CommandResult result = run_command(
+      {FAULTLINE_H2LOAD, "-n", "20000", "-c", "4", "-m", "32", server->https() + "/tiny"}, 120s);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("20000 succeeded, 0 failed, 0 errored"), std::string::npos)
+      << result.out;
+  const json stats = server->stats();
+  EXPECT_EQ(stats["connections_total"], 4);
+  EXPECT_EQ(stats["streams_total"], 20000);
+  EXPECT_EQ(stats["requests_total"], 20000);
+  for (const auto& conn : stats["connections"]) {
+    EXPECT_LE(conn["peak_concurrent_streams"], 32);
+  }
+  EXPECT_EQ(server->stop(), 0);
+}
+
 }  // namespace
 }  // namespace faultline::fake_server::testing
