@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "log.h"
+#include "server_limits.h"
 #include "text.h"
 
 namespace faultline::fake_server::detail {
@@ -26,6 +27,24 @@ struct H2Session::Stream {
   std::unique_ptr<EchoRecorder> echo;
   ResponsePlan plan;
   std::optional<GateRegistry::Ticket> ticket;
+
+  /** Back to a fresh stream, keeping the strings' storage for the next request. */
+  void reset() {
+    head.method.clear();
+    head.path.clear();
+    head.query.clear();
+    head.headers.clear();
+    request_id.clear();
+    content_type.clear();
+    content_length.reset();
+    header_bytes = 0;
+    headers_too_large = counted = rejected = head_only = false;
+    body_bytes = 0;
+    match = RouteMatch{};
+    echo.reset();
+    plan = ResponsePlan{};
+    ticket.reset();
+  }
 };
 
 namespace {
@@ -264,7 +283,13 @@ void H2Session::record_frame(const nghttp2_frame& frame, Direction dir) {
 int H2Session::on_begin_headers(const nghttp2_frame& frame) {
   if (frame.hd.type != NGHTTP2_HEADERS || frame.headers.cat != NGHTTP2_HCAT_REQUEST)
     return 0;
-  auto stream = std::make_unique<Stream>();
+  std::unique_ptr<Stream> stream;
+  if (spare_streams_.empty()) {
+    stream = std::make_unique<Stream>();
+  } else {
+    stream = std::move(spare_streams_.back());
+    spare_streams_.pop_back();
+  }
   stream->id = frame.hd.stream_id;
   streams_[frame.hd.stream_id] = std::move(stream);
   return 0;
@@ -510,6 +535,10 @@ int H2Session::on_stream_close(std::int32_t stream_id, std::uint32_t error_code)
     env_.stats->on_stream_closed();
   FAULTLINE_LOG(trace, (LogTag{"h2", env_.stats->id(), stream_id}),
                 "closed (" << h2_error_name(error_code) << ")");
+  if (spare_streams_.size() < kSpareStreams) {
+    it->second->reset();
+    spare_streams_.push_back(std::move(it->second));
+  }
   streams_.erase(it);
   return 0;
 }

@@ -64,6 +64,7 @@ class H2Session final : public ProtocolSession {
   ScenarioView scenario_;
   std::unique_ptr<nghttp2_session, SessionDeleter> session_;
   std::unordered_map<std::int32_t, std::unique_ptr<Stream>> streams_;
+  std::vector<std::unique_ptr<Stream>> spare_streams_;  ///< recycled: fewer allocations
   bool failed_ = false;  ///< the session cannot go on: close once output is flushed
 };
 

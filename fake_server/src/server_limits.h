@@ -9,10 +9,13 @@ namespace faultline::fake_server::detail {
 
 /// Events kept per connection timeline before the oldest are evicted.
 inline constexpr std::size_t kTimelineCapacity = 4096;
-/// Bytes read from a socket in one read.
-inline constexpr std::size_t kReadBufferBytes = 64 * 1024;
+/// Bytes read from a socket in one read (one TLS record; kept small: it lives in every
+/// connection).
+inline constexpr std::size_t kReadBufferBytes = 16 * 1024;
 /// A write is flushed once this many bytes are pending (output is coalesced up to it).
 inline constexpr std::size_t kWriteCoalesceBytes = 64 * 1024;
+/// Finished HTTP/2 stream objects kept per connection for reuse.
+inline constexpr std::size_t kSpareStreams = 64;
 /// The HTTP/2 client connection preface ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").
 inline constexpr std::size_t kH2PrefaceBytes = 24;
 /// A TLS handshake that takes longer than this is abandoned.
