@@ -266,9 +266,6 @@ std::string curl() {
 std::string node() {
   return FAULTLINE_NODE;
 }
-std::string source_dir() {
-  return FAULTLINE_SOURCE_DIR;
-}
 
 std::filesystem::path write_temp_file(const std::string& name, const std::string& contents) {
   static std::atomic<int> counter{0};

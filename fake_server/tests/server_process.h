@@ -113,7 +113,6 @@ class SharedServerTest : public ::testing::Test {
 /** Paths and tools given by CMake. */
 [[nodiscard]] std::string curl();
 [[nodiscard]] std::string node();
-[[nodiscard]] std::string source_dir();
 
 /** A scratch file with these contents, in the temp directory. */
 [[nodiscard]] std::filesystem::path write_temp_file(const std::string& name,
