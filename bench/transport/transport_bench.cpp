@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -29,11 +30,14 @@ using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 using faultline::transport::testing_support::ChildProcess;
 
-constexpr const char* kUsage = R"(Usage: faultline-transport-bench [options]
+constexpr const char* kUsage = R"(Usage: faultline-bench-transport [options]
 
 N concurrent GETs to a server that delays each answer, through the transport, through
 libcurl multi with the same pool shape, and through h2load (the floor). Prints one
 line per client with wall time and p50/p99 time-to-headers (median of the runs).
+
+The server: faultline-server (--server PATH) with a generated one-route scenario, or
+else the bundled Node peer (transport/tests/peers/peer.js), or any --url.
 
 Options:
   --requests N   concurrent GETs per run (default 2000)
@@ -41,8 +45,9 @@ Options:
   --sessions S   connections per origin (default 4)
   --streams K    streams per connection (default 100)
   --runs R       runs per client; the median run is reported (default 5)
+  --server PATH  start this faultline-server binary with a /delay route
   --url URL      use this server (its path must delay by itself) instead of starting
-                 the bundled Node peer; needs --cacert
+                 one; needs --cacert
   --cacert FILE  CA of --url's server
   -h, --help     this text
 )";
@@ -55,6 +60,7 @@ struct Config {
   int runs = 5;
   std::string url;
   std::string cacert;
+  std::string server;
 };
 
 struct RunResult {
@@ -260,10 +266,66 @@ int parse_int(const char* flag, const char* text) {
   char* end = nullptr;
   const long v = std::strtol(text, &end, 10);
   if (*end != '\0' || v < 1) {
-    std::fprintf(stderr, "faultline-transport-bench: error: %s needs a positive integer\n", flag);
+    std::fprintf(stderr, "faultline-bench-transport: error: %s needs a positive integer\n", flag);
     std::exit(2);
   }
   return static_cast<int>(v);
+}
+
+/** Starts faultline-server with a one-route scenario; returns the URL (empty on failure). */
+std::string start_fake_server(Config& config, const fs::path& dir,
+                              std::unique_ptr<ChildProcess>& server) {
+  const nlohmann::json scenario = {
+      {"name", "bench-delay"},
+      {"description", "faultline-bench-transport: every GET /delay answers after a fixed delay."},
+      {"listeners", {{{"name", "main"}, {"tls", true}, {"alpn", "h2+h1"}}}},
+      {"settings", {{"max_concurrent_streams", config.streams}}},
+      {"routes",
+       {{{"match", {{"method", "GET"}, {"path", "/delay"}}},
+         {"respond", {{"status", 200}, {"body", "ok"}, {"delay_ms", config.delay_ms}}}}}}};
+  const auto file = dir / "bench-delay.json";
+  std::ofstream(file) << scenario.dump(2);
+  server = std::make_unique<ChildProcess>(
+      std::vector<std::string>{config.server, "--scenario", file.string(), "--cert-dir",
+                               dir.string()},
+      (dir / "server.log").string());
+  const auto line = server->read_line(30s);
+  if (!line) {
+    std::fprintf(stderr,
+                 "faultline-bench-transport: error: faultline-server gave no ready line (see %s)\n",
+                 (dir / "server.log").c_str());
+    return {};
+  }
+  const auto ready = nlohmann::json::parse(*line);
+  config.cacert = ready.at("ca").get<std::string>();
+  return ready.at("https").get<std::string>() + "/delay";
+}
+
+/** Starts tests/peers/peer.js on Node with a fresh self-signed certificate. */
+std::string start_node_peer(Config& config, const fs::path& dir,
+                            std::unique_ptr<ChildProcess>& server) {
+  const auto key = (dir / "key.pem").string();
+  const auto cert = (dir / "cert.pem").string();
+  const std::string openssl =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "
+      "/CN=localhost"
+      " -addext 'subjectAltName=DNS:localhost,IP:127.0.0.1' -keyout '" +
+      key + "' -out '" + cert + "' 2>/dev/null";
+  if (std::system(openssl.c_str()) != 0) {
+    std::fprintf(stderr, "faultline-bench-transport: error: openssl failed\n");
+    return {};
+  }
+  server = std::make_unique<ChildProcess>(
+      std::vector<std::string>{"node", FAULTLINE_TRANSPORT_PEER_JS, "--key", key, "--cert", cert,
+                               "--max-streams", std::to_string(config.streams)});
+  const auto line = server->read_line(15s);
+  if (!line) {
+    std::fprintf(stderr, "faultline-bench-transport: error: the Node peer did not start\n");
+    return {};
+  }
+  config.cacert = cert;
+  const int port = nlohmann::json::parse(*line).at("port").get<int>();
+  return "https://127.0.0.1:" + std::to_string(port) + "/delay/" + std::to_string(config.delay_ms);
 }
 
 }  // namespace
@@ -274,7 +336,7 @@ int main(int argc, char** argv) {
     const std::string a = argv[i];
     auto value = [&] {
       if (i + 1 >= argc) {
-        std::fprintf(stderr, "faultline-transport-bench: error: %s needs a value\n", a.c_str());
+        std::fprintf(stderr, "faultline-bench-transport: error: %s needs a value\n", a.c_str());
         std::exit(2);
       }
       return argv[++i];
@@ -292,20 +354,22 @@ int main(int argc, char** argv) {
       config.streams = parse_int("--streams", value());
     } else if (a == "--runs") {
       config.runs = parse_int("--runs", value());
+    } else if (a == "--server") {
+      config.server = value();
     } else if (a == "--url") {
       config.url = value();
     } else if (a == "--cacert") {
       config.cacert = value();
     } else {
-      std::fprintf(stderr, "faultline-transport-bench: error: unknown option %s (try --help)\n",
+      std::fprintf(stderr, "faultline-bench-transport: error: unknown option %s (try --help)\n",
                    a.c_str());
       return 2;
     }
   }
   curl_global_init(CURL_GLOBAL_DEFAULT);
 
-  // The bundled peer: a self-signed certificate and peer.js on Node, port 0.
-  std::unique_ptr<ChildProcess> peer;
+  // The server: faultline-server with a generated scenario, or the bundled Node peer.
+  std::unique_ptr<ChildProcess> server;
   fs::path dir;
   if (config.url.empty()) {
     std::string pattern = (fs::temp_directory_path() / "faultline-bench-XXXXXX").string();
@@ -314,29 +378,14 @@ int main(int argc, char** argv) {
       return 1;
     }
     dir = pattern;
-    const auto key = (dir / "key.pem").string();
-    const auto cert = (dir / "cert.pem").string();
-    const std::string openssl =
-        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "
-        "/CN=localhost"
-        " -addext 'subjectAltName=DNS:localhost,IP:127.0.0.1' -keyout '" +
-        key + "' -out '" + cert + "' 2>/dev/null";
-    if (std::system(openssl.c_str()) != 0) {
-      std::fprintf(stderr, "faultline-transport-bench: error: openssl failed\n");
+    if (!config.server.empty()) {
+      config.url = start_fake_server(config, dir, server);
+    } else {
+      config.url = start_node_peer(config, dir, server);
+    }
+    if (config.url.empty()) {
       return 1;
     }
-    peer = std::make_unique<ChildProcess>(
-        std::vector<std::string>{"node", FAULTLINE_TRANSPORT_PEER_JS, "--key", key, "--cert", cert,
-                                 "--max-streams", std::to_string(config.streams)});
-    const auto line = peer->read_line(15s);
-    if (!line) {
-      std::fprintf(stderr, "faultline-transport-bench: error: the Node peer did not start\n");
-      return 1;
-    }
-    const int port = nlohmann::json::parse(*line).at("port").get<int>();
-    config.url =
-        "https://127.0.0.1:" + std::to_string(port) + "/delay/" + std::to_string(config.delay_ms);
-    config.cacert = cert;
   }
   std::printf("%d concurrent GETs, %s, pool %d x %d, median of %d runs (cold pool each run)\n",
               config.requests, config.url.c_str(), config.sessions, config.streams, config.runs);
@@ -354,7 +403,7 @@ int main(int argc, char** argv) {
   if (!floor.empty()) {
     report("h2load (floor)", floor, config.requests);
   }
-  peer.reset();
+  server.reset();
   if (!dir.empty()) {
     std::error_code ec;
     fs::remove_all(dir, ec);
