@@ -376,6 +376,19 @@ TEST_F(SessionPoolTest, QueueLimitRejectsWithQueueFull) {
   EXPECT_FALSE(done(ids[1]));
 }
 
+TEST_F(SessionPoolTest, QueueLimitAppliesOverHttp11Too) {
+  Options options = small_pool(2, 10);
+  options.queue_limit = 3;
+  options.force_http1 = true;
+  make_engine(options);
+  const auto ids = burst(6);
+  EXPECT_EQ(http11_->transfers.size(), 5U) << "2 connections + 3 waiting";
+  EXPECT_EQ(error_of(ids[5]), errc::queue_full);
+  http11_->respond_first(200);
+  EXPECT_FALSE(done(get())) << "a slot freed";
+  EXPECT_EQ(http11_->transfers.size(), 5U);
+}
+
 // ALPN-H1-ONLY: the probe negotiates http/1.1; waiters move to HTTP/1.1; the origin is
 // remembered, so later requests never try h2 until the TTL passes.
 TEST_F(SessionPoolTest, Http11OriginIsRememberedWithTtl) {

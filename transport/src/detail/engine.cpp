@@ -189,6 +189,14 @@ void Engine::dispatch(const std::shared_ptr<Exchange>& exchange, bool front) {
       finish(*exchange, make_error_code(errc::connect_failed), "no HTTP/1.1 backend");
       return;
     }
+    auto origin = exchange->url.origin();
+    auto& in_flight = http11_in_flight_[origin];
+    if (in_flight >= options_.max_sessions_per_origin + options_.queue_limit) {
+      finish(*exchange, make_error_code(errc::queue_full), "HTTP/1.1");
+      return;
+    }
+    ++in_flight;
+    exchange->http11_slot = std::move(origin);
     exchange->placement = {Placement::Where::http11, nullptr, {}, 0, 0};
     http11_->start(exchange);
     return;
@@ -260,6 +268,7 @@ void Engine::on_attempt_end(Exchange& exchange, std::uint32_t attempt, Outcome o
     return;
   }
   exchange.placement = {};
+  release_http11_slot(exchange);
   auto self = find(exchange.id);
   if (!self) {
     return;
@@ -359,6 +368,18 @@ void Engine::withdraw(Exchange& exchange) {
       break;
   }
   placement = {};
+  release_http11_slot(exchange);
+}
+
+void Engine::release_http11_slot(Exchange& exchange) {
+  if (exchange.http11_slot.empty()) {
+    return;
+  }
+  const auto it = http11_in_flight_.find(exchange.http11_slot);
+  if (it != http11_in_flight_.end() && --it->second == 0) {
+    http11_in_flight_.erase(it);
+  }
+  exchange.http11_slot.clear();
 }
 
 void Engine::finish(Exchange& exchange, std::error_code error, std::string detail) {

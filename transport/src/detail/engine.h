@@ -65,6 +65,7 @@ class Engine final : public PoolListener {
   void retry_or_fail(const std::shared_ptr<Exchange>& exchange, const Outcome& outcome);
   void follow_redirect(const std::shared_ptr<Exchange>& exchange);
   void withdraw(Exchange& exchange);
+  void release_http11_slot(Exchange& exchange);
   void finish(Exchange& exchange, std::error_code error, std::string detail = {});
   void on_deadline(std::uint64_t id);
   void fail_by_signal(std::uint64_t id, errc why);
@@ -80,6 +81,9 @@ class Engine final : public PoolListener {
   std::unordered_map<std::uint64_t, std::shared_ptr<Exchange>> exchanges_;
   std::map<std::string, std::unique_ptr<SessionPool>> pools_;
   std::map<std::string, Scheduler::Clock::time_point> http11_until_;  ///< negative cache of h2
+  /** HTTP/1.1 attempts in flight per origin (libcurl queues them; we bound them like the
+      h2 pool: max_sessions + queue_limit). */
+  std::map<std::string, std::size_t> http11_in_flight_;
   bool shut_down_ = false;
 };
 

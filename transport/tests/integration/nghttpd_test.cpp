@@ -27,6 +27,7 @@ class NghttpdPeer : public ::testing::Test {
       big_[i] = static_cast<char>((i * 131) >> 3);
     }
     std::ofstream(docroot_ / "big.bin", std::ios::binary) << big_;
+    std::ofstream(docroot_ / "medium.bin", std::ios::binary) << big_.substr(0, 64 * 1024);
   }
   std::filesystem::path docroot_;
   std::string big_;
@@ -72,7 +73,7 @@ TEST_F(NghttpdPeer, HonoursItsMaxConcurrentStreams) {
   std::vector<std::future<Result>> futures;
   for (int i = 0; i < 200; ++i) {
     Request request;
-    request.url = server.url("/big.bin");
+    request.url = server.url("/medium.bin");
     request.timeout = 30s;
     futures.push_back(client.send(request));
   }
