@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <map>
 
 namespace faultline::harness {
 namespace {
@@ -217,6 +218,40 @@ std::vector<Event> Exchange::events() const {
 bool Exchange::done() const {
   std::lock_guard lock(mutex_);
   return done_;
+}
+
+BatchResult wait_all(const std::vector<std::shared_ptr<Exchange>>& exchanges, Deadline deadline) {
+  constexpr std::size_t kExamples = 5;
+  BatchResult result;
+  std::map<std::string_view, std::size_t> by_kind;
+  std::vector<std::string> examples;
+  for (const auto& exchange : exchanges) {
+    // A wait for an error that never matches returns as soon as the exchange is done.
+    const WaitResult r = exchange->wait_error(ErrorKind::driver, deadline);
+    if (r.response.ended) {
+      ++result.succeeded;
+      continue;
+    }
+    if (r.response.error) {
+      ++result.failed;
+      ++by_kind[to_string(r.response.error->kind)];
+    } else {
+      ++result.pending;
+    }
+    if (examples.size() < kExamples)
+      examples.push_back("request " + std::to_string(exchange->id()) + " (" +
+                         exchange->request().method + " " + exchange->request().url +
+                         "): " + r.response.describe());
+  }
+  result.ok = result.succeeded == exchanges.size();
+  result.description = std::to_string(result.succeeded) + "/" + std::to_string(exchanges.size()) +
+                       " succeeded, " + std::to_string(result.failed) + " failed";
+  for (const auto& [kind, n] : by_kind)
+    result.description += " (" + std::string(kind) + ": " + std::to_string(n) + ")";
+  result.description += ", " + std::to_string(result.pending) + " not done by the deadline";
+  for (const auto& e : examples)
+    result.description += "\n  " + e;
+  return result;
 }
 
 }  // namespace faultline::harness

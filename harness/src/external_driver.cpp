@@ -167,7 +167,7 @@ struct ExternalDriver::Impl {
       return;
     }
     lock.unlock();
-    on_fault(errc::driver_exited, "exited unasked: " + status.describe());
+    on_fault(errc::driver_exited, status.describe());
   }
 
   /** First fault wins: every request in flight fails with it, the driver is killed. */
@@ -176,8 +176,11 @@ struct ExternalDriver::Impl {
     if (fault || shutting_down)
       return;
     fault_code = code;
-    fault = who + " broke the driver protocol (" + make_error_code(code).message() +
-            "): " + problem + quote_stderr(child ? child->stderr_text() : std::string{});
+    // The I/O thread runs this; the child (so `process`) outlives it: its destructor joins
+    // that thread.
+    detail::ChildProcess* process = child.get();
+    fault = who + " failed (" + make_error_code(code).message() + "): " + problem +
+            quote_stderr(process ? process->stderr_text() : std::string{});
     auto orphans = table.take_all();
     for (auto& waiter : stats_waiters) {
       waiter->error = *fault;
@@ -189,8 +192,8 @@ struct ExternalDriver::Impl {
     lock.unlock();
     for (auto& ex : orphans)
       ex->push(detail::make_error(ErrorKind::driver, message));
-    if (child)
-      child->signal(SIGKILL);
+    if (process)
+      process->signal(SIGKILL);
   }
 
   std::shared_ptr<Exchange> send(Request request) {
@@ -262,7 +265,12 @@ ExternalDriver::ExternalDriver(ExternalDriverOptions options)
 ExternalDriver::~ExternalDriver() {
   if (impl_->child)
     impl_->shutdown();
-  impl_->child.reset();
+  std::unique_ptr<detail::ChildProcess> child;
+  {
+    std::lock_guard lock(impl_->mutex);  // callbacks read `child` under the lock
+    child = std::move(impl_->child);
+  }
+  child.reset();  // kills what is left, joins the I/O thread
 }
 
 const DriverInfo& ExternalDriver::hello() const {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <thread>
 
 namespace faultline::harness {
@@ -139,6 +140,33 @@ TEST(Exchange, KindsAndModesRoundTripAsText) {
   EXPECT_FALSE(parse_error_kind("bogus"));
   EXPECT_EQ(to_string(RedirectMode::manual), "manual");
   EXPECT_EQ(to_string(Event::Type::data), "data");
+}
+
+TEST(Exchange, WaitAllSumsUpABatch) {
+  std::vector<std::shared_ptr<Exchange>> batch;
+  for (std::uint64_t id = 1; id <= 4; ++id) {
+    Request r;
+    r.id = id;
+    r.url = "https://127.0.0.1:1/" + std::to_string(id);
+    batch.push_back(std::make_shared<Exchange>(r));
+  }
+  batch[0]->push(headers_event(200));
+  batch[0]->push(end_event());
+  batch[1]->push(headers_event(200));
+  batch[1]->push(end_event());
+  batch[2]->push(error_event(ErrorKind::timeout, "slow"));
+  const auto r = wait_all(batch, 20ms);
+  EXPECT_FALSE(r);
+  EXPECT_EQ(r.succeeded, 2u);
+  EXPECT_EQ(r.failed, 1u);
+  EXPECT_EQ(r.pending, 1u);
+  EXPECT_NE(r.description.find("2/4 succeeded, 1 failed (timeout: 1), 1 not done"),
+            std::string::npos)
+      << r.description;
+  EXPECT_NE(r.description.find("request 4"), std::string::npos) << r.description;
+  batch[2] = batch[0];
+  batch[3] = batch[1];
+  EXPECT_TRUE(wait_all(batch, 1s));
 }
 
 }  // namespace

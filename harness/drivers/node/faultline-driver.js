@@ -112,9 +112,19 @@ diagnosticsChannel.subscribe('undici:client:connected', ({ connectParams, socket
 })
 diagnosticsChannel.subscribe('undici:client:connectError', () => { counters.connect_errors++ })
 
+/** Writes one protocol line; false when stdout's buffer is full (wait for drained()). */
 function write (obj) {
-  // stdout is a pipe: synchronous on Linux, so lines never interleave or get lost at exit.
-  process.stdout.write(JSON.stringify(obj) + '\n')
+  // One write per line: lines never interleave.
+  return process.stdout.write(JSON.stringify(obj) + '\n')
+}
+
+// Backpressure: a body is read no faster than the harness reads our stdout, so the
+// driver never buffers a whole body, and a timeout or abort event is written right
+// behind the data already sent rather than behind megabytes of queued lines.
+let drain = null
+function drained () {
+  if (!drain) drain = new Promise((resolve) => process.stdout.once('drain', () => { drain = null; resolve() }))
+  return drain
 }
 
 const inFlight = new Map() // id -> { controller, timer, why, start }
@@ -187,7 +197,9 @@ async function perform (msg, state) {
   if (protocol) event.protocol = protocol
   write(event)
   for await (const chunk of body) {
-    if (chunk.length > 0) write({ id: msg.id, event: 'data', b64: chunk.toString('base64'), t_ms: elapsed() })
+    if (chunk.length > 0 && !write({ id: msg.id, event: 'data', b64: chunk.toString('base64'), t_ms: elapsed() })) {
+      await drained()
+    }
   }
   settle(msg.id, state, 'requests_completed')
   write({ id: msg.id, event: 'end', t_ms: elapsed() })
@@ -239,8 +251,8 @@ function shutdown () {
   if (shuttingDown) return
   shuttingDown = true
   for (const id of inFlight.keys()) abortRequest(id)
-  const exit = () => process.exit(0)
-  setTimeout(exit, 1000).unref()
+  const exit = () => process.stdout.write('', () => process.exit(0)) // after what is queued
+  setTimeout(() => process.exit(0), 1000).unref() // a harness that stopped reading
   agent.destroy().then(exit, exit)
 }
 

@@ -3,6 +3,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -153,5 +154,19 @@ class Exchange {
   bool has_headers_ = false;
   bool done_ = false;
 };
+
+/** The outcome of many requests at once. */
+struct BatchResult {
+  bool ok = false;            ///< every request ended successfully
+  std::size_t succeeded = 0;  ///< ended with end
+  std::size_t failed = 0;     ///< ended with error
+  std::size_t pending = 0;    ///< not done at the deadline
+  std::string description;    ///< counts, errors by kind, and a few examples
+  explicit operator bool() const noexcept { return ok; }
+};
+
+/** Waits until every exchange is done (or the deadline passes) and sums them up. */
+[[nodiscard]] BatchResult wait_all(const std::vector<std::shared_ptr<Exchange>>& exchanges,
+                                   Deadline deadline);
 
 }  // namespace faultline::harness
