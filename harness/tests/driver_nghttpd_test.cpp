@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "faultline/harness/errc.h"
 #include "faultline/harness/gtest.h"
 #include "support/drivers.h"
 #include "support/nghttpd_peer.h"
@@ -142,6 +143,33 @@ TEST_P(DriverOnNghttpd, UntrustedCertificateIsANetworkError) {
   auto ex = untrusting->send(get("/hello.txt"));
   auto r = ex->wait_error(ErrorKind::network, 20s);
   EXPECT_TRUE(to_assertion(r));
+}
+
+TEST(NodeDriver, BadArgumentIsAClearStartError) {
+  auto options = node_driver_options({});
+  options.args.push_back("--bogus");
+  try {
+    ExternalDriver driver(options);
+    FAIL() << "started";
+  } catch (const HarnessError& e) {
+    EXPECT_EQ(e.code(), errc::driver_exited);
+    EXPECT_NE(std::string(e.what()).find("unknown argument '--bogus'"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("exited with status 2"), std::string::npos) << e.what();
+  }
+}
+
+TEST(NodeDriver, HelloReportsThePoolFromItsArguments) {
+  NodeDriverConfig config;
+  config.connections = 2;
+  config.pipelining = 10;
+  ExternalDriver driver(node_driver_options(config));
+  EXPECT_EQ(driver.hello().name, "undici");
+  EXPECT_EQ(driver.hello().version.rfind("7.", 0), 0u) << driver.hello().version;
+  EXPECT_EQ(driver.hello().max_sessions, 2);
+  EXPECT_EQ(driver.hello().max_streams, 10);
+  EXPECT_TRUE(driver.hello().h2);
+  EXPECT_TRUE(driver.shutdown());
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, DriverOnNghttpd, ::testing::ValuesIn(driver_kinds()),
