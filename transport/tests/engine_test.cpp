@@ -230,7 +230,7 @@ TEST_P(EngineTest, RedirectToCleartextOriginUsesHttp11) {
   EXPECT_EQ(results_.at(id).response.protocol, Protocol::http11);
 }
 
-INSTANTIATE_TEST_SUITE_P(Protocols, EngineTest,
+INSTANTIATE_TEST_SUITE_P(TransportProtocols, EngineTest,
                          ::testing::Values(Protocol::http2, Protocol::http11),
                          [](const auto& info) {
                            return info.param == Protocol::http2 ? "h2" : "h1";

@@ -9,7 +9,7 @@
 namespace faultline::transport {
 namespace {
 
-TEST(Errors, EveryValueHasANameAndAMessageInTheTransportCategory) {
+TEST(TransportErrors, EveryValueHasANameAndAMessageInTheTransportCategory) {
   std::set<std::string> names;
   std::set<std::string> messages;
   for (const errc e : kAllErrc) {
@@ -28,7 +28,7 @@ TEST(Errors, EveryValueHasANameAndAMessageInTheTransportCategory) {
   EXPECT_EQ(names.size(), std::size(kAllErrc));
 }
 
-TEST(Errors, ValuesAreDenseFromOneAndAllListed) {
+TEST(TransportErrors, ValuesAreDenseFromOneAndAllListed) {
   int expected = 1;
   for (const errc e : kAllErrc) {
     EXPECT_EQ(static_cast<int>(e), expected++);
@@ -38,7 +38,7 @@ TEST(Errors, ValuesAreDenseFromOneAndAllListed) {
             std::string::npos);
 }
 
-TEST(Errors, DoNotCompareEqualToOtherCategories) {
+TEST(TransportErrors, DoNotCompareEqualToOtherCategories) {
   EXPECT_NE(make_error_code(errc::timeout), std::make_error_code(std::errc::timed_out));
 }
 

@@ -8,7 +8,7 @@
 namespace faultline::transport {
 namespace {
 
-TEST(Multipart, EncodesFieldsAndBinaryFilesExactly) {
+TEST(TransportMultipart, EncodesFieldsAndBinaryFilesExactly) {
   MultipartBuilder builder("XyZ");
   const std::string binary("\x00\x01\xff\r\n--XyZ-not-a-boundary", 26);
   builder.add_field("name", "value").add_file("upload", "a\"b.bin", binary);
@@ -22,7 +22,7 @@ TEST(Multipart, EncodesFieldsAndBinaryFilesExactly) {
   EXPECT_EQ(builder.content_type(), "multipart/form-data; boundary=XyZ");
 }
 
-TEST(Multipart, AppliesToARequest) {
+TEST(TransportMultipart, AppliesToARequest) {
   MultipartBuilder builder;
   builder.add_field("a", "1");
   Request request;
@@ -34,11 +34,11 @@ TEST(Multipart, AppliesToARequest) {
   EXPECT_TRUE(request.body.replayable());
 }
 
-TEST(Multipart, RandomBoundariesDiffer) {
+TEST(TransportMultipart, RandomBoundariesDiffer) {
   EXPECT_NE(MultipartBuilder().boundary(), MultipartBuilder().boundary());
 }
 
-TEST(Multipart, RejectsBadInput) {
+TEST(TransportMultipart, RejectsBadInput) {
   EXPECT_THROW(MultipartBuilder(""), std::invalid_argument);
   EXPECT_THROW(MultipartBuilder(std::string(71, 'a')), std::invalid_argument);
   EXPECT_THROW(MultipartBuilder("bad\"boundary"), std::invalid_argument);

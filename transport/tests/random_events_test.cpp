@@ -151,7 +151,7 @@ TEST_P(RandomEvents, InvariantsHoldAndEveryRequestCompletesOnce) {
   EXPECT_EQ(stats().queue_depth, 0U);
 }
 
-INSTANTIATE_TEST_SUITE_P(Seeds, RandomEvents, ::testing::Range(1U, 101U));
+INSTANTIATE_TEST_SUITE_P(TransportSeeds, RandomEvents, ::testing::Range(1U, 101U));
 
 }  // namespace
 }  // namespace faultline::transport

@@ -10,7 +10,7 @@ namespace {
 
 const Url kBase = *parse_url("https://a.test/dir/page");
 
-TEST(Redirect, StatusesThatRedirect) {
+TEST(TransportRedirect, StatusesThatRedirect) {
   for (int s : {301, 302, 303, 307, 308}) {
     EXPECT_TRUE(is_redirect_status(s)) << s;
   }
@@ -19,7 +19,7 @@ TEST(Redirect, StatusesThatRedirect) {
   }
 }
 
-TEST(Redirect, SeeOtherBecomesGetAndDropsBodyHeaders) {
+TEST(TransportRedirect, SeeOtherBecomesGetAndDropsBodyHeaders) {
   Headers headers{{"Content-Type", "x"}, {"content-length", "3"}, {"accept", "y"}};
   RedirectPlan plan;
   ASSERT_FALSE(plan_redirect("DELETE", kBase, 303, "other", headers, plan));
@@ -29,14 +29,14 @@ TEST(Redirect, SeeOtherBecomesGetAndDropsBodyHeaders) {
   EXPECT_EQ(headers, (Headers{{"accept", "y"}}));
 }
 
-TEST(Redirect, HeadStaysHeadOnSeeOther) {
+TEST(TransportRedirect, HeadStaysHeadOnSeeOther) {
   Headers headers;
   RedirectPlan plan;
   ASSERT_FALSE(plan_redirect("HEAD", kBase, 303, "/x", headers, plan));
   EXPECT_EQ(plan.method, "HEAD");
 }
 
-TEST(Redirect, PermanentAndFoundKeepNonPostMethods) {
+TEST(TransportRedirect, PermanentAndFoundKeepNonPostMethods) {
   for (int status : {301, 302}) {
     Headers headers{{"content-type", "x"}};
     RedirectPlan plan;
@@ -47,7 +47,7 @@ TEST(Redirect, PermanentAndFoundKeepNonPostMethods) {
   }
 }
 
-TEST(Redirect, CredentialsDroppedOnlyAcrossOrigins) {
+TEST(TransportRedirect, CredentialsDroppedOnlyAcrossOrigins) {
   Headers headers{
       {"Authorization", "a"}, {"Cookie", "c"}, {"proxy-authorization", "p"}, {"x", "y"}};
   RedirectPlan plan;
@@ -59,7 +59,7 @@ TEST(Redirect, CredentialsDroppedOnlyAcrossOrigins) {
   EXPECT_EQ(headers, (Headers{{"x", "y"}}));
 }
 
-TEST(Redirect, SchemeChangeIsCrossOrigin) {
+TEST(TransportRedirect, SchemeChangeIsCrossOrigin) {
   Headers headers{{"cookie", "c"}};
   RedirectPlan plan;
   ASSERT_FALSE(plan_redirect("GET", kBase, 302, "http://a.test/dir/page", headers, plan));
@@ -67,7 +67,7 @@ TEST(Redirect, SchemeChangeIsCrossOrigin) {
   EXPECT_TRUE(headers.empty());
 }
 
-TEST(Redirect, BadLocations) {
+TEST(TransportRedirect, BadLocations) {
   Headers headers;
   RedirectPlan plan;
   EXPECT_EQ(plan_redirect("GET", kBase, 302, "", headers, plan), errc::bad_redirect);

@@ -6,7 +6,7 @@
 namespace faultline::transport::detail {
 namespace {
 
-TEST(Url, ParsesOriginAuthorityAndPath) {
+TEST(TransportUrl, ParsesOriginAuthorityAndPath) {
   const auto url = parse_url("HTTPS://Example.COM:8443/a/b?c=d#frag");
   ASSERT_TRUE(url);
   EXPECT_EQ(url->scheme, "https");
@@ -18,14 +18,14 @@ TEST(Url, ParsesOriginAuthorityAndPath) {
   EXPECT_EQ(url->str(), "https://example.com:8443/a/b?c=d");
 }
 
-TEST(Url, DefaultsPortsAndPath) {
+TEST(TransportUrl, DefaultsPortsAndPath) {
   EXPECT_EQ(parse_url("https://a.test")->str(), "https://a.test/");
   EXPECT_EQ(parse_url("http://a.test")->port, 80);
   EXPECT_EQ(parse_url("https://a.test:443/x")->authority(), "a.test");
   EXPECT_EQ(parse_url("https://a.test?q")->path_and_query, "/?q");
 }
 
-TEST(Url, Ipv6Literals) {
+TEST(TransportUrl, Ipv6Literals) {
   const auto url = parse_url("https://[::1]:9000/x");
   ASSERT_TRUE(url);
   EXPECT_EQ(url->host, "[::1]");
@@ -33,7 +33,7 @@ TEST(Url, Ipv6Literals) {
   EXPECT_EQ(url->origin(), "https://[::1]:9000");
 }
 
-TEST(Url, RejectsWhatItCannotServe) {
+TEST(TransportUrl, RejectsWhatItCannotServe) {
   std::string why;
   for (const char* bad :
        {"ftp://a/", "a.test/x", "https://", "https://a.test:0/", "https://a.test:70000/",
@@ -44,7 +44,7 @@ TEST(Url, RejectsWhatItCannotServe) {
   }
 }
 
-TEST(Url, RemovesDotSegments) {
+TEST(TransportUrl, RemovesDotSegments) {
   EXPECT_EQ(remove_dot_segments("/a/b/c/./../../g"), "/a/g");
   EXPECT_EQ(remove_dot_segments("/../x"), "/x");
   EXPECT_EQ(remove_dot_segments("/a/.."), "/");
@@ -52,7 +52,7 @@ TEST(Url, RemovesDotSegments) {
 }
 
 // RFC 3986 section 5.4.1 examples that apply to http(s).
-TEST(Url, ResolvesReferences) {
+TEST(TransportUrl, ResolvesReferences) {
   const auto base = *parse_url("http://a/b/c/d;p?q");
   const std::pair<const char*, const char*> cases[] = {
       {"g", "http://a/b/c/g"},

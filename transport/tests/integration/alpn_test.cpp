@@ -12,7 +12,7 @@ using namespace std::chrono_literals;
 using testing_support::fetch;
 using testing_support::NodePeer;
 
-class Alpn : public ::testing::Test {
+class TransportAlpn : public ::testing::Test {
  protected:
   void SetUp() override { FAULTLINE_REQUIRE_PROGRAM("node"); }
   /** `n` sequential GETs, all expected to succeed over HTTP/1.1. */
@@ -27,7 +27,7 @@ class Alpn : public ::testing::Test {
 };
 
 // ALPN-H1-ONLY: succeeds over HTTP/1.1, with one h2 attempt across 100 requests.
-TEST_F(Alpn, ALPN_H1_ONLY_OneH2AttemptThenRemembered) {
+TEST_F(TransportAlpn, ALPN_H1_ONLY_OneH2AttemptThenRemembered) {
   NodePeer peer("h1");
   Client client(testing_support::trusting_options());
   expect_http11(client, peer, 100);
@@ -42,7 +42,7 @@ TEST_F(Alpn, ALPN_H1_ONLY_OneH2AttemptThenRemembered) {
 }
 
 // A cold burst against an HTTP/1.1-only origin probes h2 once, not once per session.
-TEST_F(Alpn, ALPN_H1_ONLY_ColdBurstProbesOnce) {
+TEST_F(TransportAlpn, ALPN_H1_ONLY_ColdBurstProbesOnce) {
   NodePeer peer("h1");
   Client client(testing_support::trusting_options());
   std::vector<std::future<Result>> futures;
@@ -62,7 +62,7 @@ TEST_F(Alpn, ALPN_H1_ONLY_ColdBurstProbesOnce) {
 }
 
 // ALPN-H1-STRICT: the server answers an h2 offer with no_application_protocol.
-TEST_F(Alpn, ALPN_H1_STRICT_RefusedOfferFallsBackAndIsRemembered) {
+TEST_F(TransportAlpn, ALPN_H1_STRICT_RefusedOfferFallsBackAndIsRemembered) {
   NodePeer peer("refuse-h2");
   Client client(testing_support::trusting_options());
   expect_http11(client, peer, 20);
@@ -72,14 +72,14 @@ TEST_F(Alpn, ALPN_H1_STRICT_RefusedOfferFallsBackAndIsRemembered) {
 }
 
 // ALPN-NONE: no ALPN at all means HTTP/1.1.
-TEST_F(Alpn, ALPN_NONE_ServedOverHttp11) {
+TEST_F(TransportAlpn, ALPN_NONE_ServedOverHttp11) {
   NodePeer peer("none");
   Client client(testing_support::trusting_options());
   expect_http11(client, peer, 5);
   EXPECT_EQ(client.stats().origins.at(peer.origin()).h2_attempts, 1U);
 }
 
-TEST_F(Alpn, NegativeCacheExpiresAfterItsTtl) {
+TEST_F(TransportAlpn, NegativeCacheExpiresAfterItsTtl) {
   NodePeer peer("h1");
   Options options = testing_support::trusting_options();
   options.h1_cache_ttl = 1ms;
@@ -94,7 +94,7 @@ TEST_F(Alpn, NegativeCacheExpiresAfterItsTtl) {
 }
 
 // The "h1" driver: the same client forced to HTTP/1.1 never offers h2.
-TEST_F(Alpn, ForceHttp1NeverOffersH2) {
+TEST_F(TransportAlpn, ForceHttp1NeverOffersH2) {
   NodePeer peer("h2");
   Options options = testing_support::trusting_options();
   options.force_http1 = true;
@@ -104,7 +104,7 @@ TEST_F(Alpn, ForceHttp1NeverOffersH2) {
   EXPECT_EQ(client.stats().h2_sessions_opened, 0U);
 }
 
-TEST_F(Alpn, UntrustedCertificateIsTlsFailedOnBothProtocols) {
+TEST_F(TransportAlpn, UntrustedCertificateIsTlsFailedOnBothProtocols) {
   NodePeer peer("h2");
   for (bool h1 : {false, true}) {
     Options options;  // the system store does not trust the test certificate
@@ -115,7 +115,7 @@ TEST_F(Alpn, UntrustedCertificateIsTlsFailedOnBothProtocols) {
   }
 }
 
-TEST_F(Alpn, WrongHostNameIsTlsFailed) {
+TEST_F(TransportAlpn, WrongHostNameIsTlsFailed) {
   NodePeer peer("h2");
   Client client(testing_support::trusting_options());
   // The certificate names localhost and 127.0.0.1, not 127.0.0.2.
@@ -124,7 +124,7 @@ TEST_F(Alpn, WrongHostNameIsTlsFailed) {
       << result.detail;
 }
 
-TEST_F(Alpn, ClosedPortIsConnectFailedOnBothProtocols) {
+TEST_F(TransportAlpn, ClosedPortIsConnectFailedOnBothProtocols) {
   const int port = testing_support::pick_free_port();
   for (bool h1 : {false, true}) {
     Options options = testing_support::trusting_options();
@@ -135,7 +135,7 @@ TEST_F(Alpn, ClosedPortIsConnectFailedOnBothProtocols) {
   }
 }
 
-TEST_F(Alpn, LocalhostNameResolvesAndVerifies) {
+TEST_F(TransportAlpn, LocalhostNameResolvesAndVerifies) {
   NodePeer peer("h2");
   Client client(testing_support::trusting_options());
   const auto result = fetch(client, "https://localhost:" + std::to_string(peer.port()) + "/hello");

@@ -27,7 +27,7 @@ class DefectsOnTheWire : public ::testing::Test {
   }
 };
 
-TEST(DefectFlags, EveryFlagHasAStableUniqueName) {
+TEST(TransportDefectFlags, EveryFlagHasAStableUniqueName) {
   std::set<std::string> names;
   std::uint32_t seen = 0;
   for (auto flag : testing::kAllDefects) {

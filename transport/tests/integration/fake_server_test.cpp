@@ -189,7 +189,7 @@ TEST_P(AgainstFakeServer, ABORT_QUEUED_NeverReachesTheServer) {
   EXPECT_FALSE(server.admin("GET", "/v1/stats")["requests"].contains("queued"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Drivers, AgainstFakeServer,
+INSTANTIATE_TEST_SUITE_P(TransportDrivers, AgainstFakeServer,
                          ::testing::Values(Protocol::http2, Protocol::http11),
                          [](const auto& info) {
                            return info.param == Protocol::http2 ? "h2" : "h1";
