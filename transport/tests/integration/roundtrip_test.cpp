@@ -235,7 +235,8 @@ TEST_P(RoundTrip, HeadAndCustomMethods) {
   EXPECT_EQ(find_header(d.response.headers, "x-method"), "DELETE");
 }
 
-INSTANTIATE_TEST_SUITE_P(TransportDrivers, RoundTrip, ::testing::Values(Protocol::http2, Protocol::http11),
+INSTANTIATE_TEST_SUITE_P(TransportDrivers, RoundTrip,
+                         ::testing::Values(Protocol::http2, Protocol::http11),
                          [](const auto& info) {
                            return info.param == Protocol::http2 ? "h2" : "h1";
                          });
