@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "faultline/fake_server/errc.h"
+#include "server_limits.h"
 
 namespace faultline::fake_server::detail {
 
@@ -97,8 +98,10 @@ CliOptions parse_cli(const std::vector<std::string>& args) {
       const std::string text = value();
       unsigned threads = 0;
       auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), threads);
-      if (ec != std::errc() || end != text.data() + text.size() || threads == 0 || threads > 256) {
-        fail("--threads: expected an integer in 1..256, got \"" + text + "\"");
+      if (ec != std::errc() || end != text.data() + text.size() || threads == 0 ||
+          threads > kMaxThreads) {
+        fail("--threads: expected an integer in 1.." + std::to_string(kMaxThreads) + ", got \"" +
+             text + "\"");
       }
       options.threads = threads;
     } else if (name == "--cert") {

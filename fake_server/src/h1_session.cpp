@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "log.h"
+#include "server_limits.h"
 #include "text.h"
 
 namespace faultline::fake_server::detail {
@@ -240,7 +241,7 @@ void H1Session::start_response() {
 
 void H1Session::produce_output(std::vector<std::uint8_t>& out, std::size_t max) {
   if (state_ == State::responding && !body_paused_) {
-    std::array<std::uint8_t, 16384> scratch;
+    std::array<std::uint8_t, kH1BodyReadBytes> scratch;
     while (out_.size() < max) {
       if (plan_.body && !plan_.body->done()) {
         if (const auto delay = plan_.body->take_delay(); delay.count() > 0) {

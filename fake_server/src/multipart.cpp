@@ -136,7 +136,7 @@ void MultipartParser::process() {
         // Transport padding (spaces/tabs) may follow the boundary before CRLF.
         const std::size_t crlf = pending_.find("\r\n");
         if (crlf == std::string::npos) {
-          if (pending_.size() > 256)
+          if (pending_.size() > kMaxMultipartPadding)
             fail("garbage after a delimiter");
           return;
         }

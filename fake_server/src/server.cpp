@@ -194,7 +194,7 @@ struct Server::Impl {
       io.stop();
       return;
     }
-    grace_timer.expires_after(std::chrono::milliseconds(10));
+    grace_timer.expires_after(detail::kStopPollInterval);
     grace_timer.async_wait([this](const boost::system::error_code& ec) {
       if (!ec)
         wait_for_connections();

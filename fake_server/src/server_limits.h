@@ -22,6 +22,14 @@ inline constexpr std::size_t kH2PrefaceBytes = 24;
 inline constexpr std::chrono::seconds kHandshakeTimeout{10};
 /// On stop, connections get this long to flush a GOAWAY before the loop stops.
 inline constexpr std::chrono::milliseconds kStopGrace{500};
+/// HTTP/1.1 response bodies are read from their source in pieces of at most this size.
+inline constexpr std::size_t kH1BodyReadBytes = 16 * 1024;
+/// While stopping, how often the server checks whether every connection closed.
+inline constexpr std::chrono::milliseconds kStopPollInterval{10};
+/// --threads accepts 1..kMaxThreads.
+inline constexpr unsigned kMaxThreads = 256;
+/// Bytes allowed between a multipart delimiter and its CRLF (transport padding).
+inline constexpr std::size_t kMaxMultipartPadding = 256;
 /// Largest multipart part header block accepted by the echo parser.
 inline constexpr std::size_t kMaxMultipartHeaderBytes = 16 * 1024;
 /// Admin request bodies (scenarios) larger than this are refused with 413.
