@@ -330,4 +330,19 @@ ExternalDriverOptions node_driver_options(const NodeDriverConfig& config) {
   return options;
 }
 
+ExternalDriverOptions node_http2_driver_options(const NodeHttp2DriverConfig& config) {
+  std::filesystem::path dir = config.directory;
+  if (dir.empty())
+    dir = std::filesystem::path(FAULTLINE_HARNESS_DIR) / "drivers" / "node-http2";
+  ExternalDriverOptions options;
+  options.program = "node";
+  options.args = {(dir / "faultline-driver.js").string(), "--max-streams",
+                  std::to_string(config.max_streams)};
+  if (!config.ca_file.empty()) {
+    options.args.push_back("--ca");
+    options.args.push_back(config.ca_file.string());
+  }
+  return options;
+}
+
 }  // namespace faultline::harness

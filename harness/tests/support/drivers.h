@@ -18,6 +18,8 @@ namespace faultline::harness::testing {
 struct DriverKind {
   std::string name;
   std::function<std::unique_ptr<Driver>(const std::filesystem::path& ca)> make;
+  bool follows_redirects = true;  ///< redirect mode "follow" is supported
+  bool speaks_h1 = true;          ///< can talk to an HTTP/1.1-only origin
 };
 
 inline std::vector<DriverKind> driver_kinds() {
@@ -34,6 +36,14 @@ inline std::vector<DriverKind> driver_kinds() {
          c.ca_file = ca;
          return std::unique_ptr<Driver>(std::make_unique<ExternalDriver>(node_driver_options(c)));
        }},
+      {"node_http2",
+       [](const std::filesystem::path& ca) {
+         NodeHttp2DriverConfig c;
+         c.ca_file = ca;
+         return std::unique_ptr<Driver>(
+             std::make_unique<ExternalDriver>(node_http2_driver_options(c)));
+       },
+       /*follows_redirects=*/false, /*speaks_h1=*/false},
   };
 }
 

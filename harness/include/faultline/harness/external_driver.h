@@ -69,4 +69,14 @@ struct NodeDriverConfig {
 };
 [[nodiscard]] ExternalDriverOptions node_driver_options(const NodeDriverConfig& config);
 
+/** The driver over Node's built-in http2 module (harness/drivers/node-http2): one
+    session per origin, h2 only, no redirect following. */
+struct NodeHttp2DriverConfig {
+  std::filesystem::path ca_file;  ///< --ca
+  int max_streams = 100;          ///< --max-streams
+  /** The driver's directory; empty = the source tree's harness/drivers/node-http2. */
+  std::filesystem::path directory;
+};
+[[nodiscard]] ExternalDriverOptions node_http2_driver_options(const NodeHttp2DriverConfig& config);
+
 }  // namespace faultline::harness
