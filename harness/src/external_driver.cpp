@@ -313,36 +313,38 @@ bool ExternalDriver::shutdown() {
   return impl_->shutdown();
 }
 
-ExternalDriverOptions node_driver_options(const NodeDriverConfig& config) {
-  std::filesystem::path dir = config.directory;
+namespace {
+
+/** `node <dir>/faultline-driver.js <args> [--ca FILE]`, dir defaulting to drivers/<name>. */
+ExternalDriverOptions node_script(std::filesystem::path dir, const char* name,
+                                  std::vector<std::string> args,
+                                  const std::filesystem::path& ca_file) {
   if (dir.empty())
-    dir = std::filesystem::path(FAULTLINE_HARNESS_DIR) / "drivers" / "node";
+    dir = std::filesystem::path(FAULTLINE_HARNESS_DIR) / "drivers" / name;
   ExternalDriverOptions options;
   options.program = "node";
-  options.args = {
-      (dir / "faultline-driver.js").string(), "--connections",
-      std::to_string(config.connections),     "--pipelining",
-      std::to_string(config.pipelining),      config.allow_h2 ? "--allow-h2" : "--no-allow-h2"};
-  if (!config.ca_file.empty()) {
+  options.args = {(dir / "faultline-driver.js").string()};
+  options.args.insert(options.args.end(), args.begin(), args.end());
+  if (!ca_file.empty()) {
     options.args.push_back("--ca");
-    options.args.push_back(config.ca_file.string());
+    options.args.push_back(ca_file.string());
   }
   return options;
 }
 
+}  // namespace
+
+ExternalDriverOptions node_driver_options(const NodeDriverConfig& config) {
+  return node_script(
+      config.directory, "node",
+      {"--connections", std::to_string(config.connections), "--pipelining",
+       std::to_string(config.pipelining), config.allow_h2 ? "--allow-h2" : "--no-allow-h2"},
+      config.ca_file);
+}
+
 ExternalDriverOptions node_http2_driver_options(const NodeHttp2DriverConfig& config) {
-  std::filesystem::path dir = config.directory;
-  if (dir.empty())
-    dir = std::filesystem::path(FAULTLINE_HARNESS_DIR) / "drivers" / "node-http2";
-  ExternalDriverOptions options;
-  options.program = "node";
-  options.args = {(dir / "faultline-driver.js").string(), "--max-streams",
-                  std::to_string(config.max_streams)};
-  if (!config.ca_file.empty()) {
-    options.args.push_back("--ca");
-    options.args.push_back(config.ca_file.string());
-  }
-  return options;
+  return node_script(config.directory, "node-http2",
+                     {"--max-streams", std::to_string(config.max_streams)}, config.ca_file);
 }
 
 }  // namespace faultline::harness
