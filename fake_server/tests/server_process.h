@@ -28,7 +28,8 @@ struct CommandResult {
 [[nodiscard]] CommandResult run_command(const std::vector<std::string>& argv,
                                         std::chrono::milliseconds deadline = 60s);
 
-/** A command running in the background; joined (or killed at its deadline) by wait(). */
+/** A command running in the background; joined (or killed at its deadline) by wait().
+    Destroyed without wait(), it is killed at once. */
 class BackgroundCommand {
  public:
   BackgroundCommand(std::vector<std::string> argv, std::chrono::milliseconds deadline = 60s);
