@@ -193,8 +193,8 @@ TEST(ExternalDriverStart, SilentDriverFailsAtTheHelloDeadline) {
   const auto e = start_error(options);
   EXPECT_EQ(e.code(), errc::driver_no_hello);
   EXPECT_NE(std::string(e.what()).find("within 500 ms"), std::string::npos) << e.what();
-  EXPECT_NE(std::string(e.what()).find("stub stderr: mode=silent starting"), std::string::npos)
-      << e.what();
+  // (Its stderr is quoted too, as far as the driver wrote any before the deadline: the
+  // crash tests check that part deterministically.)
 }
 
 TEST(ExternalDriverStart, CrashBeforeHelloQuotesStderr) {

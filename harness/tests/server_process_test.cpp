@@ -115,7 +115,8 @@ TEST(ServerProcess, SilenceHitsTheDeadlineAndTheChildIsKilled) {
   EXPECT_LT(std::chrono::steady_clock::now() - before, 8s);
   const std::string what = e.what();
   EXPECT_NE(what.find("no ready line within 300 ms"), std::string::npos) << what;
-  EXPECT_NE(what.find("thinking forever"), std::string::npos) << what;
+  // (The stderr it wrote before SIGTERM is quoted too; whether a loaded machine ran the
+  // stub that far within 300 ms is not deterministic, so the garbage test checks that.)
 }
 
 TEST(ServerProcess, MissingBinaryIsASpawnError) {

@@ -60,7 +60,7 @@ class StubServerTest(unittest.TestCase):
 
     def test_silence_hits_the_deadline(self):
         began = time.monotonic()
-        with self.assertRaisesRegex(fl.LaunchError, "no ready line within 0.3 s(.|\n)*thinking forever"):
+        with self.assertRaisesRegex(fl.LaunchError, "no ready line within 0.3 s"):
             fl.start(server_path=stub("server_silent.sh"), ready_timeout=0.3)
         self.assertLess(time.monotonic() - began, 10)
 

@@ -59,7 +59,7 @@ test('garbage instead of a ready line rejects quoting it', async () => {
 
 test('silence hits the deadline', async () => {
   await assert.rejects(start({ serverPath: stub('server_silent.sh'), readyTimeoutMs: 300 }),
-    /no ready line within 300 ms[\s\S]*thinking forever/)
+    /no ready line within 300 ms/)
 })
 
 test('a missing binary rejects', async () => {
