@@ -1,0 +1,237 @@
+#include "transport_driver.h"
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+
+#include "faultline/harness/limits.h"
+#include "faultline/transport/client.h"
+#include "faultline/transport/errors.h"
+
+namespace faultline::conformance {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double elapsed_ms(Clock::time_point since) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
+}
+
+harness::ErrorKind kind_of(std::error_code error) {
+  using transport::errc;
+  if (error.category() != transport::transport_category()) {
+    return harness::ErrorKind::other;
+  }
+  switch (static_cast<errc>(error.value())) {
+    case errc::aborted:
+      return harness::ErrorKind::aborted;
+    case errc::timeout:
+      return harness::ErrorKind::timeout;
+    case errc::connect_failed:
+    case errc::tls_failed:
+    case errc::session_lost:
+    case errc::too_many_redirects:
+    case errc::redirect_not_allowed:
+    case errc::bad_redirect:
+    case errc::retries_exhausted:
+      return harness::ErrorKind::network;
+    case errc::protocol_error:
+    case errc::stream_reset:
+      return harness::ErrorKind::protocol;
+    default:
+      return harness::ErrorKind::other;
+  }
+}
+
+transport::RedirectMode mode_of(harness::RedirectMode mode) {
+  switch (mode) {
+    case harness::RedirectMode::manual:
+      return transport::RedirectMode::manual;
+    case harness::RedirectMode::error:
+      return transport::RedirectMode::error;
+    case harness::RedirectMode::follow:
+      break;
+  }
+  return transport::RedirectMode::follow;
+}
+
+transport::Options client_options(const TransportDriverOptions& o) {
+  transport::Options options;
+  options.max_sessions_per_origin = o.max_sessions;
+  options.max_streams_per_session = o.max_streams;
+  options.force_http1 = o.force_http1;
+  options.idle_timeout = o.idle_timeout;
+  options.tls.ca_file = o.ca_file.string();
+  return options;
+}
+
+}  // namespace
+
+struct TransportDriver::Impl {
+  explicit Impl(const TransportDriverOptions& o)
+      : options(o), client(transport::testing::make_client(client_options(o), o.defects)) {
+    info.protocol = harness::kProtocolVersion;
+    info.name = o.force_http1 ? "transport-h1" : "transport-h2";
+    info.version = "0.1";
+    info.max_sessions = static_cast<int>(o.max_sessions);
+    info.max_streams = o.force_http1 ? 1 : static_cast<int>(o.max_streams);
+    info.h2 = !o.force_http1;
+  }
+
+  TransportDriverOptions options;
+  harness::DriverInfo info;
+  std::mutex mutex;
+  std::map<std::uint64_t, transport::AbortController> controllers;
+  std::atomic<std::uint64_t> next_id{1};
+  transport::Client client;  // last: destroyed first, its completions see the rest alive
+};
+
+TransportDriver::TransportDriver(TransportDriverOptions options)
+    : impl_(std::make_unique<Impl>(options)) {}
+
+TransportDriver::~TransportDriver() = default;
+
+const harness::DriverInfo& TransportDriver::hello() const {
+  return impl_->info;
+}
+
+std::string TransportDriver::label() const {
+  return impl_->options.force_http1 ? "h1" : "h2";
+}
+
+std::shared_ptr<harness::Exchange> TransportDriver::send(harness::Request request) {
+  transport::AbortController controller;
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (request.id == 0) {
+      request.id = impl_->next_id++;
+      while (impl_->controllers.count(request.id) != 0) {
+        request.id = impl_->next_id++;
+      }
+    } else if (impl_->controllers.count(request.id) != 0) {
+      throw std::invalid_argument("request id " + std::to_string(request.id) + " already used");
+    }
+    impl_->controllers.emplace(request.id, controller);
+  }
+  auto exchange = std::make_shared<harness::Exchange>(request);
+
+  transport::Request r;
+  r.method = request.method;
+  r.url = request.url;
+  for (auto& [name, value] : request.headers) {
+    r.headers.emplace_back(name, value);
+  }
+  if (request.body) {
+    r.body = transport::Body::bytes(*request.body);
+  }
+  if (request.timeout_ms != 0) {
+    r.timeout = std::chrono::milliseconds(request.timeout_ms);
+  }
+  r.redirect = mode_of(request.redirect);
+  r.max_redirects = harness::kMaxRedirects;
+  r.abort = controller.signal();
+
+  const auto sent = Clock::now();
+  transport::Handlers handlers;
+  handlers.on_headers = [exchange, sent](const transport::ResponseHead& head) {
+    harness::Event e;
+    e.type = harness::Event::Type::headers;
+    e.t_ms = elapsed_ms(sent);
+    e.status = head.status;
+    for (auto& [name, value] : head.headers) {
+      e.headers.emplace_back(name, value);
+    }
+    e.protocol = std::string(transport::to_string(head.protocol));
+    exchange->push(std::move(e));
+  };
+  handlers.on_data = [exchange, sent](std::string_view chunk) {
+    harness::Event e;
+    e.type = harness::Event::Type::data;
+    e.t_ms = elapsed_ms(sent);
+    e.data = std::string(chunk);
+    exchange->push(std::move(e));
+  };
+  handlers.on_complete = [exchange, sent](transport::Result&& result) {
+    harness::Event e;
+    e.t_ms = elapsed_ms(sent);
+    if (result.ok()) {
+      e.type = harness::Event::Type::end;
+    } else {
+      e.type = harness::Event::Type::error;
+      e.kind = kind_of(result.error);
+      e.message = result.error.message();
+      if (!result.detail.empty()) {
+        e.message += " (" + result.detail + ")";
+      }
+    }
+    exchange->push(std::move(e));
+  };
+  impl_->client.send(std::move(r), std::move(handlers));
+  return exchange;
+}
+
+void TransportDriver::abort(std::uint64_t id) {
+  transport::AbortController controller;
+  {
+    std::lock_guard lock(impl_->mutex);
+    auto it = impl_->controllers.find(id);
+    if (it == impl_->controllers.end()) {
+      return;
+    }
+    controller = it->second;
+  }
+  controller.abort();
+}
+
+harness::StatsResult TransportDriver::stats(harness::Deadline) {
+  harness::StatsResult r;
+  r.ok = true;
+  r.stats = transport_stats_json(impl_->client.stats());
+  return r;
+}
+
+std::string TransportDriver::diagnostics() const {
+  return "transport stats: " + transport_stats_json(impl_->client.stats()).dump();
+}
+
+transport::Stats TransportDriver::transport_stats() const {
+  return impl_->client.stats();
+}
+
+nlohmann::json transport_stats_json(const transport::Stats& s) {
+  nlohmann::json closed = nlohmann::json::object();
+  for (auto& [reason, n] : s.closed_by_reason) {
+    closed[transport::to_string(reason)] = n;
+  }
+  nlohmann::json origins = nlohmann::json::object();
+  for (auto& [origin, o] : s.origins) {
+    origins[origin] = {{"h2_attempts", o.h2_attempts},
+                       {"h2_sessions_ready", o.h2_sessions_ready},
+                       {"fallbacks", o.fallbacks},
+                       {"requests", o.requests},
+                       {"served_over_http11", o.served_over_http11}};
+  }
+  return {{"sessions_opened", s.sessions_opened},
+          {"h2_sessions_opened", s.h2_sessions_opened},
+          {"h1_connections_opened", s.h1_connections_opened},
+          {"sessions_closed", s.sessions_closed},
+          {"closed_by_reason", closed},
+          {"sessions_open", s.sessions_open},
+          {"goaways_received", s.goaways_received},
+          {"streams_opened", s.streams_opened},
+          {"peak_streams_per_session", s.peak_streams_per_session},
+          {"queue_depth", s.queue_depth},
+          {"peak_queue_depth", s.peak_queue_depth},
+          {"retries", s.retries},
+          {"fallbacks", s.fallbacks},
+          {"redirects", s.redirects},
+          {"requests_started", s.requests_started},
+          {"requests_succeeded", s.requests_succeeded},
+          {"requests_failed", s.requests_failed},
+          {"requests_pending", s.requests_pending},
+          {"origins", origins}};
+}
+
+}  // namespace faultline::conformance

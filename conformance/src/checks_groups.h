@@ -1,0 +1,39 @@
+// The check functions, one per catalogue ID, grouped by file (checks_<group>.cpp).
+#pragma once
+
+#include "faultline/conformance/checks.h"
+#include "session.h"
+
+namespace faultline::conformance::detail {
+
+/** A skip verdict decided before any server starts. */
+inline Verdict skipped(std::string why) {
+  Verdict v;
+  v.outcome = Outcome::skip;
+  v.summary = std::move(why);
+  return v;
+}
+
+Verdict pool_reuse(const DriverSpec& d);
+Verdict pool_cold_burst(const DriverSpec& d);
+Verdict pool_server_limit(const DriverSpec& d);
+Verdict pool_idle_reap(const DriverSpec& d);
+
+Verdict abort_queued(const DriverSpec& d);
+Verdict abort_queued_timeout(const DriverSpec& d);
+Verdict abort_inflight(const DriverSpec& d);
+Verdict abort_many(const DriverSpec& d);
+
+Verdict alpn_h1_only(const DriverSpec& d);
+Verdict alpn_h1_strict(const DriverSpec& d);
+Verdict alpn_none(const DriverSpec& d);
+
+Verdict redirect_parity(const DriverSpec& d);
+
+Verdict rt_sse(const DriverSpec& d);
+Verdict rt_error_body(const DriverSpec& d);
+Verdict rt_binary(const DriverSpec& d);
+Verdict rt_multipart(const DriverSpec& d);
+Verdict late_out_of_order(const DriverSpec& d);
+
+}  // namespace faultline::conformance::detail
