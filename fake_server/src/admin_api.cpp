@@ -79,6 +79,7 @@ AdminReply AdminApi::handle(std::string_view method, std::string_view target,
     if (post) {
       context_.stats.reset();
       context_.gates.reset_counters();
+      context_.faults.reset();
       FAULTLINE_LOG(debug, (LogTag{"admin"}), "reset");
       return ok_json({{"ok", true}});
     }
@@ -96,6 +97,12 @@ AdminReply AdminApi::handle(std::string_view method, std::string_view target,
       const std::string id = percent_decode(path.substr(std::string_view("/v1/requests/").size()));
       return ok_json({{"id", id}, {"served", context_.stats.served(id)}});
     }
+  } else if (path == "/v1/actions/fire") {
+    if (post)
+      return fire(body);
+  } else if (path == "/v1/actions") {
+    if (post)
+      return apply_action(target, body);
   } else if (path == "/v1/gates") {
     if (get)
       return {200, context_.gates.json()};
@@ -146,14 +153,88 @@ AdminReply AdminApi::put_scenario(std::string_view body) {
                        "stay as bound; only alpn may change)",
                        "$.listeners");
   }
-  for (std::size_t i = 0; i < bound.size(); ++i)
+  for (std::size_t i = 0; i < bound.size(); ++i) {
     bound[i]->alpn.store(next.listeners[i].alpn);
+    bound[i]->handshake_delay_ms.store(next.listeners[i].handshake_delay_ms);
+  }
   for (const std::string& gate : gate_names(next))
     context_.gates.declare(gate);
+  context_.gates.configure(next.gates);
   const std::string name = next.name;
   context_.scenarios.replace(std::move(next));
+  context_.faults.reset();
   FAULTLINE_LOG(info, (LogTag{"admin"}), "scenario replaced: " << name);
   return ok_json({{"ok", true}, {"scenario", name}});
+}
+
+namespace {
+
+/** Hands an action to the connections it covers (or, server-wide, acts once). */
+std::size_t dispatch(ServerContext& context, const scenarios::Action& action, std::string key,
+                     const std::optional<std::string>& listener,
+                     std::optional<std::uint64_t> connection) {
+  if (const auto* storm = std::get_if<scenarios::StormAction>(&action)) {
+    context.faults.start_storm(*storm, listener);
+    return 1;
+  }
+  auto shared = std::make_shared<const AdminAction>(AdminAction{action, std::move(key)});
+  return context.live.act(shared, listener, connection);
+}
+
+}  // namespace
+
+AdminReply AdminApi::fire(std::string_view body) {
+  const json request = json::parse(body, nullptr, false);
+  if (request.is_discarded() || !request.is_object() || !request.contains("name") ||
+      !request["name"].is_string()) {
+    return admin_error(400, "body must be a JSON object like {\"name\":\"label\"}", "$.name");
+  }
+  const std::string label = request["name"].get<std::string>();
+  const auto scenario = context_.scenarios.current();
+  std::size_t known = 0;
+  std::size_t fired = 0;
+  for (std::size_t i = 0; i < scenario->faults.size(); ++i) {
+    const scenarios::Fault& fault = scenario->faults[i];
+    const auto* trigger = std::get_if<scenarios::AdminTrigger>(&fault.trigger);
+    if (trigger == nullptr || trigger->label != label)
+      continue;
+    ++known;
+    if (!context_.faults.take_server_firing(i, fault.times))
+      continue;
+    ++fired;
+    const std::string key = fault_key(fault, i);
+    context_.stats.count_fault(key);
+    dispatch(context_, fault.action, key, fault.listener, std::nullopt);
+  }
+  if (known == 0)
+    return admin_error(404, "no fault has the admin trigger \"" + label + "\"", "$.name");
+  FAULTLINE_LOG(debug, (LogTag{"admin"}), "fired " << label << ": " << fired);
+  return ok_json({{"fired", fired}});
+}
+
+AdminReply AdminApi::apply_action(std::string_view target, std::string_view body) {
+  scenarios::Action action;
+  try {
+    action = scenarios::parse_action(body);
+  } catch (const scenarios::ScenarioError& e) {
+    return admin_error(400, e.what(), e.path());
+  }
+  std::optional<std::uint64_t> connection;
+  if (const auto q = target.find('?'); q != std::string_view::npos) {
+    std::string_view query = target.substr(q + 1);
+    constexpr std::string_view kKey = "connection=";
+    if (query.substr(0, kKey.size()) != kKey)
+      return admin_error(400, "unknown query (known: connection=ID)");
+    connection = parse_u64(query.substr(kKey.size()));
+    if (!connection)
+      return admin_error(400, "connection must be a connection id");
+    if (!context_.live.contains(*connection))
+      return admin_error(404, "no open connection " + std::to_string(*connection));
+  }
+  const std::size_t applied = dispatch(context_, action, "", std::nullopt, connection);
+  FAULTLINE_LOG(debug, (LogTag{"admin"}),
+                "action " << scenarios::action_name(action) << " applied to " << applied);
+  return ok_json({{"applied", applied}});
 }
 
 AdminReply AdminApi::release_gate(std::string_view name, std::string_view body) {

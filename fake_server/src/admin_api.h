@@ -28,6 +28,8 @@ class AdminApi {
   AdminReply put_scenario(std::string_view body);
   AdminReply release_gate(std::string_view name, std::string_view body);
   AdminReply connection(std::string_view rest);
+  AdminReply fire(std::string_view body);
+  AdminReply apply_action(std::string_view target, std::string_view body);
 
   ServerContext& context_;
 };

@@ -52,14 +52,33 @@ class Connection final : public SessionHost,
 
   void start() {
     auto weak = this->weak_from_this();
-    context_.live.add(stats_->id(), [weak] {
-      if (auto self = weak.lock()) {
-        asio::post(self->executor(), [self] { self->stop(); });
-      }
-    });
+    context_.live.add(
+        stats_->id(),
+        [weak] {
+          if (auto self = weak.lock()) {
+            asio::post(self->executor(), [self] { self->stop(); });
+          }
+        },
+        listener_.name,
+        [weak](std::shared_ptr<const AdminAction> action) {
+          if (auto self = weak.lock()) {
+            asio::post(self->executor(), [self, action = std::move(action)] {
+              if (self->closed_ || !self->session_)
+                return;
+              self->session_->apply_admin(*action);
+              self->after_activity();
+            });
+          }
+        });
     FAULTLINE_LOG(debug, tag(), "accepted on " << listener_.name);
     if constexpr (kTls) {
-      do_handshake();
+      const std::uint32_t delay = listener_.handshake_delay_ms.load();
+      if (delay > 0) {
+        FAULTLINE_LOG(debug, tag(), "TLS handshake delayed " << delay << " ms");
+        run_after(std::chrono::milliseconds(delay), [this] { do_handshake(); });
+      } else {
+        do_handshake();
+      }
     } else {
       do_read();
     }
@@ -102,6 +121,19 @@ class Connection final : public SessionHost,
       fn();
       self->after_activity();
     });
+  }
+
+  void close_transport(scenarios::CloseMode mode, bool after_flush, std::string reason) override {
+    if (closed_ || pending_close_)
+      return;
+    pending_close_ = mode;
+    close_reason_ = std::move(reason);
+    if (!after_flush) {
+      finish_close();
+      return;
+    }
+    // Possibly called from inside produce_output: the write loop picks it up.
+    signal_write();
   }
 
   std::function<void()> make_waker(std::function<void()> fn) override {
@@ -232,9 +264,12 @@ class Connection final : public SessionHost,
     if (writing_ || closed_ || !session_)
       return;
     write_buffer_.clear();
-    session_->produce_output(write_buffer_, kWriteCoalesceBytes);
+    if (!pending_close_)
+      session_->produce_output(write_buffer_, kWriteCoalesceBytes);
     if (write_buffer_.empty()) {
-      if (session_->should_close()) {
+      if (pending_close_) {
+        finish_close();
+      } else if (session_->should_close()) {
         close(close_reason_.empty() ? "closed by server" : close_reason_);
       } else if (peer_gone_) {
         close(close_reason_);
@@ -280,6 +315,35 @@ class Connection final : public SessionHost,
     after_activity();
   }
 
+  /** A close fault's way out: TCP RST, FIN, or (TLS) close_notify then FIN. */
+  void finish_close() {
+    if (closed_ || closing_)
+      return;
+    const scenarios::CloseMode mode = *pending_close_;
+    const std::string reason = close_reason_;
+    if (mode == scenarios::CloseMode::reset) {
+      boost::system::error_code ignored;
+      socket().set_option(tcp::socket::linger(true, 0), ignored);
+      closed_ = true;
+      FAULTLINE_LOG(debug, tag(), "closed (TCP reset): " << reason);
+      timers_.clear();
+      socket().close(ignored);
+      finish_stats(reason);
+      return;
+    }
+    if constexpr (kTls) {
+      if (mode == scenarios::CloseMode::close_notify) {
+        // close_notify goes out; the peer's answer is not awaited for long.
+        closing_ = true;
+        run_after(kCloseNotifyWait, [this, reason] { close(reason); });
+        stream_.async_shutdown([self = this->shared_from_this(),
+                                reason](const boost::system::error_code&) { self->close(reason); });
+        return;
+      }
+    }
+    close(reason);
+  }
+
   void close(const std::string& reason) {
     if (closed_)
       return;
@@ -289,6 +353,10 @@ class Connection final : public SessionHost,
     boost::system::error_code ignored;
     socket().shutdown(tcp::socket::shutdown_both, ignored);
     socket().close(ignored);
+    finish_stats(reason);
+  }
+
+  void finish_stats(const std::string& reason) {
     if (session_) {
       session_->on_closed(reason);
     } else {
@@ -310,6 +378,8 @@ class Connection final : public SessionHost,
   bool write_posted_ = false;
   bool closed_ = false;
   bool peer_gone_ = false;
+  bool closing_ = false;  ///< close_notify sent, waiting briefly for the peer's
+  std::optional<scenarios::CloseMode> pending_close_;
   std::uint64_t next_timer_ = 1;
   std::unordered_map<std::uint64_t, std::unique_ptr<asio::steady_timer>> timers_;
 };

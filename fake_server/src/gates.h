@@ -1,6 +1,6 @@
-// Named gates that hold response streams until the admin API releases them, in
-// arrival order. Thread safe: streams park from their connection strands, the admin
-// releases from its own thread.
+// Named gates that hold response streams until the admin API releases them (or they
+// fill up to release_when_held), in each gate's configured order. Thread safe: streams park from
+// their connection strands, the admin releases from its own thread.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "faultline/scenarios/faults.h"
 
 namespace faultline::fake_server::detail {
 
@@ -27,9 +29,13 @@ class GateRegistry {
   /** Removes a parked stream without releasing it (stream reset, connection closed).
       Returns false when it was already released or cancelled. */
   bool cancel(Ticket ticket);
-  /** Releases up to `count` streams (all when nullopt) in arrival order; returns how
-      many. The waiters run after the lock is dropped. */
+  /** Releases up to `count` streams (all when nullopt) in the gate's order
+      (scenarios::release_order); returns how many. The waiters run after the lock is
+      dropped. */
   std::size_t release(std::string_view name, std::optional<std::size_t> count);
+  /** The release settings of every gate (a scenario's `gates`); gates not named use
+      the defaults (arrival order, admin only). */
+  void configure(const std::map<std::string, scenarios::GateConfig, std::less<>>& configs);
   /** Makes a gate visible in the listing before anything is held there. */
   void declare(std::string_view name);
   /** {"gates":{"name":{"held":N,"released":N}}} */
@@ -47,7 +53,11 @@ class GateRegistry {
   struct Gate {
     std::deque<Entry> held;
     std::uint64_t released = 0;
+    scenarios::GateConfig config;
   };
+
+  /** Takes up to `count` waiters out of `gate` in its order (lock held). */
+  static std::vector<Waiter> take(Gate& gate, std::optional<std::size_t> count);
 
   mutable std::mutex mutex_;
   Ticket next_ticket_ = 1;

@@ -114,6 +114,7 @@ struct Server::Impl {
       state->name = spec.name;
       state->tls = spec.tls;
       state->alpn.store(spec.alpn);
+      state->handshake_delay_ms.store(spec.handshake_delay_ms);
       auto& ref = *state;
       context->listeners.push_back(std::move(state));
       std::unique_ptr<asio::ssl::context> tls_context;
@@ -135,6 +136,7 @@ struct Server::Impl {
       if (route.respond.hold)
         context->gates.declare(*route.respond.hold);
     }
+    context->gates.configure(scenario.gates);
     admin = std::make_unique<detail::AdminServer>(*context, options.admin_host, options.admin_port);
     const auto admin_address = asio::ip::make_address(options.admin_host, ec);
     ready.admin = origin(false, admin_address, admin->port());

@@ -6,9 +6,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "fault_registry.h"
 #include "faultline/scenarios/scenario.h"
 #include "gates.h"
 #include "scenario_store.h"
@@ -26,19 +28,57 @@ struct ListenerState {
   std::string name;
   bool tls = true;
   std::atomic<scenarios::AlpnPolicy> alpn{scenarios::AlpnPolicy::h2_h1};
+  std::atomic<std::uint32_t> handshake_delay_ms{0};  ///< before the TLS handshake
   std::string origin;
 };
 
-/** The open connections, so that a stop can say goodbye to each. Thread safe. */
+/** An action the admin API applies to a connection (on its strand): from a fault with
+    an admin trigger (`key` is its faults_fired name) or POST /v1/actions (empty key). */
+struct AdminAction {
+  scenarios::Action action;
+  std::string key;
+};
+
+/** Applies an admin action to one connection, from any thread. */
+using ActFunction = std::function<void(std::shared_ptr<const AdminAction>)>;
+
+/** The open connections, so that a stop can say goodbye to each and the admin API can
+    act on them. Thread safe. */
 class LiveConnections {
  public:
-  void add(std::uint64_t id, std::function<void()> stop) {
+  void add(std::uint64_t id, std::function<void()> stop, std::string listener = {},
+           ActFunction act = {}) {
     const std::lock_guard lock(mutex_);
     stops_.emplace(id, std::move(stop));
+    if (act)
+      acts_.emplace(id, Act{std::move(listener), std::move(act)});
+  }
+  /** Applies `action` to the open connections on `listener` (every one when unset) or to
+      connection `only`; returns how many it was handed to. */
+  std::size_t act(const std::shared_ptr<const AdminAction>& action,
+                  const std::optional<std::string>& listener,
+                  std::optional<std::uint64_t> only = std::nullopt) {
+    std::vector<ActFunction> targets;
+    {
+      const std::lock_guard lock(mutex_);
+      for (const auto& [id, entry] : acts_) {
+        if ((only && id != *only) || (listener && entry.listener != *listener))
+          continue;
+        targets.push_back(entry.act);
+      }
+    }
+    for (auto& target : targets)
+      target(action);
+    return targets.size();
+  }
+  [[nodiscard]] bool contains(std::uint64_t id) const {
+    const std::lock_guard lock(mutex_);
+    return stops_.count(id) != 0;
   }
   void remove(std::uint64_t id) {
     const std::lock_guard lock(mutex_);
     stops_.erase(id);
+    acts_.erase(id);
   }
   [[nodiscard]] std::size_t size() const {
     const std::lock_guard lock(mutex_);
@@ -58,7 +98,12 @@ class LiveConnections {
 
  private:
   mutable std::mutex mutex_;
+  struct Act {
+    std::string listener;
+    ActFunction act;
+  };
   std::map<std::uint64_t, std::function<void()>> stops_;
+  std::map<std::uint64_t, Act> acts_;
 };
 
 /** Everything a connection needs from its server. Outlives every connection. */
@@ -69,6 +114,7 @@ struct ServerContext {
   ScenarioStore scenarios;
   StatsRegistry stats;
   GateRegistry gates;
+  FaultRegistry faults;
   Origins origins;
   /** Fixed once bound (the objects themselves: only alpn changes). */
   std::vector<std::unique_ptr<ListenerState>> listeners;

@@ -20,6 +20,8 @@ inline constexpr std::size_t kSpareStreams = 64;
 inline constexpr std::size_t kH2PrefaceBytes = 24;
 /// A TLS handshake that takes longer than this is abandoned.
 inline constexpr std::chrono::seconds kHandshakeTimeout{10};
+/// A close fault with close_notify waits this long for the peer's close_notify.
+inline constexpr std::chrono::milliseconds kCloseNotifyWait{1000};
 /// On stop, connections get this long to flush a GOAWAY before the loop stops.
 inline constexpr std::chrono::milliseconds kStopGrace{500};
 /// HTTP/1.1 response bodies are read from their source in pieces of at most this size.

@@ -29,6 +29,13 @@ class SessionHost {
   /** Wraps fn into a callable that is safe to call from any thread: it runs fn on the
       connection's strand (and does nothing once the connection closed). */
   [[nodiscard]] virtual std::function<void()> make_waker(std::function<void()> fn) = 0;
+  /** Closes the connection the way a close fault says: at once, or once the output
+      produced so far is written (after_flush). The first call wins. */
+  virtual void close_transport(scenarios::CloseMode mode, bool after_flush, std::string reason) {
+    (void)mode;
+    (void)after_flush;
+    (void)reason;
+  }
 };
 
 /** What a session gets from its connection. */
@@ -57,6 +64,8 @@ class ProtocolSession {
   virtual void shutdown() = 0;
   /** The socket is gone: release held streams, finish the stats. */
   virtual void on_closed(std::string_view reason) = 0;
+  /** The admin API applies an action here (fire or POST /v1/actions). */
+  virtual void apply_admin(const AdminAction& action) { (void)action; }
 };
 
 }  // namespace faultline::fake_server::detail

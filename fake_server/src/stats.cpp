@@ -144,6 +144,40 @@ void ConnectionStats::add_bytes(std::uint64_t in, std::uint64_t out) {
   bytes_out_ += out;
 }
 
+void ConnectionStats::count_stream_limit_violation() {
+  const std::lock_guard lock(mutex_);
+  ++stream_limit_violations_;
+}
+
+void ConnectionStats::count_ping_sent() {
+  const std::lock_guard lock(mutex_);
+  ++pings_sent_;
+}
+
+void ConnectionStats::count_ping_ack() {
+  const std::lock_guard lock(mutex_);
+  ++ping_acks_;
+}
+
+void ConnectionStats::count_late_frame() {
+  const std::lock_guard lock(mutex_);
+  ++late_frames_sent_;
+}
+
+void ConnectionStats::count_fault(const std::string& key, bool global) {
+  {
+    const std::lock_guard lock(mutex_);
+    ++faults_fired_[key];
+  }
+  if (global)
+    registry_.count_fault(key);
+}
+
+void StatsRegistry::count_fault(const std::string& key) {
+  const std::lock_guard lock(mutex_);
+  ++faults_fired_[key];
+}
+
 void ConnectionStats::close(std::string_view reason) {
   {
     const std::lock_guard lock(mutex_);
@@ -174,6 +208,8 @@ void ConnectionStats::reset() {
   rst_received_.clear();
   rst_sent_.clear();
   goaway_sent_ = goaway_received_ = settings_received_ = 0;
+  stream_limit_violations_ = pings_sent_ = ping_acks_ = late_frames_sent_ = 0;
+  faults_fired_.clear();
   bytes_in_base_ += bytes_in_;
   bytes_out_base_ += bytes_out_;
   bytes_in_ = bytes_out_ = 0;
@@ -200,7 +236,12 @@ void ConnectionStats::json_into(json& out) const {
              {"settings_received", settings_received_},
              {"bytes_in", bytes_in_},
              {"bytes_out", bytes_out_},
-             {"opened_ms", opened_ms_}};
+             {"opened_ms", opened_ms_},
+             {"stream_limit_violations", stream_limit_violations_},
+             {"pings_sent", pings_sent_},
+             {"ping_acks", ping_acks_},
+             {"late_frames_sent", late_frames_sent_},
+             {"faults_fired", faults_fired_.empty() ? json::object() : json(faults_fired_)}};
   if (rst_received_.empty())
     out["rst_received"] = json::object();
   if (rst_sent_.empty())
@@ -344,6 +385,7 @@ std::string StatsRegistry::stats_json() const {
     for (const auto& [id, count] : served_)
       requests[id] = count;
     out["requests"] = std::move(requests);
+    out["faults_fired"] = faults_fired_.empty() ? json::object() : json(faults_fired_);
   }
   json list = json::array();
   std::uint64_t open = 0;
@@ -389,6 +431,7 @@ void StatsRegistry::reset() {
     closed_order_.clear();
     rst_received_.clear();
     served_.clear();
+    faults_fired_.clear();
     connections_total_ = 0;
     streams_total_ = 0;
     requests_total_ = 0;

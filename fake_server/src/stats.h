@@ -62,6 +62,14 @@ class ConnectionStats {
   /** Bytes at the socket: absolute totals (TLS: record bytes) or increments. */
   void set_bytes(std::uint64_t in, std::uint64_t out);
   void add_bytes(std::uint64_t in, std::uint64_t out);
+  /** Fault-injection counters (docs/admin-api.md, "Additions for fault injection"). */
+  void count_stream_limit_violation();
+  void count_ping_sent();
+  void count_ping_ack();
+  void count_late_frame();
+  /** A fault fired here (also counted in the registry's faults_fired unless `global`
+      is false: an admin firing is counted there once, not per connection). */
+  void count_fault(const std::string& key, bool global = true);
   /** The connection closed; the first reason given sticks. */
   void close(std::string_view reason);
 
@@ -94,6 +102,9 @@ class ConnectionStats {
   std::map<std::string, std::uint64_t, std::less<>> rst_received_, rst_sent_;
   std::uint64_t goaway_sent_ = 0, goaway_received_ = 0, settings_received_ = 0;
   std::uint64_t bytes_in_ = 0, bytes_out_ = 0;
+  std::uint64_t stream_limit_violations_ = 0, pings_sent_ = 0, ping_acks_ = 0,
+                late_frames_sent_ = 0;
+  std::map<std::string, std::uint64_t, std::less<>> faults_fired_;
   std::uint64_t bytes_in_base_ = 0, bytes_out_base_ = 0;  ///< set_bytes totals at reset
   Timeline timeline_;
 };
@@ -126,6 +137,7 @@ class StatsRegistry {
   void count_goaway_sent() noexcept { goaway_sent_.fetch_add(1, std::memory_order_relaxed); }
   void count_rst_received(std::string_view code);
   void count_served(std::string_view request_id);
+  void count_fault(const std::string& key);
   void connection_closed(std::uint64_t id);
   [[nodiscard]] double now_ms() const;
 
@@ -143,6 +155,7 @@ class StatsRegistry {
   std::deque<std::uint64_t> closed_order_;
   std::map<std::string, std::uint64_t, std::less<>> rst_received_;
   std::unordered_map<std::string, std::uint64_t> served_;
+  std::map<std::string, std::uint64_t, std::less<>> faults_fired_;
 };
 
 }  // namespace faultline::fake_server::detail

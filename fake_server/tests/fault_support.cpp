@@ -1,0 +1,59 @@
+#include "fault_support.h"
+
+#include <regex>
+#include <sstream>
+
+namespace faultline::fake_server::testing {
+
+std::vector<LoggedFrame> parse_nghttp_log(const std::string& log) {
+  static const std::regex kFrame(
+      R"((recv|send) ([A-Z_]+) frame <length=(\d+), flags=0x([0-9a-fA-F]+), stream_id=(\d+)>)");
+  std::vector<LoggedFrame> frames;
+  std::istringstream in(log);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (std::regex_search(line, m, kFrame)) {
+      LoggedFrame frame;
+      frame.dir = m[1];
+      frame.type = m[2];
+      frame.length = static_cast<std::uint32_t>(std::stoul(m[3]));
+      frame.flags = static_cast<std::uint32_t>(std::stoul(m[4], nullptr, 16));
+      frame.stream = std::stoll(m[5]);
+      frames.push_back(std::move(frame));
+    } else if (!frames.empty()) {
+      frames.back().detail += line;
+      frames.back().detail += '\n';
+    }
+  }
+  return frames;
+}
+
+std::vector<LoggedFrame> received(const std::vector<LoggedFrame>& frames, const std::string& type) {
+  std::vector<LoggedFrame> out;
+  for (const auto& frame : frames) {
+    if (frame.dir == "recv" && frame.type == type)
+      out.push_back(frame);
+  }
+  return out;
+}
+
+CommandResult nghttp(const std::vector<std::string>& args, std::chrono::milliseconds deadline) {
+  std::vector<std::string> argv{FAULTLINE_NGHTTP, "-v", "-n"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv, deadline);
+}
+
+std::vector<nlohmann::json> timeline_events(const ServerProcess& server, std::uint64_t connection,
+                                            const std::string& dir, const std::string& type) {
+  const auto reply =
+      server.admin_call("GET", "/v1/connections/" + std::to_string(connection) + "/timeline");
+  std::vector<nlohmann::json> out;
+  for (const auto& event : reply.body["events"]) {
+    if (event.value("dir", "") == dir && event.value("type", "") == type)
+      out.push_back(event);
+  }
+  return out;
+}
+
+}  // namespace faultline::fake_server::testing

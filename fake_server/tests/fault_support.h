@@ -1,0 +1,40 @@
+// Helpers for the fault tests: nghttp's verbose frame log, parsed into frames.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "server_process.h"
+
+namespace faultline::fake_server::testing {
+
+/** One frame line of `nghttp -v` ("recv GOAWAY frame <length=8, flags=0x00, stream_id=0>")
+    with the detail lines that follow it ("(last_stream_id=3, error_code=NO_ERROR(0x00), ...)"). */
+struct LoggedFrame {
+  std::string dir;   ///< "recv" or "send"
+  std::string type;  ///< "HEADERS", "DATA", "GOAWAY", ...
+  std::uint32_t length = 0;
+  std::uint32_t flags = 0;
+  std::int64_t stream = -1;
+  std::string detail;  ///< the lines after the frame line, up to the next frame line
+};
+
+/** Every frame line of an `nghttp -v` log, in order. */
+[[nodiscard]] std::vector<LoggedFrame> parse_nghttp_log(const std::string& log);
+
+/** The frames of type `type` received from the server. */
+[[nodiscard]] std::vector<LoggedFrame> received(const std::vector<LoggedFrame>& frames,
+                                                const std::string& type);
+
+/** nghttp -v against the URIs (one connection), with a deadline. */
+[[nodiscard]] CommandResult nghttp(const std::vector<std::string>& args,
+                                   std::chrono::milliseconds deadline = 60s);
+
+/** The out-going events of one type in a connection's server timeline. */
+[[nodiscard]] std::vector<nlohmann::json> timeline_events(const ServerProcess& server,
+                                                          std::uint64_t connection,
+                                                          const std::string& dir,
+                                                          const std::string& type);
+
+}  // namespace faultline::fake_server::testing
