@@ -51,6 +51,11 @@ DriverSpec transport_driver_spec(bool force_http1, transport::testing::Defects d
   if (!force_http1) {
     spec.idle_timeout = kTransportIdle;
   }
+  if (force_http1) {
+    spec.no_idle_timer =
+        "libcurl's connection cache closes idle HTTP/1.1 connections lazily, not by a timer "
+        "(transport/README.md)";
+  }
   spec.make = [force_http1, defects](const std::filesystem::path& ca) {
     TransportDriverOptions o;
     o.ca_file = ca;
@@ -105,6 +110,10 @@ const std::vector<CheckInfo>& catalogue() {
       {"POOL-COLD-BURST", "pool", "burst on a cold pool: no connection storm", pool_cold_burst},
       {"POOL-SERVER-LIMIT", "pool",
        "SETTINGS_MAX_CONCURRENT_STREAMS=10 never exceeded; no REFUSED_STREAM", pool_server_limit},
+      {"POOL-LIMIT-LOWERED", "pool",
+       "limit lowered 100 -> 5 while busy: in-flight finish, new respect 5", pool_limit_lowered},
+      {"POOL-LIMIT-ZERO", "pool",
+       "limit 0: requests wait or settle by their deadline; no busy loop", pool_limit_zero},
       {"POOL-IDLE-REAP", "pool", "idle session closed; next request opens a new one",
        pool_idle_reap},
       {"ABORT-QUEUED", "abort", "aborted queued request rejects promptly; server never sees it",
@@ -115,6 +124,20 @@ const std::vector<CheckInfo>& catalogue() {
        abort_inflight},
       {"ABORT-MANY", "abort", "hundreds of queued aborts all reject; the pool still serves",
        abort_many},
+      {"DRAIN-GOAWAY-GRACEFUL", "drain",
+       "streams <= last complete; new requests go to a new connection", drain_goaway_graceful},
+      {"DRAIN-GOAWAY-ABOVE-LAST", "drain",
+       "streams above last-stream-id retried on a new connection, POST too, each served once",
+       drain_goaway_above_last},
+      {"DRAIN-SESSION-LOSS", "drain",
+       "every session reset: queued served by new sessions, in-flight fail typed, nothing hangs",
+       drain_session_loss},
+      {"DRAIN-GOAWAY-STORM", "drain",
+       "GOAWAY(0) on every connection: bounded reconnects, requests fail by their deadline",
+       drain_goaway_storm},
+      {"DRAIN-REFUSED-RETRY", "drain",
+       "REFUSED_STREAM retried transparently and bounded; other codes not retried",
+       drain_refused_retry},
       {"ALPN-H1-ONLY", "alpn", "server selects http/1.1: h1, no h2 retry per request",
        alpn_h1_only},
       {"ALPN-H1-STRICT", "alpn", "server rejects h2-only offers: h1, remembered", alpn_h1_strict},

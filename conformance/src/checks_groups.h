@@ -24,6 +24,14 @@ Verdict abort_queued_timeout(const DriverSpec& d);
 Verdict abort_inflight(const DriverSpec& d);
 Verdict abort_many(const DriverSpec& d);
 
+Verdict drain_goaway_graceful(const DriverSpec& d);
+Verdict drain_goaway_above_last(const DriverSpec& d);
+Verdict drain_session_loss(const DriverSpec& d);
+Verdict drain_goaway_storm(const DriverSpec& d);
+Verdict drain_refused_retry(const DriverSpec& d);
+Verdict pool_limit_lowered(const DriverSpec& d);
+Verdict pool_limit_zero(const DriverSpec& d);
+
 Verdict alpn_h1_only(const DriverSpec& d);
 Verdict alpn_h1_strict(const DriverSpec& d);
 Verdict alpn_none(const DriverSpec& d);

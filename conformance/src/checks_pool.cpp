@@ -100,7 +100,7 @@ Verdict pool_server_limit(const DriverSpec& d) {
 
 Verdict pool_idle_reap(const DriverSpec& d) {
   if (!d.idle_timeout) {
-    return skipped("driver closes idle connections by no timer of its own (h1: libcurl's cache)");
+    return skipped(d.no_idle_timer);
   }
   Session s(d, std::string("default"));
   return s.judge([&] {

@@ -45,6 +45,8 @@ struct DriverSpec {
   bool h2 = true;       ///< offers HTTP/2 (ALPN checks apply)
   /** Idle timeout the driver closes idle connections after; nullopt = not configurable. */
   std::optional<std::chrono::milliseconds> idle_timeout;
+  /** Why there is no idle timeout to check, when known (a skip reason). */
+  std::string no_idle_timer = "driver declares no idle timeout";
   std::function<std::unique_ptr<harness::Driver>(const std::filesystem::path& ca)> make;
   /** Why this driver cannot run here (missing Node modules, ...); nullopt = available. */
   std::optional<std::string> unavailable;

@@ -1,0 +1,255 @@
+// DRAIN-*, POOL-LIMIT-*: the server's faults (GOAWAY, resets, refused streams, storms,
+// SETTINGS changes). Each check first makes sure the fault happened: a server that does
+// not inject it yet gives a skip naming the fault, never a pass.
+#include "checks_groups.h"
+
+namespace faultline::conformance::detail {
+namespace {
+
+constexpr int kDrainRequests = 8;
+
+/** How many times the scenario's fault `name` fired, from the server's stats. */
+long fired(const nlohmann::json& stats, const std::string& name) {
+  auto it = stats.find("faults_fired");
+  if (it == stats.end() || !it->is_object()) {
+    return 0;
+  }
+  return it->value(name, 0L);
+}
+
+/** Skips unless the fault fired. */
+void require_fired(Session& s, const std::string& name, const std::string& what) {
+  auto st = s.stats();
+  if (fired(st, name) == 0) {
+    skip("server does not inject " + what + " yet (faults_fired." + name + " = 0)");
+  }
+}
+
+/** Fires an admin-triggered fault; skips when the server has no such action. */
+void fire(Session& s, const std::string& label, const std::string& what) {
+  auto r = s.admin().call("POST", "/v1/actions/fire", nlohmann::json{{"name", label}}.dump());
+  if (!r.ok()) {
+    skip("server does not inject " + what + " yet (" + r.describe() + ")");
+  }
+}
+
+Verdict h2_only(const DriverSpec& d, const std::function<Verdict()>& run) {
+  if (!d.h2) {
+    return skipped("HTTP/2 fault; driver never offers h2");
+  }
+  return run();
+}
+
+std::string tag(const std::string& prefix, int i) {
+  return prefix + std::to_string(i);
+}
+
+/** Every tag prefix-i served exactly once. */
+void require_each_served_once(Session& s, const std::string& prefix, int n) {
+  auto st = s.stats();
+  const auto& requests = st.value("requests", nlohmann::json::object());
+  for (int i = 0; i < n; ++i) {
+    long times = requests.contains(tag(prefix, i)) ? requests[tag(prefix, i)].get<long>() : 0;
+    require(times == 1, tag(prefix, i) + " served " + std::to_string(times) + " times");
+  }
+}
+
+}  // namespace
+
+Verdict drain_goaway_graceful(const DriverSpec& d) {
+  return h2_only(d, [&] {
+    Session s(d, std::string("goaway-graceful"));
+    return s.judge([&] {
+      auto xs =
+          send_many(s, kDrainRequests, [&](int i) { return s.request("/slow", tag("g-", i)); });
+      auto r = harness::wait_all(xs, 20s);
+      require_fired(s, "graceful-after-3", "graceful GOAWAY");
+      require(r.ok, "requests across a graceful GOAWAY: " + r.description);
+      auto later = send_many(s, 3, [&](int i) { return s.request("/health", tag("after-", i)); });
+      require_all_ok(later, kWait, "requests after the GOAWAY");
+      require_each_served_once(s, "g-", kDrainRequests);
+      require_each_served_once(s, "after-", 3);
+      const long goaways = s.stats().value("goaway_sent", 0L);
+      return std::to_string(kDrainRequests) + " requests across GOAWAY(2^31-1), GOAWAY(last) (" +
+             std::to_string(goaways) + " GOAWAY sent), each served once; later ones served";
+    });
+  });
+}
+
+Verdict drain_goaway_above_last(const DriverSpec& d) {
+  return h2_only(d, [&] {
+    Session s(d, std::string("goaway-above-last"));
+    return s.judge([&] {
+      auto xs = send_many(s, kDrainRequests, [&](int i) {
+        if (i % 2 == 1) {
+          auto r = s.request("/echo", tag("a-", i));
+          r.method = "POST";
+          r.body = "body of " + tag("a-", i);
+          return r;
+        }
+        return s.request("/slow", tag("a-", i));
+      });
+      auto r = harness::wait_all(xs, 20s);
+      require_fired(s, "goaway-above-last", "GOAWAY with streams above last-stream-id");
+      require(r.ok, "requests above last-stream-id must be retried: " + r.description);
+      require_each_served_once(s, "a-", kDrainRequests);
+      for (int i = 1; i < kDrainRequests; i += 2) {
+        auto echo = nlohmann::json::parse(xs[i]->snapshot().body, nullptr, false);
+        require(!echo.is_discarded() && echo.value("body_bytes", -1L) ==
+                                            static_cast<long>(("body of " + tag("a-", i)).size()),
+                "retried POST " + tag("a-", i) +
+                    " lost its body: " + xs[i]->snapshot().body.substr(0, 200));
+      }
+      return std::to_string(kDrainRequests) +
+             " requests (POSTs too) across GOAWAY(previous): each served once";
+    });
+  });
+}
+
+Verdict drain_session_loss(const DriverSpec& d) {
+  Session s(d, std::string("reset-all"));
+  return s.judge([&] {
+    const int capacity = s.info().max_sessions * s.info().max_streams;
+    auto held = send_many(s, capacity, [&](int i) { return s.request("/hold", tag("h-", i)); });
+    s.wait_held("hold", capacity);
+    auto queued = send_many(s, 4, [&](int i) { return s.request("/health", tag("q-", i)); });
+    fire(s, "reset-all", "connection resets");
+    require_fired(s, "reset-on-admin", "connection resets");
+    auto rh = harness::wait_all(held, kWait);
+    require(rh.pending == 0,
+            "in-flight requests hang after every connection was reset: " + rh.description);
+    for (auto& h : held) {
+      auto snap = h->snapshot();
+      require(snap.error && snap.error->kind != harness::ErrorKind::timeout &&
+                  snap.error->kind != harness::ErrorKind::driver,
+              "an in-flight request on a reset connection ended as: " + snap.describe());
+    }
+    require_all_ok(queued, kWait, "queued requests must be served by replacement connections");
+    return std::to_string(capacity) + " in-flight failed typed, 4 queued served by new connections";
+  });
+}
+
+Verdict drain_goaway_storm(const DriverSpec& d) {
+  return h2_only(d, [&] {
+    Session s(d, std::string("goaway-storm"));
+    return s.judge([&] {
+      constexpr std::uint32_t kDeadlineMs = 1500;
+      auto xs = send_many(s, 5, [&](int i) {
+        auto r = s.request("/health", tag("s-", i));
+        r.timeout_ms = kDeadlineMs;
+        return r;
+      });
+      auto r = harness::wait_all(xs, std::chrono::milliseconds(kDeadlineMs) + kPrompt);
+      require_fired(s, "storm", "GOAWAY storms");
+      require(r.pending == 0,
+              "requests outlived their deadline in a GOAWAY storm: " + r.description);
+      const long conns = s.stats().value("connections_total", 0L);
+      constexpr long kBound = 50;
+      require(conns <= kBound, std::to_string(conns) + " connections in " +
+                                   std::to_string(kDeadlineMs) + " ms: unbounded reconnects");
+      return "5 requests settled by their deadline; " + std::to_string(conns) + " connections";
+    });
+  });
+}
+
+Verdict drain_refused_retry(const DriverSpec& d) {
+  return h2_only(d, [&] {
+    std::string line;
+    {
+      Session s(d, std::string("refused-first-attempt"));
+      auto v = s.judge([&] {
+        auto xs = send_many(s, 10, [&](int i) { return s.request("/flaky", tag("f-", i)); });
+        auto r = harness::wait_all(xs, kWait);
+        require_fired(s, "refuse-first", "REFUSED_STREAM");
+        require(r.ok, "REFUSED_STREAM must be retried transparently: " + r.description);
+        require_each_served_once(s, "f-", 10);
+        return std::string("10 refused first attempts retried, each served once");
+      });
+      if (!v.passed()) {
+        return v;
+      }
+      line = v.summary;
+    }
+    {
+      Session s(d, std::string("refused-always"));
+      auto v = s.judge([&] {
+        auto x = s.send(s.request("/refused", "always"));
+        auto r = x->wait_done(kWait);
+        require_fired(s, "refuse-always", "REFUSED_STREAM");
+        require(!r.ok && r.response.error && r.response.error->kind != harness::ErrorKind::timeout,
+                "always-refused request must fail, bounded: " + r.description);
+        const long refused = sum_connection_map(s.stats(), "rst_sent", "REFUSED_STREAM");
+        constexpr long kBound = 10;
+        require(refused <= kBound, std::to_string(refused) + " attempts of one refused request");
+        return "; always refused: failed after " + std::to_string(refused) + " attempts";
+      });
+      if (!v.passed()) {
+        return v;
+      }
+      line += v.summary;
+    }
+    Session s(d, std::string("rst-internal"));
+    return s.judge([&] {
+      auto x = s.send(s.request("/rst/internal", "internal"));
+      auto r = x->wait_done(kWait);
+      require_fired(s, "internal-before-headers", "RST_STREAM(INTERNAL_ERROR)");
+      require(!r.ok, "RST_STREAM(INTERNAL_ERROR) must surface: " + r.description);
+      const long sent = sum_connection_map(s.stats(), "rst_sent", "INTERNAL_ERROR");
+      require(sent == 1, "INTERNAL_ERROR was retried: " + std::to_string(sent) + " attempts");
+      return line + "; INTERNAL_ERROR surfaced, not retried";
+    });
+  });
+}
+
+Verdict pool_limit_lowered(const DriverSpec& d) {
+  return h2_only(d, [&] {
+    Session s(d, std::string("limit-lowered"));
+    return s.judge([&] {
+      auto first = send_many(s, 8, [&](int i) { return s.request("/hold", tag("l-", i)); });
+      s.wait_held("hold", 8);
+      fire(s, "lower", "SETTINGS changes");
+      require_fired(s, "lower-on-admin", "SETTINGS changes");
+      auto more = send_many(s, 12, [&](int i) { return s.request("/slow", tag("m-", i)); });
+      require_all_ok(more, 20s, "new requests under the lowered limit");
+      auto rel = s.admin().release("hold");
+      require(rel.ok(), "gate release failed: " + rel.describe());
+      require_all_ok(first, kWait, "in-flight requests across the lowered limit");
+      auto st = s.stats();
+      const long violations = sum_connections(st, "stream_limit_violations");
+      require(violations == 0,
+              std::to_string(violations) + " streams beyond the lowered limit of 5");
+      return "limit 100 -> 5 while 8 held: in-flight finished, 12 new respected 5";
+    });
+  });
+}
+
+Verdict pool_limit_zero(const DriverSpec& d) {
+  return h2_only(d, [&] {
+    Session s(d, std::string("limit-zero"));
+    return s.judge([&] {
+      constexpr std::uint32_t kDeadlineMs = 1500;
+      auto xs = send_many(s, 3, [&](int i) {
+        auto r = s.request("/health", tag("z-", i));
+        r.timeout_ms = kDeadlineMs;
+        return r;
+      });
+      auto r = harness::wait_all(xs, std::chrono::milliseconds(kDeadlineMs) + kPrompt);
+      require(r.pending == 0, "requests outlived their deadline under limit 0: " + r.description);
+      auto st = s.stats();
+      const long refused = sum_connection_map(st, "rst_sent", "REFUSED_STREAM");
+      const long streams = st.value("streams_total", 0L);
+      constexpr long kBound = 100;
+      require(refused + streams <= kBound, std::to_string(refused) + " refused streams and " +
+                                               std::to_string(streams) + " streams: a busy loop");
+      fire(s, "open", "SETTINGS changes");
+      auto after = s.send(s.request("/health", "after-open"));
+      auto ra = after->wait_done(kWait);
+      require_fired(s, "open", "SETTINGS changes");
+      require(ra.ok, "request after the limit rose to 10: " + ra.description);
+      return "limit 0: requests settled by their deadline (" + r.description + "), " +
+             std::to_string(refused) + " refused; served once the limit rose";
+    });
+  });
+}
+
+}  // namespace faultline::conformance::detail
