@@ -49,6 +49,7 @@ Options:
   --url URL      use this server (its path must delay by itself) instead of starting
                  one; needs --cacert
   --cacert FILE  CA of --url's server
+  --only CLIENT  run one client only: transport, curl or h2load (for callgrind)
   -h, --help     this text
 )";
 
@@ -61,6 +62,7 @@ struct Config {
   std::string url;
   std::string cacert;
   std::string server;
+  std::string only;  ///< empty: every client; else "transport", "curl" or "h2load"
 };
 
 struct RunResult {
@@ -360,6 +362,13 @@ int main(int argc, char** argv) {
       config.url = value();
     } else if (a == "--cacert") {
       config.cacert = value();
+    } else if (a == "--only") {
+      config.only = value();
+      if (config.only != "transport" && config.only != "curl" && config.only != "h2load") {
+        std::fprintf(stderr,
+                     "faultline-bench-transport: error: --only takes transport, curl or h2load\n");
+        return 2;
+      }
     } else {
       std::fprintf(stderr, "faultline-bench-transport: error: unknown option %s (try --help)\n",
                    a.c_str());
@@ -392,14 +401,25 @@ int main(int argc, char** argv) {
 
   std::vector<RunResult> ours, curl, floor;
   for (int i = 0; i < config.runs; ++i) {
-    ours.push_back(run_transport(config));
-    curl.push_back(run_curl(config));
-    if (faultline::transport::testing_support::in_path("h2load")) {
+    const auto wanted = [&](std::string_view client) {
+      return config.only.empty() || config.only == client;
+    };
+    if (wanted("transport")) {
+      ours.push_back(run_transport(config));
+    }
+    if (wanted("curl")) {
+      curl.push_back(run_curl(config));
+    }
+    if (wanted("h2load") && faultline::transport::testing_support::in_path("h2load")) {
       floor.push_back(run_h2load(config));
     }
   }
-  report("faultline transport", ours, config.requests);
-  report("libcurl multi", curl, config.requests);
+  if (!ours.empty()) {
+    report("faultline transport", ours, config.requests);
+  }
+  if (!curl.empty()) {
+    report("libcurl multi", curl, config.requests);
+  }
   if (!floor.empty()) {
     report("h2load (floor)", floor, config.requests);
   }
