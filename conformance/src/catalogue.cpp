@@ -99,6 +99,20 @@ std::vector<DriverSpec> bundled_drivers() {
     }
   }
   out.push_back(undici);
+
+  // Node's built-in http2 module: one session per origin, h2 only, no redirects.
+  DriverSpec node_http2;
+  node_http2.name = "node-http2";
+  node_http2.make = [](const std::filesystem::path& ca) {
+    harness::NodeHttp2DriverConfig c;
+    c.ca_file = ca;
+    return std::unique_ptr<harness::Driver>(
+        std::make_unique<harness::ExternalDriver>(harness::node_http2_driver_options(c)));
+  };
+  const auto probe_http2 = harness::node_http2_driver_options({});
+  if (!probe_http2.args.empty() && std::filesystem::exists(probe_http2.args.front())) {
+    out.push_back(node_http2);
+  }
   return out;
 }
 
