@@ -470,10 +470,21 @@ void H2Faults::on_frame_recv(const nghttp2_frame& frame) {
 
 void H2Faults::on_frame_send(const nghttp2_frame& frame) {
   switch (frame.hd.type) {
+    case NGHTTP2_DATA:
     case NGHTTP2_HEADERS: {
       auto it = targets_.find(frame.hd.stream_id);
       if (it == targets_.end())
         break;
+      // The stream may close before this frame's bytes reach on_output: arm now.
+      if ((frame.hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
+        if (const auto* late = find_action<scenarios::DataAfterEndStreamAction>(it->second))
+          late_end_.emplace_back(frame.hd.stream_id, late);
+      }
+      if (frame.hd.type != NGHTTP2_HEADERS)
+        break;
+      if (const auto* c = find_action<scenarios::CloseAction>(it->second);
+          c != nullptr && c->at == scenarios::ClosePoint::mid_headers)
+        cut_headers_.emplace(frame.hd.stream_id, c->mode);
       for (const auto* action : it->second) {
         if (const auto* rst = std::get_if<scenarios::RstStreamAction>(action);
             rst != nullptr && rst->at == scenarios::RstPoint::after_headers) {
@@ -604,31 +615,21 @@ void H2Faults::on_output(std::vector<std::uint8_t>& out, std::size_t from) {
         out[pos + 1] = static_cast<std::uint8_t>(length >> 8);
         out[pos + 2] = static_cast<std::uint8_t>(length);
       }
-    } else if (auto it = targets_.find(id); it != targets_.end() && id != 0) {
-      const auto* c = find_action<scenarios::CloseAction>(it->second);
-      if (type == kTypeHeaders && c != nullptr && c->at == scenarios::ClosePoint::mid_headers) {
-        // The frame header and the first half of the block, then the close.
-        out.resize(pos + kFrameHeader + std::max<std::uint32_t>(1, length / 2));
-        close(c->mode, "close fault mid_headers");
-        return;
-      }
-      if ((type == kTypeData || type == kTypeHeaders) && (flags & kFlagEndStream) != 0) {
-        if (const auto* late = find_action<scenarios::DataAfterEndStreamAction>(it->second)) {
-          // Right after END_STREAM: at the end of this chunk, before anything else.
-          std::vector<std::uint8_t> saved = std::move(raw_);
-          raw_.clear();
-          late_after_end(id, *late, 0);
-          std::vector<std::uint8_t> late_bytes = std::move(raw_);
-          raw_ = std::move(saved);
-          const std::size_t end = pos + kFrameHeader + length;
-          out.insert(out.begin() + static_cast<std::ptrdiff_t>(end), late_bytes.begin(),
-                     late_bytes.end());
-          length += static_cast<std::uint32_t>(late_bytes.size());  // skip them below
-        }
-      }
+    } else if (type == kTypeHeaders && cut_headers_ && cut_headers_->first == id) {
+      // The frame header and the first half of the block, then the close.
+      const scenarios::CloseMode mode = cut_headers_->second;
+      cut_headers_.reset();
+      out.resize(pos + kFrameHeader + std::max<std::uint32_t>(1, length / 2));
+      close(mode, "close fault mid_headers");
+      return;
     }
     pos += kFrameHeader + length;
   }
+  // Late DATA armed by an END_STREAM in this chunk goes right after it.
+  auto late = std::move(late_end_);
+  late_end_.clear();
+  for (const auto& [id, action] : late)
+    late_after_end(id, *action, 0);
   drain_raw(out);
 }
 

@@ -117,6 +117,8 @@ class H2Faults {
   std::vector<const scenarios::Action*> next_stream_;           ///< for the next stream that opens
   std::vector<std::shared_ptr<const AdminAction>> admin_keep_;  ///< actions that outlive apply
 
+  std::vector<std::pair<std::int32_t, const scenarios::DataAfterEndStreamAction*>> late_end_;
+  std::optional<std::pair<std::int32_t, scenarios::CloseMode>> cut_headers_;
   std::vector<std::uint8_t> raw_;  ///< raw frames waiting for a frame boundary
   std::uint64_t late_bytes_ = 0;   ///< connection window the raw DATA used
   bool stopped_ = false;

@@ -1,5 +1,6 @@
 #include "h2_session.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstring>
@@ -19,7 +20,7 @@ struct H2Session::Stream {
   std::optional<std::uint64_t> content_length;
   std::size_t header_bytes = 0;
   bool headers_too_large = false;
-  bool counted = false;    ///< counted as opened in the stats
+  bool counted = false;    ///< counted as opened in the stats (refused streams are not)
   bool rejected = false;   ///< answered early (413/431); the rest of the body is dropped
   bool head_only = false;  ///< HEAD: headers (with content-length) but no body
   std::uint64_t body_bytes = 0;
@@ -164,6 +165,7 @@ H2Session::H2Session(SessionEnv env) : env_(std::move(env)), scenario_(env_.cont
   if (nghttp2_session_server_new(&session, callbacks(), this) != 0)
     throw std::bad_alloc();
   session_.reset(session);
+  faults_ = std::make_unique<H2Faults>(env_, session_.get());
 }
 
 H2Session::~H2Session() = default;
@@ -182,10 +184,13 @@ void H2Session::start() {
   if (s.max_header_list_size) {
     entries.push_back({NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, *s.max_header_list_size});
   }
+  // The stream limit is the server's to enforce: nghttp2 never learns it.
+  entries = faults_->initial_settings(std::move(entries));
   const int rv =
       nghttp2_submit_settings(session_.get(), NGHTTP2_FLAG_NONE, entries.data(), entries.size());
   if (rv != 0)
     fail("nghttp2_submit_settings", rv);
+  faults_->on_ready();
   env_.host.signal_write();
 }
 
@@ -217,6 +222,8 @@ void H2Session::on_input(std::span<const std::uint8_t> bytes) {
 
 void H2Session::produce_output(std::vector<std::uint8_t>& out, std::size_t max) {
   while (out.size() < max) {
+    if (faults_->output_stopped())
+      return;
     const std::uint8_t* data = nullptr;
     const auto n = nghttp2_session_mem_send(session_.get(), &data);
     if (n < 0) {
@@ -226,14 +233,20 @@ void H2Session::produce_output(std::vector<std::uint8_t>& out, std::size_t max) 
       return;
     }
     if (n == 0)
-      return;
+      break;
+    const std::size_t from = out.size();
     out.insert(out.end(), data, data + n);
+    faults_->on_output(out, from);
   }
+  if (!faults_->output_stopped())
+    faults_->drain_raw(out);
 }
 
 bool H2Session::should_close() const {
   if (failed_)
     return !nghttp2_session_want_write(session_.get());
+  if (const auto decided = faults_->should_close())
+    return *decided;
   return !nghttp2_session_want_read(session_.get()) && !nghttp2_session_want_write(session_.get());
 }
 
@@ -255,7 +268,11 @@ void H2Session::on_closed(std::string_view reason) {
   env_.stats->close(reason);
 }
 
-void H2Session::record_frame(const nghttp2_frame& frame, Direction dir) {
+void H2Session::apply_admin(const AdminAction& action) {
+  faults_->apply_admin(action);
+}
+
+void H2Session::record_frame(const nghttp2_frame& frame, Direction dir, bool opens) {
   FrameFacts facts;
   facts.dir = dir;
   facts.type = frame.hd.type <= NGHTTP2_CONTINUATION ? static_cast<EventType>(frame.hd.type)
@@ -272,7 +289,8 @@ void H2Session::record_frame(const nghttp2_frame& frame, Direction dir) {
       facts.last_stream_id = frame.goaway.last_stream_id;
       break;
     case NGHTTP2_HEADERS:
-      facts.opens_stream = dir == Direction::in && frame.headers.cat == NGHTTP2_HCAT_REQUEST;
+      facts.opens_stream =
+          opens && dir == Direction::in && frame.headers.cat == NGHTTP2_HCAT_REQUEST;
       break;
     default:
       break;
@@ -326,15 +344,29 @@ int H2Session::on_header(const nghttp2_frame& frame, std::string_view name,
 }
 
 int H2Session::on_frame_recv(const nghttp2_frame& frame) {
-  record_frame(frame, Direction::in);
+  // A new stream meets the stream limit and the faults before it counts as opened.
+  H2Faults::Verdict verdict = H2Faults::Verdict::serve;
   Stream* stream = nullptr;
+  if (frame.hd.type == NGHTTP2_HEADERS && frame.headers.cat == NGHTTP2_HCAT_REQUEST) {
+    stream = find(frame.hd.stream_id);
+    if (stream != nullptr) {
+      verdict = faults_->on_request_headers(stream->id, stream->head.method, stream->head.path,
+                                            stream->request_id);
+    }
+  }
+  record_frame(frame, Direction::in, verdict != H2Faults::Verdict::refused);
+  faults_->on_frame_recv(frame);
   switch (frame.hd.type) {
     case NGHTTP2_HEADERS:
       stream = find(frame.hd.stream_id);
       if (stream == nullptr)
         return 0;
       if (frame.headers.cat == NGHTTP2_HCAT_REQUEST) {
-        stream->counted = true;
+        stream->counted = verdict != H2Faults::Verdict::refused;
+        if (verdict != H2Faults::Verdict::serve) {
+          stream->rejected = true;  // refused or reset: never routed, never served
+          return 0;
+        }
         on_request_headers(*stream);
       }
       break;
@@ -440,8 +472,8 @@ void H2Session::submit_response(Stream& stream) {
         std::string_view(length.data(), static_cast<std::size_t>(end.ptr - length.data()));
   }
 
-  std::vector<nghttp2_nv> nva;
-  nva.reserve(plan.headers.size() + 3);
+  std::vector<nghttp2_nv>& nva = nva_;  // reused: nghttp2 copies the fields on submit
+  nva.clear();
   nva.push_back(make_nv(
       ":status",
       std::string_view(status.data(), static_cast<std::size_t>(status_end.ptr - status.data()))));
@@ -453,7 +485,8 @@ void H2Session::submit_response(Stream& stream) {
     nva.push_back(make_nv(kRequestIdHeader, stream.request_id));
 
   const bool has_body =
-      !stream.head_only && ((plan.body && !plan.body->done()) || !plan.trailers.empty());
+      (!stream.head_only && ((plan.body && !plan.body->done()) || !plan.trailers.empty())) ||
+      faults_->needs_body(stream.id);
   nghttp2_data_provider provider{};
   provider.read_callback = forward_read_body;
   const int rv = nghttp2_submit_response(session_.get(), stream.id, nva.data(), nva.size(),
@@ -469,8 +502,8 @@ void H2Session::submit_response(Stream& stream) {
 void H2Session::submit_trailers(Stream& stream, std::uint32_t* data_flags) {
   if (stream.plan.trailers.empty())
     return;
-  std::vector<nghttp2_nv> nva;
-  nva.reserve(stream.plan.trailers.size());
+  std::vector<nghttp2_nv>& nva = nva_;
+  nva.clear();
   for (const auto& [name, value] : stream.plan.trailers)
     nva.push_back(make_nv(name, value));
   const int rv = nghttp2_submit_trailer(session_.get(), stream.id, nva.data(), nva.size());
@@ -481,6 +514,15 @@ void H2Session::submit_trailers(Stream& stream, std::uint32_t* data_flags) {
 ssize_t H2Session::on_read_body(std::int32_t stream_id, std::uint8_t* buf, std::size_t length,
                                 std::uint32_t* data_flags) {
   Stream* stream = find(stream_id);
+  if (stream != nullptr) {
+    const std::optional<std::uint64_t> size =
+        stream->plan.body ? stream->plan.body->size() : std::optional<std::uint64_t>(0);
+    if (const auto budget = faults_->body_budget(stream_id, size)) {
+      if (*budget == 0)
+        return NGHTTP2_ERR_DEFERRED;  // cut here by a fault: nothing more on this stream
+      length = static_cast<std::size_t>(std::min<std::uint64_t>(length, *budget));
+    }
+  }
   if (stream == nullptr || !stream->plan.body) {
     *data_flags |= NGHTTP2_DATA_FLAG_EOF;
     if (stream != nullptr)
@@ -493,6 +535,7 @@ ssize_t H2Session::on_read_body(std::int32_t stream_id, std::uint8_t* buf, std::
     return NGHTTP2_ERR_DEFERRED;
   }
   const std::size_t n = body.read({buf, length});
+  faults_->on_body_sent(stream_id, n);
   if (body.done()) {
     *data_flags |= NGHTTP2_DATA_FLAG_EOF;
     submit_trailers(*stream, data_flags);
@@ -513,6 +556,7 @@ void H2Session::resume(std::int32_t stream_id) {
 
 int H2Session::on_frame_send(const nghttp2_frame& frame) {
   record_frame(frame, Direction::out);
+  faults_->on_frame_send(frame);
   if (frame.hd.type != NGHTTP2_HEADERS || frame.headers.cat != NGHTTP2_HCAT_RESPONSE)
     return 0;
   // An early answer (413/431) is not "served". It leaves the upload running and its
@@ -525,6 +569,7 @@ int H2Session::on_frame_send(const nghttp2_frame& frame) {
 }
 
 int H2Session::on_stream_close(std::int32_t stream_id, std::uint32_t error_code) {
+  faults_->on_stream_close(stream_id);
   auto it = streams_.find(stream_id);
   if (it == streams_.end())
     return 0;

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "gates.h"
+#include "h2_faults.h"
 #include "router.h"
 #include "server_context.h"
 #include "session.h"
@@ -32,6 +33,7 @@ class H2Session final : public ProtocolSession {
   void on_peer_closed() override;
   void shutdown() override;
   void on_closed(std::string_view reason) override;
+  void apply_admin(const AdminAction& action) override;
 
   // nghttp2 callbacks, reached through the forwarding functions in h2_session.cpp.
   int on_begin_headers(const nghttp2_frame& frame);
@@ -57,7 +59,7 @@ class H2Session final : public ProtocolSession {
   void submit_response(Stream& stream);
   void submit_trailers(Stream& stream, std::uint32_t* data_flags);
   void resume(std::int32_t stream_id);
-  void record_frame(const nghttp2_frame& frame, Direction dir);
+  void record_frame(const nghttp2_frame& frame, Direction dir, bool opens = true);
   void fail(const char* what, int code);
 
   SessionEnv env_;
@@ -65,7 +67,9 @@ class H2Session final : public ProtocolSession {
   std::unique_ptr<nghttp2_session, SessionDeleter> session_;
   std::unordered_map<std::int32_t, std::unique_ptr<Stream>> streams_;
   std::vector<std::unique_ptr<Stream>> spare_streams_;  ///< recycled: fewer allocations
-  bool failed_ = false;  ///< the session cannot go on: close once output is flushed
+  std::vector<nghttp2_nv> nva_;                         ///< header list being submitted
+  std::unique_ptr<H2Faults> faults_;  ///< the stream limit and the scenario's faults
+  bool failed_ = false;               ///< the session cannot go on: close once output is flushed
 };
 
 }  // namespace faultline::fake_server::detail

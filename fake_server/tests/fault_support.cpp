@@ -57,3 +57,27 @@ std::vector<nlohmann::json> timeline_events(const ServerProcess& server, std::ui
 }
 
 }  // namespace faultline::fake_server::testing
+
+namespace faultline::fake_server::testing {
+
+nlohmann::json raw_result(const CommandResult& result) {
+  auto parsed = nlohmann::json::parse(result.out, nullptr, false);
+  if (parsed.is_discarded()) {
+    ADD_FAILURE() << "raw client said: " << result.out << result.err;
+    return nullptr;
+  }
+  return parsed;
+}
+
+nlohmann::json raw_h2(int port, const nlohmann::json& config, std::chrono::milliseconds deadline) {
+  return raw_result(
+      run_command({node(), FAULTLINE_RAW_CLIENT, std::to_string(port), config.dump()}, deadline));
+}
+
+std::unique_ptr<BackgroundCommand> raw_h2_background(int port, const nlohmann::json& config) {
+  return std::make_unique<BackgroundCommand>(
+      std::vector<std::string>{node(), FAULTLINE_RAW_CLIENT, std::to_string(port), config.dump()},
+      60s);
+}
+
+}  // namespace faultline::fake_server::testing

@@ -38,3 +38,18 @@ struct LoggedFrame {
                                                           const std::string& type);
 
 }  // namespace faultline::fake_server::testing
+
+namespace faultline::fake_server::testing {
+
+/** h2_raw_client.js against a cleartext port with a JSON config (see the script). */
+[[nodiscard]] nlohmann::json raw_h2(int port, const nlohmann::json& config,
+                                    std::chrono::milliseconds deadline = 60s);
+
+/** The same, started in the background (for tests that act while it runs). */
+[[nodiscard]] std::unique_ptr<BackgroundCommand> raw_h2_background(int port,
+                                                                   const nlohmann::json& config);
+
+/** Parses the raw client's output line (null JSON, with a test failure, when it is not JSON). */
+[[nodiscard]] nlohmann::json raw_result(const CommandResult& result);
+
+}  // namespace faultline::fake_server::testing

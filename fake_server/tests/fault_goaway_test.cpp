@@ -1,0 +1,130 @@
+// GOAWAY faults on the wire, seen by nghttp's frame log and cross-checked with the
+// server's stats and timeline: after the k-th stream, graceful two-phase, storm, and
+// the admin API's actions.
+#include <gtest/gtest.h>
+
+#include "fault_support.h"
+
+namespace faultline::fake_server::testing {
+namespace {
+
+using nlohmann::json;
+
+/** The request stream ids nghttp opened, in order (it opens priority streams first). */
+std::vector<std::int64_t> requests_of(const std::vector<LoggedFrame>& frames) {
+  std::vector<std::int64_t> ids;
+  for (const auto& frame : frames) {
+    if (frame.dir == "send" && frame.type == "HEADERS")
+      ids.push_back(frame.stream);
+  }
+  return ids;
+}
+
+std::string last_stream_id(std::int64_t id) {
+  return "last_stream_id=" + std::to_string(id) + ",";
+}
+
+TEST(FaultGoaway, AfterTheFifthStreamNamesIt) {
+  auto server = ServerProcess::start({"--scenario", "goaway-after-5"});
+  ASSERT_TRUE(server);
+  const CommandResult result = nghttp({"-m", "7", server->https() + "/health"});
+  const auto frames = parse_nghttp_log(result.out);
+  const auto requests = requests_of(frames);
+  ASSERT_GE(requests.size(), 5u) << result.out;
+  const auto goaways = received(frames, "GOAWAY");
+  ASSERT_EQ(goaways.size(), 1u) << result.out;
+  EXPECT_NE(goaways[0].detail.find(last_stream_id(requests[4])), std::string::npos)
+      << goaways[0].detail;
+  EXPECT_NE(goaways[0].detail.find("error_code=NO_ERROR"), std::string::npos);
+
+  // The server agrees: one GOAWAY with that last-stream-id, one firing.
+  const auto sent = timeline_events(*server, 1, "out", "GOAWAY");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0]["last_stream_id"], requests[4]);
+  EXPECT_EQ(sent[0]["error"], "NO_ERROR");
+  const json stats = server->stats();
+  EXPECT_EQ(stats["goaway_sent"], 1);
+  EXPECT_EQ(stats["faults_fired"], json({{"goaway-after-5", 1}}));
+  EXPECT_EQ(stats["connections"][0]["faults_fired"], json({{"goaway-after-5", 1}}));
+}
+
+TEST(FaultGoaway, GracefulShutdownSendsMaxThenTheLastStream) {
+  auto server = ServerProcess::start({"--scenario", "goaway-graceful"});
+  ASSERT_TRUE(server);
+  // Three slow requests: the third opens the shutdown; all three are below the final
+  // last-stream-id and complete.
+  const CommandResult result = nghttp({"-m", "3", server->https() + "/slow"});
+  ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
+  const auto frames = parse_nghttp_log(result.out);
+  const auto requests = requests_of(frames);
+  ASSERT_EQ(requests.size(), 3u);
+  const auto goaways = received(frames, "GOAWAY");
+  ASSERT_EQ(goaways.size(), 2u) << result.out;
+  EXPECT_NE(goaways[0].detail.find(last_stream_id(2147483647)), std::string::npos);
+  EXPECT_NE(goaways[1].detail.find(last_stream_id(requests[2])), std::string::npos);
+  EXPECT_EQ(received(frames, "HEADERS").size(), 3u);
+  const auto sent = timeline_events(*server, 1, "out", "GOAWAY");
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0]["last_stream_id"], 2147483647);
+  EXPECT_EQ(sent[1]["last_stream_id"], requests[2]);
+  // The gap between them is the configured 200 ms (at least).
+  EXPECT_GE(sent[1]["t_ms"].get<double>() - sent[0]["t_ms"].get<double>(), 200.0);
+}
+
+TEST(FaultGoaway, StormGreetsEveryConnectionWithGoawayZero) {
+  auto server = ServerProcess::start({"--scenario", "goaway-storm"});
+  ASSERT_TRUE(server);
+  for (int i = 0; i < 2; ++i) {
+    const CommandResult result = nghttp({server->https() + "/health"});
+    const auto goaways = received(parse_nghttp_log(result.out), "GOAWAY");
+    ASSERT_EQ(goaways.size(), 1u) << result.out;
+    EXPECT_NE(goaways[0].detail.find(last_stream_id(0)), std::string::npos);
+    EXPECT_NE(goaways[0].detail.find("ENHANCE_YOUR_CALM"), std::string::npos);
+  }
+  ASSERT_TRUE(eventually([&] { return server->stats()["connections_open"] == 0; }, 20s,
+                         "stormed connections closed"));
+  const json stats = server->stats();
+  EXPECT_EQ(stats["requests_total"], 0);
+  EXPECT_EQ(stats["goaway_sent"], 2);
+  for (const auto& conn : stats["connections"])
+    EXPECT_EQ(conn["close_reason"], "goaway storm");
+}
+
+TEST(FaultGoaway, AdminActionSendsTheGivenIdErrorAndDebug) {
+  auto server = ServerProcess::start({"--scenario", "default"});
+  ASSERT_TRUE(server);
+  BackgroundCommand client({FAULTLINE_NGHTTP, "-v", "-n", server->https() + "/hold"}, 60s);
+  ASSERT_TRUE(eventually(
+      [&] { return server->admin_call("GET", "/v1/gates").body["gates"]["hold"]["held"] == 1; },
+      20s, "held"));
+  // Invalid actions are refused with the path of the problem.
+  const auto bad = server->admin_call("POST", "/v1/actions", R"({"goaway":{"error":"NOPE"}})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.body["error"]["path"], "$.goaway.error");
+  EXPECT_EQ(server->admin_call("POST", "/v1/actions?connection=99", R"({"ping":{}})").status, 404);
+  const auto unknown = server->admin_call("POST", "/v1/actions/fire", R"({"name":"nope"})");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.body["error"]["path"], "$.name");
+
+  const auto applied = server->admin_call(
+      "POST", "/v1/actions?connection=1",
+      R"({"goaway":{"last_stream_id":0,"error":"ENHANCE_YOUR_CALM","debug":"bye"}})");
+  EXPECT_EQ(applied.body, json({{"applied", 1}}));
+  const CommandResult result = client.wait();
+  const auto goaways = received(parse_nghttp_log(result.out), "GOAWAY");
+  ASSERT_EQ(goaways.size(), 1u) << result.out;
+  EXPECT_NE(goaways[0].detail.find(last_stream_id(0)), std::string::npos);
+  EXPECT_NE(goaways[0].detail.find("ENHANCE_YOUR_CALM"), std::string::npos);
+  EXPECT_NE(goaways[0].detail.find("[bye]"), std::string::npos) << goaways[0].detail;
+  // The held stream was above last-stream-id: abandoned, never served; the connection
+  // closed once nothing at or below it was open.
+  ASSERT_TRUE(eventually([&] { return server->stats()["connections_open"] == 0; }, 20s,
+                         "connection closed"));
+  const json conn = server->stats()["connections"][0];
+  EXPECT_EQ(conn["goaway_sent"], 1);
+  EXPECT_EQ(conn["close_reason"], "goaway: idle");
+  EXPECT_EQ(server->admin_call("GET", "/v1/gates").body["gates"]["hold"]["held"], 0);
+}
+
+}  // namespace
+}  // namespace faultline::fake_server::testing

@@ -1,0 +1,120 @@
+// SETTINGS_MAX_CONCURRENT_STREAMS: announced (nghttp's frame log), enforced against a
+// raw client that opens more (REFUSED_STREAM, counted as violations), and changed
+// mid-connection by a settings fault.
+#include <gtest/gtest.h>
+
+#include "fault_support.h"
+
+namespace faultline::fake_server::testing {
+namespace {
+
+using nlohmann::json;
+
+TEST(FaultLimit, TheLimitIsAnnounced) {
+  auto server = ServerProcess::start({"--scenario", "max-streams-10"});
+  ASSERT_TRUE(server);
+  const CommandResult result = nghttp({server->https() + "/health"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto settings = received(parse_nghttp_log(result.out), "SETTINGS");
+  ASSERT_FALSE(settings.empty());
+  EXPECT_NE(settings[0].detail.find("SETTINGS_MAX_CONCURRENT_STREAMS(0x03):10"), std::string::npos)
+      << settings[0].detail;
+}
+
+TEST(FaultLimit, StreamsBeyondTheLimitAreRefused) {
+  auto server = ServerProcess::start({"--scenario", "max-streams-10"});
+  ASSERT_TRUE(server);
+  // 20 held requests in one write, after the client ACKed the limit of 10.
+  json requests = json::array();
+  for (int i = 0; i < 20; ++i)
+    requests.push_back({{"path", "/hold"}});
+  const json seen = raw_h2(server->port("plain"), {{"requests", requests}, {"until_refused", 10}});
+  ASSERT_FALSE(seen["timed_out"].get<bool>()) << seen.dump();
+  std::vector<std::int64_t> refused;
+  for (const auto& frame : seen["frames"]) {
+    if (frame["type"] == 3) {
+      EXPECT_EQ(frame["error"], 7);  // REFUSED_STREAM
+      refused.push_back(frame["stream"].get<std::int64_t>());
+    }
+  }
+  std::vector<std::int64_t> expected;
+  for (int i = 10; i < 20; ++i)
+    expected.push_back(2 * i + 1);
+  EXPECT_EQ(refused, expected);
+
+  const json conn = server->stats()["connections"][0];
+  EXPECT_EQ(conn["stream_limit_violations"], 10);
+  EXPECT_EQ(conn["rst_sent"], json({{"REFUSED_STREAM", 10}}));
+  EXPECT_EQ(conn["streams_opened"], 10);
+  EXPECT_EQ(conn["peak_concurrent_streams"], 10);
+}
+
+TEST(FaultLimit, NodeClientOpeningTwentyStreamsGetsTenAtATime) {
+  // Node's http2 (nghttp2) obeys the announced limit: every request is served and the
+  // server never sees more than 10 open streams.
+  auto server = ServerProcess::start({"--scenario", "max-streams-10"});
+  ASSERT_TRUE(server);
+  const std::string script = R"(
+const http2 = require('http2');
+const fs = require('fs');
+const s = http2.connect(process.argv[1], {ca: fs.readFileSync(process.argv[2])});
+let ok = 0, refused = 0, left = 20;
+s.on('remoteSettings', (settings) => {
+  if (left !== 20) return;
+  for (let i = 0; i < 20; i++) {
+    const r = s.request({':path': '/slow'});
+    r.on('response', (h) => { if (h[':status'] === 200) ok++; });
+    r.on('error', (e) => { if (String(e.message).includes('REFUSED')) refused++; });
+    r.resume();
+    r.on('close', () => { if (--left === 0) { console.log(JSON.stringify({ok, refused,
+      limit: settings.maxConcurrentStreams})); s.close(); } });
+  }
+});)";
+  const CommandResult result =
+      run_command({node(), "-e", script, server->https(), server->ca()}, 60s);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const json seen = json::parse(result.out);
+  EXPECT_EQ(seen["limit"], 10);
+  EXPECT_EQ(seen["ok"], 20);
+  EXPECT_EQ(seen["refused"], 0);
+  const json conn = server->stats()["connections"][0];
+  EXPECT_LE(conn["peak_concurrent_streams"].get<int>(), 10);
+  EXPECT_EQ(conn["stream_limit_violations"], 0);
+}
+
+TEST(FaultLimit, SettingsFaultLowersTheLimitMidConnection) {
+  auto server = ServerProcess::start({"--scenario", "limit-lowered"});
+  ASSERT_TRUE(server);
+  BackgroundCommand client({FAULTLINE_NGHTTP, "-v", "-n", server->https() + "/hold"}, 60s);
+  ASSERT_TRUE(eventually(
+      [&] { return server->admin_call("GET", "/v1/gates").body["gates"]["hold"]["held"] == 1; },
+      20s, "held"));
+  EXPECT_EQ(server->admin_call("POST", "/v1/actions/fire", R"({"name":"lower"})").body,
+            json({{"fired", 1}}));
+  // The client acknowledges the new SETTINGS before the stream ends.
+  ASSERT_TRUE(eventually(
+      [&] {
+        int acks = 0;
+        for (const auto& e : timeline_events(*server, 1, "in", "SETTINGS")) {
+          if (e["flags"] == json::array({"ACK"}))
+            ++acks;
+        }
+        return acks == 2;
+      },
+      20s, "two SETTINGS ACKs"));
+  EXPECT_EQ(server->admin_call("POST", "/v1/gates/hold/release").body, json({{"released", 1}}));
+  const CommandResult result = client.wait();
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto settings = received(parse_nghttp_log(result.out), "SETTINGS");
+  std::vector<std::string> limits;
+  for (const auto& frame : settings) {
+    const auto at = frame.detail.find("SETTINGS_MAX_CONCURRENT_STREAMS(0x03):");
+    if (at != std::string::npos)
+      limits.push_back(frame.detail.substr(at + 39, frame.detail.find('\n', at) - at - 39));
+  }
+  EXPECT_EQ(limits, (std::vector<std::string>{"100", "5"})) << result.out;
+  EXPECT_EQ(server->stats()["faults_fired"]["lower-by-admin"], 1);
+}
+
+}  // namespace
+}  // namespace faultline::fake_server::testing
