@@ -43,5 +43,8 @@ Verdict rt_error_body(const DriverSpec& d);
 Verdict rt_binary(const DriverSpec& d);
 Verdict rt_multipart(const DriverSpec& d);
 Verdict late_out_of_order(const DriverSpec& d);
+Verdict late_data_after_rst(const DriverSpec& d);
+Verdict late_data_after_end(const DriverSpec& d);
+Verdict late_trailers(const DriverSpec& d);
 
 }  // namespace faultline::conformance::detail
