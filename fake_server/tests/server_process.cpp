@@ -102,6 +102,11 @@ BackgroundCommand::BackgroundCommand(std::vector<std::string> argv,
 }
 
 BackgroundCommand::~BackgroundCommand() {
+  // Not waited for (a test failed early): end it now rather than at its deadline.
+  if (!state_->waited && state_->pid > 0) {
+    ::kill(-state_->pid, SIGKILL);
+    ::kill(state_->pid, SIGKILL);
+  }
   (void)wait();
 }
 
