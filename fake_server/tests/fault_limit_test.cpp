@@ -108,12 +108,15 @@ TEST(FaultLimit, SettingsFaultLowersTheLimitMidConnection) {
   const auto settings = received(parse_nghttp_log(result.out), "SETTINGS");
   std::vector<std::string> limits;
   for (const auto& frame : settings) {
-    const auto at = frame.detail.find("SETTINGS_MAX_CONCURRENT_STREAMS(0x03):");
-    if (at != std::string::npos)
-      limits.push_back(frame.detail.substr(at + 39, frame.detail.find('\n', at) - at - 39));
+    constexpr std::string_view kKey = "SETTINGS_MAX_CONCURRENT_STREAMS(0x03):";
+    const auto at = frame.detail.find(kKey);
+    if (at != std::string::npos) {
+      const auto from = at + kKey.size();
+      limits.push_back(frame.detail.substr(from, frame.detail.find(']', from) - from));
+    }
   }
   EXPECT_EQ(limits, (std::vector<std::string>{"100", "5"})) << result.out;
-  EXPECT_EQ(server->stats()["faults_fired"]["lower-by-admin"], 1);
+  EXPECT_EQ(server->stats()["faults_fired"]["lower-on-admin"], 1);
 }
 
 }  // namespace

@@ -1,0 +1,173 @@
+// Stream faults and connection faults on the wire: RST_STREAM on attempts and mid-body,
+// late DATA (after END_STREAM, after the client's RST_STREAM, on an idle stream), TCP
+// reset of every connection, server PINGs, and a slow TLS handshake.
+#include <gtest/gtest.h>
+
+#include "fault_support.h"
+
+namespace faultline::fake_server::testing {
+namespace {
+
+using nlohmann::json;
+
+/** DATA frames of a stream in the raw client's log after its first END_STREAM (or after
+    `from` frames), whose payload is all 'x'. */
+int late_x_frames(const json& seen, std::int64_t stream) {
+  int n = 0;
+  bool ended = false;
+  for (const auto& frame : seen["frames"]) {
+    if (frame["stream"] != stream)
+      continue;
+    if (ended && frame["type"] == 0 && frame.value("x", false))
+      ++n;
+    if ((frame["type"] == 0 || frame["type"] == 1) && (frame["flags"].get<int>() & 1) != 0)
+      ended = true;
+  }
+  return n;
+}
+
+TEST(FaultStream, RefusedOnTheFirstAttemptServedOnTheSecond) {
+  auto server = ServerProcess::start({"--scenario", "refused-first-attempt"});
+  ASSERT_TRUE(server);
+  const std::vector<std::string> args{"-H", "x-faultline-request-id: job-1",
+                                      server->https() + "/flaky"};
+  const auto first = parse_nghttp_log(nghttp(args).out);
+  const auto rst = received(first, "RST_STREAM");
+  ASSERT_EQ(rst.size(), 1u);
+  EXPECT_NE(rst[0].detail.find("REFUSED_STREAM"), std::string::npos);
+  EXPECT_TRUE(received(first, "HEADERS").empty());
+  EXPECT_EQ(server->admin_call("GET", "/v1/requests/job-1").body["served"], 0);
+
+  const CommandResult second = nghttp(args);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  const auto frames = parse_nghttp_log(second.out);
+  EXPECT_TRUE(received(frames, "RST_STREAM").empty());
+  EXPECT_EQ(received(frames, "HEADERS").size(), 1u);
+  const json stats = server->stats();
+  EXPECT_EQ(stats["requests"]["job-1"], 1);
+  EXPECT_EQ(stats["faults_fired"], json({{"refuse-first", 1}}));
+
+  // POST /v1/reset restarts the attempt count: the next one is a first attempt again.
+  server->admin_call("POST", "/v1/reset");
+  EXPECT_EQ(received(parse_nghttp_log(nghttp(args).out), "RST_STREAM").size(), 1u);
+}
+
+TEST(FaultStream, MidBodyResetAfterTheConfiguredBytes) {
+  auto server = ServerProcess::start({"--scenario", "rst-internal"});
+  ASSERT_TRUE(server);
+  const auto frames = parse_nghttp_log(nghttp({server->https() + "/rst/internal/mid-body"}).out);
+  std::uint64_t body = 0;
+  for (const auto& frame : received(frames, "DATA")) {
+    body += frame.length;
+    EXPECT_EQ(frame.flags & 1u, 0u) << "no END_STREAM";
+  }
+  EXPECT_EQ(body, 16384u);
+  const auto rst = received(frames, "RST_STREAM");
+  ASSERT_EQ(rst.size(), 1u);
+  EXPECT_NE(rst[0].detail.find("INTERNAL_ERROR"), std::string::npos);
+  EXPECT_EQ(server->stats()["connections"][0]["rst_sent"], json({{"INTERNAL_ERROR", 1}}));
+
+  const auto before = parse_nghttp_log(nghttp({server->https() + "/rst/internal"}).out);
+  EXPECT_TRUE(received(before, "HEADERS").empty());
+  ASSERT_EQ(received(before, "RST_STREAM").size(), 1u);
+}
+
+TEST(FaultStream, DataAfterEndStream) {
+  auto server = ServerProcess::start({"--scenario", "late-data-after-end"});
+  ASSERT_TRUE(server);
+  const json seen = raw_h2(server->port("plain"),
+                           {{"requests", {{{"path", "/late"}}}}, {"until", {{"late", 3}}}});
+  ASSERT_FALSE(seen["timed_out"].get<bool>()) << seen.dump();
+  EXPECT_EQ(late_x_frames(seen, 1), 3);
+  for (const auto& frame : seen["frames"]) {
+    if (frame["type"] == 0 && frame.value("x", false)) {
+      EXPECT_EQ(frame["length"], 1024);
+    }
+  }
+  EXPECT_EQ(server->stats()["connections"][0]["late_frames_sent"], 3);
+}
+
+TEST(FaultStream, DataAfterTheClientsReset) {
+  auto server = ServerProcess::start({"--scenario", "late-data-after-rst"});
+  ASSERT_TRUE(server);
+  const json seen = raw_h2(
+      server->port("plain"),
+      {{"requests", {{{"path", "/late/rst"}}}}, {"rst_on_data", true}, {"until", {{"late", 4}}}});
+  ASSERT_FALSE(seen["timed_out"].get<bool>()) << seen.dump();
+  ASSERT_TRUE(eventually([&] { return server->stats()["connections"][0]["late_frames_sent"] == 4; },
+                         20s, "4 late frames counted"));
+  const json conn = server->stats()["connections"][0];
+  EXPECT_EQ(conn["rst_received"], json({{"CANCEL", 1}}));
+  EXPECT_EQ(conn["faults_fired"], json({{"data-after-rst", 1}}));
+}
+
+TEST(FaultStream, DataOnAStreamTheClientNeverOpened) {
+  auto server = ServerProcess::start({"--scenario", "unknown-stream-data"});
+  ASSERT_TRUE(server);
+  const json seen = raw_h2(server->port("plain"), {{"requests", {{{"path", "/unknown/even"}}}},
+                                                   {"deadline_ms", 20000},
+                                                   {"until_refused", 1000}});
+  bool on_two = false;
+  for (const auto& frame : seen["frames"]) {
+    if (frame["stream"] == 2 && frame["type"] == 0) {
+      on_two = true;
+      EXPECT_EQ(frame["length"], 16);
+      EXPECT_TRUE(frame["x"].get<bool>());
+    }
+  }
+  // The raw client only stops at its deadline or when the server closes; either way
+  // the frame on stream 2 arrived.
+  EXPECT_TRUE(on_two) << seen.dump();
+  EXPECT_EQ(server->stats()["connections"][0]["late_frames_sent"], 1);
+}
+
+TEST(FaultStream, ResetAllConnectionsOnAnAdminCall) {
+  auto server = ServerProcess::start({"--scenario", "reset-all"});
+  ASSERT_TRUE(server);
+  auto h2 = raw_h2_background(server->port("plain"), {{"requests", {{{"path", "/hold"}}}}});
+  BackgroundCommand tls(
+      {curl(), "-sS", "--http2", "--cacert", server->ca(), server->https() + "/hold"}, 60s);
+  ASSERT_TRUE(eventually(
+      [&] { return server->admin_call("GET", "/v1/gates").body["gates"]["hold"]["held"] == 2; },
+      20s, "both held"));
+  EXPECT_EQ(server->admin_call("POST", "/v1/actions/fire", R"({"name":"reset-all"})").body,
+            json({{"fired", 1}}));
+  const json seen = raw_result(h2->wait());
+  EXPECT_EQ(seen["socket_error"], "ECONNRESET") << seen.dump();
+  const CommandResult curl_result = tls.wait();
+  EXPECT_NE(curl_result.exit_code, 0);
+  EXPECT_FALSE(curl_result.timed_out);
+  ASSERT_TRUE(
+      eventually([&] { return server->stats()["connections_open"] == 0; }, 20s, "all closed"));
+  EXPECT_EQ(server->stats()["faults_fired"], json({{"reset-on-admin", 1}}));
+}
+
+TEST(FaultStream, PingsAreSentAndTheirAcksCounted) {
+  auto server = ServerProcess::start({"--scenario", "ping"});
+  ASSERT_TRUE(server);
+  const json seen =
+      raw_h2(server->port("plain"), {{"requests", json::array()}, {"until_pings", 10}});
+  ASSERT_FALSE(seen["timed_out"].get<bool>()) << seen.dump();
+  std::vector<std::int64_t> counters;
+  for (const auto& frame : seen["frames"]) {
+    if (frame["type"] == 6 && (frame["flags"].get<int>() & 1) == 0)
+      counters.push_back(frame["counter"].get<std::int64_t>());
+  }
+  EXPECT_EQ(counters, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
+  ASSERT_TRUE(eventually([&] { return server->stats()["connections"][0]["ping_acks"] == 10; }, 20s,
+                         "10 acks"));
+  EXPECT_EQ(server->stats()["connections"][0]["pings_sent"], 10);
+}
+
+TEST(FaultStream, SlowTlsHandshake) {
+  auto server = ServerProcess::start({"--scenario", "slow"});
+  ASSERT_TRUE(server);
+  const CommandResult result =
+      run_command({curl(), "-sS", "-o", "/dev/null", "-w", "%{time_appconnect}", "--cacert",
+                   server->ca(), server->https() + "/health"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_GE(std::stod(result.out), 0.5);
+}
+
+}  // namespace
+}  // namespace faultline::fake_server::testing
