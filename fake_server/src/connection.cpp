@@ -264,8 +264,8 @@ class Connection final : public SessionHost,
     if (writing_ || closed_ || !session_)
       return;
     write_buffer_.clear();
-    if (!pending_close_)
-      session_->produce_output(write_buffer_, kWriteCoalesceBytes);
+    // After a close fault the session only flushes what it produced before it.
+    session_->produce_output(write_buffer_, kWriteCoalesceBytes);
     if (write_buffer_.empty()) {
       if (pending_close_) {
         finish_close();

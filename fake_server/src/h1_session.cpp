@@ -69,6 +69,20 @@ H1Session::H1Session(SessionEnv env) : env_(std::move(env)), scenario_(env_.cont
 H1Session::~H1Session() = default;
 
 void H1Session::start() {
+  if (!faults_) {
+    // Ready: the first start() (after the handshake / the first bytes).
+    faults_ = std::make_unique<ConnectionFaults>(env_.context, env_.context.scenarios.current(),
+                                                 env_.listener, env_.stats, false);
+    for (const Firing& firing : faults_->on_ready())
+      act(firing.fault->action, false);
+    for (const auto& [index, ms] : faults_->after_ms_faults()) {
+      env_.host.run_after(std::chrono::milliseconds(ms), [this, index = index] {
+        for (const Firing& firing : faults_->on_after_ms(index))
+          act(firing.fault->action, false);
+        env_.host.signal_write();
+      });
+    }
+  }
   parser_ = std::make_unique<Parser>(*this);
   const auto& limits = scenario_.get()->limits;
   parser_->eager(true);
@@ -132,7 +146,19 @@ void H1Session::on_field(std::string_view name, std::string_view value) {
 }
 
 void H1Session::on_header_done() {
-  keep_alive_ = parser_->keep_alive() && !stopping_;
+  keep_alive_ = parser_->keep_alive() && !stopping_ && !goaway_;
+  cut_ = nullptr;
+  cut_sent_ = 0;
+  ++requests_opened_;
+  {
+    auto pending = std::move(next_request_);
+    next_request_.clear();
+    for (const auto* action : pending)
+      act(*action, true);
+    for (const Firing& firing :
+         faults_->on_stream_open(head_.method, head_.path, request_id_, requests_opened_, 1))
+      act(firing.fault->action, true);
+  }
   env_.stats->on_h1_request(head_.method, head_.path);
   FAULTLINE_LOG(debug, (LogTag{"h1", env_.stats->id()}), head_.method << " " << head_.path);
   match_ = match_route(scenario_.get(), env_.listener, head_.method, head_.path);
@@ -150,6 +176,8 @@ void H1Session::on_body(std::string_view bytes) {
 }
 
 void H1Session::on_message_done() {
+  if (dead_)
+    return;
   env_.stats->on_request();
   plan_ = plan_response(match_, head_, echo_.get(), env_.context.origins);
   echo_.reset();
@@ -191,6 +219,7 @@ void H1Session::start_response() {
     keep_alive_ = false;  // HTTP/1.0: delimit by close
 
   out_.reserve(out_.size() + 256);
+  const std::size_t head_start = out_.size();
   append("HTTP/1.1 ");
   append_number(out_, static_cast<std::uint64_t>(plan_.status));
   append(" ");
@@ -227,6 +256,23 @@ void H1Session::start_response() {
   if (!keep_alive_)
     append("connection: close\r\n");
   append("\r\n");
+  if (cut_ != nullptr) {
+    const auto* c = std::get_if<scenarios::CloseAction>(cut_);
+    const auto* rst = std::get_if<scenarios::RstStreamAction>(cut_);
+    if (c != nullptr && c->at == scenarios::ClosePoint::mid_headers) {
+      // The first half of the response head, then the close.
+      out_.resize(head_start + std::max<std::size_t>(1, (out_.size() - head_start) / 2));
+      fault_close(c->mode, "close fault mid_headers");
+      return;
+    }
+    const auto budget = cut_budget();
+    if ((rst != nullptr && rst->at == scenarios::RstPoint::after_headers) ||
+        (budget && *budget == 0)) {
+      // After the head (an empty body is cut right there).
+      fault_close(c != nullptr ? c->mode : scenarios::CloseMode::fin, "fault after the head");
+      return;
+    }
+  }
   env_.stats->on_h1_response(plan_.status);
   env_.stats->on_served(request_id_);
   state_ = State::responding;
@@ -255,7 +301,18 @@ void H1Session::produce_output(std::vector<std::uint8_t>& out, std::size_t max) 
           });
           break;
         }
-        const std::size_t n = plan_.body->read(scratch);
+        std::span<std::uint8_t> room(scratch);
+        if (const auto budget = cut_budget()) {
+          if (*budget == 0) {
+            const auto* c = std::get_if<scenarios::CloseAction>(cut_);
+            fault_close(c != nullptr ? c->mode : scenarios::CloseMode::fin, "fault mid_body");
+            break;
+          }
+          room =
+              room.first(static_cast<std::size_t>(std::min<std::uint64_t>(room.size(), *budget)));
+        }
+        const std::size_t n = plan_.body->read(room);
+        cut_sent_ += n;
         if (chunked_ && n > 0) {
           append_number(out_, n, 16);
           append("\r\n");
@@ -285,6 +342,11 @@ void H1Session::produce_output(std::vector<std::uint8_t>& out, std::size_t max) 
 }
 
 void H1Session::finish_exchange() {
+  if (goaway_ && !dead_) {
+    // A goaway fault: this response carried "connection: close"; close_notify, then FIN.
+    dead_ = true;
+    env_.host.close_transport(scenarios::CloseMode::close_notify, true, "goaway");
+  }
   plan_ = ResponsePlan{};
   match_ = RouteMatch{};
   if (!keep_alive_ || peer_closed_ || stopping_) {
@@ -331,6 +393,86 @@ void H1Session::shutdown() {
   if (state_ == State::reading || state_ == State::waiting)
     state_ = State::closing;
   env_.host.signal_write();
+}
+
+void H1Session::apply_admin(const AdminAction& action) {
+  if (!scenarios::has_h1_meaning(action.action))
+    return;
+  auto kept = std::make_shared<const AdminAction>(action);
+  admin_keep_.push_back(kept);
+  if (!action.key.empty())
+    env_.stats->count_fault(action.key, false);
+  act(kept->action, false);
+  env_.host.signal_write();
+}
+
+void H1Session::act(const scenarios::Action& action, bool on_request) {
+  if (dead_)
+    return;
+  if (const auto* goaway = std::get_if<scenarios::GoawayAction>(&action)) {
+    goaway_ = true;
+    keep_alive_ = false;
+    if (goaway->close_after_ms) {
+      // An idle connection that gets no request in time closes then.
+      const std::uint64_t exchange = exchange_;
+      env_.host.run_after(std::chrono::milliseconds(*goaway->close_after_ms), [this, exchange] {
+        if (exchange == exchange_ && state_ == State::reading && input_.empty())
+          fault_close(scenarios::CloseMode::close_notify, "goaway: close_after_ms");
+      });
+    }
+    return;
+  }
+  if (const auto* c = std::get_if<scenarios::CloseAction>(&action);
+      c != nullptr && c->at == scenarios::ClosePoint::now) {
+    if (c->all_connections) {
+      scenarios::CloseAction one = *c;
+      one.all_connections = false;
+      env_.context.live.act(std::make_shared<const AdminAction>(AdminAction{one, ""}),
+                            std::nullopt);
+    }
+    fault_close(c->mode, "close fault");
+    return;
+  }
+  if (!scenarios::is_stream_bound(action))
+    return;  // no HTTP/1.1 meaning
+  if (!on_request) {
+    next_request_.push_back(&action);
+    return;
+  }
+  if (const auto* rst = std::get_if<scenarios::RstStreamAction>(&action);
+      rst != nullptr && rst->at == scenarios::RstPoint::before_headers) {
+    fault_close(scenarios::CloseMode::fin, "rst_stream fault before_headers");
+    return;
+  }
+  cut_ = &action;
+  cut_sent_ = 0;
+}
+
+void H1Session::fault_close(scenarios::CloseMode mode, const std::string& reason) {
+  if (dead_ && state_ == State::closing)
+    return;
+  dead_ = true;
+  state_ = State::closing;
+  FAULTLINE_LOG(debug, (LogTag{"fault", env_.stats->id()}), "closing: " << reason);
+  env_.host.close_transport(mode, true, reason);
+}
+
+std::optional<std::uint64_t> H1Session::cut_budget() const {
+  if (cut_ == nullptr)
+    return std::nullopt;
+  std::uint64_t after = 0;
+  if (const auto* rst = std::get_if<scenarios::RstStreamAction>(cut_);
+      rst != nullptr && rst->at == scenarios::RstPoint::mid_body) {
+    after = rst->after_bytes;
+  } else if (const auto* c = std::get_if<scenarios::CloseAction>(cut_);
+             c != nullptr && c->at == scenarios::ClosePoint::mid_body) {
+    after = c->after_bytes;
+  } else {
+    return std::nullopt;
+  }
+  const std::optional<std::uint64_t> size = plan_.body ? plan_.body->size() : std::nullopt;
+  const std::uint64_t cut = size ? std::min(after, *size == 0 ? 0 : *size - 1) : after;
+  return cut > cut_sent_ ? cut - cut_sent_ : 0;
 }
 
 void H1Session::on_closed(std::string_view reason) {

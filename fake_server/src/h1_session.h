@@ -9,6 +9,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "connection_faults.h"
 #include "gates.h"
 #include "router.h"
 #include "server_context.h"
@@ -31,6 +32,7 @@ class H1Session final : public ProtocolSession {
   void on_peer_closed() override;
   void shutdown() override;
   void on_closed(std::string_view reason) override;
+  void apply_admin(const AdminAction& action) override;
 
   // Parser events (from the Beast parser in h1_session.cpp).
   void on_request_line(std::string_view method, std::string_view target, int version);
@@ -56,6 +58,11 @@ class H1Session final : public ProtocolSession {
   void finish_exchange();
   void fail_request(int status, std::string_view message);
   void append(std::string_view bytes) { out_.append(bytes); }
+  // Faults, with their HTTP/1.1 meaning (docs/scenarios.md, "HTTP/1.1 meaning").
+  void act(const scenarios::Action& action, bool on_request);
+  void fault_close(scenarios::CloseMode mode, const std::string& reason);
+  /** Body bytes the current response may still send before a fault's cut. */
+  [[nodiscard]] std::optional<std::uint64_t> cut_budget() const;
 
   SessionEnv env_;
   ScenarioView scenario_;
@@ -82,6 +89,15 @@ class H1Session final : public ProtocolSession {
   ResponsePlan plan_;
   std::optional<GateRegistry::Ticket> ticket_;
   std::uint64_t exchange_ = 0;  ///< bumped per exchange, so stale timers do nothing
+
+  std::unique_ptr<ConnectionFaults> faults_;  ///< set on the first start()
+  std::uint64_t requests_opened_ = 0;
+  std::vector<const scenarios::Action*> next_request_;  ///< stream-bound, for the next request
+  std::vector<std::shared_ptr<const AdminAction>> admin_keep_;
+  const scenarios::Action* cut_ = nullptr;  ///< this exchange's cut (rst_stream / close)
+  std::uint64_t cut_sent_ = 0;              ///< body bytes sent towards the cut
+  bool goaway_ = false;                     ///< close after the response in progress / next
+  bool dead_ = false;                       ///< a fault is closing the connection
 };
 
 }  // namespace faultline::fake_server::detail
