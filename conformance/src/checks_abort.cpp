@@ -96,7 +96,8 @@ Verdict abort_inflight(const DriverSpec& d) {
     require(r.ok, "in-flight request not rejected as aborted: " + r.description);
     // The server sees the cancellation: RST_STREAM(CANCEL) over h2, a closed connection
     // over HTTP/1.1; either way the held stream leaves the gate.
-    s.wait_until([&] { return s.held("hold") == 1; }, "the aborted stream to leave the gate");
+    s.wait_until([&] { return s.held("hold") == 1; }, "the aborted stream to leave the gate",
+                 kSettle);
     if (s.info().h2 && !s.stats().value("connections", nlohmann::json::array()).empty() &&
         s.stats()["connections"][0].value("protocol", "") == "h2") {
       s.wait_until([&] { return s.stats()["rst_received"].value("CANCEL", 0) >= 1; },

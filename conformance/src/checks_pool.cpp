@@ -111,7 +111,7 @@ Verdict pool_idle_reap(const DriverSpec& d) {
     s.wait_until([&] { return s.stats().value("connections_open", 0L) == 0; },
                  "the idle connection to close (idle timeout " +
                      std::to_string(d.idle_timeout->count()) + " ms)",
-                 harness::Deadline(*d.idle_timeout + kWait));
+                 harness::Deadline(*d.idle_timeout + kSettle));
     auto second = s.send(s.request("/health", "idle-2"));
     auto r2 = second->wait_done(kWait);
     require(r2.ok, "request after the reap: " + r2.description);

@@ -24,6 +24,9 @@ using namespace std::chrono_literals;
 inline constexpr auto kWait = 10s;
 /** How soon an abort or an expired deadline must surface. */
 inline constexpr auto kPrompt = 2s;
+/** How long something that should already be under way (a close, a replacement
+    session, a retry) may take before the check calls it a hang. */
+inline constexpr auto kSettle = 5s;
 /** Timeline events kept per connection in the evidence. */
 inline constexpr std::size_t kTimelineTail = 24;
 
