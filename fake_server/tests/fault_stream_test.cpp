@@ -104,9 +104,9 @@ TEST(FaultStream, DataAfterTheClientsReset) {
 TEST(FaultStream, DataOnAStreamTheClientNeverOpened) {
   auto server = ServerProcess::start({"--scenario", "unknown-stream-data"});
   ASSERT_TRUE(server);
-  const json seen = raw_h2(server->port("plain"), {{"requests", {{{"path", "/unknown/even"}}}},
-                                                   {"deadline_ms", 20000},
-                                                   {"until_refused", 1000}});
+  const json seen = raw_h2(server->port("plain"),
+                           {{"requests", {{{"path", "/unknown/even"}}}}, {"until_data_on", 2}});
+  ASSERT_FALSE(seen["timed_out"].get<bool>()) << seen.dump();
   bool on_two = false;
   for (const auto& frame : seen["frames"]) {
     if (frame["stream"] == 2 && frame["type"] == 0) {
@@ -115,8 +115,6 @@ TEST(FaultStream, DataOnAStreamTheClientNeverOpened) {
       EXPECT_TRUE(frame["x"].get<bool>());
     }
   }
-  // The raw client only stops at its deadline or when the server closes; either way
-  // the frame on stream 2 arrived.
   EXPECT_TRUE(on_two) << seen.dump();
   EXPECT_EQ(server->stats()["connections"][0]["late_frames_sent"], 1);
 }
@@ -167,6 +165,78 @@ TEST(FaultStream, SlowTlsHandshake) {
                    server->ca(), server->https() + "/health"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_GE(std::stod(result.out), 0.5);
+}
+
+}  // namespace
+}  // namespace faultline::fake_server::testing
+
+namespace faultline::fake_server::testing {
+namespace {
+
+TEST(FaultStream, GoawayBelowTheNewestStreamAbandonsIt) {
+  auto server = ServerProcess::start({"--scenario", "goaway-above-last"});
+  ASSERT_TRUE(server);
+  const CommandResult result = nghttp({"-m", "7", server->https() + "/health"});
+  const auto frames = parse_nghttp_log(result.out);
+  std::vector<std::int64_t> requests;
+  for (const auto& frame : frames) {
+    if (frame.dir == "send" && frame.type == "HEADERS")
+      requests.push_back(frame.stream);
+  }
+  ASSERT_EQ(requests.size(), 7u);
+  const auto goaways = received(frames, "GOAWAY");
+  ASSERT_EQ(goaways.size(), 1u) << result.out;
+  EXPECT_NE(goaways[0].detail.find("last_stream_id=" + std::to_string(requests[3]) + ","),
+            std::string::npos);
+  // Only the four streams at or below it were answered.
+  std::vector<std::int64_t> answered;
+  for (const auto& frame : received(frames, "HEADERS"))
+    answered.push_back(frame.stream);
+  EXPECT_EQ(answered, std::vector<std::int64_t>(requests.begin(), requests.begin() + 4));
+  EXPECT_EQ(server->stats()["connections"][0]["faults_fired"], json({{"goaway-above-last", 1}}));
+}
+
+TEST(FaultStream, LateDataThenTrailersAfterTheClientsReset) {
+  auto server = ServerProcess::start({"--scenario", "late-trailers"});
+  ASSERT_TRUE(server);
+  // The raw client resets at the first DATA; the server keeps writing 'x' DATA for
+  // 100 ms, then a trailers HEADERS with END_STREAM, where the client stops.
+  const json seen =
+      raw_h2(server->port("plain"), {{"requests", {{{"path", "/late/trailers/slow"}}}},
+                                     {"rst_on_data", true},
+                                     {"until_trailers", true}});
+  ASSERT_FALSE(seen["timed_out"].get<bool>()) << seen.dump();
+  int late = 0;
+  bool trailers = false;
+  for (const auto& frame : seen["frames"]) {
+    if (frame["type"] == 0 && frame.value("x", false)) {
+      EXPECT_FALSE(trailers) << "DATA after the trailers";
+      EXPECT_EQ(frame["length"], 256);
+      ++late;
+    }
+    if (frame["type"] == 1 && frame["flags"] == 5)
+      trailers = true;
+  }
+  EXPECT_GE(late, 1);
+  EXPECT_TRUE(trailers) << seen.dump();
+  EXPECT_EQ(server->stats()["connections"][0]["late_frames_sent"], late + 1);
+}
+
+TEST(FaultStream, CloseMidHeadersCutsTheHeadersFrame) {
+  auto server = ServerProcess::start({"--scenario", "default"});
+  ASSERT_TRUE(server);
+  json scenario = server->admin_call("GET", "/v1/scenario").body;
+  scenario["faults"] =
+      json::array({{{"on", {{"path", "/health"}}}, {"do", {{"close", {{"at", "mid_headers"}}}}}}});
+  ASSERT_EQ(server->admin_call("PUT", "/v1/scenario", scenario.dump()).status, 200);
+  const json seen = raw_h2(server->port("plain"), {{"requests", {{{"path", "/health"}}}}});
+  ASSERT_FALSE(seen["timed_out"].get<bool>()) << seen.dump();
+  ASSERT_TRUE(seen["partial"].is_object()) << seen.dump();
+  EXPECT_EQ(seen["partial"]["type"], 1);
+  const int declared = seen["partial"]["declared"].get<int>();
+  EXPECT_EQ(seen["partial"]["payload"].get<int>(), std::max(1, declared / 2));
+  ASSERT_TRUE(eventually([&] { return server->stats()["connections_open"] == 0; }, 20s, "closed"));
+  EXPECT_EQ(server->stats()["connections"][0]["close_reason"], "close fault mid_headers");
 }
 
 }  // namespace

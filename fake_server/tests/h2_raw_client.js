@@ -8,10 +8,13 @@
 //            "until":{"late":N},                     stop after N late DATA frames (payload all
 //                                                    'x') on streams that ended or that we reset
 //            "until_refused":N,                      stop after N RST_STREAM(REFUSED_STREAM)
+//            "until_trailers":true,                  stop at a HEADERS+END_STREAM on a stream we reset
+//            "until_data_on":ID,                     stop at a DATA frame on stream ID
 //            "until_pings":N,                        stop after N server PINGs (each ACKed)
 //            "deadline_ms":20000}
 // Prints one JSON line: {"frames":[{"type":0,"stream":1,"flags":1,"length":8,"x":true,
-//   "error":7,"last":3,"counter":1}],"closed":bool,"socket_error":"ECONNRESET"|"","timed_out":bool}
+//   "error":7,"last":3,"counter":1}],"partial":{"declared":N,"type":1,"payload":N}|null,
+//   "closed":bool,"socket_error":"ECONNRESET"|"","timed_out":bool}
 'use strict';
 const net = require('net');
 
@@ -39,8 +42,11 @@ function literal(name, value) {
 function finish(timedOut) {
   if (done) return;
   done = true;
+  // A frame cut by the close: its declared payload length and the bytes that came.
+  const partial = buffer.length >= 9 ? {declared: buffer.readUIntBE(0, 3), type: buffer[3],
+                                         payload: buffer.length - 9} : null;
   process.stdout.write(JSON.stringify({frames, closed: !timedOut, socket_error: socketError,
-                                       timed_out: timedOut}) + '\n');
+                                       timed_out: timedOut, partial}) + '\n');
   process.exit(0);
 }
 
@@ -84,6 +90,14 @@ function onFrame(type, flags, stream, payload) {
     socket.write(frame(6, 1, 0, payload));
   } else if (type === 0 || type === 1) {
     if (type === 0 && ended.has(stream) && seen.x) late++;
+    if (type === 0 && config.until_data_on === stream) {
+      finish(false);
+      return;
+    }
+    if (type === 1 && (flags & 1) && ended.has(stream) && config.until_trailers) {
+      finish(false);
+      return;
+    }
     if (type === 0 && payload.length > 0) {
       // Keep the connection window open, late DATA included (RFC 9113 6.9).
       const inc = Buffer.alloc(4); inc.writeUInt32BE(payload.length);
