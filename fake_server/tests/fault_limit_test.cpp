@@ -121,3 +121,51 @@ TEST(FaultLimit, SettingsFaultLowersTheLimitMidConnection) {
 
 }  // namespace
 }  // namespace faultline::fake_server::testing
+
+namespace faultline::fake_server::testing {
+namespace {
+
+TEST(FaultLimit, TwentyOpenStreamsLowerTheLimitToFive) {
+  auto server = ServerProcess::start({"--scenario", "limit-lowered"});
+  ASSERT_TRUE(server);
+  json requests = json::array();
+  for (int i = 0; i < 20; ++i)
+    requests.push_back({{"path", "/hold"}});
+  // The 20th open stream fires active_streams: 20 -> SETTINGS(MAX_CONCURRENT_STREAMS 5).
+  const json seen = raw_h2(server->port("plain"), {{"requests", requests}, {"until_settings", 2}});
+  ASSERT_FALSE(seen["timed_out"].get<bool>()) << seen.dump();
+  std::vector<json> settings;
+  for (const auto& frame : seen["frames"]) {
+    if (frame["type"] == 4 && frame.contains("settings"))
+      settings.push_back(frame["settings"]);
+  }
+  ASSERT_EQ(settings.size(), 2u);
+  EXPECT_EQ(settings[0]["3"], 100);
+  EXPECT_EQ(settings[1], json({{"3", 5}}));
+  EXPECT_EQ(server->stats()["faults_fired"], json({{"lower-when-busy", 1}}));
+}
+
+TEST(FaultLimit, StormEndsOnReset) {
+  auto server = ServerProcess::start({"--scenario", "default"});
+  ASSERT_TRUE(server);
+  EXPECT_EQ(server->admin_call("POST", "/v1/actions", R"({"storm":{"debug":"calm"}})").body,
+            json({{"applied", 1}}));
+  const json stormed = raw_h2(server->port("plain"), {{"requests", {{{"path", "/health"}}}}});
+  bool goaway = false;
+  for (const auto& frame : stormed["frames"]) {
+    if (frame["type"] == 7) {
+      goaway = true;
+      EXPECT_EQ(frame["last"], 0);
+      EXPECT_EQ(frame["error"], 0xb);
+    }
+    EXPECT_NE(frame["type"], 1) << "a stormed connection serves nothing";
+  }
+  EXPECT_TRUE(goaway) << stormed.dump();
+  server->admin_call("POST", "/v1/reset");
+  const CommandResult calm = nghttp({server->https() + "/health"});
+  EXPECT_EQ(calm.exit_code, 0) << calm.out;
+  EXPECT_TRUE(received(parse_nghttp_log(calm.out), "GOAWAY").empty());
+}
+
+}  // namespace
+}  // namespace faultline::fake_server::testing

@@ -10,10 +10,11 @@
 //            "until_refused":N,                      stop after N RST_STREAM(REFUSED_STREAM)
 //            "until_trailers":true,                  stop at a HEADERS+END_STREAM on a stream we reset
 //            "until_data_on":ID,                     stop at a DATA frame on stream ID
+//            "until_settings":N,                     stop after N server SETTINGS (non-ACK)
 //            "until_pings":N,                        stop after N server PINGs (each ACKed)
 //            "deadline_ms":20000}
 // Prints one JSON line: {"frames":[{"type":0,"stream":1,"flags":1,"length":8,"x":true,
-//   "error":7,"last":3,"counter":1}],"partial":{"declared":N,"type":1,"payload":N}|null,
+//   "error":7,"last":3,"counter":1,"settings":{"3":10}}],"partial":{"declared":N,"type":1,"payload":N}|null,
 //   "closed":bool,"socket_error":"ECONNRESET"|"","timed_out":bool}
 'use strict';
 const net = require('net');
@@ -60,6 +61,7 @@ const ended = new Set();  // streams that ended (server END_STREAM) or that we r
 let late = 0;
 let refused = 0;
 let pings = 0;
+let settingsFrames = 0;
 let buffer = Buffer.alloc(0);
 let sentRequests = false;
 
@@ -82,6 +84,10 @@ function onFrame(type, flags, stream, payload) {
   if (type === 7) { seen.last = payload.readUInt32BE(0) & 0x7fffffff; seen.error = payload.readUInt32BE(4); }
   frames.push(seen);
   if (type === 4 && !(flags & 1)) {
+    seen.settings = {};
+    for (let i = 0; i + 6 <= payload.length; i += 6)
+      seen.settings[payload.readUInt16BE(i)] = payload.readUInt32BE(i + 2);
+    settingsFrames++;
     socket.write(frame(4, 1, 0, Buffer.alloc(0)));  // ACK, then the requests
     if (!sentRequests) { sentRequests = true; sendRequests(); }
   } else if (type === 6 && !(flags & 1)) {
@@ -116,6 +122,7 @@ function onFrame(type, flags, stream, payload) {
   if (config.until && late >= config.until.late) finish(false);
   if (config.until_refused && refused >= config.until_refused) finish(false);
   if (config.until_pings && pings >= config.until_pings) finish(false);
+  if (config.until_settings && settingsFrames >= config.until_settings) finish(false);
 }
 
 socket.on('data', (chunk) => {
