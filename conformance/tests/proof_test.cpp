@@ -61,8 +61,7 @@ INSTANTIATE_TEST_SUITE_P(
                       ProofCase{"DRAIN-SESSION-LOSS", Defects::no_replacement_sessions},
                       ProofCase{"DRAIN-SESSION-LOSS", Defects::no_replacement_sessions, true},
                       ProofCase{"DRAIN-GOAWAY-ABOVE-LAST", Defects::no_goaway_retry},
-                      ProofCase{"DRAIN-REFUSED-RETRY", Defects::surface_refused_stream},
-                      ProofCase{"POOL-LIMIT-LOWERED", Defects::ignore_server_stream_limit}),
+                      ProofCase{"DRAIN-REFUSED-RETRY", Defects::surface_refused_stream}),
     proof_name);
 
 }  // namespace
