@@ -152,6 +152,8 @@ H2Faults::Verdict H2Faults::on_request_headers(std::int32_t id, std::string_view
     highest_ = id;
   }
   info_[id] = StreamInfo{std::string(method), std::string(path)};
+  if (abandoned(id))
+    return Verdict::reset;  // opened after our GOAWAY, above its last-stream-id
   auto pending = std::move(next_stream_);
   next_stream_.clear();
   for (const auto* action : pending)
@@ -290,6 +292,8 @@ void H2Faults::final_goaway(const scenarios::GoawayAction& action) {
     facts.last_stream_id = static_cast<std::int32_t>(last);
     env_.stats->on_frame(facts);
     goaway_written_ = true;
+    raw_goaway_last_ = static_cast<std::int32_t>(last);
+    check_idle();  // a close still writes the raw frames queued before it
   }
   if (action.close_after_ms) {
     env_.host.run_after(std::chrono::milliseconds(*action.close_after_ms), [this] {
@@ -547,7 +551,7 @@ bool H2Faults::needs_body(std::int32_t id) const {
 
 std::optional<std::uint64_t> H2Faults::body_budget(std::int32_t id,
                                                    std::optional<std::uint64_t> size) {
-  if (cut_.count(id) != 0)
+  if (cut_.count(id) != 0 || abandoned(id))
     return 0;
   auto it = targets_.find(id);
   if (it == targets_.end())
@@ -620,6 +624,7 @@ void H2Faults::on_output(std::vector<std::uint8_t>& out, std::size_t from) {
       const scenarios::CloseMode mode = cut_headers_->second;
       cut_headers_.reset();
       out.resize(pos + kFrameHeader + std::max<std::uint32_t>(1, length / 2));
+      raw_.clear();  // nothing after the cut
       close(mode, "close fault mid_headers");
       return;
     }

@@ -49,6 +49,11 @@ class H2Faults {
   void on_stream_close(std::int32_t id);
   void apply_admin(const AdminAction& action);
 
+  /** Above the last-stream-id of a GOAWAY nghttp2 did not send (an even id): abandoned,
+      nothing more is sent on it. (nghttp2 closes such streams itself otherwise.) */
+  [[nodiscard]] bool abandoned(std::int32_t id) const {
+    return raw_goaway_last_ && id > *raw_goaway_last_;
+  }
   /** Whether the response must keep its body open (after_headers / mid-body cuts). */
   [[nodiscard]] bool needs_body(std::int32_t id) const;
   /** How many body bytes the stream may send now (nullopt: no limit); at 0 the cut
@@ -127,6 +132,7 @@ class H2Faults {
   bool close_when_idle_ = false;
   bool keep_open_ = false;  ///< a fault GOAWAY went out: closing is ours to decide
   bool goaway_written_ = false;
+  std::optional<std::int32_t> raw_goaway_last_;
   std::optional<std::uint32_t> storm_close_after_;
 
   std::uint64_t ping_series_ = 0, ping_counter_ = 0;

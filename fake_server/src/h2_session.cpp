@@ -222,8 +222,10 @@ void H2Session::on_input(std::span<const std::uint8_t> bytes) {
 
 void H2Session::produce_output(std::vector<std::uint8_t>& out, std::size_t max) {
   while (out.size() < max) {
-    if (faults_->output_stopped())
+    if (faults_->output_stopped()) {
+      faults_->drain_raw(out);  // raw frames queued before the close still go out
       return;
+    }
     const std::uint8_t* data = nullptr;
     const auto n = nghttp2_session_mem_send(session_.get(), &data);
     if (n < 0) {
@@ -459,6 +461,8 @@ void H2Session::after_hold(std::int32_t stream_id) {
 }
 
 void H2Session::submit_response(Stream& stream) {
+  if (faults_->abandoned(stream.id))
+    return;  // above a GOAWAY's last-stream-id: nothing more goes out on it
   const ResponsePlan& plan = stream.plan;
   std::array<char, 8> status{};
   const auto status_end = std::to_chars(status.data(), status.data() + status.size(), plan.status);

@@ -128,3 +128,33 @@ TEST(FaultGoaway, AdminActionSendsTheGivenIdErrorAndDebug) {
 
 }  // namespace
 }  // namespace faultline::fake_server::testing
+
+namespace faultline::fake_server::testing {
+namespace {
+
+TEST(FaultGoaway, EvenLastStreamIdGoesOutRaw) {
+  // nghttp2 refuses an even last-stream-id (a server stream id): the raw writer sends it.
+  auto server = ServerProcess::start({"--scenario", "default"});
+  ASSERT_TRUE(server);
+  BackgroundCommand client({FAULTLINE_NGHTTP, "-v", "-n", server->https() + "/hold"}, 60s);
+  ASSERT_TRUE(eventually(
+      [&] { return server->admin_call("GET", "/v1/gates").body["gates"]["hold"]["held"] == 1; },
+      20s, "held"));
+  EXPECT_EQ(server
+                ->admin_call("POST", "/v1/actions",
+                             R"({"goaway":{"last_stream_id":2,"error":"PROTOCOL_ERROR"}})")
+                .body,
+            nlohmann::json({{"applied", 1}}));
+  const CommandResult result = client.wait();
+  const auto goaways = received(parse_nghttp_log(result.out), "GOAWAY");
+  ASSERT_EQ(goaways.size(), 1u) << result.out;
+  EXPECT_NE(goaways[0].detail.find("last_stream_id=2,"), std::string::npos);
+  EXPECT_NE(goaways[0].detail.find("PROTOCOL_ERROR"), std::string::npos);
+  const auto sent = timeline_events(*server, 1, "out", "GOAWAY");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0]["last_stream_id"], 2);
+  EXPECT_EQ(server->stats()["requests"], nlohmann::json::object());
+}
+
+}  // namespace
+}  // namespace faultline::fake_server::testing

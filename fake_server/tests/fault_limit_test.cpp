@@ -169,3 +169,28 @@ TEST(FaultLimit, StormEndsOnReset) {
 
 }  // namespace
 }  // namespace faultline::fake_server::testing
+
+namespace faultline::fake_server::testing {
+namespace {
+
+TEST(FaultLimit, UnenforcedLimitServesViolationsButCountsThem) {
+  auto server = ServerProcess::start({"--scenario", "max-streams-10"});
+  ASSERT_TRUE(server);
+  json scenario = server->admin_call("GET", "/v1/scenario").body;
+  scenario["enforce_stream_limit"] = false;
+  ASSERT_EQ(server->admin_call("PUT", "/v1/scenario", scenario.dump()).status, 200);
+  json requests = json::array();
+  for (int i = 0; i < 12; ++i)
+    requests.push_back({{"path", "/hold"}});
+  auto client = raw_h2_background(server->port("plain"), {{"requests", requests}});
+  ASSERT_TRUE(eventually(
+      [&] { return server->admin_call("GET", "/v1/gates").body["gates"]["hold"]["held"] == 12; },
+      20s, "all 12 held"));
+  const json conn = server->stats()["connections"][0];
+  EXPECT_EQ(conn["stream_limit_violations"], 2);
+  EXPECT_EQ(conn["rst_sent"], json::object());
+  EXPECT_EQ(conn["streams_opened"], 12);
+}
+
+}  // namespace
+}  // namespace faultline::fake_server::testing
