@@ -241,3 +241,25 @@ TEST(FaultStream, CloseMidHeadersCutsTheHeadersFrame) {
 
 }  // namespace
 }  // namespace faultline::fake_server::testing
+
+namespace faultline::fake_server::testing {
+namespace {
+
+TEST(FaultStream, AfterMsTriggerFiresOnTime) {
+  auto server = ServerProcess::start({"--scenario", "default"});
+  ASSERT_TRUE(server);
+  json scenario = server->admin_call("GET", "/v1/scenario").body;
+  scenario["faults"] = json::array(
+      {{{"name", "late-ping"}, {"on", {{"after_ms", 150}}}, {"do", {{"ping", {{"count", 1}}}}}}});
+  ASSERT_EQ(server->admin_call("PUT", "/v1/scenario", scenario.dump()).status, 200);
+  const json seen =
+      raw_h2(server->port("plain"), {{"requests", json::array()}, {"until_pings", 1}});
+  ASSERT_FALSE(seen["timed_out"].get<bool>()) << seen.dump();
+  const auto pings = timeline_events(*server, 1, "out", "PING");
+  ASSERT_EQ(pings.size(), 1u);
+  EXPECT_GE(pings[0]["t_ms"].get<double>(), 150.0);
+  EXPECT_EQ(server->stats()["faults_fired"], json({{"late-ping", 1}}));
+}
+
+}  // namespace
+}  // namespace faultline::fake_server::testing
