@@ -54,6 +54,11 @@ class H2Faults {
   [[nodiscard]] bool abandoned(std::int32_t id) const {
     return raw_goaway_last_ && id > *raw_goaway_last_;
   }
+  /** Bytes on_output will add to the SETTINGS frame being sent now (its
+      max_concurrent_streams entry), so the timeline shows the length on the wire. */
+  [[nodiscard]] std::uint32_t settings_patch_bytes() const {
+    return !settings_patches_.empty() && settings_patches_.front() ? 6 : 0;
+  }
   /** Whether the response must keep its body open (after_headers / mid-body cuts). */
   [[nodiscard]] bool needs_body(std::int32_t id) const;
   /** How many body bytes the stream may send now (nullopt: no limit); at 0 the cut

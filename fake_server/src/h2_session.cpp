@@ -282,6 +282,9 @@ void H2Session::record_frame(const nghttp2_frame& frame, Direction dir, bool ope
   facts.flags = frame.hd.flags;
   facts.stream = frame.hd.stream_id;
   facts.length = static_cast<std::uint32_t>(frame.hd.length);
+  if (dir == Direction::out && frame.hd.type == NGHTTP2_SETTINGS &&
+      (frame.hd.flags & NGHTTP2_FLAG_ACK) == 0)
+    facts.length += faults_->settings_patch_bytes();
   switch (frame.hd.type) {
     case NGHTTP2_RST_STREAM:
       facts.error_code = frame.rst_stream.error_code;

@@ -19,6 +19,10 @@ TEST(FaultLimit, TheLimitIsAnnounced) {
   ASSERT_FALSE(settings.empty());
   EXPECT_NE(settings[0].detail.find("SETTINGS_MAX_CONCURRENT_STREAMS(0x03):10"), std::string::npos)
       << settings[0].detail;
+  // The server's timeline shows the frame as written (three settings, 18 bytes).
+  const auto sent = timeline_events(*server, 1, "out", "SETTINGS");
+  ASSERT_FALSE(sent.empty());
+  EXPECT_EQ(sent[0]["length"], settings[0].length);
 }
 
 TEST(FaultLimit, StreamsBeyondTheLimitAreRefused) {
