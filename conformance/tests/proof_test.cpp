@@ -59,7 +59,6 @@ INSTANTIATE_TEST_SUITE_P(
                       ProofCase{"ALPN-NONE", Defects::no_h1_negative_cache},
                       ProofCase{"REDIRECT-PARITY", Defects::h2_no_redirects},
                       ProofCase{"DRAIN-SESSION-LOSS", Defects::no_replacement_sessions},
-                      ProofCase{"DRAIN-SESSION-LOSS", Defects::no_replacement_sessions, true},
                       ProofCase{"DRAIN-GOAWAY-ABOVE-LAST", Defects::no_goaway_retry},
                       ProofCase{"DRAIN-REFUSED-RETRY", Defects::surface_refused_stream}),
     proof_name);
