@@ -9,11 +9,13 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "faultline/conformance/checks.h"
+#include "faultline/harness/external_driver.h"
 
 namespace fs = std::filesystem;
 using faultline::conformance::CheckInfo;
@@ -28,7 +30,7 @@ constexpr int kExitGatingFailure = 1;
 
 const char* const kUsage =
     R"(Usage: faultline-conformance [--build DIR] [--driver LIST] [--check LIST]
-                             [--reports DIR] [--list] [--help]
+                             [--external NAME=COMMAND]... [--reports DIR] [--list] [--help]
 
 Runs every conformance check (docs/checks.md) against every bundled driver, each check
 on a fresh faultline-server, prints one line per check and driver, then the matrix.
@@ -37,6 +39,11 @@ on a fresh faultline-server, prints one line per check and driver, then the matr
                  (unless FAULTLINE_SERVER is set), reports go to DIR/reports/
   --driver LIST  comma-separated driver names or globs (h2,h1,curl,undici,node-http2)
   --check LIST   comma-separated check IDs or globs (POOL-*,ABORT-QUEUED)
+  --external NAME=COMMAND
+                 add a column for any program speaking the driver protocol
+                 (docs/driver-protocol.md); COMMAND is split at spaces and gets
+                 "--ca FILE" appended. Not gating. A driver that is missing, exits,
+                 or speaks the protocol wrongly fails its checks with its stderr.
   --reports DIR  where conformance.json, junit.xml and report.md go
   --list         print the checks and drivers and exit
   --help         this text
@@ -55,6 +62,36 @@ std::vector<std::string> split(const std::string& list) {
     }
   }
   return out;
+}
+
+/** A --external NAME=COMMAND column: the program gets "--ca FILE" after its own arguments. */
+std::optional<DriverSpec> external_driver_spec(const std::string& arg) {
+  const auto eq = arg.find('=');
+  if (eq == 0 || eq == std::string::npos) {
+    return std::nullopt;
+  }
+  std::vector<std::string> words;
+  std::stringstream in(arg.substr(eq + 1));
+  std::string word;
+  while (in >> word) {
+    words.push_back(word);
+  }
+  if (words.empty()) {
+    return std::nullopt;
+  }
+  DriverSpec spec;
+  spec.name = arg.substr(0, eq);
+  spec.gating = false;
+  spec.make = [words](const fs::path& ca) {
+    faultline::harness::ExternalDriverOptions o;
+    o.program = words.front();
+    o.args.assign(words.begin() + 1, words.end());
+    o.args.push_back("--ca");
+    o.args.push_back(ca.string());
+    return std::unique_ptr<faultline::harness::Driver>(
+        std::make_unique<faultline::harness::ExternalDriver>(o));
+  };
+  return spec;
 }
 
 bool matches(const std::vector<std::string>& patterns, const std::string& name) {
@@ -214,6 +251,7 @@ void write_reports(const fs::path& dir, const std::vector<DriverSpec>& drivers,
 
 int main(int argc, char** argv) {
   std::vector<std::string> driver_filter, check_filter;
+  std::vector<DriverSpec> externals;
   fs::path build, reports;
   bool list = false;
   for (int i = 1; i < argc; ++i) {
@@ -234,6 +272,15 @@ int main(int argc, char** argv) {
       driver_filter = split(value("--driver"));
     } else if (arg == "--check") {
       check_filter = split(value("--check"));
+    } else if (arg == "--external") {
+      const auto spec_arg = value("--external");
+      auto spec = external_driver_spec(spec_arg);
+      if (!spec) {
+        std::cerr << "faultline-conformance: error: --external takes NAME=COMMAND, got '"
+                  << spec_arg << "'\n";
+        return kExitUsage;
+      }
+      externals.push_back(std::move(*spec));
     } else if (arg == "--reports") {
       reports = value("--reports");
     } else if (arg == "--list") {
@@ -257,7 +304,11 @@ int main(int argc, char** argv) {
   }
 
   std::vector<DriverSpec> drivers;
-  for (auto& d : faultline::conformance::bundled_drivers()) {
+  auto all_drivers = faultline::conformance::bundled_drivers();
+  for (auto& e : externals) {
+    all_drivers.push_back(std::move(e));
+  }
+  for (auto& d : all_drivers) {
     if (matches(driver_filter, d.name)) {
       drivers.push_back(std::move(d));
     }
