@@ -364,6 +364,105 @@ TEST_F(SessionPoolTest, BusySessionIsNotReaped) {
   EXPECT_FALSE(session(0).closed);
 }
 
+// Idle means no open streams AND nothing waiting: a session whose server limit is 0 is
+// not reaped while a request waits for it, so the waiter never sits with no session.
+TEST_F(SessionPoolTest, IdleLimitZeroSessionIsKeptWhileRequestsWait) {
+  Options options = small_pool(1, 10);
+  options.idle_timeout = 1s;
+  make_engine(options);
+  Request request;
+  request.url = "https://a.test/x";
+  request.timeout = 5s;
+  const auto id = send(request);
+  session(0).ready(0);
+  scheduler_.advance(3s);
+  EXPECT_FALSE(session(0).closed) << "reaped as idle while a request waits for it";
+  EXPECT_EQ(stats().queue_depth, 1U);
+  // The limit rises: the waiter is served on the session that was kept.
+  session(0).settings(10);
+  ASSERT_EQ(session(0).open_streams(), 1U);
+  session(0).respond_first();
+  ASSERT_TRUE(done(id));
+  EXPECT_TRUE(results_.at(id).ok());
+  // Now it is idle: reaped one idle timeout later.
+  scheduler_.advance(1s);
+  EXPECT_TRUE(session(0).closed);
+  EXPECT_EQ(stats().closed_by_reason.at(CloseReason::idle), 1U);
+}
+
+// Under limit 0 a waiter that is never served settles by its deadline with a typed error;
+// the session is reaped only once nothing waits.
+TEST_F(SessionPoolTest, IdleLimitZeroWaiterTimesOutThenSessionIsReaped) {
+  Options options = small_pool(2, 10);
+  options.idle_timeout = 1s;
+  make_engine(options);
+  Request request;
+  request.url = "https://a.test/x";
+  request.timeout = 2500ms;
+  const auto id = send(request);
+  session(0).ready(0);
+  ASSERT_EQ(sessions_created(), 2U);
+  session(1).ready(0);
+  scheduler_.advance(2499ms);
+  EXPECT_FALSE(done(id));
+  EXPECT_FALSE(session(0).closed);
+  EXPECT_FALSE(session(1).closed);
+  scheduler_.advance(1ms);
+  ASSERT_TRUE(done(id));
+  EXPECT_EQ(error_of(id), errc::timeout);
+  scheduler_.advance(1s);
+  EXPECT_TRUE(session(0).closed);
+  EXPECT_TRUE(session(1).closed);
+  EXPECT_EQ(sessions_created(), 2U);
+}
+
+// Two sessions: one busy at its limit, the other at limit 0 with requests waiting. The idle
+// one is not reaped under the waiters; when its limit rises it serves them.
+TEST_F(SessionPoolTest, IdleSessionIsNotReapedWhileAnotherHoldsWaiters) {
+  Options options = small_pool(2, 10);
+  options.idle_timeout = 1s;
+  make_engine(options);
+  const auto ids = burst(4);
+  session(0).ready(1);
+  ASSERT_EQ(sessions_created(), 2U);
+  session(1).ready(0);
+  EXPECT_EQ(session(0).open_streams(), 1U);
+  EXPECT_EQ(stats().queue_depth, 3U);
+  scheduler_.advance(2s);
+  EXPECT_FALSE(session(1).closed) << "idle-closed while requests wait";
+  EXPECT_EQ(stats().closed_by_reason.count(CloseReason::idle), 0U);
+  session(1).settings(10);
+  EXPECT_EQ(session(1).open_streams(), 3U);
+  EXPECT_EQ(stats().queue_depth, 0U);
+  session(0).respond_first();
+  for (int i = 0; i < 3; ++i) {
+    session(1).respond_first();
+  }
+  for (const auto id : ids) {
+    ASSERT_TRUE(done(id));
+    EXPECT_TRUE(results_.at(id).ok());
+  }
+}
+
+// A limit-0 session lost while a request waits is replaced: the waiter is never left with
+// no session that could serve it.
+TEST_F(SessionPoolTest, LimitZeroSessionLostWhileWaitingIsReplaced) {
+  Options options = small_pool(1, 10);
+  options.idle_timeout = 1s;
+  make_engine(options);
+  const auto id = get();
+  session(0).ready(0);
+  scheduler_.advance(2s);
+  session(0).lose();
+  scheduler_.run_posted();
+  ASSERT_EQ(sessions_created(), 2U);
+  EXPECT_TRUE(session(1).started);
+  session(1).ready(10);
+  session(1).respond_first();
+  ASSERT_TRUE(done(id));
+  EXPECT_TRUE(results_.at(id).ok());
+}
+
 TEST_F(SessionPoolTest, QueueLimitRejectsWithQueueFull) {
   Options options = small_pool(1, 1);
   options.queue_limit = 2;

@@ -198,11 +198,21 @@ void SessionPool::on_idle(SessionId id) {
   if (it == entries_.end()) {
     return;
   }
-  it->second.idle_timer.release();
-  if (it->second.active == 0 && it->second.state == State::ready) {
-    it->second.session->close();
-    retire(id, CloseReason::idle);
+  auto& entry = it->second;
+  entry.idle_timer.release();
+  if (entry.active != 0 || entry.state != State::ready) {
+    return;
   }
+  // Idle means no open streams AND nothing waiting. A ready session with free slots
+  // would have taken the waiters, so it is at its server limit (0): keep it for them
+  // (the limit may rise) and look again one idle timeout later.
+  if (!queue_.empty()) {
+    arm_idle(id, entry);
+    return;
+  }
+  entry.session->close();
+  retire(id, CloseReason::idle);
+  maybe_open_sessions();
 }
 
 void SessionPool::retire(SessionId id, CloseReason reason) {
