@@ -21,7 +21,8 @@ class CertError : public std::runtime_error {
 
 /** What a server needs for TLS, and what its clients need to trust it. */
 struct Bundle {
-  std::string ca_cert_pem;     ///< the CA clients should trust (the leaf itself when self-signed input)
+  std::string
+      ca_cert_pem;  ///< the CA clients should trust (the leaf itself when self-signed input)
   std::string cert_chain_pem;  ///< leaf certificate (then intermediates), PEM
   std::string key_pem;         ///< the leaf's private key, PEM (PKCS#8)
 };
