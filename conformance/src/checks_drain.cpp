@@ -48,6 +48,20 @@ std::string tag(const std::string& prefix, int i) {
 }
 
 /** Every tag prefix-i served exactly once. */
+/** The per-request deadline of the checks judged by deadlines (storm, limit 0). */
+constexpr std::uint32_t kDeadlineMs = 1500;
+
+/** Sends n GETs of /health tagged prefix-i, each with kDeadlineMs, and waits until they
+    have all settled (deadline plus kPrompt). */
+auto send_health_with_deadline(Session& s, int n, const std::string& prefix) {
+  auto xs = send_many(s, n, [&](int i) {
+    auto r = s.request("/health", tag(prefix, i));
+    r.timeout_ms = kDeadlineMs;
+    return r;
+  });
+  return harness::wait_all(xs, std::chrono::milliseconds(kDeadlineMs) + kPrompt);
+}
+
 void require_each_served_once(Session& s, const std::string& prefix, int n) {
   auto st = s.stats();
   const auto& requests = st.value("requests", nlohmann::json::object());
@@ -158,13 +172,7 @@ Verdict drain_goaway_storm(const DriverSpec& d) {
   return h2_only(d, [&] {
     Session s(d, std::string("goaway-storm"));
     return s.judge([&] {
-      constexpr std::uint32_t kDeadlineMs = 1500;
-      auto xs = send_many(s, 5, [&](int i) {
-        auto r = s.request("/health", tag("s-", i));
-        r.timeout_ms = kDeadlineMs;
-        return r;
-      });
-      auto r = harness::wait_all(xs, std::chrono::milliseconds(kDeadlineMs) + kPrompt);
+      auto r = send_health_with_deadline(s, 5, "s-");
       require_fired(s, "storm", "GOAWAY storms");
       require(r.pending == 0,
               "requests outlived their deadline in a GOAWAY storm: " + r.description);
@@ -253,13 +261,7 @@ Verdict pool_limit_zero(const DriverSpec& d) {
   return h2_only(d, [&] {
     Session s(d, std::string("limit-zero"));
     return s.judge([&] {
-      constexpr std::uint32_t kDeadlineMs = 1500;
-      auto xs = send_many(s, 3, [&](int i) {
-        auto r = s.request("/health", tag("z-", i));
-        r.timeout_ms = kDeadlineMs;
-        return r;
-      });
-      auto r = harness::wait_all(xs, std::chrono::milliseconds(kDeadlineMs) + kPrompt);
+      auto r = send_health_with_deadline(s, 3, "z-");
       require(r.pending == 0, "requests outlived their deadline under limit 0: " + r.description);
       auto st = s.stats();
       const long refused = sum_connection_map(st, "rst_sent", "REFUSED_STREAM");
