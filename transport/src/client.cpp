@@ -47,7 +47,7 @@ struct Client::Impl {
     h2_config.connect_timeout = options.connect_timeout;
     h2_config.ping_interval = options.ping_interval;
     h2_config.verify_peer = options.tls.verify_peer;
-    h2_config.eager_streams = defects.has(detail::kIgnoreServerStreamLimit);
+    h2_config.defects = defects;
     h2_config.log = options.log;
     h2_config.log_level = options.log_level;
     scheduler = std::make_unique<detail::AsioScheduler>(io);

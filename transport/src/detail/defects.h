@@ -18,6 +18,14 @@ enum DefectBit : std::uint32_t {
   kCountOnlyReadySessions = 1u << 7,
   kNoRstOnAbort = 1u << 8,
   kNoIdleReap = 1u << 9,
+  kStaleStreamLimit = 1u << 10,
+  kNoReconnectBound = 1u << 11,
+  kCloseOnGoaway = 1u << 12,
+  kFatalLateFrames = 1u << 13,
+  kFifoResponseMatching = 1u << 14,
+  kBufferStreamingBodies = 1u << 15,
+  kTruncateBodyAtNul = 1u << 16,
+  kDropErrorBodies = 1u << 17,
 };
 
 /** The injected defects of one Client; empty in production. */

@@ -92,6 +92,11 @@ void Engine::start(std::uint64_t id, Request request, Handlers handlers) {
            iequals(h.first, "upgrade") || iequals(h.first, "proxy-connection") ||
            iequals(h.first, "content-length") || iequals(h.first, "te");
   });
+  if (defects_.has(kTruncateBodyAtNul) && request.body.replayable()) {
+    // Defect: the body handled as a C string.
+    const auto& data = request.body.data();
+    request.body = Body::bytes(data.substr(0, data.find('\0')));
+  }
   if (!has_header(request.headers, "user-agent") && !options_.user_agent.empty()) {
     request.headers.emplace_back("user-agent", options_.user_agent);
   }
@@ -245,6 +250,17 @@ void Engine::on_data(Exchange& exchange, std::uint32_t attempt, std::string_view
   if (exchange.finished || attempt != exchange.attempt || !exchange.head_delivered) {
     return;
   }
+  if (defects_.has(kDropErrorBodies) && exchange.response.status >= 400) {
+    return;
+  }
+  if (defects_.has(kBufferStreamingBodies) && exchange.handlers.on_data) {
+    exchange.held_body.append(chunk);  // defect: delivered when the response ends
+    return;
+  }
+  deliver(exchange, chunk);
+}
+
+void Engine::deliver(Exchange& exchange, std::string_view chunk) {
   if (exchange.handlers.on_data) {
     try {
       exchange.handlers.on_data(chunk);
@@ -281,6 +297,9 @@ void Engine::on_attempt_end(Exchange& exchange, std::uint32_t attempt, Outcome o
         finish(exchange, make_error_code(errc::protocol_error),
                "stream ended without a final response");
       } else {
+        if (!exchange.held_body.empty()) {
+          deliver(exchange, std::exchange(exchange.held_body, {}));
+        }
         finish(exchange, {});
       }
       return;

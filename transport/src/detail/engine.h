@@ -64,6 +64,8 @@ class Engine final : public PoolListener {
   SessionPool& pool_for(const Url& origin);
   void retry_or_fail(const std::shared_ptr<Exchange>& exchange, const Outcome& outcome);
   void follow_redirect(const std::shared_ptr<Exchange>& exchange);
+  /** Hands one body chunk to the on_data handler, or appends it to the response. */
+  void deliver(Exchange& exchange, std::string_view chunk);
   void withdraw(Exchange& exchange);
   void release_http11_slot(Exchange& exchange);
   void finish(Exchange& exchange, std::error_code error, std::string detail = {});

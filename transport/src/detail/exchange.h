@@ -71,6 +71,7 @@ class Exchange {
   bool force_http11 = false;       ///< the next attempt goes to HTTP/1.1 whatever the cache says
   std::string http11_slot;         ///< origin whose HTTP/1.1 in-flight count this attempt holds
   std::error_code deferred_error;  ///< (defect only) an abort held back while queued
+  std::string held_body;           ///< (defect only) body chunks held back until the end
   std::optional<std::pair<int, std::string>> pending_redirect;  ///< status, Location
   Response response;
 

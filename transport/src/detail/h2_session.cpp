@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -17,6 +18,7 @@
 #include <boost/asio/write.hpp>
 #include <deque>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "detail/limits.h"
@@ -33,6 +35,8 @@ using boost::system::error_code;
 
 /** How long a closing session may take to flush its GOAWAY before the socket closes. */
 constexpr std::chrono::seconds kCloseLinger{1};
+/** Bytes of an HTTP/2 frame header (RFC 9113 4.1). */
+constexpr std::size_t kFrameHeader = 9;
 
 /** The socket and buffers, shared with every pending operation's handler so that they
     outlive the session when it is destroyed with operations in flight. */
@@ -116,6 +120,15 @@ class H2Session final : public std::enable_shared_from_this<H2Session> {
   void start_h2();
   void do_read();
   void on_read(const error_code& ec, std::size_t n);
+  /** Feeds received bytes to nghttp2; false when the session failed. */
+  bool receive(const std::uint8_t* data, std::size_t n);
+  bool feed(const std::uint8_t* data, std::size_t n);
+  [[nodiscard]] bool eager_streams() const noexcept {
+    return config_.defects.has(kIgnoreServerStreamLimit);
+  }
+  /** (Defect fifo_response_matching) gives the response head arriving on `it` to the
+      oldest stream still waiting for one, and that stream's request to `it`. */
+  void match_oldest(std::map<std::int32_t, Stream>::iterator it);
   void signal_write();
   void do_write();
   void on_write(const error_code& ec);
@@ -157,6 +170,12 @@ class H2Session final : public std::enable_shared_from_this<H2Session> {
   bool write_posted_ = false;
   bool flushing_ = false;
   bool ping_outstanding_ = false;
+  // Defect state (fatal_late_frames, close_on_goaway); unused in production.
+  std::set<std::int32_t> closed_ids_;
+  std::array<std::uint8_t, kFrameHeader> frame_head_{};
+  std::size_t frame_head_size_ = 0;
+  std::size_t frame_payload_left_ = 0;
+  bool close_for_goaway_ = false;
 };
 
 // ---- nghttp2 forwarding functions: cast user_data, call one member, contain exceptions.
@@ -361,8 +380,7 @@ void H2Session::start_h2() {
   nghttp2_option_new(&option);
   // We wait for the server's SETTINGS before the first stream; until then nghttp2 must
   // not assume more than the server may allow.
-  nghttp2_option_set_peer_max_concurrent_streams(option,
-                                                 config_.eager_streams ? (1U << 31) - 1 : 100);
+  nghttp2_option_set_peer_max_concurrent_streams(option, eager_streams() ? (1U << 31) - 1 : 100);
   nghttp2_session* raw = nullptr;
   const int rv = nghttp2_session_client_new2(&raw, callbacks(), this, option);
   nghttp2_option_del(option);
@@ -381,7 +399,7 @@ void H2Session::start_h2() {
   log(LogLevel::debug, 0, "h2 negotiated; waiting for SETTINGS");
   signal_write();
   do_read();
-  if (config_.eager_streams) {
+  if (eager_streams()) {
     ready_ = true;
     channel_->timer.cancel();
     report([this] { events_.on_session_ready(id_, UINT32_MAX); });
@@ -522,9 +540,12 @@ void H2Session::on_read(const error_code& ec, std::size_t n) {
     flush_events();
     return;
   }
-  const auto rv = nghttp2_session_mem_recv(ng_.get(), channel_->read_buffer.data(), n);
-  if (rv < 0) {
-    fail(CloseReason::protocol_error, errc::protocol_error, nghttp2_strerror(static_cast<int>(rv)));
+  if (!receive(channel_->read_buffer.data(), n)) {
+    flush_events();
+    return;
+  }
+  if (close_for_goaway_) {
+    fail(CloseReason::goaway, errc::session_lost, "closed at once on GOAWAY");
     flush_events();
     return;
   }
@@ -535,6 +556,54 @@ void H2Session::on_read(const error_code& ec, std::size_t n) {
   signal_write();
   finish_if_done();
   do_read();
+}
+
+bool H2Session::feed(const std::uint8_t* data, std::size_t n) {
+  const auto rv = nghttp2_session_mem_recv(ng_.get(), data, n);
+  if (rv < 0) {
+    fail(CloseReason::protocol_error, errc::protocol_error, nghttp2_strerror(static_cast<int>(rv)));
+    return false;
+  }
+  return true;
+}
+
+bool H2Session::receive(const std::uint8_t* data, std::size_t n) {
+  if (!config_.defects.has(kFatalLateFrames)) {
+    return feed(data, n);
+  }
+  // Defect: frame by frame, so that each frame header is judged once nghttp2 has
+  // processed every frame before it (and closed the streams those frames ended).
+  std::size_t pos = 0;
+  while (pos < n) {
+    std::size_t take = 0;
+    if (frame_payload_left_ > 0) {
+      take = std::min(n - pos, frame_payload_left_);
+      frame_payload_left_ -= take;
+    } else {
+      take = std::min(n - pos, kFrameHeader - frame_head_size_);
+      std::copy_n(data + pos, take, frame_head_.begin() + frame_head_size_);
+      frame_head_size_ += take;
+    }
+    if (!feed(data + pos, take)) {
+      return false;
+    }
+    pos += take;
+    if (frame_head_size_ < kFrameHeader) {
+      continue;
+    }
+    frame_head_size_ = 0;
+    const auto& h = frame_head_;
+    frame_payload_left_ = (std::size_t{h[0]} << 16) | (std::size_t{h[1]} << 8) | h[2];
+    const auto stream =
+        static_cast<std::int32_t>((std::uint32_t{h[5]} & 0x7f) << 24 | std::uint32_t{h[6]} << 16 |
+                                  std::uint32_t{h[7]} << 8 | h[8]);
+    if ((h[3] == NGHTTP2_DATA || h[3] == NGHTTP2_HEADERS) && closed_ids_.count(stream) != 0) {
+      fail(CloseReason::protocol_error, errc::protocol_error,
+           "frame on closed stream " + std::to_string(stream));
+      return false;
+    }
+  }
+  return true;
 }
 
 void H2Session::signal_write() {
@@ -738,6 +807,7 @@ int H2Session::on_frame_recv(const nghttp2_frame* frame) {
           "GOAWAY last_stream_id=" + std::to_string(last) +
               " error=" + nghttp2_http2_strerror(code));
       report([this, last, code] { events_.on_session_goaway(id_, last, code); });
+      close_for_goaway_ = config_.defects.has(kCloseOnGoaway);
       return 0;
     }
     case NGHTTP2_PING:
@@ -771,12 +841,28 @@ int H2Session::on_frame_recv(const nghttp2_frame* frame) {
     if (stream.status >= 100 && stream.status < 200) {
       return 0;  // informational; the final head follows
     }
+    if (config_.defects.has(kFifoResponseMatching)) {
+      match_oldest(it);
+    }
     stream.head_done = true;
     stream.exchange->on_head(stream.attempt, stream.status, std::move(block), Protocol::http2);
   } else {
     stream.exchange->on_trailers(stream.attempt, std::move(block));
   }
   return 0;
+}
+
+void H2Session::match_oldest(std::map<std::int32_t, Stream>::iterator it) {
+  for (auto& [id, other] : streams_) {
+    if (id >= it->first) {
+      return;
+    }
+    if (!other.head_done && !other.cancelled) {
+      std::swap(other.exchange, it->second.exchange);
+      std::swap(other.attempt, it->second.attempt);
+      return;
+    }
+  }
 }
 
 int H2Session::on_frame_send(const nghttp2_frame* frame) {
@@ -799,6 +885,9 @@ int H2Session::on_data_chunk(std::int32_t stream_id, const std::uint8_t* data, s
 }
 
 int H2Session::on_stream_close(std::int32_t stream_id, std::uint32_t error_code) {
+  if (config_.defects.has(kFatalLateFrames)) {
+    closed_ids_.insert(stream_id);
+  }
   auto node = streams_.extract(stream_id);
   if (node.empty()) {
     return 0;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string_view>
 
+#include "detail/defects.h"
 #include "detail/session.h"
 #include "faultline/transport/options.h"
 
@@ -23,9 +24,11 @@ struct H2SessionConfig {
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds ping_interval{0};
   bool verify_peer = true;
-  /** (Defect ignore_server_stream_limit only) take streams before the server's first
-      SETTINGS, without nghttp2's own cap, so the excess reaches the wire. */
-  bool eager_streams = false;
+  /** Test-only defects (detail/defects.h); empty in production. Those of a session:
+      ignore_server_stream_limit (take streams before the server's first SETTINGS, without
+      nghttp2's own cap, so the excess reaches the wire), close_on_goaway,
+      fatal_late_frames, fifo_response_matching. */
+  DefectSet defects;
   std::function<void(LogLevel, std::string_view)> log;  ///< may be empty
   LogLevel log_level = LogLevel::info;
 };

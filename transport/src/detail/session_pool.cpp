@@ -267,6 +267,9 @@ void SessionPool::on_session_settings(SessionId id, std::uint32_t max_concurrent
   if (it == entries_.end()) {
     return;
   }
+  if (config_.defects.has(kStaleStreamLimit)) {
+    return;  // defect: the first SETTINGS' limit stays
+  }
   it->second.server_limit = max_concurrent_streams;
   last_server_limit_ = max_concurrent_streams;
   dispatch();
@@ -293,7 +296,7 @@ void SessionPool::on_session_goaway(SessionId id, std::int32_t /*last_stream_id*
     }
     retire(id, CloseReason::goaway);
   }
-  if (fruitless_ >= kMaxFruitlessSessions) {
+  if (fruitless_ >= kMaxFruitlessSessions && !config_.defects.has(kNoReconnectBound)) {
     fruitless_ = 0;
     fail_queue(
         Outcome::failed_with(errc::session_lost, "sessions closed before serving any request"));
@@ -362,7 +365,8 @@ void SessionPool::on_session_closed(SessionId id, CloseReason reason, std::error
     }
     return;
   }
-  if (!served && !queue_.empty() && ++fruitless_ >= kMaxFruitlessSessions) {
+  if (!served && !queue_.empty() && ++fruitless_ >= kMaxFruitlessSessions &&
+      !config_.defects.has(kNoReconnectBound)) {
     fruitless_ = 0;
     fail_queue(
         Outcome::failed_with(errc::session_lost, "sessions closed before serving any request"));

@@ -21,6 +21,14 @@ static_assert(same(Defects::no_goaway_retry, DefectBit::kNoGoawayRetry));
 static_assert(same(Defects::count_only_ready_sessions, DefectBit::kCountOnlyReadySessions));
 static_assert(same(Defects::no_rst_on_abort, DefectBit::kNoRstOnAbort));
 static_assert(same(Defects::no_idle_reap, DefectBit::kNoIdleReap));
+static_assert(same(Defects::stale_stream_limit, DefectBit::kStaleStreamLimit));
+static_assert(same(Defects::no_reconnect_bound, DefectBit::kNoReconnectBound));
+static_assert(same(Defects::close_on_goaway, DefectBit::kCloseOnGoaway));
+static_assert(same(Defects::fatal_late_frames, DefectBit::kFatalLateFrames));
+static_assert(same(Defects::fifo_response_matching, DefectBit::kFifoResponseMatching));
+static_assert(same(Defects::buffer_streaming_bodies, DefectBit::kBufferStreamingBodies));
+static_assert(same(Defects::truncate_body_at_nul, DefectBit::kTruncateBodyAtNul));
+static_assert(same(Defects::drop_error_bodies, DefectBit::kDropErrorBodies));
 
 Client make_client(Options options, Defects defects) {
   return detail::ClientAccess::make(std::move(options), detail::DefectSet{defects.flags});
@@ -48,6 +56,22 @@ const char* to_string(Defects::Flag flag) noexcept {
       return "no_rst_on_abort";
     case Defects::no_idle_reap:
       return "no_idle_reap";
+    case Defects::stale_stream_limit:
+      return "stale_stream_limit";
+    case Defects::no_reconnect_bound:
+      return "no_reconnect_bound";
+    case Defects::close_on_goaway:
+      return "close_on_goaway";
+    case Defects::fatal_late_frames:
+      return "fatal_late_frames";
+    case Defects::fifo_response_matching:
+      return "fifo_response_matching";
+    case Defects::buffer_streaming_bodies:
+      return "buffer_streaming_bodies";
+    case Defects::truncate_body_at_nul:
+      return "truncate_body_at_nul";
+    case Defects::drop_error_bodies:
+      return "drop_error_bodies";
   }
   return nullptr;
 }

@@ -33,6 +33,25 @@ struct Defects {
     no_rst_on_abort = 1u << 8,
     /** Idle sessions are never closed. */
     no_idle_reap = 1u << 9,
+    /** The stream cap keeps the server's first SETTINGS_MAX_CONCURRENT_STREAMS: a limit
+        lowered later is ignored, and requests park on a session that has no room. */
+    stale_stream_limit = 1u << 10,
+    /** Sessions that close before serving anything are replaced without limit. */
+    no_reconnect_bound = 1u << 11,
+    /** A GOAWAY closes the session at once, failing the streams it promised to finish. */
+    close_on_goaway = 1u << 12,
+    /** A DATA or HEADERS frame on a stream the session already closed (after END_STREAM
+        or its own RST_STREAM) tears the whole session down, failing its siblings. */
+    fatal_late_frames = 1u << 13,
+    /** h2 responses are matched to requests in the order sent: the first response head
+        goes to the oldest request still waiting for one. */
+    fifo_response_matching = 1u << 14,
+    /** A streamed response body reaches the on_data handler in one piece at the end. */
+    buffer_streaming_bodies = 1u << 15,
+    /** In-memory request bodies are cut at the first NUL byte. */
+    truncate_body_at_nul = 1u << 16,
+    /** Bodies of 4xx/5xx responses are dropped. */
+    drop_error_bodies = 1u << 17,
   };
   std::uint32_t flags = 0;
 
@@ -61,6 +80,14 @@ inline constexpr Defects::Flag kAllDefects[] = {
     Defects::count_only_ready_sessions,
     Defects::no_rst_on_abort,
     Defects::no_idle_reap,
+    Defects::stale_stream_limit,
+    Defects::no_reconnect_bound,
+    Defects::close_on_goaway,
+    Defects::fatal_late_frames,
+    Defects::fifo_response_matching,
+    Defects::buffer_streaming_bodies,
+    Defects::truncate_body_at_nul,
+    Defects::drop_error_bodies,
 };
 
 }  // namespace faultline::transport::testing
