@@ -1,6 +1,8 @@
 // DRAIN-*, POOL-LIMIT-*: the server's faults (GOAWAY, resets, refused streams, storms,
 // SETTINGS changes). Each check first makes sure the fault happened: a server that does
 // not inject it yet gives a skip naming the fault, never a pass.
+#include <algorithm>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -60,6 +62,29 @@ auto send_health_with_deadline(Session& s, int n, const std::string& prefix) {
     return r;
   });
   return harness::wait_all(xs, std::chrono::milliseconds(kDeadlineMs) + kPrompt);
+}
+
+/** Per open connection: how many SETTINGS ACKs the client has sent on it. */
+std::map<long, long> settings_acks(Session& s) {
+  std::map<long, long> acks;
+  for (const auto& c : connections_of(s.stats())) {
+    if (!c.value("open", false)) {
+      continue;
+    }
+    const long id = c.value("id", 0L);
+    auto t = s.admin().timeline(static_cast<std::uint64_t>(id));
+    require(t.ok(), "timeline of connection " + std::to_string(id) + ": " + t.describe());
+    long n = 0;
+    for (const auto& e : t.body.value("events", nlohmann::json::array())) {
+      const auto flags = e.value("flags", nlohmann::json::array());
+      n += e.value("dir", "") == "in" && e.value("type", "") == "SETTINGS" &&
+                   std::find(flags.begin(), flags.end(), "ACK") != flags.end()
+               ? 1
+               : 0;
+    }
+    acks[id] = n;
+  }
+  return acks;
 }
 
 void require_each_served_once(Session& s, const std::string& prefix, int n) {
@@ -240,10 +265,30 @@ Verdict pool_limit_lowered(const DriverSpec& d) {
     return s.judge([&] {
       auto first = send_many(s, 8, [&](int i) { return s.request("/hold", tag("l-", i)); });
       s.wait_held("hold", 8);
+      const auto acked_before = settings_acks(s);
       fire(s, "lower", "SETTINGS changes");
       require_fired(s, "lower-on-admin", "SETTINGS changes");
+      // Once the client acknowledged the lowered limit it knows about it, and the
+      // server enforces it.
+      s.wait_until(
+          [&] {
+            const auto now = settings_acks(s);
+            return std::all_of(acked_before.begin(), acked_before.end(), [&](const auto& kv) {
+              const auto it = now.find(kv.first);
+              return it == now.end() || it->second > kv.second;
+            });
+          },
+          "the client to acknowledge SETTINGS_MAX_CONCURRENT_STREAMS 5", kPrompt);
       auto more = send_many(s, 12, [&](int i) { return s.request("/slow", tag("m-", i)); });
-      // The in-flight streams finish (released), the new ones then run under the limit.
+      const bool other_sessions = s.info().max_sessions > 1;
+      if (other_sessions) {
+        // The 8 held streams fill the connection beyond its new limit: a pool with room
+        // for more connections serves the new requests there, not behind the held ones.
+        require_all_ok(more, kSettle,
+                       "new requests while 8 streams are held on a connection limited to 5 "
+                       "(the driver may open " +
+                           std::to_string(s.info().max_sessions) + " connections)");
+      }
       auto rel = s.admin().release("hold");
       require(rel.ok(), "gate release failed: " + rel.describe());
       require_all_ok(first, kWait, "in-flight requests across the lowered limit");
@@ -252,7 +297,10 @@ Verdict pool_limit_lowered(const DriverSpec& d) {
       const long violations = sum_connections(st, "stream_limit_violations");
       require(violations == 0,
               std::to_string(violations) + " streams beyond the lowered limit of 5");
-      return "limit 100 -> 5 while 8 held: in-flight finished, 12 new ones served within the limit";
+      return std::string("limit 100 -> 5 while 8 held: 12 new requests served ") +
+             (other_sessions ? "on other connections before the release"
+                             : "within the limit after the release") +
+             ", in-flight finished, no stream beyond the limit";
     });
   });
 }

@@ -1,5 +1,5 @@
 // LATE-DATA-*, LATE-TRAILERS: frames the server sends after a stream ended or was reset.
-// Each skips, naming the fault, while the server does not send late frames yet.
+// Each skips, naming the fault, when the server sent no late frames.
 #include "checks_groups.h"
 
 namespace faultline::conformance::detail {
@@ -60,6 +60,9 @@ Verdict late_data_after_end(const DriverSpec& d) {
   }
   Session s(d, std::string("late-data-after-end"));
   return s.judge([&] {
+    // A sibling in flight the whole time: the late frames must not take it down.
+    auto sibling = s.send(s.request("/hold", "sibling"));
+    s.wait_held("hold", 1);
     for (int i = 0; i < 5; ++i) {
       auto r = s.send(s.request("/late", "end-" + std::to_string(i)))->wait_done(kWait);
       require(r.ok && r.response.status == 200 && r.response.body == "complete",
@@ -68,7 +71,15 @@ Verdict late_data_after_end(const DriverSpec& d) {
     require_late_fired(s, "data-after-end");
     auto after = s.send(s.request("/health", "after"))->wait_done(kWait);
     require(after.ok, "request after late DATA: " + after.description);
-    return "5 responses intact despite DATA after END_STREAM; the pool still serves";
+    auto rel = s.admin().release("hold");
+    require(rel.ok(), "gate release failed: " + rel.describe());
+    auto sib = sibling->wait_done(kWait);
+    require(sib.ok && sib.response.body == "released",
+            "a request in flight beside the late DATA: " + sib.description);
+    require(s.served("sibling") == 1,
+            "the in-flight sibling was served " + std::to_string(s.served("sibling")) + " times");
+    return "5 responses intact despite DATA after END_STREAM; an in-flight sibling "
+           "unharmed; the pool still serves";
   });
 }
 
