@@ -119,6 +119,33 @@ TEST(FaultStream, DataOnAStreamTheClientNeverOpened) {
   EXPECT_EQ(server->stats()["connections"][0]["late_frames_sent"], 1);
 }
 
+TEST(FaultStream, DataOnTheNextUnusedOddStreamId) {
+  auto server = ServerProcess::start({"--scenario", "unknown-stream-data"});
+  ASSERT_TRUE(server);
+  // The client opens streams 1 and 3 only; the fault fires on 3 and writes on 5.
+  const json seen = raw_h2(
+      server->port("plain"),
+      {{"requests", {{{"path", "/health"}}, {{"path", "/unknown/idle"}}}}, {"until_data_on", 5}});
+  ASSERT_FALSE(seen["timed_out"].get<bool>()) << seen.dump();
+  std::vector<json> on_five;
+  for (const auto& frame : seen["frames"]) {
+    EXPECT_LE(frame["stream"].get<int>(), 5) << frame.dump();
+    if (frame["stream"] == 5)
+      on_five.push_back(frame);
+  }
+  // Nothing but that DATA on 5: no HEADERS ever opened it.
+  ASSERT_EQ(on_five.size(), 1u) << seen.dump();
+  EXPECT_EQ(on_five[0]["type"], 0);
+  EXPECT_EQ(on_five[0]["length"], 16);
+  EXPECT_TRUE(on_five[0]["x"].get<bool>());
+  // The server agrees: one raw frame, one firing, on that connection.
+  const json conn = server->stats()["connections"][0];
+  EXPECT_EQ(conn["late_frames_sent"], 1);
+  EXPECT_EQ(conn["faults_fired"], json({{"idle-odd", 1}}));
+  EXPECT_EQ(conn["streams_opened"], 2);
+  EXPECT_EQ(server->stats()["faults_fired"], json({{"idle-odd", 1}}));
+}
+
 TEST(FaultStream, ResetAllConnectionsOnAnAdminCall) {
   auto server = ServerProcess::start({"--scenario", "reset-all"});
   ASSERT_TRUE(server);
@@ -225,10 +252,9 @@ TEST(FaultStream, LateDataThenTrailersAfterTheClientsReset) {
 TEST(FaultStream, CloseMidHeadersCutsTheHeadersFrame) {
   auto server = ServerProcess::start({"--scenario", "default"});
   ASSERT_TRUE(server);
-  json scenario = server->admin_call("GET", "/v1/scenario").body;
-  scenario["faults"] =
-      json::array({{{"on", {{"path", "/health"}}}, {"do", {{"close", {{"at", "mid_headers"}}}}}}});
-  ASSERT_EQ(server->admin_call("PUT", "/v1/scenario", scenario.dump()).status, 200);
+  ASSERT_TRUE(
+      install_faults(*server, json::array({{{"on", {{"path", "/health"}}},
+                                            {"do", {{"close", {{"at", "mid_headers"}}}}}}})));
   const json seen = raw_h2(server->port("plain"), {{"requests", {{{"path", "/health"}}}}});
   ASSERT_FALSE(seen["timed_out"].get<bool>()) << seen.dump();
   ASSERT_TRUE(seen["partial"].is_object()) << seen.dump();
@@ -248,10 +274,9 @@ namespace {
 TEST(FaultStream, AfterMsTriggerFiresOnTime) {
   auto server = ServerProcess::start({"--scenario", "default"});
   ASSERT_TRUE(server);
-  json scenario = server->admin_call("GET", "/v1/scenario").body;
-  scenario["faults"] = json::array(
-      {{{"name", "late-ping"}, {"on", {{"after_ms", 150}}}, {"do", {{"ping", {{"count", 1}}}}}}});
-  ASSERT_EQ(server->admin_call("PUT", "/v1/scenario", scenario.dump()).status, 200);
+  ASSERT_TRUE(install_faults(*server, json::array({{{"name", "late-ping"},
+                                                    {"on", {{"after_ms", 150}}},
+                                                    {"do", {{"ping", {{"count", 1}}}}}}})));
   const json seen =
       raw_h2(server->port("plain"), {{"requests", json::array()}, {"until_pings", 1}});
   ASSERT_FALSE(seen["timed_out"].get<bool>()) << seen.dump();

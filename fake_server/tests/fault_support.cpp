@@ -1,5 +1,6 @@
 #include "fault_support.h"
 
+#include <optional>
 #include <regex>
 #include <sstream>
 
@@ -44,6 +45,17 @@ CommandResult nghttp(const std::vector<std::string>& args, std::chrono::millisec
   return run_command(argv, deadline);
 }
 
+::testing::AssertionResult install_faults(const ServerProcess& server,
+                                          const nlohmann::json& faults) {
+  nlohmann::json scenario = server.admin_call("GET", "/v1/scenario").body;
+  scenario["faults"] = faults;
+  const auto reply = server.admin_call("PUT", "/v1/scenario", scenario.dump());
+  if (reply.status != 200)
+    return ::testing::AssertionFailure()
+           << "PUT /v1/scenario: " << reply.status << " " << reply.body.dump();
+  return ::testing::AssertionSuccess();
+}
+
 std::vector<nlohmann::json> timeline_events(const ServerProcess& server, std::uint64_t connection,
                                             const std::string& dir, const std::string& type) {
   const auto reply =
@@ -78,6 +90,44 @@ std::unique_ptr<BackgroundCommand> raw_h2_background(int port, const nlohmann::j
   return std::make_unique<BackgroundCommand>(
       std::vector<std::string>{node(), FAULTLINE_RAW_CLIENT, std::to_string(port), config.dump()},
       60s);
+}
+
+}  // namespace faultline::fake_server::testing
+
+namespace faultline::fake_server::testing {
+
+namespace {
+
+/** The absolute path of python3 found by CMake, or a test failure saying it is missing. */
+std::optional<std::string> python3() {
+  const std::string path = FAULTLINE_PYTHON3;
+  if (path.empty() || path.ends_with("NOTFOUND")) {
+    ADD_FAILURE() << "python3 was not found when the build was configured "
+                     "(find_program FAULTLINE_PYTHON3): the close probe cannot run";
+    return std::nullopt;
+  }
+  return path;
+}
+
+}  // namespace
+
+std::unique_ptr<BackgroundCommand> close_probe_background(int port, const nlohmann::json& config) {
+  const auto program = python3();
+  if (!program)
+    return nullptr;
+  return std::make_unique<BackgroundCommand>(
+      std::vector<std::string>{*program, FAULTLINE_CLOSE_PROBE, std::to_string(port),
+                               config.dump()},
+      60s);
+}
+
+nlohmann::json close_probe(int port, const nlohmann::json& config,
+                           std::chrono::milliseconds deadline) {
+  const auto program = python3();
+  if (!program)
+    return nullptr;
+  return raw_result(run_command(
+      {*program, FAULTLINE_CLOSE_PROBE, std::to_string(port), config.dump()}, deadline));
 }
 
 }  // namespace faultline::fake_server::testing

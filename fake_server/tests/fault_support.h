@@ -31,6 +31,11 @@ struct LoggedFrame {
 [[nodiscard]] CommandResult nghttp(const std::vector<std::string>& args,
                                    std::chrono::milliseconds deadline = 60s);
 
+/** Replaces the active scenario's faults through PUT /v1/scenario (its routes stay);
+    fails with the server's answer when it refuses them. */
+[[nodiscard]] ::testing::AssertionResult install_faults(const ServerProcess& server,
+                                                        const nlohmann::json& faults);
+
 /** The out-going events of one type in a connection's server timeline. */
 [[nodiscard]] std::vector<nlohmann::json> timeline_events(const ServerProcess& server,
                                                           std::uint64_t connection,
@@ -51,5 +56,20 @@ namespace faultline::fake_server::testing {
 
 /** Parses the raw client's output line (null JSON, with a test failure, when it is not JSON). */
 [[nodiscard]] nlohmann::json raw_result(const CommandResult& result);
+
+}  // namespace faultline::fake_server::testing
+
+namespace faultline::fake_server::testing {
+
+/** close_probe.py (python3) against a listener with a JSON config (see the script): how
+    the server ended the connection - TLS close_notify, TCP FIN or RST - and what came
+    before. Null JSON, with a test failure, when python3 is missing or said no JSON. */
+[[nodiscard]] nlohmann::json close_probe(int port, const nlohmann::json& config,
+                                         std::chrono::milliseconds deadline = 60s);
+
+/** The same, started in the background; its result is raw_result(wait()). Null, with a
+    test failure, when python3 was not found at configure time. */
+[[nodiscard]] std::unique_ptr<BackgroundCommand> close_probe_background(
+    int port, const nlohmann::json& config);
 
 }  // namespace faultline::fake_server::testing
