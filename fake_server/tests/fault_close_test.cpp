@@ -1,7 +1,8 @@
 // Close faults on the wire: how a connection ends (TLS close_notify, plain FIN, TCP RST)
-// seen by close_probe.py, an h2 response cut mid-body seen by curl, an idle HTTP/1.1
-// keep-alive connection closed by a goaway's close_after_ms, and an HTTP/1.1 response
-// head cut in half; each cross-checked with the server's stats and timeline.
+// seen by close_probe.py and by openssl s_client, an h2 response cut mid-body seen by
+// curl, an idle HTTP/1.1 keep-alive connection closed by a goaway's close_after_ms, and
+// an HTTP/1.1 response head cut in half (raw bytes and Node's http); each cross-checked
+// with the server's stats and timeline.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -51,11 +52,18 @@ std::string read_bytes(const std::filesystem::path& path) {
 }
 
 struct CloseCase {
-  std::string mode;     ///< the close action's mode
-  std::string alpn;     ///< what the client offers (and the server selects)
-  bool close_notify;    ///< a TLS close_notify alert reaches the client
-  std::string tcp_end;  ///< "fin" or "reset"
+  std::string mode;           ///< the close action's mode
+  std::string alpn;           ///< what the client offers (and the server selects)
+  bool close_notify;          ///< a TLS close_notify alert reaches the client
+  std::string tcp_end;        ///< "fin" or "reset"
+  std::string s_client_says;  ///< what `openssl s_client -msg` prints about the end
 };
+
+// openssl s_client -msg: the alert it received ("<<<"), or its read error.
+constexpr const char* kReceivedCloseNotify =
+    "<<< TLS 1.3, Alert [length 0002], warning close_notify";
+constexpr const char* kUnexpectedEof = "unexpected eof while reading";
+constexpr const char* kConnectionReset = "read:errno=104";  // ECONNRESET
 
 void PrintTo(const CloseCase& c, std::ostream* os) {
   *os << c.mode << " over " << c.alpn;
@@ -104,16 +112,46 @@ TEST_P(FaultTlsClose, TheClientSeesTheModesEnding) {
   EXPECT_EQ(events.back()["detail"], "close fault");
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, FaultTlsClose,
-                         ::testing::Values(CloseCase{"close_notify", "http/1.1", true, "fin"},
-                                           CloseCase{"fin", "http/1.1", false, "fin"},
-                                           CloseCase{"reset", "http/1.1", false, "reset"},
-                                           CloseCase{"close_notify", "h2", true, "fin"},
-                                           CloseCase{"fin", "h2", false, "fin"},
-                                           CloseCase{"reset", "h2", false, "reset"}),
-                         [](const ::testing::TestParamInfo<CloseCase>& info) {
-                           return info.param.mode + (info.param.alpn == "h2" ? "_h2" : "_http11");
-                         });
+TEST_P(FaultTlsClose, OpensslSClientSeesTheModesEnding) {
+  const CloseCase& c = GetParam();
+  auto server = ServerProcess::start({"--scenario", "default"});
+  ASSERT_TRUE(server);
+  // s_client keeps the connection open on its empty stdin (-ign_eof) and logs every
+  // TLS message (-msg), the server's alerts included.
+  const auto openssl = tool_path(FAULTLINE_OPENSSL, "openssl");
+  ASSERT_TRUE(openssl);
+  BackgroundCommand client(
+      {*openssl, "s_client", "-connect", "127.0.0.1:" + std::to_string(server->port("main")),
+       "-alpn", c.alpn, "-CAfile", server->ca(), "-msg", "-ign_eof"},
+      60s);
+  const std::uint64_t id = one_ready_connection(*server, c.alpn == "h2" ? "h2" : "http/1.1");
+  ASSERT_NE(id, 0u);
+  EXPECT_EQ(server
+                ->admin_call("POST", "/v1/actions?connection=" + std::to_string(id),
+                             json({{"close", {{"mode", c.mode}}}}).dump())
+                .body,
+            json({{"applied", 1}}));
+  const CommandResult result = client.wait();
+  ASSERT_FALSE(result.timed_out) << result.out << result.err;
+  const std::string said = result.out + result.err;
+  EXPECT_NE(said.find(c.s_client_says), std::string::npos) << said;
+  EXPECT_EQ(said.find("<<< TLS 1.3, Alert") != std::string::npos, c.close_notify) << said;
+  // A clean end is a clean exit; a truncation or reset is an error.
+  EXPECT_EQ(result.exit_code == 0, c.close_notify) << result.exit_code << "\n" << said;
+  EXPECT_EQ(closed_connection(*server, id)["close_reason"], "close fault");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Modes, FaultTlsClose,
+    ::testing::Values(CloseCase{"close_notify", "http/1.1", true, "fin", kReceivedCloseNotify},
+                      CloseCase{"fin", "http/1.1", false, "fin", kUnexpectedEof},
+                      CloseCase{"reset", "http/1.1", false, "reset", kConnectionReset},
+                      CloseCase{"close_notify", "h2", true, "fin", kReceivedCloseNotify},
+                      CloseCase{"fin", "h2", false, "fin", kUnexpectedEof},
+                      CloseCase{"reset", "h2", false, "reset", kConnectionReset}),
+    [](const ::testing::TestParamInfo<CloseCase>& info) {
+      return info.param.mode + (info.param.alpn == "h2" ? "_h2" : "_http11");
+    });
 
 TEST(FaultClose, MidBodyOnHttp2TruncatesTheBodyThenLosesTheConnection) {
   auto server = ServerProcess::start({"--scenario", "default"});

@@ -96,17 +96,19 @@ std::unique_ptr<BackgroundCommand> raw_h2_background(int port, const nlohmann::j
 
 namespace faultline::fake_server::testing {
 
-namespace {
-
-/** The absolute path of python3 found by CMake, or a test failure saying it is missing. */
-std::optional<std::string> python3() {
-  const std::string path = FAULTLINE_PYTHON3;
+std::optional<std::string> tool_path(const std::string& path, const std::string& name) {
   if (path.empty() || path.ends_with("NOTFOUND")) {
-    ADD_FAILURE() << "python3 was not found when the build was configured "
-                     "(find_program FAULTLINE_PYTHON3): the close probe cannot run";
+    ADD_FAILURE() << name << " was not found when the build was configured (find_program): "
+                  << "this test needs it";
     return std::nullopt;
   }
   return path;
+}
+
+namespace {
+
+std::optional<std::string> python3() {
+  return tool_path(FAULTLINE_PYTHON3, "python3");
 }
 
 }  // namespace

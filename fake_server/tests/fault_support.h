@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,11 @@ namespace faultline::fake_server::testing {
 }  // namespace faultline::fake_server::testing
 
 namespace faultline::fake_server::testing {
+
+/** A program CMake found (`path`, its find_program result): the path, or nullopt with a
+    test failure naming the program when it was not found at configure time. */
+[[nodiscard]] std::optional<std::string> tool_path(const std::string& path,
+                                                   const std::string& name);
 
 /** close_probe.py (python3) against a listener with a JSON config (see the script): how
     the server ended the connection - TLS close_notify, TCP FIN or RST - and what came
