@@ -25,6 +25,10 @@ struct EchoCase {
   const char* flag;
 };
 
+void PrintTo(const EchoCase& c, std::ostream* out) {
+  *out << c.size << " B " << c.flag;
+}
+
 class EchoDigest : public Bodies, public ::testing::WithParamInterface<EchoCase> {};
 
 TEST_P(EchoDigest, MatchesWhatWasSent) {

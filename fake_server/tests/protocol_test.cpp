@@ -43,6 +43,10 @@ struct AlpnCase {
   const char* offer_only_h1;  ///< a handshake offering only http/1.1
 };
 
+void PrintTo(const AlpnCase& c, std::ostream* out) {
+  *out << c.scenario;
+}
+
 class AlpnPolicy : public ::testing::TestWithParam<AlpnCase> {};
 
 TEST_P(AlpnPolicy, NegotiatesAsTheScenarioSays) {

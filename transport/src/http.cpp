@@ -1,5 +1,7 @@
 #include "faultline/transport/http.h"
 
+#include <ostream>
+
 #include "detail/text.h"
 #include "faultline/transport/stats.h"
 
@@ -21,6 +23,10 @@ bool has_header(const Headers& headers, std::string_view name) noexcept {
     }
   }
   return false;
+}
+
+std::ostream& operator<<(std::ostream& out, Protocol p) {
+  return out << to_string(p);
 }
 
 std::string_view to_string(Protocol p) noexcept {

@@ -22,6 +22,11 @@ struct DriverKind {
   bool speaks_h1 = true;          ///< can talk to an HTTP/1.1-only origin
 };
 
+/** Test names print the driver's name, not its bytes. */
+inline void PrintTo(const DriverKind& kind, std::ostream* out) {
+  *out << kind.name;
+}
+
 inline std::vector<DriverKind> driver_kinds() {
   return {
       {"curl",

@@ -1,6 +1,7 @@
 // Small vocabulary types shared by requests and responses.
 #pragma once
 
+#include <iosfwd>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,5 +30,7 @@ enum class Protocol {
 
 /** "h2", "http/1.1" or "none". */
 [[nodiscard]] std::string_view to_string(Protocol p) noexcept;
+/** Writes to_string(p). */
+std::ostream& operator<<(std::ostream& out, Protocol p);
 
 }  // namespace faultline::transport
