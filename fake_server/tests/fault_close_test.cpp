@@ -83,10 +83,7 @@ TEST_P(FaultTlsClose, TheClientSeesTheModesEnding) {
   ASSERT_NE(id, 0u);
 
   // Close it now, in the mode under test.
-  const auto applied =
-      server->admin_call("POST", "/v1/actions?connection=" + std::to_string(id),
-                         json({{"close", {{"mode", c.mode}, {"at", "now"}}}}).dump());
-  EXPECT_EQ(applied.body, json({{"applied", 1}}));
+  EXPECT_TRUE(apply_to_one(*server, {{"close", {{"mode", c.mode}, {"at", "now"}}}}, id));
 
   // On the wire: close_notify (a clean TLS end) only for close_notify, and the TCP end.
   const json seen = raw_result(probe->wait());
@@ -126,11 +123,7 @@ TEST_P(FaultTlsClose, OpensslSClientSeesTheModesEnding) {
       60s);
   const std::uint64_t id = one_ready_connection(*server, c.alpn == "h2" ? "h2" : "http/1.1");
   ASSERT_NE(id, 0u);
-  EXPECT_EQ(server
-                ->admin_call("POST", "/v1/actions?connection=" + std::to_string(id),
-                             json({{"close", {{"mode", c.mode}}}}).dump())
-                .body,
-            json({{"applied", 1}}));
+  EXPECT_TRUE(apply_to_one(*server, {{"close", {{"mode", c.mode}}}}, id));
   const CommandResult result = client.wait();
   ASSERT_FALSE(result.timed_out) << result.out << result.err;
   const std::string said = result.out + result.err;
@@ -214,9 +207,7 @@ TEST(FaultClose, IdleHttp1KeepAliveClosesAfterTheGoawaysDelay) {
   // goaway on HTTP/1.1: no response in progress, so the idle connection closes
   // close_after_ms later (close_notify, then FIN).
   const auto start = Clock::now();
-  const auto applied = server->admin_call("POST", "/v1/actions?connection=" + std::to_string(id),
-                                          R"({"goaway":{"close_after_ms":300}})");
-  EXPECT_EQ(applied.body, json({{"applied", 1}}));
+  EXPECT_TRUE(apply_to_one(*server, {{"goaway", {{"close_after_ms", 300}}}}, id));
   const json seen = raw_result(probe->wait());
   const auto waited = Clock::now() - start;
   ASSERT_TRUE(seen.is_object());

@@ -1,6 +1,6 @@
 // GOAWAY faults on the wire, seen by nghttp's frame log and cross-checked with the
-// server's stats and timeline: after the k-th stream, graceful two-phase, storm, and
-// the admin API's actions.
+// server's stats and timeline: after the k-th stream, graceful two-phase, storm,
+// close_after_ms with a stream still open, and the admin API's actions.
 #include <gtest/gtest.h>
 
 #include "fault_support.h"
@@ -93,10 +93,8 @@ TEST(FaultGoaway, StormGreetsEveryConnectionWithGoawayZero) {
 TEST(FaultGoaway, AdminActionSendsTheGivenIdErrorAndDebug) {
   auto server = ServerProcess::start({"--scenario", "default"});
   ASSERT_TRUE(server);
-  BackgroundCommand client({FAULTLINE_NGHTTP, "-v", "-n", server->https() + "/hold"}, 60s);
-  ASSERT_TRUE(eventually(
-      [&] { return server->admin_call("GET", "/v1/gates").body["gates"]["hold"]["held"] == 1; },
-      20s, "held"));
+  auto client = nghttp_held(*server);
+  ASSERT_TRUE(client);
   // Invalid actions are refused with the path of the problem.
   const auto bad = server->admin_call("POST", "/v1/actions", R"({"goaway":{"error":"NOPE"}})");
   EXPECT_EQ(bad.status, 400);
@@ -110,7 +108,7 @@ TEST(FaultGoaway, AdminActionSendsTheGivenIdErrorAndDebug) {
       "POST", "/v1/actions?connection=1",
       R"({"goaway":{"last_stream_id":0,"error":"ENHANCE_YOUR_CALM","debug":"bye"}})");
   EXPECT_EQ(applied.body, json({{"applied", 1}}));
-  const CommandResult result = client.wait();
+  const CommandResult result = client->wait();
   const auto goaways = received(parse_nghttp_log(result.out), "GOAWAY");
   ASSERT_EQ(goaways.size(), 1u) << result.out;
   EXPECT_NE(goaways[0].detail.find(last_stream_id(0)), std::string::npos);
@@ -136,16 +134,11 @@ TEST(FaultGoaway, EvenLastStreamIdGoesOutRaw) {
   // nghttp2 refuses an even last-stream-id (a server stream id): the raw writer sends it.
   auto server = ServerProcess::start({"--scenario", "default"});
   ASSERT_TRUE(server);
-  BackgroundCommand client({FAULTLINE_NGHTTP, "-v", "-n", server->https() + "/hold"}, 60s);
-  ASSERT_TRUE(eventually(
-      [&] { return server->admin_call("GET", "/v1/gates").body["gates"]["hold"]["held"] == 1; },
-      20s, "held"));
-  EXPECT_EQ(server
-                ->admin_call("POST", "/v1/actions",
-                             R"({"goaway":{"last_stream_id":2,"error":"PROTOCOL_ERROR"}})")
-                .body,
-            nlohmann::json({{"applied", 1}}));
-  const CommandResult result = client.wait();
+  auto client = nghttp_held(*server);
+  ASSERT_TRUE(client);
+  EXPECT_TRUE(
+      apply_to_one(*server, {{"goaway", {{"last_stream_id", 2}, {"error", "PROTOCOL_ERROR"}}}}));
+  const CommandResult result = client->wait();
   const auto goaways = received(parse_nghttp_log(result.out), "GOAWAY");
   ASSERT_EQ(goaways.size(), 1u) << result.out;
   EXPECT_NE(goaways[0].detail.find("last_stream_id=2,"), std::string::npos);
@@ -154,6 +147,49 @@ TEST(FaultGoaway, EvenLastStreamIdGoesOutRaw) {
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(sent[0]["last_stream_id"], 2);
   EXPECT_EQ(server->stats()["requests"], nlohmann::json::object());
+}
+
+TEST(FaultGoaway, CloseAfterMsClosesWithAStreamStillOpen) {
+  auto server = ServerProcess::start({"--scenario", "default"});
+  ASSERT_TRUE(server);
+  auto client = nghttp_held(*server);
+  ASSERT_TRUE(client);
+  // GOAWAY naming the held stream: it is not abandoned, so the connection is not idle
+  // and stays open until close_after_ms.
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(apply_to_one(*server,
+                           {{"goaway", {{"last_stream_id", "current"}, {"close_after_ms", 300}}}}));
+  const CommandResult result = client->wait();
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_FALSE(result.timed_out);
+  EXPECT_GE(waited, 300ms);
+  // nghttp saw the GOAWAY naming its request, then lost the connection with the response
+  // never started (it reports the request unprocessed, though it exits 0).
+  const auto frames = parse_nghttp_log(result.out);
+  std::int64_t request = -1;
+  for (const auto& frame : frames) {
+    if (frame.dir == "send" && frame.type == "HEADERS")
+      request = frame.stream;
+  }
+  const auto goaways = received(frames, "GOAWAY");
+  ASSERT_EQ(goaways.size(), 1u) << result.out;
+  EXPECT_NE(goaways[0].detail.find(last_stream_id(request)), std::string::npos)
+      << goaways[0].detail;
+  EXPECT_TRUE(received(frames, "HEADERS").empty()) << result.out;
+  EXPECT_NE(result.err.find("not processed"), std::string::npos) << "[" << result.err << "]";
+
+  // The server agrees: closed by the delay, at least 300 ms after its GOAWAY; the held
+  // stream left the gate with the connection.
+  ASSERT_TRUE(eventually([&] { return server->stats()["connections_open"] == 0; }, 20s,
+                         "connection closed"));
+  EXPECT_EQ(server->stats()["connections"][0]["close_reason"], "goaway: close_after_ms");
+  const auto sent = timeline_events(*server, 1, "out", "GOAWAY");
+  const auto close = timeline_events(*server, 1, "out", "close");
+  ASSERT_EQ(sent.size(), 1u);
+  ASSERT_EQ(close.size(), 1u);
+  EXPECT_EQ(sent[0]["last_stream_id"], request);
+  EXPECT_GE(close[0]["t_ms"].get<double>() - sent[0]["t_ms"].get<double>(), 300.0);
+  EXPECT_EQ(server->admin_call("GET", "/v1/gates").body["gates"]["hold"]["held"], 0);
 }
 
 }  // namespace

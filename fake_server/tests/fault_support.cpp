@@ -45,6 +45,29 @@ CommandResult nghttp(const std::vector<std::string>& args, std::chrono::millisec
   return run_command(argv, deadline);
 }
 
+std::unique_ptr<BackgroundCommand> nghttp_held(const ServerProcess& server) {
+  auto client = std::make_unique<BackgroundCommand>(
+      std::vector<std::string>{FAULTLINE_NGHTTP, "-v", "-n", server.https() + "/hold"}, 60s);
+  const auto held = eventually(
+      [&] { return server.admin_call("GET", "/v1/gates").body["gates"]["hold"]["held"] == 1; }, 20s,
+      "nghttp's request held at gate hold");
+  if (!held) {
+    ADD_FAILURE() << held.message();
+    return nullptr;
+  }
+  return client;
+}
+
+::testing::AssertionResult apply_to_one(const ServerProcess& server, const nlohmann::json& action,
+                                        std::uint64_t connection) {
+  const std::string query = connection == 0 ? "" : "?connection=" + std::to_string(connection);
+  const auto reply = server.admin_call("POST", "/v1/actions" + query, action.dump());
+  if (reply.body != nlohmann::json({{"applied", 1}}))
+    return ::testing::AssertionFailure() << "POST /v1/actions" << query << " " << action.dump()
+                                         << ": " << reply.status << " " << reply.body.dump();
+  return ::testing::AssertionSuccess();
+}
+
 ::testing::AssertionResult install_faults(const ServerProcess& server,
                                           const nlohmann::json& faults) {
   nlohmann::json scenario = server.admin_call("GET", "/v1/scenario").body;

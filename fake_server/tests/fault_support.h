@@ -32,6 +32,16 @@ struct LoggedFrame {
 [[nodiscard]] CommandResult nghttp(const std::vector<std::string>& args,
                                    std::chrono::milliseconds deadline = 60s);
 
+/** `nghttp -v` on GET /hold in the background, returned once gate `hold` holds its stream
+    (the gate must hold nothing else); null, with a test failure, when it never does. */
+[[nodiscard]] std::unique_ptr<BackgroundCommand> nghttp_held(const ServerProcess& server);
+
+/** POST /v1/actions with one action, to one connection (0: every open one); succeeds
+    when the server answers that it applied it to exactly one connection. */
+[[nodiscard]] ::testing::AssertionResult apply_to_one(const ServerProcess& server,
+                                                      const nlohmann::json& action,
+                                                      std::uint64_t connection = 0);
+
 /** Replaces the active scenario's faults through PUT /v1/scenario (its routes stay);
     fails with the server's answer when it refuses them. */
 [[nodiscard]] ::testing::AssertionResult install_faults(const ServerProcess& server,
