@@ -228,6 +228,12 @@ class Connection final : public SessionHost,
     if (closed_)
       return;
     count_bytes(n, 0);
+    if (ec && closing_) {
+      // Our close_notify is out and the peer has ended (its close_notify or a bare FIN):
+      // nothing more to wait for.
+      close(close_reason_);
+      return;
+    }
     if (ec) {
       if (!session_) {
         close(ec == asio::error::eof ? "peer closed" : "read error: " + ec.message());
