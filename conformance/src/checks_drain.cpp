@@ -67,7 +67,8 @@ auto send_health_with_deadline(Session& s, int n, const std::string& prefix) {
 /** Per open connection: how many SETTINGS ACKs the client has sent on it. */
 std::map<long, long> settings_acks(Session& s) {
   std::map<long, long> acks;
-  for (const auto& c : connections_of(s.stats())) {
+  const auto stats = s.stats();
+  for (const auto& c : connections_of(stats)) {
     if (!c.value("open", false)) {
       continue;
     }
