@@ -91,10 +91,6 @@ std::vector<nlohmann::json> timeline_events(const ServerProcess& server, std::ui
   return out;
 }
 
-}  // namespace faultline::fake_server::testing
-
-namespace faultline::fake_server::testing {
-
 nlohmann::json raw_result(const CommandResult& result) {
   auto parsed = nlohmann::json::parse(result.out, nullptr, false);
   if (parsed.is_discarded()) {
@@ -114,10 +110,6 @@ std::unique_ptr<BackgroundCommand> raw_h2_background(int port, const nlohmann::j
       std::vector<std::string>{node(), FAULTLINE_RAW_CLIENT, std::to_string(port), config.dump()},
       60s);
 }
-
-}  // namespace faultline::fake_server::testing
-
-namespace faultline::fake_server::testing {
 
 std::optional<std::string> tool_path(const std::string& path, const std::string& name) {
   if (path.empty() || path.ends_with("NOTFOUND")) {

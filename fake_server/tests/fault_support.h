@@ -53,10 +53,6 @@ struct LoggedFrame {
                                                           const std::string& dir,
                                                           const std::string& type);
 
-}  // namespace faultline::fake_server::testing
-
-namespace faultline::fake_server::testing {
-
 /** h2_raw_client.js against a cleartext port with a JSON config (see the script). */
 [[nodiscard]] nlohmann::json raw_h2(int port, const nlohmann::json& config,
                                     std::chrono::milliseconds deadline = 60s);
@@ -67,10 +63,6 @@ namespace faultline::fake_server::testing {
 
 /** Parses the raw client's output line (null JSON, with a test failure, when it is not JSON). */
 [[nodiscard]] nlohmann::json raw_result(const CommandResult& result);
-
-}  // namespace faultline::fake_server::testing
-
-namespace faultline::fake_server::testing {
 
 /** A program CMake found (`path`, its find_program result): the path, or nullopt with a
     test failure naming the program when it was not found at configure time. */
