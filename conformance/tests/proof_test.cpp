@@ -25,6 +25,7 @@ void PrintTo(const ProofCase& p, std::ostream* out) {
 /** Every check of the catalogue with the defect that must make it fail. */
 const ProofCase kProofs[] = {
     ProofCase{"POOL-REUSE", Defects::count_only_ready_sessions},
+    ProofCase{"POOL-REUSE", Defects::fake_session_stats},
     ProofCase{"POOL-COLD-BURST", Defects::count_only_ready_sessions},
     ProofCase{"POOL-SERVER-LIMIT", Defects::ignore_server_stream_limit},
     ProofCase{"POOL-IDLE-REAP", Defects::no_idle_reap},

@@ -26,6 +26,7 @@ enum DefectBit : std::uint32_t {
   kBufferStreamingBodies = 1u << 15,
   kTruncateBodyAtNul = 1u << 16,
   kDropErrorBodies = 1u << 17,
+  kFakeSessionStats = 1u << 18,
 };
 
 /** The injected defects of one Client; empty in production. */

@@ -129,6 +129,9 @@ void SessionPool::start_stream(SessionId id, Entry& entry, std::shared_ptr<Excha
   entry.idle_timer.reset();
   ++entry.active;
   ++stats_.streams_opened;
+  if (config_.defects.has(kFakeSessionStats)) {
+    ++stats_.sessions_opened;  // defect: a made-up "connection" per stream
+  }
   stats_.peak_streams_per_session =
       std::max<std::uint64_t>(stats_.peak_streams_per_session, entry.active);
 }

@@ -29,6 +29,7 @@ static_assert(same(Defects::fifo_response_matching, DefectBit::kFifoResponseMatc
 static_assert(same(Defects::buffer_streaming_bodies, DefectBit::kBufferStreamingBodies));
 static_assert(same(Defects::truncate_body_at_nul, DefectBit::kTruncateBodyAtNul));
 static_assert(same(Defects::drop_error_bodies, DefectBit::kDropErrorBodies));
+static_assert(same(Defects::fake_session_stats, DefectBit::kFakeSessionStats));
 
 Client make_client(Options options, Defects defects) {
   return detail::ClientAccess::make(std::move(options), detail::DefectSet{defects.flags});
@@ -72,6 +73,8 @@ const char* to_string(Defects::Flag flag) noexcept {
       return "truncate_body_at_nul";
     case Defects::drop_error_bodies:
       return "drop_error_bodies";
+    case Defects::fake_session_stats:
+      return "fake_session_stats";
   }
   return nullptr;
 }

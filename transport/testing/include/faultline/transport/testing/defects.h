@@ -52,6 +52,9 @@ struct Defects {
     truncate_body_at_nul = 1u << 16,
     /** Bodies of 4xx/5xx responses are dropped. */
     drop_error_bodies = 1u << 17,
+    /** Stats count a "session opened" for every stream started, as diagnostics made up
+        for a benchmark would, instead of the sessions the pool really opened (defect 6). */
+    fake_session_stats = 1u << 18,
   };
   std::uint32_t flags = 0;
 
@@ -88,6 +91,7 @@ inline constexpr Defects::Flag kAllDefects[] = {
     Defects::buffer_streaming_bodies,
     Defects::truncate_body_at_nul,
     Defects::drop_error_bodies,
+    Defects::fake_session_stats,
 };
 
 }  // namespace faultline::transport::testing
