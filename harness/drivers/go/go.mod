@@ -1,0 +1,3 @@
+module faultline/driver-go
+
+go 1.19

@@ -1,0 +1,142 @@
+package faultline.driver;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One request of the protocol and its event stream. Thread-safe: the terminal event is
+ * written once (end or error, whichever comes first), and nothing after it.
+ */
+final class Call {
+  final long id;
+  final String method;
+  final String url;
+  /** Header fields in order, a name repeated for a field sent several times. */
+  final List<String[]> headers;
+  /** The body; null = no body. */
+  final byte[] body;
+  /** Deadline of the whole exchange in milliseconds; 0 = none. */
+  final long timeoutMs;
+  /** "follow", "manual" or "error". */
+  final String redirect;
+
+  private final DriverLoop loop;
+  private final long startNanos = System.nanoTime();
+  private final AtomicReference<String> why = new AtomicReference<>();
+  private final AtomicBoolean ended = new AtomicBoolean();
+  private volatile boolean sawHeaders;
+  /** The client's own handle for this request (a future, an okhttp3.Call, ...). */
+  volatile Object handle;
+
+  Call(DriverLoop loop, long id, String method, String url, List<String[]> headers, byte[] body,
+      long timeoutMs, String redirect) {
+    this.loop = loop;
+    this.id = id;
+    this.method = method;
+    this.url = url;
+    this.headers = headers;
+    this.body = body;
+    this.timeoutMs = timeoutMs;
+    this.redirect = redirect;
+  }
+
+  /** Why the driver cancelled it ("aborted" or "timeout"), null if it did not. */
+  String why() {
+    return why.get();
+  }
+
+  /** Marks the request cancelled for `reason`; false if it already was or has ended. */
+  boolean markCancelled(String reason) {
+    return !ended.get() && why.compareAndSet(null, reason);
+  }
+
+  boolean ended() {
+    return ended.get();
+  }
+
+  double elapsedMs() {
+    return Math.round((System.nanoTime() - startNanos) / 1000.0) / 1000.0;
+  }
+
+  /** The final response's status line and fields (lower-case names). */
+  void headers(int status, Map<String, List<String>> fields, String protocol) {
+    if (ended.get() || sawHeaders) return;
+    sawHeaders = true;
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (Map.Entry<String, List<String>> e : fields.entrySet()) {
+      if (e.getKey() == null || e.getKey().startsWith(":")) continue;
+      String name = e.getKey().toLowerCase(java.util.Locale.ROOT);
+      List<String> values = new ArrayList<>(e.getValue());
+      Object previous = out.get(name);
+      if (previous instanceof String) values.add(0, (String) previous);
+      else if (previous instanceof List) {
+        @SuppressWarnings("unchecked")
+        List<String> list = (List<String>) previous;
+        values.addAll(0, list);
+      }
+      out.put(name, values.size() == 1 ? values.get(0) : values);
+    }
+    Map<String, Object> ev = event("headers");
+    ev.put("status", status);
+    ev.put("headers", out);
+    if (protocol != null) ev.put("protocol", protocol);
+    loop.write(ev);
+  }
+
+  /** A chunk of the body as the client delivered it. */
+  void data(ByteBuffer chunk) {
+    if (ended.get() || !chunk.hasRemaining()) return;
+    Map<String, Object> ev = event("data");
+    ev.put("b64", Base64.getEncoder().encodeToString(toBytes(chunk)));
+    loop.write(ev);
+  }
+
+  /** The last body byte arrived. */
+  void end() {
+    if (!ended.compareAndSet(false, true)) return;
+    loop.settled(this, "requests_completed");
+    loop.write(event("end"));
+  }
+
+  /** The request failed; a cancellation by the driver decides the kind. */
+  void fail(String kind, String message) {
+    if (!ended.compareAndSet(false, true)) return;
+    String reason = why.get();
+    String finalKind = reason != null ? reason : kind;
+    loop.settled(this, "aborted".equals(finalKind) ? "requests_aborted" : "requests_failed");
+    Map<String, Object> ev = event("error");
+    ev.put("kind", finalKind);
+    ev.put("message", message);
+    loop.write(ev);
+  }
+
+  private Map<String, Object> event(String type) {
+    Map<String, Object> ev = new LinkedHashMap<>();
+    ev.put("id", id);
+    ev.put("event", type);
+    ev.put("t_ms", elapsedMs());
+    return ev;
+  }
+
+  private static byte[] toBytes(ByteBuffer chunk) {
+    byte[] bytes = new byte[chunk.remaining()];
+    chunk.get(bytes);
+    return bytes;
+  }
+
+  /** "Class: message (cause: Class: message)", for error events. */
+  static String describe(Throwable error) {
+    StringBuilder out = new StringBuilder(error.getClass().getName()).append(": ").append(error.getMessage());
+    Throwable cause = error.getCause();
+    for (int depth = 0; cause != null && depth < 3; depth++, cause = cause.getCause()) {
+      out.append(" (cause: ").append(cause.getClass().getName()).append(": ").append(cause.getMessage()).append(')');
+    }
+    return out.toString();
+  }
+}
