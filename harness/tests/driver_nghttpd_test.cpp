@@ -99,7 +99,13 @@ TEST_P(DriverOnNghttpd, EchoesABinaryUpload) {
 }
 
 TEST_P(DriverOnNghttpd, ConcurrentRequestsStayWithinThePoolLimit) {
-  // 64 requests at once; the driver's own stats count the connections it opened.
+  // 64 requests at once; the driver's own stats count the connections it opened. A client
+  // that storms a cold pool gets one request first (the storm is POOL-COLD-BURST's to judge).
+  int warm = 0;
+  if (!GetParam().bounded_cold_burst) {
+    ASSERT_TRUE(to_assertion(driver_->send(get("/hello.txt"))->wait_done(30s)));
+    warm = 1;
+  }
   std::vector<std::shared_ptr<Exchange>> exchanges;
   for (int i = 0; i < 64; ++i)
     exchanges.push_back(driver_->send(get("/hello.txt")));
@@ -110,7 +116,7 @@ TEST_P(DriverOnNghttpd, ConcurrentRequestsStayWithinThePoolLimit) {
   EXPECT_GE(stats.stats["connections_opened"].get<int>(), 1) << stats.stats.dump();
   EXPECT_LE(stats.stats["connections_opened"].get<int>(), driver_->hello().max_sessions)
       << stats.stats.dump();
-  EXPECT_EQ(stats.stats["requests_completed"], 64) << stats.stats.dump();
+  EXPECT_EQ(stats.stats["requests_completed"], 64 + warm) << stats.stats.dump();
 }
 
 TEST_P(DriverOnNghttpd, AbortInFlightEndsAsAborted) {
