@@ -2,6 +2,7 @@
 #include <filesystem>
 
 #include "checks_groups.h"
+#include "faultline/harness/bundled_drivers.h"
 #include "faultline/harness/curl_driver.h"
 #include "faultline/harness/external_driver.h"
 #include "transport_driver.h"
@@ -16,6 +17,17 @@ constexpr std::size_t kTransportSessions = 2;
 constexpr std::uint32_t kTransportStreams = 16;
 /** Idle timeout of the transport drivers, short enough for POOL-IDLE-REAP. */
 constexpr auto kTransportIdle = 500ms;
+/** Idle timeout the language drivers that have one are started with (POOL-IDLE-REAP). */
+constexpr auto kLanguageDriverIdle = 1000ms;
+
+/** A driver over another language's client (docs/drivers.md) and how the matrix runs it. */
+struct LanguageDriver {
+  const char* name;
+  std::vector<std::string> args;
+  bool idle_timer;          ///< started with --idle-timeout kLanguageDriverIdle
+  const char* no_idle_why;  ///< the skip reason otherwise
+};
+
 /** Evidence in a failure message is cut here. */
 constexpr std::size_t kMessageEvidenceLimit = 12000;
 
@@ -112,6 +124,35 @@ std::vector<DriverSpec> bundled_drivers() {
   const auto probe_http2 = harness::node_http2_driver_options({});
   if (!probe_http2.args.empty() && std::filesystem::exists(probe_http2.args.front())) {
     out.push_back(node_http2);
+  }
+
+  // The drivers over other languages' clients (harness/drivers/bin), none gating.
+  const std::string idle_ms = std::to_string(kLanguageDriverIdle.count());
+  const std::vector<LanguageDriver> language_drivers = {
+      {"go", {"--connections", "4", "--idle-timeout", idle_ms}, true, ""},
+      {"python-httpx",
+       {"--max-connections", "4"},
+       false,
+       "httpcore applies keepalive_expiry when the pool is next used, not by a timer"},
+      {"java", {}, false, "JDK 17's HttpClient has no idle timeout for HTTP/2 connections"},
+      {"okhttp", {"--idle-timeout", idle_ms}, true, ""},
+      {"node-fetch", {"--connections", "4"}, false, "driver declares no idle timeout"},
+  };
+  for (const auto& language : language_drivers) {
+    DriverSpec spec;
+    spec.name = language.name;
+    if (language.idle_timer) {
+      spec.idle_timeout = kLanguageDriverIdle;
+    } else {
+      spec.no_idle_timer = language.no_idle_why;
+    }
+    spec.make = [name = std::string(language.name),
+                 args = language.args](const std::filesystem::path& ca) {
+      return std::unique_ptr<harness::Driver>(std::make_unique<harness::ExternalDriver>(
+          harness::bundled_driver_options(name, {ca, args})));
+    };
+    spec.unavailable = harness::bundled_driver_unavailable(language.name);
+    out.push_back(spec);
   }
   return out;
 }

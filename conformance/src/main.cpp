@@ -37,7 +37,8 @@ on a fresh faultline-server, prints one line per check and driver, then the matr
 
   --build DIR    the build directory: the server is DIR/fake_server/faultline-server
                  (unless FAULTLINE_SERVER is set), reports go to DIR/reports/
-  --driver LIST  comma-separated driver names or globs (h2,h1,curl,undici,node-http2)
+  --driver LIST  comma-separated driver names or globs (h2,h1,curl,undici,node-http2,
+                 go,python-httpx,java,okhttp,node-fetch; see --list)
   --check LIST   comma-separated check IDs or globs (POOL-*,ABORT-QUEUED)
   --external NAME=COMMAND
                  add a column for any program speaking the driver protocol
@@ -49,7 +50,8 @@ on a fresh faultline-server, prints one line per check and driver, then the matr
   --help         this text
 
 Exit status: 0 when no gating driver (h2, h1: our transport) fails a check, 1 when one
-does, 2 on a usage error. curl, undici and node-http2 are reported, not gating.
+does, 2 on a usage error. The other drivers (libcurl, Node's undici, http2 and fetch,
+Go's net/http, httpx, the JDK's HttpClient, OkHttp) are reported, not gating.
 )";
 
 std::vector<std::string> split(const std::string& list) {

@@ -55,7 +55,8 @@ struct DriverSpec {
 /** Our transport, h2 (ALPN h2,http/1.1) or forced to HTTP/1.1, with optional defects. */
 [[nodiscard]] DriverSpec transport_driver_spec(bool force_http1,
                                                transport::testing::Defects defects = {});
-/** Every bundled driver: h2, h1 (gating), curl, undici. */
+/** Every bundled driver: h2, h1 (gating), curl, undici, node-http2, and the drivers over
+    other languages' clients (go, python-httpx, java, okhttp, node-fetch; docs/drivers.md). */
 [[nodiscard]] std::vector<DriverSpec> bundled_drivers();
 
 /** One check of the catalogue. */
