@@ -53,7 +53,7 @@ std::vector<Expected> expectations() {
        100,
        1500,
        0},
-      {"python-httpx", "httpx", "0.23.", {"--max-connections", "3"}, 3, 100, 0, 0},
+      {"python-httpx", "httpx", "0.23.", {"--max-connections", "3"}, 1, 100, 0, 0},
       {"java", "java.net.http", "17.", {}, 1, 100, 0, 0},
       {"okhttp",
        "okhttp",

@@ -28,8 +28,10 @@ REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 LINE_LIMIT = 64 * 1024 * 1024
 
 USAGE_EPILOG = """\
-Not configurable in httpx 0.23 / httpcore 0.16: the HTTP/2 stream cap (100 per
-connection, from the client's own settings), and dead-connection detection (no PING).
+Not configurable in httpx 0.23 / httpcore 0.16: the number of HTTP/2 connections per
+origin (one, while it is usable; max-connections bounds the whole pool), the HTTP/2
+stream cap (100 per connection, from the client's own settings), and dead-connection
+detection (no PING).
 keepalive_expiry is applied when the pool is next used, not by a timer, so the driver
 declares no idle timer.
 """
@@ -114,6 +116,17 @@ class BlockingWriter:
         pass
 
 
+def h2_event_of(err):
+    """The h2 event an httpcore RemoteProtocolError was raised with, if any."""
+    seen = err
+    while seen is not None:
+        for arg in getattr(seen, "args", ()):
+            if isinstance(arg, h2.events.Event):
+                return arg
+        seen = seen.__cause__
+    return None
+
+
 def classify(err, why):
     """Maps httpx's exceptions onto the protocol's error kinds."""
     if why:
@@ -123,12 +136,13 @@ def classify(err, why):
     if isinstance(err, httpx.TimeoutException):
         return "timeout"
     if isinstance(err, httpx.RemoteProtocolError):
-        # httpcore raises this both for a peer that broke HTTP (a stream reset, a
-        # GOAWAY with an error) and for one that just closed the connection.
-        text = str(err)
-        closed = text.startswith("Server disconnected")
-        graceful_goaway = "ConnectionTerminated" in text and "error_code:ErrorCodes.NO_ERROR" in text
-        if closed or graceful_goaway:
+        # httpcore raises this both for a peer that broke HTTP (a stream reset, a GOAWAY
+        # with an error code) and for one that just went away (the connection closed, a
+        # GOAWAY with NO_ERROR): the h2 event it carries tells them apart.
+        event = h2_event_of(err)
+        if isinstance(event, h2.events.ConnectionTerminated) and event.error_code == 0:
+            return "network"
+        if event is None and str(err).startswith("Server disconnected"):
             return "network"
         return "protocol"
     if isinstance(err, (httpx.LocalProtocolError, httpx.DecodingError, h2.exceptions.ProtocolError)):
@@ -172,7 +186,10 @@ class Driver:
             "event": "hello", "protocol": PROTOCOL, "name": "httpx", "version": httpx.__version__,
             "stack": {"httpcore": httpcore.__version__, "h2": h2.__version__,
                       "python": sys.version.split()[0]},
-            "max_sessions": self.options.max_connections,
+            # Over h2 httpcore keeps one connection per origin and opens another only
+            # when that one is unusable (closed, GOAWAY, stream ids used up);
+            # max_connections bounds the pool as a whole, across origins.
+            "max_sessions": 1 if self.options.h2 else self.options.max_connections,
             "max_streams": HTTPCORE_STREAM_CAP if self.options.h2 else 1,
             "h2": self.options.h2, "api": "AsyncClient.stream",
             "capabilities": {"idle_timeout_ms": 0, "liveness_timeout_ms": 0, "retries_421": False},
