@@ -240,6 +240,9 @@ public final class JdkDriver implements Client {
     if (error instanceof HttpConnectTimeoutException || error instanceof HttpTimeoutException) return "timeout";
     if (error instanceof ProtocolException) return "protocol";
     String message = String.valueOf(error.getMessage());
+    // The JDK refuses a stream beyond the server's SETTINGS_MAX_CONCURRENT_STREAMS on a
+    // connection it cannot replace: its own limit, neither the peer's fault nor the network's.
+    if (message.contains("too many concurrent streams")) return "other";
     if (message.contains("RST_STREAM") || message.contains("PROTOCOL_ERROR") || message.contains("protocol error")
         || message.contains("malformed") || message.contains("FRAME_SIZE")) {
       return "protocol";
