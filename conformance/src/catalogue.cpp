@@ -130,8 +130,10 @@ std::vector<DriverSpec> bundled_drivers() {
   const std::string idle_ms = std::to_string(kLanguageDriverIdle.count());
   const std::vector<LanguageDriver> language_drivers = {
       {"go", {"--connections", "4", "--idle-timeout", idle_ms}, true, ""},
+      // One connection: httpcore's h2 shape (it keeps one per origin), so that its h1
+      // pool has the same size as the max_sessions its hello declares.
       {"python-httpx",
-       {"--max-connections", "4"},
+       {"--max-connections", "1"},
        false,
        "httpcore applies keepalive_expiry when the pool is next used, not by a timer"},
       {"java", {}, false, "JDK 17's HttpClient has no idle timeout for HTTP/2 connections"},
