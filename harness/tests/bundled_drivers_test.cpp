@@ -50,7 +50,7 @@ std::vector<Expected> expectations() {
        "1.19",
        {"--connections", "3", "--idle-timeout", "1500"},
        3,
-       100,
+       1000,
        1500,
        0},
       {"python-httpx", "httpx", "0.23.", {"--max-connections", "3"}, 1, 100, 0, 0},

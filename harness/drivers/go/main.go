@@ -36,11 +36,12 @@ const (
 	protocolVersion = 1
 	// maxRedirects is the driver protocol's limit (net/http's default policy stops at 10).
 	maxRedirects = 20
-	// initialStreams is what the bundled HTTP/2 client assumes a connection allows
-	// until the server's SETTINGS arrive; afterwards it follows the server's value.
-	initialStreams = 100
-	readChunk      = 64 * 1024
-	shutdownGrace  = time.Second
+	// maxStreams is the most streams the bundled HTTP/2 client opens on a connection:
+	// the server's SETTINGS_MAX_CONCURRENT_STREAMS, or 1000 when the server announces
+	// none (100 until the server's first SETTINGS arrive).
+	maxStreams    = 1000
+	readChunk     = 64 * 1024
+	shutdownGrace = time.Second
 )
 
 const usage = `Usage: faultline-driver-go [options]
@@ -56,9 +57,10 @@ Options:
   --help              this text
 
 Not configurable with the standard library of this Go version: the HTTP/2 client's
-stream cap (it follows the server's SETTINGS_MAX_CONCURRENT_STREAMS, 100 until they
-arrive), and its ReadIdleTimeout/PingTimeout health checks (only golang.org/x/net/http2
-exposes them), so the driver declares no dead-connection detection.
+stream cap (the server's SETTINGS_MAX_CONCURRENT_STREAMS, 1000 when the server sets
+none, 100 until its SETTINGS arrive), and its ReadIdleTimeout/PingTimeout health checks
+(only golang.org/x/net/http2 exposes them), so the driver declares no dead-connection
+detection.
 `
 
 type options struct {
@@ -122,7 +124,7 @@ func (w *writer) event(v map[string]interface{}) {
 // counters are the stats event's numbers, read from the driver's own hooks into the
 // transport (its dialer counts the connections it opens and closes).
 type counters struct {
-	started, completed, failed, aborted int64
+	started, completed, failed, aborted  int64
 	connectionsOpened, connectionsClosed int64
 }
 
@@ -257,7 +259,7 @@ func (d *driver) hello() {
 	if maxSessions == 0 {
 		maxSessions = 1 << 20 // unlimited: no bound to hold the transport to
 	}
-	streams := initialStreams
+	streams := maxStreams
 	if !d.opts.h2 {
 		streams = 1
 	}
