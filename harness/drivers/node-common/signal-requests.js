@@ -1,6 +1,6 @@
 'use strict'
 // Requests in flight of a driver whose client is cancelled through an AbortSignal (the
-// undici and fetch drivers): one AbortController per request, timeout_ms as a timer that
+// fetch driver): one AbortController per request, timeout_ms as a timer that
 // aborts it, the counters and the terminal error event.
 
 const { performance } = require('node:perf_hooks')

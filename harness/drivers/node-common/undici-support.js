@@ -1,8 +1,8 @@
 'use strict'
-// Shared by the Node drivers over undici (harness/drivers/node: the npm package;
-// harness/drivers/node-fetch: the copy bundled in Node): the error codes undici reports,
-// mapped onto the driver protocol's kinds, and the connections it announces on its
-// diagnostics channels.
+// For Node drivers over undici (now harness/drivers/node-fetch, over the copy bundled in
+// Node; written so that the npm undici driver in harness/drivers/node can share it): the
+// error codes undici reports, mapped onto the driver protocol's kinds, the connections it
+// announces on its diagnostics channels, and the pool arguments.
 
 const diagnosticsChannel = require('node:diagnostics_channel')
 const fs = require('node:fs')
