@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "faultline/fake_server/server.h"
+#include "json_text.h"
 
 namespace faultline::fake_server {
 
@@ -18,7 +19,7 @@ std::string ready_line(const ReadyInfo& info) {
   for (const auto& [name, origin] : info.listeners)
     listeners[name] = origin;
   line["listeners"] = std::move(listeners);
-  return line.dump();
+  return to_json_text(line);
 }
 
 }  // namespace faultline::fake_server
