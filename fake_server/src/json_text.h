@@ -9,8 +9,9 @@
 
 namespace faultline::fake_server::detail {
 
-/** Compact JSON text of value; each byte sequence that is not valid UTF-8 becomes
-    U+FFFD (the replacement character). Never throws for string content. */
+/** Compact JSON text of value. In strings and object keys, bytes that are not valid
+    UTF-8 are written as U+FFFD (the replacement character); never throws for string
+    content. */
 [[nodiscard]] std::string to_json_text(const nlohmann::json& value);
 
 }  // namespace faultline::fake_server::detail
