@@ -1,0 +1,42 @@
+#include "faultline/harness/install_layout.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "faultline/harness/server_process.h"
+
+namespace faultline::harness {
+namespace {
+
+namespace fs = std::filesystem;
+
+// This test binary lives in the build tree, which mirrors the install layout.
+TEST(InstallLayout, TheBuildTreeIsThisBinarysPrefix) {
+  EXPECT_EQ(executable_directory(), fs::path(FAULTLINE_TEST_BINARY_DIR));
+  EXPECT_EQ(installation_prefix(), fs::path(FAULTLINE_BUILD_DIR));
+}
+
+TEST(InstallLayout, DriversAndServerAreFoundThroughThePrefix) {
+  ::unsetenv("FAULTLINE_DATA_DIR");
+  ::unsetenv("FAULTLINE_SERVER");
+  const fs::path data = default_data_directory();
+  EXPECT_EQ(data, fs::path(FAULTLINE_BUILD_DIR) / FAULTLINE_TEST_DATADIR);
+  EXPECT_TRUE(fs::exists(data / "drivers" / "node-http2" / "faultline-driver.js")) << data;
+  EXPECT_EQ(default_server_binary(),
+            fs::path(FAULTLINE_BUILD_DIR) / FAULTLINE_TEST_BINDIR / "faultline-server");
+}
+
+TEST(InstallLayout, EnvironmentVariablesWin) {
+  ::setenv("FAULTLINE_DATA_DIR", "/opt/elsewhere/share/faultline", 1);
+  ::setenv("FAULTLINE_SERVER", "/opt/elsewhere/bin/faultline-server", 1);
+  EXPECT_EQ(default_data_directory(), fs::path("/opt/elsewhere/share/faultline"));
+  EXPECT_EQ(default_server_binary(), fs::path("/opt/elsewhere/bin/faultline-server"));
+  ::unsetenv("FAULTLINE_DATA_DIR");
+  ::unsetenv("FAULTLINE_SERVER");
+}
+
+}  // namespace
+}  // namespace faultline::harness
