@@ -10,13 +10,12 @@ install(TARGETS ${FAULTLINE_EXPORTED_TARGETS}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 
-# Public headers: each module's include/ tree, the test-only defects header that
-# faultline::conformance exposes, and the transport driver's header.
+# Public headers: each module's include/ tree, and the test-only defects header that
+# faultline::conformance exposes. (conformance/drivers/ is private to the suite: its
+# library is exported only because faultline::conformance links it.)
 foreach(dir certs scenarios transport harness conformance transport/testing)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 endforeach()
-install(FILES ${PROJECT_SOURCE_DIR}/conformance/drivers/transport_driver.h
-  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 
 # Data: the bundled drivers (with the npm dependencies ./faultline installed), the
 # launchers, the built-in scenarios and their schema.
