@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # install.launcher_python_package: the Python launcher as a package. A copy of
 # harness/launchers/python is pip-installed (no network, no build isolation: Debian's
-# setuptools) into a fresh venv of /usr/bin/python3; pytest there runs the README's
-# example through the plugin's faultline_server fixture, the server found on PATH (the
-# staged install).
+# setuptools) into a fresh venv of /usr/bin/python3; pytest there runs the launcher's stub
+# suite and the README's example through the plugin's faultline_server fixture, the
+# server found on PATH (the staged install).
 # Usage: python_package.sh SOURCE_DIR STAGED_PREFIX WORK_DIR
 set -euo pipefail
 SRC=$1 STAGED=$2 WORK=$3
@@ -25,5 +25,9 @@ import sys, faultline_launcher, faultline_pytest
 for m in (faultline_launcher, faultline_pytest):
     assert m.__file__.startswith(sys.prefix), m.__file__
 PY
-env -u FAULTLINE_SERVER PATH="$STAGED/bin:$PATH" "$py" -m pytest -v -p no:cacheprovider \
-  --import-mode=importlib "$SRC/examples/python/test_example.py"
+# The launcher's own stub suite, copied away from the module so that it imports the
+# installed one, and the README's example.
+mkdir "$WORK/tests"
+cp "$SRC/harness/launchers/python/test_stubs.py" "$SRC/examples/python/test_example.py" "$WORK/tests/"
+env -u FAULTLINE_SERVER PATH="$STAGED/bin:$PATH" FAULTLINE_STUBS_DIR="$SRC/harness/tests/stubs" \
+  "$py" -m pytest -v -p no:cacheprovider "$WORK/tests/test_stubs.py" "$WORK/tests/test_example.py"
