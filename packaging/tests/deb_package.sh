@@ -2,7 +2,8 @@
 # package.deb: builds faultline_<version>_<arch>.deb with CPack, unpacks it into a scratch
 # root with dpkg -x, checks its files and Depends, then runs what it ships from there:
 # faultline-server --help, a server answering a request sent by faultline-fetch, and
-# faultline-conformance finding the server and the bundled drivers beside itself.
+# faultline-conformance finding the server and the bundled drivers (node-http2, and
+# undici where Node is recent enough) relative to itself.
 # Usage: deb_package.sh BUILD_DIR WORK_DIR VERSION
 set -euo pipefail
 BUILD=$1 WORK=$2 VERSION=$3
@@ -68,10 +69,15 @@ wait "$server_pid" || fail "the server did not exit 0 on SIGTERM; stderr: $(cat 
 trap - EXIT
 
 step "faultline-conformance with the package's server and drivers"
-"$usr/bin/faultline-conformance" --driver h2,node-http2 --check RT-ERROR-BODY \
+drivers=(h2 node-http2)
+# undici (with its npm dependencies in the package) where Node can load it (>= 20.18.1).
+if node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>20||(a==20&&b>=18)?0:1)'; then
+  drivers+=(undici)
+fi
+"$usr/bin/faultline-conformance" --driver "$(IFS=,; echo "${drivers[*]}")" --check RT-ERROR-BODY \
   --reports "$WORK/reports" >"$WORK/conformance.out" 2>&1 ||
   fail "faultline-conformance failed: $(cat "$WORK/conformance.out")"
-for driver in h2 node-http2; do
+for driver in "${drivers[@]}"; do
   grep -Eq "PASS  RT-ERROR-BODY +$driver( |$)" "$WORK/conformance.out" ||
     fail "RT-ERROR-BODY did not pass on $driver: $(cat "$WORK/conformance.out")"
 done
