@@ -93,7 +93,12 @@ if (options.ca) {
   }
 }
 
+// Redirects for request(): the redirect interceptor where the version has one (7.x, late
+// 6.x), else the Agent's own maxRedirections (early 6.x), set to 0 per request that must
+// not follow.
+const hasInterceptors = typeof undici.Agent.prototype.compose === 'function' && undici.interceptors && undici.interceptors.redirect
 const agent = new undici.Agent({
+  ...(hasInterceptors ? {} : { maxRedirections: MAX_REDIRECTS }),
   connections: options.connections,
   pipelining: options.pipelining,
   allowH2: options.allowH2,
@@ -101,10 +106,7 @@ const agent = new undici.Agent({
   keepAliveTimeout: options.keepAliveTimeout,
   connect: ca ? { ca } : {}
 })
-// Redirects for request(): the redirect interceptor where the version has one (7.x, late
-// 6.x), else request()'s own maxRedirections option (6.x).
-const redirectInterceptor = typeof agent.compose === 'function' && undici.interceptors && undici.interceptors.redirect
-const followingAgent = redirectInterceptor ? agent.compose(undici.interceptors.redirect({ maxRedirections: MAX_REDIRECTS })) : agent
+const followingAgent = hasInterceptors ? agent.compose(undici.interceptors.redirect({ maxRedirections: MAX_REDIRECTS })) : agent
 if (options.api === 'fetch' && typeof undici.fetch !== 'function') fail(`undici ${undiciVersion} has no fetch()`)
 
 // Counters for the stats event, from undici's own diagnostics channels.
@@ -249,7 +251,7 @@ async function perform (msg, state) {
     body: msg.body_b64 !== undefined ? Buffer.from(msg.body_b64, 'base64') : undefined,
     signal: state.controller.signal,
     throwOnMaxRedirect: true,
-    ...(redirect === 'follow' && !redirectInterceptor ? { maxRedirections: MAX_REDIRECTS } : {})
+    ...(hasInterceptors ? {} : { maxRedirections: redirect === 'follow' ? MAX_REDIRECTS : 0 })
   })
   if (redirect === 'error' && REDIRECT_STATUSES.has(statusCode) && headers.location) {
     await body.dump().catch(() => {}) // discard the redirect's body (a bare destroy() would emit an error)
