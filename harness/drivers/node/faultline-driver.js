@@ -349,6 +349,8 @@ function onLine (line) {
         capabilities: {
           // keepAliveTimeout is undici's HTTP/1.1 idle timer; its h2 sessions have none.
           idle_timeout_ms: options.allowH2 ? 0 : options.keepAliveTimeout,
+          // undici 7 PINGs an h2 session every minute but gives a silent one no deadline.
+          liveness_timeout_ms: 0,
           // fetch() retries a 421 on a new connection (Fetch, HTTP-network-or-cache
           // fetch step 16); Dispatcher#request hands it to the caller.
           retries_421: options.api === 'fetch'
