@@ -340,7 +340,8 @@ ExternalDriverOptions node_driver_options(const NodeDriverConfig& config) {
   return node_script(
       config.directory, "node",
       {"--connections", std::to_string(config.connections), "--pipelining",
-       std::to_string(config.pipelining), config.allow_h2 ? "--allow-h2" : "--no-allow-h2"},
+       std::to_string(config.pipelining), config.allow_h2 ? "--allow-h2" : "--no-allow-h2", "--api",
+       config.api == NodeDriverConfig::Api::fetch ? "fetch" : "request"},
       config.ca_file);
 }
 

@@ -60,10 +60,16 @@ class ExternalDriver final : public Driver {
 
 /** The Node driver over undici (harness/drivers/node), as ExternalDriverOptions. */
 struct NodeDriverConfig {
+  /** undici's API layer the driver calls (--api). */
+  enum class Api {
+    request,  ///< Dispatcher#request, the driver's default
+    fetch,    ///< undici's fetch() over the same Agent
+  };
   std::filesystem::path ca_file;  ///< --ca
   int connections = 4;            ///< --connections
   int pipelining = 100;           ///< --pipelining
   bool allow_h2 = true;           ///< --allow-h2 / --no-allow-h2
+  Api api = Api::request;         ///< --api request|fetch
   /** The driver's directory; empty = <default_data_directory()>/drivers/node. */
   std::filesystem::path directory;
 };
