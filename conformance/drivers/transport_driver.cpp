@@ -78,6 +78,9 @@ struct TransportDriver::Impl {
     info.max_sessions = static_cast<int>(o.max_sessions);
     info.max_streams = o.force_http1 ? 1 : static_cast<int>(o.max_streams);
     info.h2 = !o.force_http1;
+    info.api = "client";
+    // Over HTTP/1.1 libcurl's cache prunes idle connections lazily: no timer there.
+    info.capabilities.idle_timeout_ms = o.force_http1 ? 0 : o.idle_timeout.count();
   }
 
   TransportDriverOptions options;

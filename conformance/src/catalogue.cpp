@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -45,6 +46,48 @@ std::string_view to_string(Outcome outcome) noexcept {
   return "?";
 }
 
+std::string_view to_string(Capability capability) noexcept {
+  switch (capability) {
+    case Capability::installed:
+      return "installed";
+    case Capability::h2:
+      return "h2";
+    case Capability::idle_timer:
+      return "idle_timer";
+  }
+  return "?";
+}
+
+std::optional<std::string> declared_missing(Capability capability, const DriverSpec& driver,
+                                            const harness::DriverInfo* hello) {
+  switch (capability) {
+    case Capability::installed:
+      if (driver.unavailable) {
+        return "driver unavailable: " + *driver.unavailable;
+      }
+      return std::nullopt;
+    case Capability::h2:
+      if (driver.h2 == false || (!driver.h2 && hello != nullptr && !hello->h2)) {
+        return std::string("driver declares it never offers h2");
+      }
+      return std::nullopt;
+    case Capability::idle_timer: {
+      std::optional<std::int64_t> ms;
+      if (driver.idle_timeout) {
+        ms = driver.idle_timeout->count();
+      } else if (hello != nullptr) {
+        ms = hello->capabilities.idle_timeout_ms;
+      }
+      if (ms == 0) {
+        return "driver declares no idle timer (idle_timeout_ms 0)" +
+               (driver.no_idle_timer.empty() ? std::string() : ": " + driver.no_idle_timer);
+      }
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
 std::string Verdict::message() const {
   auto text = evidence.dump(1);
   if (text.size() > kMessageEvidenceLimit) {
@@ -60,9 +103,7 @@ DriverSpec transport_driver_spec(bool force_http1, transport::testing::Defects d
   spec.h2 = !force_http1;
   // Over HTTP/1.1, libcurl's connection cache closes idle connections when it is next
   // pruned, not by a timer (transport/README.md, known limits): no idle timeout to check.
-  if (!force_http1) {
-    spec.idle_timeout = kTransportIdle;
-  }
+  spec.idle_timeout = force_http1 ? 0ms : kTransportIdle;
   if (force_http1) {
     spec.no_idle_timer =
         "libcurl's connection cache closes idle HTTP/1.1 connections lazily, not by a timer "
@@ -88,6 +129,11 @@ std::vector<DriverSpec> bundled_drivers() {
 
   DriverSpec curl;
   curl.name = "curl";
+  curl.h2 = true;
+  curl.idle_timeout = 0ms;
+  curl.no_idle_timer =
+      "libcurl closes connections older than CURLOPT_MAXAGE_CONN only when it "
+      "next looks at its cache, not by a timer";
   curl.make = [](const std::filesystem::path& ca) {
     harness::CurlDriverOptions o;
     o.ca_file = ca;
@@ -95,22 +141,30 @@ std::vector<DriverSpec> bundled_drivers() {
   };
   out.push_back(curl);
 
-  DriverSpec undici;
-  undici.name = "undici";
-  undici.make = [](const std::filesystem::path& ca) {
-    harness::NodeDriverConfig c;
-    c.ca_file = ca;
-    return std::unique_ptr<harness::Driver>(
-        std::make_unique<harness::ExternalDriver>(harness::node_driver_options(c)));
-  };
+  // undici through both of its API layers: Dispatcher#request (the driver's default) and
+  // fetch(). Their capabilities come from the driver's hello.
   const auto probe = harness::node_driver_options({});
+  std::optional<std::string> no_modules;
   if (!probe.args.empty()) {
     auto script = std::filesystem::path(probe.args.front());
     if (!std::filesystem::exists(script.parent_path() / "node_modules")) {
-      undici.unavailable = "no node_modules in " + script.parent_path().string() + " (npm ci)";
+      no_modules = "no node_modules in " + script.parent_path().string() + " (npm ci)";
     }
   }
-  out.push_back(undici);
+  for (const auto api :
+       {harness::NodeDriverConfig::Api::request, harness::NodeDriverConfig::Api::fetch}) {
+    DriverSpec undici;
+    undici.name = api == harness::NodeDriverConfig::Api::request ? "undici" : "undici-fetch";
+    undici.make = [api](const std::filesystem::path& ca) {
+      harness::NodeDriverConfig c;
+      c.ca_file = ca;
+      c.api = api;
+      return std::unique_ptr<harness::Driver>(
+          std::make_unique<harness::ExternalDriver>(harness::node_driver_options(c)));
+    };
+    undici.unavailable = no_modules;
+    out.push_back(undici);
+  }
 
   // Node's built-in http2 module: one session per origin, h2 only, no redirects.
   DriverSpec node_http2;
@@ -161,59 +215,94 @@ std::vector<DriverSpec> bundled_drivers() {
 
 const std::vector<CheckInfo>& catalogue() {
   using namespace detail;
+  const std::vector<Capability> h2 = {Capability::h2};
   static const std::vector<CheckInfo> kChecks = {
-      {"POOL-REUSE", "pool",
-       "1000 GETs: <= pool-limit connections, <= cap streams each, each served once", pool_reuse},
-      {"POOL-COLD-BURST", "pool", "burst on a cold pool: no connection storm", pool_cold_burst},
+      {"POOL-REUSE",
+       "pool",
+       "1000 GETs: <= pool-limit connections, <= cap streams each, each served once",
+       pool_reuse,
+       {}},
+      {"POOL-COLD-BURST", "pool", "burst on a cold pool: no connection storm", pool_cold_burst, {}},
       {"POOL-SERVER-LIMIT", "pool",
-       "SETTINGS_MAX_CONCURRENT_STREAMS=10 never exceeded; no REFUSED_STREAM", pool_server_limit},
+       "warm connection, SETTINGS_MAX_CONCURRENT_STREAMS=10 acknowledged: never exceeded",
+       pool_server_limit, h2},
+      {"POOL-PRE-SETTINGS-BURST", "pool",
+       "streams before the first SETTINGS refused beyond 10: retried, none reaches the caller",
+       pool_pre_settings_burst, h2},
       {"POOL-LIMIT-LOWERED", "pool",
-       "limit lowered 100 -> 5 while busy: in-flight finish, new respect 5", pool_limit_lowered},
+       "limit lowered 100 -> 5 while busy: in-flight finish, new respect 5", pool_limit_lowered,
+       h2},
       {"POOL-LIMIT-ZERO", "pool",
-       "limit 0: requests wait or settle by their deadline; no busy loop", pool_limit_zero},
-      {"POOL-IDLE-REAP", "pool", "idle session closed; next request opens a new one",
-       pool_idle_reap},
-      {"ABORT-QUEUED", "abort", "aborted queued request rejects promptly; server never sees it",
-       abort_queued},
-      {"ABORT-QUEUED-TIMEOUT", "abort", "queued request's deadline rejects it as timeout in time",
-       abort_queued_timeout},
-      {"ABORT-INFLIGHT", "abort", "abort of an open stream: RST_STREAM(CANCEL); sibling unaffected",
-       abort_inflight},
-      {"ABORT-MANY", "abort", "hundreds of queued aborts all reject; the pool still serves",
-       abort_many},
+       "limit 0 acknowledged on a warm connection: requests wait, settle by their deadline",
+       pool_limit_zero, h2},
+      {"POOL-IDLE-REAP",
+       "pool",
+       "idle session closed; next request opens a new one",
+       pool_idle_reap,
+       {Capability::idle_timer}},
+      {"ABORT-QUEUED",
+       "abort",
+       "aborted queued request rejects promptly; server never sees it",
+       abort_queued,
+       {}},
+      {"ABORT-QUEUED-TIMEOUT",
+       "abort",
+       "queued request's deadline rejects it as timeout in time",
+       abort_queued_timeout,
+       {}},
+      {"ABORT-INFLIGHT",
+       "abort",
+       "abort of an open stream: prompt RST_STREAM (any code); sibling unaffected",
+       abort_inflight,
+       {}},
+      {"ABORT-MANY",
+       "abort",
+       "hundreds of queued aborts all reject; the pool still serves",
+       abort_many,
+       {}},
       {"DRAIN-GOAWAY-GRACEFUL", "drain",
-       "streams <= last complete; new requests go to a new connection", drain_goaway_graceful},
+       "graceful GOAWAY on every connection while held: held complete, new go elsewhere",
+       drain_goaway_graceful, h2},
       {"DRAIN-GOAWAY-ABOVE-LAST", "drain",
-       "streams above last-stream-id retried on a new connection, POST too, each served once",
-       drain_goaway_above_last},
-      {"DRAIN-SESSION-LOSS", "drain",
-       "every session reset: queued served by new sessions, in-flight fail typed, nothing hangs",
-       drain_session_loss},
+       "GOAWAY(previous) on every connection while held: streams above it retried, POST too",
+       drain_goaway_above_last, h2},
+      {"DRAIN-SESSION-LOSS",
+       "drain",
+       "every session reset: queued served by new sessions, in-flight typed or served once",
+       drain_session_loss,
+       {}},
       {"DRAIN-GOAWAY-STORM", "drain",
        "GOAWAY(0) on every connection: bounded reconnects, requests fail by their deadline",
-       drain_goaway_storm},
+       drain_goaway_storm, h2},
       {"DRAIN-REFUSED-RETRY", "drain",
        "REFUSED_STREAM retried transparently and bounded; other codes not retried",
-       drain_refused_retry},
-      {"ALPN-H1-ONLY", "alpn", "server selects http/1.1: h1, no h2 retry per request",
-       alpn_h1_only},
-      {"ALPN-H1-STRICT", "alpn", "server rejects h2-only offers: h1, remembered", alpn_h1_strict},
-      {"ALPN-NONE", "alpn", "no ALPN: h1", alpn_none},
-      {"REDIRECT-PARITY", "redirect", "Fetch redirect results, the same on h2 and h1",
-       redirect_parity},
+       drain_refused_retry, h2},
+      {"ALPN-H1-ONLY", "alpn", "server selects http/1.1: h1, no h2 retry per request", alpn_h1_only,
+       h2},
+      {"ALPN-H1-STRICT", "alpn", "server rejects h2-only offers: h1, remembered", alpn_h1_strict,
+       h2},
+      {"ALPN-NONE", "alpn", "no ALPN: h1", alpn_none, h2},
+      {"REDIRECT-PARITY",
+       "redirect",
+       "Fetch redirect results, the same on h2 and h1",
+       redirect_parity,
+       {}},
       {"LATE-DATA-AFTER-RST", "late",
        "DATA after the client's RST ignored, credit returned, connection usable",
-       late_data_after_rst},
+       late_data_after_rst, h2},
       {"LATE-DATA-AFTER-END", "late", "DATA after END_STREAM: completed response intact, no crash",
-       late_data_after_end},
+       late_data_after_end, h2},
       {"LATE-TRAILERS", "late", "trailers then late DATA under multiplexing: each completes once",
-       late_trailers},
-      {"LATE-OUT-OF-ORDER", "late",
-       "responses finishing in random order each complete once with their body", late_out_of_order},
-      {"RT-SSE", "roundtrip", "SSE delivered incrementally and parsed right", rt_sse},
-      {"RT-MULTIPART", "roundtrip", "multipart parts' sizes and SHA-256 match", rt_multipart},
-      {"RT-BINARY", "roundtrip", "0 B .. 16 MiB up/down, SHA-256 match", rt_binary},
-      {"RT-ERROR-BODY", "roundtrip", "4xx/5xx bodies intact", rt_error_body},
+       late_trailers, h2},
+      {"LATE-OUT-OF-ORDER",
+       "late",
+       "responses finishing in random order each complete once with their body",
+       late_out_of_order,
+       {}},
+      {"RT-SSE", "roundtrip", "SSE delivered incrementally and parsed right", rt_sse, {}},
+      {"RT-MULTIPART", "roundtrip", "multipart parts' sizes and SHA-256 match", rt_multipart, {}},
+      {"RT-BINARY", "roundtrip", "0 B .. 16 MiB up/down, SHA-256 match", rt_binary, {}},
+      {"RT-ERROR-BODY", "roundtrip", "4xx/5xx bodies intact", rt_error_body, {}},
   };
   return kChecks;
 }
@@ -227,14 +316,82 @@ const CheckInfo* find_check(std::string_view id) {
   return nullptr;
 }
 
+namespace {
+
+/** The skip verdict for a capability the driver declares missing. */
+Verdict skip_for(Capability capability, const std::string& why) {
+  Verdict v;
+  v.outcome = Outcome::skip;
+  v.summary = "needs " + std::string(to_string(capability)) + "; " + why;
+  v.evidence["skipped_for"] = std::string(to_string(capability));
+  return v;
+}
+
+/** A skip the check may give: a capability it lists (or installed), which the driver
+    really declares missing. Anything else is a defect of the suite, not of the driver. */
+Verdict judge_skip(const CheckInfo& check, const DriverSpec& driver,
+                   const detail::CheckSkipped& s) {
+  const bool listed =
+      s.capability == Capability::installed ||
+      std::find(check.needs.begin(), check.needs.end(), s.capability) != check.needs.end();
+  const auto& hello = detail::last_hello();
+  const auto declared = declared_missing(s.capability, driver, hello ? &*hello : nullptr);
+  if (listed && declared) {
+    return skip_for(s.capability, *declared);
+  }
+  Verdict v;
+  v.outcome = Outcome::fail;
+  v.summary = "suite defect: the check skipped for " + std::string(to_string(s.capability)) +
+              (listed ? ", which the driver does not declare missing"
+                      : ", which is not among the capabilities it needs") +
+              " (" + s.why + ")";
+  return v;
+}
+
+/** Runs the check body on this thread with its needs in force. */
+struct RunningCheck {
+  explicit RunningCheck(const CheckInfo& check) {
+    detail::set_running_check(&check);
+    detail::last_hello().reset();
+  }
+  ~RunningCheck() {
+    detail::set_running_check(nullptr);
+    detail::last_hello().reset();
+  }
+  RunningCheck(const RunningCheck&) = delete;
+  RunningCheck& operator=(const RunningCheck&) = delete;
+};
+
+}  // namespace
+
 Verdict run_check(const CheckInfo& check, const DriverSpec& driver) {
   const auto started = std::chrono::steady_clock::now();
   Verdict v;
+  std::optional<Capability> gated;
+  std::string gated_why;
+  for (const auto need : check.needs) {
+    if (auto why = declared_missing(need, driver, nullptr); why && !gated) {
+      gated = need;
+      gated_why = *why;
+    }
+  }
+  if (auto why = declared_missing(Capability::installed, driver, nullptr)) {
+    gated = Capability::installed;
+    gated_why = *why;
+  }
+  RunningCheck running(check);
   try {
-    v = check.run(driver);
+    if (gated) {
+      v = skip_for(*gated, gated_why);
+    } else {
+      v = check.run(driver);
+      if (v.outcome == Outcome::skip) {
+        v.outcome = Outcome::fail;
+        v.summary = "suite defect: the check body returned a skip (" + v.summary + ")";
+      }
+    }
   } catch (const detail::CheckSkipped& s) {
-    v.outcome = Outcome::skip;
-    v.summary = s.why;
+    v = judge_skip(check, driver, s);
   } catch (const detail::CheckFailed& f) {
     v.outcome = Outcome::fail;
     v.summary = f.why;

@@ -11,9 +11,6 @@ constexpr int kAlpnRequests = 100;
     succeed over HTTP/1.1 without a new h2 attempt per request. The server sees each
     attempt as a connection, so the connection count bounds the attempts. */
 Verdict run_h1_origin(const DriverSpec& d, const std::string& scenario, const std::string& what) {
-  if (!d.h2) {
-    return skipped("driver never offers h2 (ALPN does not apply)");
-  }
   Session s(d, scenario);
   return s.judge([&] {
     for (int i = 0; i < kAlpnRequests / 2; ++i) {

@@ -6,17 +6,13 @@
 
 namespace faultline::conformance::detail {
 
-/** A skip verdict decided before any server starts. */
-inline Verdict skipped(std::string why) {
-  Verdict v;
-  v.outcome = Outcome::skip;
-  v.summary = std::move(why);
-  return v;
-}
+// A check body never skips: the capabilities it may skip for are listed in its catalogue
+// entry (CheckInfo::needs), and run_check and Session decide those skips.
 
 Verdict pool_reuse(const DriverSpec& d);
 Verdict pool_cold_burst(const DriverSpec& d);
 Verdict pool_server_limit(const DriverSpec& d);
+Verdict pool_pre_settings_burst(const DriverSpec& d);
 Verdict pool_idle_reap(const DriverSpec& d);
 
 Verdict abort_queued(const DriverSpec& d);

@@ -1,5 +1,5 @@
 // LATE-DATA-*, LATE-TRAILERS: frames the server sends after a stream ended or was reset.
-// Each skips, naming the fault, when the server sent no late frames.
+// Each fails ("fault did not fire") when the server sent no late frames.
 #include "checks_groups.h"
 
 namespace faultline::conformance::detail {
@@ -14,7 +14,7 @@ void require_late_fired(Session& s, const std::string& name) {
   auto it = st.find("faults_fired");
   const long n = it != st.end() && it->is_object() ? it->value(name, 0L) : 0;
   if (n == 0) {
-    skip("server does not send late frames yet (faults_fired." + name + " = 0)");
+    fault_did_not_fire("the server sent no late frames (faults_fired." + name + " = 0)");
   }
 }
 
@@ -30,9 +30,6 @@ void require_connections_alive(Session& s) {
 }  // namespace
 
 Verdict late_data_after_rst(const DriverSpec& d) {
-  if (!d.h2) {
-    return skipped("HTTP/2 late frames; driver never offers h2");
-  }
   Session s(d, std::string("late-data-after-rst"));
   return s.judge([&] {
     for (int i = 0; i < kLateAborts; ++i) {
@@ -55,9 +52,6 @@ Verdict late_data_after_rst(const DriverSpec& d) {
 }
 
 Verdict late_data_after_end(const DriverSpec& d) {
-  if (!d.h2) {
-    return skipped("HTTP/2 late frames; driver never offers h2");
-  }
   Session s(d, std::string("late-data-after-end"));
   return s.judge([&] {
     // A sibling in flight the whole time: the late frames must not take it down.
@@ -84,9 +78,6 @@ Verdict late_data_after_end(const DriverSpec& d) {
 }
 
 Verdict late_trailers(const DriverSpec& d) {
-  if (!d.h2) {
-    return skipped("HTTP/2 late frames; driver never offers h2");
-  }
   Session s(d, std::string("late-trailers"));
   return s.judge([&] {
     constexpr int kRequests = 10;

@@ -4,6 +4,7 @@
 #include <fnmatch.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -29,7 +30,7 @@ constexpr int kExitUsage = 2;
 constexpr int kExitGatingFailure = 1;
 
 const char* const kUsage =
-    R"(Usage: faultline-conformance [--build DIR] [--driver LIST] [--check LIST]
+    R"USAGE(Usage: faultline-conformance [--build DIR] [--driver LIST] [--check LIST] [--repeat N]
                              [--external NAME=COMMAND]... [--reports DIR] [--list] [--help]
 
 Runs every conformance check (docs/checks.md) against every bundled driver, each check
@@ -37,22 +38,30 @@ on a fresh faultline-server, prints one line per check and driver, then the matr
 
   --build DIR    the build directory: the server is DIR/fake_server/faultline-server
                  (unless FAULTLINE_SERVER is set), reports go to DIR/reports/
-  --driver LIST  comma-separated driver names or globs (h2,h1,curl,undici,node-http2,
-                 go,python-httpx,java,okhttp,node-fetch; see --list)
+  --driver LIST  comma-separated driver names or globs; it filters every column, the
+                 bundled ones (h2,h1,curl,undici,undici-fetch,node-http2,
+                 go,python-httpx,java,okhttp,node-fetch; see --list) and the
+                 --external ones alike: name an external driver here too, or leave
+                 --driver out (--driver h2 --external x=... runs h2 only)
   --check LIST   comma-separated check IDs or globs (POOL-*,ABORT-QUEUED)
+  --repeat N     run every check N times per driver (default 1); a verdict that
+                 changes between runs is "flaky (k/N)" (k runs failed), never a pass,
+                 and fails the run for a gating driver
   --external NAME=COMMAND
                  add a column for any program speaking the driver protocol
                  (docs/driver-protocol.md); COMMAND is split at spaces and gets
                  "--ca FILE" appended. Not gating. A driver that is missing, exits,
                  or speaks the protocol wrongly fails its checks with its stderr.
+                 Its hello's "capabilities" decide its capability skips.
   --reports DIR  where conformance.json, junit.xml and report.md go
   --list         print the checks and drivers and exit
   --help         this text
 
-Exit status: 0 when no gating driver (h2, h1: our transport) fails a check, 1 when one
-does, 2 on a usage error. The other drivers (libcurl, Node's undici, http2 and fetch,
-Go's net/http, httpx, the JDK's HttpClient, OkHttp) are reported, not gating.
-)";
+Exit status: 0 when no gating driver (h2, h1: our transport) fails a check or is flaky
+on one, 1 when one does, 2 on a usage error. the other drivers (libcurl, Node's undici
+request() and fetch(), node:http2 and built-in fetch, Go's net/http, httpx, the JDK's
+HttpClient, OkHttp) are reported, not gating.
+)USAGE";
 
 std::vector<std::string> split(const std::string& list) {
   std::vector<std::string> out;
@@ -135,54 +144,116 @@ std::string xml_escape(const std::string& text) {
   return out;
 }
 
-std::string cell(const Verdict& v) {
-  switch (v.outcome) {
-    case Outcome::pass:
-      return "pass";
-    case Outcome::fail:
-      return "FAIL";
-    case Outcome::skip:
-      return "skip(" + v.summary + ")";
+/** The verdicts of one check on one driver over --repeat runs. */
+struct Result {
+  std::vector<Verdict> runs;
+
+  /** Every run gave the same outcome. */
+  [[nodiscard]] bool stable() const {
+    return std::all_of(runs.begin(), runs.end(),
+                       [&](const Verdict& v) { return v.outcome == runs.front().outcome; });
   }
-  return "?";
-}
+  [[nodiscard]] int count(Outcome o) const {
+    return static_cast<int>(
+        std::count_if(runs.begin(), runs.end(), [&](const Verdict& v) { return v.outcome == o; }));
+  }
+  [[nodiscard]] bool flaky() const { return !stable(); }
+  /** A failure or a flaky verdict: what fails a gating driver. */
+  [[nodiscard]] bool bad() const { return flaky() || runs.front().failed(); }
+  /** The run that speaks for the result: the first failure, else the first run. */
+  [[nodiscard]] const Verdict& representative() const {
+    for (const auto& v : runs) {
+      if (v.failed()) {
+        return v;
+      }
+    }
+    return runs.front();
+  }
+  /** "pass", "FAIL", "skip" or "flaky (k/N)" with k the failed runs. */
+  [[nodiscard]] std::string label() const {
+    if (flaky()) {
+      return "flaky (" +
+             std::to_string(runs.size() - static_cast<std::size_t>(count(Outcome::pass))) + "/" +
+             std::to_string(runs.size()) + ")";
+    }
+    return std::string(faultline::conformance::to_string(runs.front().outcome));
+  }
+  [[nodiscard]] double seconds() const {
+    double total = 0;
+    for (const auto& v : runs) {
+      total += v.seconds;
+    }
+    return total;
+  }
+};
 
 struct Row {
   const CheckInfo* check;
-  std::map<std::string, Verdict> verdicts;  // driver name -> verdict
+  std::map<std::string, Result> results;  // driver name -> its runs
 };
 
+/** What a driver said in its hello (from any verdict's evidence), for the legend. */
+std::string driver_identity(const std::vector<Row>& rows, const std::string& driver) {
+  for (const auto& row : rows) {
+    for (const auto& v : row.results.at(driver).runs) {
+      auto it = v.evidence.find("driver_hello");
+      if (it != v.evidence.end() && it->is_object()) {
+        std::string out = it->value("name", "") + " " + it->value("version", "");
+        if (!it->value("api", "").empty()) {
+          out += ", api " + it->value("api", "");
+        }
+        return out;
+      }
+    }
+  }
+  return "";
+}
+
 void write_reports(const fs::path& dir, const std::vector<DriverSpec>& drivers,
-                   const std::vector<Row>& rows, double total_seconds) {
+                   const std::vector<Row>& rows, int repeat, double total_seconds) {
   fs::create_directories(dir);
   nlohmann::json j;
+  j["repeat"] = repeat;
   j["drivers"] = nlohmann::json::array();
   for (const auto& d : drivers) {
-    j["drivers"].push_back({{"name", d.name}, {"gating", d.gating}});
+    j["drivers"].push_back(
+        {{"name", d.name}, {"gating", d.gating}, {"identity", driver_identity(rows, d.name)}});
   }
   j["checks"] = nlohmann::json::array();
-  int passed = 0, failed = 0, skipped = 0, gating_failed = 0;
+  int passed = 0, failed = 0, skipped = 0, flaky = 0, gating_failed = 0;
   for (const auto& row : rows) {
     nlohmann::json c = {{"id", row.check->id},
                         {"group", row.check->group},
                         {"asserts", row.check->asserts},
                         {"results", nlohmann::json::object()}};
     for (const auto& d : drivers) {
-      const auto& v = row.verdicts.at(d.name);
+      const auto& r = row.results.at(d.name);
+      const auto& v = r.representative();
+      nlohmann::json outcomes = nlohmann::json::array();
+      for (const auto& run : r.runs) {
+        outcomes.push_back(std::string(faultline::conformance::to_string(run.outcome)));
+      }
       c["results"][d.name] = {
-          {"outcome", std::string(faultline::conformance::to_string(v.outcome))},
+          {"outcome", r.flaky() ? std::string("flaky")
+                                : std::string(faultline::conformance::to_string(v.outcome))},
+          {"label", r.label()},
+          {"runs", r.runs.size()},
+          {"passed_runs", r.count(Outcome::pass)},
+          {"outcomes", outcomes},
           {"summary", v.summary},
-          {"seconds", v.seconds},
+          {"seconds", r.seconds()},
           {"evidence", v.evidence}};
-      passed += v.outcome == Outcome::pass;
-      skipped += v.outcome == Outcome::skip;
-      failed += v.outcome == Outcome::fail;
-      gating_failed += v.outcome == Outcome::fail && d.gating;
+      flaky += r.flaky();
+      passed += !r.flaky() && v.outcome == Outcome::pass;
+      skipped += !r.flaky() && v.outcome == Outcome::skip;
+      failed += !r.flaky() && v.outcome == Outcome::fail;
+      gating_failed += r.bad() && d.gating;
     }
     j["checks"].push_back(std::move(c));
   }
   j["summary"] = {{"passed", passed},
                   {"failed", failed},
+                  {"flaky", flaky},
                   {"skipped", skipped},
                   {"gating_failed", gating_failed},
                   {"seconds", total_seconds}};
@@ -193,17 +264,19 @@ void write_reports(const fs::path& dir, const std::vector<DriverSpec>& drivers,
   for (const auto& d : drivers) {
     int f = 0, s = 0;
     for (const auto& row : rows) {
-      f += row.verdicts.at(d.name).failed();
-      s += row.verdicts.at(d.name).outcome == Outcome::skip;
+      const auto& r = row.results.at(d.name);
+      f += r.bad();
+      s += !r.flaky() && r.runs.front().outcome == Outcome::skip;
     }
     junit << "  <testsuite name=\"" << xml_escape(d.name) << "\" tests=\"" << rows.size()
           << "\" failures=\"" << f << "\" skipped=\"" << s << "\">\n";
     for (const auto& row : rows) {
-      const auto& v = row.verdicts.at(d.name);
+      const auto& r = row.results.at(d.name);
+      const auto& v = r.representative();
       junit << "    <testcase classname=\"conformance." << xml_escape(d.name) << "\" name=\""
-            << xml_escape(row.check->id) << "\" time=\"" << v.seconds << "\">";
-      if (v.failed()) {
-        junit << "<failure message=\"" << xml_escape(v.summary) << "\">"
+            << xml_escape(row.check->id) << "\" time=\"" << r.seconds() << "\">";
+      if (r.bad()) {
+        junit << "<failure message=\"" << xml_escape(r.label() + ": " + v.summary) << "\">"
               << xml_escape(v.evidence.dump(1)) << "</failure>";
       } else if (v.outcome == Outcome::skip) {
         junit << "<skipped message=\"" << xml_escape(v.summary) << "\"/>";
@@ -218,8 +291,9 @@ void write_reports(const fs::path& dir, const std::vector<DriverSpec>& drivers,
 
   std::ofstream md(dir / "report.md");
   md << "# Conformance report\n\n"
-     << passed << " passed, " << failed << " failed (" << gating_failed << " on gating drivers), "
-     << skipped << " skipped in " << total_seconds << " s.\n\n| check |";
+     << passed << " passed, " << failed << " failed, " << flaky << " flaky (" << gating_failed
+     << " failed or flaky on gating drivers), " << skipped << " skipped in " << total_seconds
+     << " s; every check " << repeat << " time(s) per driver.\n\n| check |";
   for (const auto& d : drivers) {
     md << " " << d.name << (d.gating ? " (gating)" : "") << " |";
   }
@@ -231,18 +305,31 @@ void write_reports(const fs::path& dir, const std::vector<DriverSpec>& drivers,
   for (const auto& row : rows) {
     md << "| " << row.check->id << " |";
     for (const auto& d : drivers) {
-      md << " " << cell(row.verdicts.at(d.name)) << " |";
+      const auto& r = row.results.at(d.name);
+      const auto label = r.label();
+      md << " " << (label == "skip" ? "skip(" + r.runs.front().summary + ")" : label) << " |";
     }
     md << "\n";
   }
-  md << "\n## Verdicts\n";
+  md << "\nDrivers:";
+  for (const auto& d : drivers) {
+    md << " `" << d.name << "` = " << driver_identity(rows, d.name) << ";";
+  }
+  md << "\n\n## Verdicts\n";
   for (const auto& row : rows) {
     for (const auto& d : drivers) {
-      const auto& v = row.verdicts.at(d.name);
-      md << "\n### " << row.check->id << " on " << d.name << ": "
-         << faultline::conformance::to_string(v.outcome) << "\n\n"
+      const auto& r = row.results.at(d.name);
+      const auto& v = r.representative();
+      md << "\n### " << row.check->id << " on " << d.name << ": " << r.label() << "\n\n"
          << v.summary << "\n";
-      if (v.failed()) {
+      if (r.flaky()) {
+        md << "\nRuns:";
+        for (const auto& run : r.runs) {
+          md << " " << faultline::conformance::to_string(run.outcome);
+        }
+        md << "\n";
+      }
+      if (r.bad()) {
         md << "\n```json\n" << v.evidence.dump(1) << "\n```\n";
       }
     }
@@ -256,6 +343,7 @@ int main(int argc, char** argv) {
   std::vector<DriverSpec> externals;
   fs::path build, reports;
   bool list = false;
+  int repeat = 1;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&](const char* name) -> std::string {
@@ -283,6 +371,16 @@ int main(int argc, char** argv) {
         return kExitUsage;
       }
       externals.push_back(std::move(*spec));
+    } else if (arg == "--repeat") {
+      const auto text = value("--repeat");
+      char* end = nullptr;
+      const long n = std::strtol(text.c_str(), &end, 10);
+      if (end == text.c_str() || *end != '\0' || n < 1 || n > 1000) {
+        std::cerr << "faultline-conformance: error: --repeat takes a count in 1..1000, got '"
+                  << text << "'\n";
+        return kExitUsage;
+      }
+      repeat = static_cast<int>(n);
     } else if (arg == "--reports") {
       reports = value("--reports");
     } else if (arg == "--list") {
@@ -343,16 +441,22 @@ int main(int argc, char** argv) {
   for (const auto* c : checks) {
     Row row{c, {}};
     for (const auto& d : drivers) {
-      Verdict v = faultline::conformance::run_check(*c, d);
-      std::string label(faultline::conformance::to_string(v.outcome));
-      for (auto& ch : label) {
-        ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      Result result;
+      for (int run = 1; run <= repeat; ++run) {
+        Verdict v = faultline::conformance::run_check(*c, d);
+        std::string label(faultline::conformance::to_string(v.outcome));
+        for (auto& ch : label) {
+          ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        }
+        const std::string round =
+            repeat > 1 ? " " + std::to_string(run) + "/" + std::to_string(repeat) : "";
+        std::printf("%-5s %-24s %-12s%s %6.2fs  %s\n", label.c_str(), c->id.c_str(), d.name.c_str(),
+                    round.c_str(), v.seconds, v.summary.c_str());
+        std::fflush(stdout);
+        result.runs.push_back(std::move(v));
       }
-      std::printf("%-5s %-22s %-7s %6.2fs  %s\n", label.c_str(), c->id.c_str(), d.name.c_str(),
-                  v.seconds, v.summary.c_str());
-      std::fflush(stdout);
-      gating_failed = gating_failed || (v.failed() && d.gating);
-      row.verdicts.emplace(d.name, std::move(v));
+      gating_failed = gating_failed || (result.bad() && d.gating);
+      row.results.emplace(d.name, std::move(result));
     }
     rows.push_back(std::move(row));
   }
@@ -360,22 +464,30 @@ int main(int argc, char** argv) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   // The matrix shows outcomes only; skip reasons are in the lines above and in report.md.
-  std::printf("\n%-24s", "check");
+  std::printf("\n%-26s", "check");
   for (const auto& d : drivers) {
-    std::printf(" %-12s", (d.name + (d.gating ? "*" : "")).c_str());
+    std::printf(" %-14s", (d.name + (d.gating ? "*" : "")).c_str());
   }
   std::printf("\n");
   for (const auto& row : rows) {
-    std::printf("%-24s", row.check->id.c_str());
+    std::printf("%-26s", row.check->id.c_str());
     for (const auto& d : drivers) {
-      const auto& v = row.verdicts.at(d.name);
-      std::printf(" %-12s", v.outcome == Outcome::skip ? "skip" : cell(v).c_str());
+      std::printf(" %-14s", row.results.at(d.name).label().c_str());
     }
     std::printf("\n");
   }
-  std::printf("(* gating; skip reasons above and in report.md)  %.1f s\n", total);
+  std::printf(
+      "(* gating; skip reasons above and in report.md; every check %d time(s) per driver)  %.1f "
+      "s\n",
+      repeat, total);
+  for (const auto& d : drivers) {
+    const auto who = driver_identity(rows, d.name);
+    if (!who.empty()) {
+      std::printf("  %s: %s\n", d.name.c_str(), who.c_str());
+    }
+  }
   try {
-    write_reports(reports, drivers, rows, total);
+    write_reports(reports, drivers, rows, repeat, total);
     std::printf("reports: %s/{conformance.json,junit.xml,report.md}\n", reports.c_str());
   } catch (const std::exception& e) {
     std::cerr << "faultline-conformance: error: writing reports to " << reports << ": " << e.what()

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <thread>
@@ -33,8 +34,25 @@ void fail(std::string why) {
   throw CheckFailed{std::move(why)};
 }
 
-void skip(std::string why) {
-  throw CheckSkipped{std::move(why)};
+void fault_did_not_fire(const std::string& why) {
+  fail("fault did not fire: " + why);
+}
+
+namespace {
+thread_local const CheckInfo* t_running_check = nullptr;
+thread_local std::optional<harness::DriverInfo> t_last_hello;
+}  // namespace
+
+const CheckInfo* running_check() {
+  return t_running_check;
+}
+
+void set_running_check(const CheckInfo* check) {
+  t_running_check = check;
+}
+
+std::optional<harness::DriverInfo>& last_hello() {
+  return t_last_hello;
 }
 
 void require(bool ok, const std::string& why) {
@@ -53,14 +71,48 @@ Session::Session(const DriverSpec& spec, const nlohmann::json& scenario) : spec_
 }
 
 void Session::start(const std::string& scenario) {
-  if (spec_.unavailable) {
-    skip("driver unavailable: " + *spec_.unavailable);
+  if (auto why = declared_missing(Capability::installed, spec_, nullptr)) {
+    throw CheckSkipped{Capability::installed, *why};
   }
   harness::ServerOptions options;
   options.scenario = scenario;
   server_ = std::make_unique<harness::ServerProcess>(options);
   admin_ = server_->admin();
   driver_ = spec_.make(server_->ca());
+  last_hello() = driver_->hello();
+  try {
+    gate_on_hello();
+  } catch (...) {
+    driver_.reset();
+    server_.reset();
+    if (!scenario_file_.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove(scenario_file_, ignored);
+    }
+    throw;
+  }
+}
+
+void Session::gate_on_hello() {
+  const CheckInfo* check = running_check();
+  if (check == nullptr) {
+    return;
+  }
+  for (const auto need : check->needs) {
+    if (auto why = declared_missing(need, spec_, &driver_->hello())) {
+      throw CheckSkipped{need, *why};
+    }
+  }
+}
+
+std::optional<std::chrono::milliseconds> Session::idle_timeout() {
+  if (spec_.idle_timeout) {
+    return spec_.idle_timeout;
+  }
+  if (const auto ms = driver_->hello().capabilities.idle_timeout_ms) {
+    return std::chrono::milliseconds(*ms);
+  }
+  return std::nullopt;
 }
 
 Session::~Session() {
@@ -119,9 +171,27 @@ void Session::wait_until(const std::function<bool()>& pred, const std::string& w
 
 void Session::wait_held(const std::string& gate, int n) {
   int last = 0;
-  wait_until([&] { return (last = held(gate)) >= n; },
-             "gate " + gate + " to hold " + std::to_string(n) + " streams (last seen " +
-                 std::to_string(last) + ")");
+  const harness::Deadline deadline(kWait);
+  while ((last = held(gate)) < n) {
+    if (deadline.passed()) {
+      fail("timed out waiting for gate " + gate + " to hold " + std::to_string(n) +
+           " streams (it holds " + std::to_string(last) + ")");
+    }
+    std::this_thread::sleep_for(kPoll);
+  }
+}
+
+int Session::wait_held_at_least(const std::string& gate, int want, int minimum) {
+  const harness::Deadline deadline(kPrompt);
+  int last = 0;
+  while ((last = held(gate)) < want && !deadline.passed()) {
+    std::this_thread::sleep_for(kPoll);
+  }
+  if (last < minimum) {
+    fail("timed out waiting for gate " + gate + " to hold " + std::to_string(minimum) +
+         " streams (it holds " + std::to_string(last) + ")");
+  }
+  return last;
 }
 
 nlohmann::json Session::driver_stats() {
@@ -140,6 +210,26 @@ std::optional<long> Session::queue_depth() {
 nlohmann::json Session::evidence(bool timelines) {
   nlohmann::json out = nlohmann::json::object();
   out["driver"] = spec_.name;
+  if (driver_) {
+    const auto& h = driver_->hello();
+    nlohmann::json caps = nlohmann::json::object();
+    if (h.capabilities.idle_timeout_ms) {
+      caps["idle_timeout_ms"] = *h.capabilities.idle_timeout_ms;
+    }
+    if (h.capabilities.liveness_timeout_ms) {
+      caps["liveness_timeout_ms"] = *h.capabilities.liveness_timeout_ms;
+    }
+    if (h.capabilities.retries_421) {
+      caps["retries_421"] = *h.capabilities.retries_421;
+    }
+    out["driver_hello"] = {{"name", h.name},
+                           {"version", h.version},
+                           {"api", h.api},
+                           {"max_sessions", h.max_sessions},
+                           {"max_streams", h.max_streams},
+                           {"h2", h.h2},
+                           {"capabilities", caps}};
+  }
   auto r = admin_.stats();
   if (!r.ok()) {
     out["server_stats_error"] = r.describe();
@@ -196,9 +286,6 @@ Verdict Session::judge(const std::function<std::string()>& body) {
   } catch (const CheckFailed& f) {
     v.outcome = Outcome::fail;
     v.summary = f.why;
-  } catch (const CheckSkipped& s) {
-    v.outcome = Outcome::skip;
-    v.summary = s.why;
   } catch (const std::exception& e) {
     v.outcome = Outcome::fail;
     v.summary = std::string("exception: ") + e.what();
@@ -245,6 +332,117 @@ long sum_connection_map(const nlohmann::json& stats, const std::string& map_fiel
     }
   }
   return n;
+}
+
+std::string tag(const std::string& prefix, int i) {
+  return prefix + std::to_string(i);
+}
+
+void require_each_served_once(Session& s, const std::string& prefix, int n) {
+  auto st = s.stats();
+  const auto& requests = st.value("requests", nlohmann::json::object());
+  for (int i = 0; i < n; ++i) {
+    const auto t = tag(prefix, i);
+    const long times = requests.contains(t) ? requests[t].get<long>() : 0;
+    require(times == 1, t + " served " + std::to_string(times) + " times");
+  }
+}
+
+long fired(const nlohmann::json& stats, const std::string& name) {
+  auto it = stats.find("faults_fired");
+  if (it == stats.end() || !it->is_object()) {
+    return 0;
+  }
+  return it->value(name, 0L);
+}
+
+void require_fired(Session& s, const std::string& name, const std::string& what) {
+  if (fired(s.stats(), name) == 0) {
+    fault_did_not_fire("the server injected no " + what + " (faults_fired." + name + " = 0)");
+  }
+}
+
+void fire(Session& s, const std::string& label, const std::string& what) {
+  auto r = s.admin().call("POST", "/v1/actions/fire", nlohmann::json{{"name", label}}.dump());
+  if (!r.ok() || r.body.value("fired", 0L) == 0) {
+    fault_did_not_fire("the server injected no " + what + " (" + r.describe() + ")");
+  }
+}
+
+long apply_to_every_connection(Session& s, const nlohmann::json& action, const std::string& what) {
+  auto r = s.admin().call("POST", "/v1/actions", action.dump());
+  const long applied = r.ok() ? r.body.value("applied", 0L) : 0;
+  if (applied == 0) {
+    fault_did_not_fire(what + " reached no connection (" + r.describe() + ")");
+  }
+  s.note("action", {{"do", action}, {"applied", applied}});
+  return applied;
+}
+
+nlohmann::json timeline_events(Session& s, long connection_id) {
+  auto t = s.admin().timeline(static_cast<std::uint64_t>(connection_id));
+  require(t.ok(), "timeline of connection " + std::to_string(connection_id) + ": " + t.describe());
+  return t.body.value("events", nlohmann::json::array());
+}
+
+std::vector<long> open_connections(Session& s) {
+  std::vector<long> out;
+  const auto stats = s.stats();  // connections_of() refers into it
+  for (const auto& c : connections_of(stats)) {
+    if (c.value("open", false)) {
+      out.push_back(c.value("id", 0L));
+    }
+  }
+  return out;
+}
+
+std::map<long, long> settings_acks(Session& s) {
+  std::map<long, long> acks;
+  for (const long id : open_connections(s)) {
+    long n = 0;
+    for (const auto& e : timeline_events(s, id)) {
+      const auto flags = e.value("flags", nlohmann::json::array());
+      n += e.value("dir", "") == "in" && e.value("type", "") == "SETTINGS" &&
+                   std::find(flags.begin(), flags.end(), "ACK") != flags.end()
+               ? 1
+               : 0;
+    }
+    acks[id] = n;
+  }
+  return acks;
+}
+
+void wait_settings_acked(Session& s, const std::map<long, long>& before, const std::string& what) {
+  const harness::Deadline deadline(kPrompt + kPrompt);
+  for (;;) {
+    const auto now = settings_acks(s);
+    const bool all = !now.empty() && std::all_of(now.begin(), now.end(), [&](const auto& kv) {
+      const auto it = before.find(kv.first);
+      return kv.second > (it == before.end() ? 0 : it->second);
+    });
+    if (all) {
+      return;
+    }
+    if (deadline.passed()) {
+      fail("timed out waiting for the client to acknowledge " + what +
+           " on every open connection (SETTINGS ACKs per open connection [id, n]: " +
+           nlohmann::json(now).dump() + ")");
+    }
+    std::this_thread::sleep_for(kPoll);
+  }
+}
+
+harness::BatchResult release_until_done(Session& s, const std::string& gate,
+                                        const std::vector<std::shared_ptr<harness::Exchange>>& xs,
+                                        harness::Deadline deadline) {
+  for (;;) {
+    auto rel = s.admin().release(gate);
+    require(rel.ok(), "gate release failed: " + rel.describe());
+    auto r = harness::wait_all(xs, std::min(deadline.at(), harness::Deadline(kPoll * 10).at()));
+    if (r.pending == 0 || deadline.passed()) {
+      return r;
+    }
+  }
 }
 
 std::vector<std::shared_ptr<harness::Exchange>> send_many(

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,15 +35,26 @@ inline constexpr std::size_t kTimelineTail = 24;
 struct CheckFailed {
   std::string why;
 };
-/** Thrown by skip(); run_check turns it into a skipped verdict. */
+/** Thrown by Session when the driver declares that it lacks a capability the running
+    check needs; run_check turns it into a skip after checking both facts again. */
 struct CheckSkipped {
+  Capability capability;
   std::string why;
 };
 
 [[noreturn]] void fail(std::string why);
-[[noreturn]] void skip(std::string why);
+/** Fails with "fault did not fire: <why>": a transport that avoided the fault must not
+    look like one that survived it. */
+[[noreturn]] void fault_did_not_fire(const std::string& why);
 /** Fails the check with `why` unless `ok`. */
 void require(bool ok, const std::string& why);
+
+/** The check run_check runs on this thread (nullptr outside run_check): its needs gate
+    every Session it starts. */
+const CheckInfo* running_check();
+void set_running_check(const CheckInfo* check);
+/** The hello of the last driver a Session started on this thread, if any. */
+std::optional<harness::DriverInfo>& last_hello();
 
 /** Server + admin + driver for one check. The driver goes before the server. */
 class Session {
@@ -56,6 +68,8 @@ class Session {
   const harness::DriverInfo& info() { return driver_->hello(); }
   const harness::AdminClient& admin() const { return admin_; }
   const DriverSpec& spec() const { return spec_; }
+  /** The idle timeout the driver declares (spec, else hello); nullopt = not declared. */
+  std::optional<std::chrono::milliseconds> idle_timeout();
   /** https URL of `path` on a listener (default: the first TLS listener). */
   std::string url(const std::string& path, const std::string& listener = "") const;
 
@@ -76,6 +90,10 @@ class Session {
                   harness::Deadline deadline = kWait);
   /** Waits until gate `name` holds `n` streams. */
   void wait_held(const std::string& gate, int n);
+  /** Waits up to kPrompt for gate `name` to hold `want` streams (a client may keep some
+      requests back, e.g. a POST behind running ones), then requires `minimum`; returns
+      how many it holds. */
+  int wait_held_at_least(const std::string& gate, int want, int minimum);
   /** The driver's own counters (null when it has none). */
   nlohmann::json driver_stats();
   /** Queue depth from the driver's counters when it reports one. */
@@ -85,13 +103,15 @@ class Session {
       their timeline tails when `timelines`), the driver's counters, the notes. */
   nlohmann::json evidence(bool timelines);
   /** Runs a check body: its returned line makes a pass; fail()/require() a failure,
-      skip() a skip, any exception a failure; every verdict carries evidence(). */
+      any exception a failure; every verdict carries evidence(). */
   Verdict judge(const std::function<std::string()>& body);
   /** Adds a named value to the evidence. */
   void note(const std::string& key, nlohmann::json value) { notes_[key] = std::move(value); }
 
  private:
   void start(const std::string& scenario);
+  /** Skips (CheckSkipped) when the started driver's hello declares a missing need. */
+  void gate_on_hello();
 
   DriverSpec spec_;
   std::string scenario_file_;
@@ -110,6 +130,37 @@ long max_connections(const nlohmann::json& stats, const std::string& field);
 /** Sum over connections of the map field `map_field` at `key` (e.g. rst_sent.REFUSED_STREAM). */
 long sum_connection_map(const nlohmann::json& stats, const std::string& map_field,
                         const std::string& key);
+
+/** "prefix" + i. */
+std::string tag(const std::string& prefix, int i);
+/** Every tag prefix-i for i < n served exactly once, as the server counted. */
+void require_each_served_once(Session& s, const std::string& prefix, int n);
+
+/** How many times the scenario's fault `name` fired, from a stats answer. */
+long fired(const nlohmann::json& stats, const std::string& name);
+/** Fails ("fault did not fire") unless the scenario's fault `name` fired. */
+void require_fired(Session& s, const std::string& name, const std::string& what);
+/** POST /v1/actions/fire {"name": label}; fails ("fault did not fire") unless a fault fired. */
+void fire(Session& s, const std::string& label, const std::string& what);
+/** POST /v1/actions with `action` (applied to every open connection); returns how many
+    connections it was applied to, failing ("fault did not fire") when none. */
+long apply_to_every_connection(Session& s, const nlohmann::json& action, const std::string& what);
+
+/** One connection's HTTP/2 frames as the server saw them (its timeline events). */
+nlohmann::json timeline_events(Session& s, long connection_id);
+/** Ids of the connections open now. */
+std::vector<long> open_connections(Session& s);
+/** Per open connection: how many SETTINGS ACKs the client has sent on it. */
+std::map<long, long> settings_acks(Session& s);
+/** Waits until every connection open now has acknowledged one more SETTINGS than in
+    `before` (a connection missing from `before` needs one ACK). */
+void wait_settings_acked(Session& s, const std::map<long, long>& before, const std::string& what);
+
+/** Releases gate `gate` again and again until every exchange has ended: requests a
+    client retries (on another connection) reach the gate again and are released too. */
+harness::BatchResult release_until_done(Session& s, const std::string& gate,
+                                        const std::vector<std::shared_ptr<harness::Exchange>>& xs,
+                                        harness::Deadline deadline);
 
 /** Sends `n` requests built by `make(i)` and returns their exchanges. */
 std::vector<std::shared_ptr<harness::Exchange>> send_many(

@@ -24,9 +24,9 @@ inline std::vector<DriverSpec> test_drivers() {
   return out;
 }
 
-/** "h2", "h1", "curl", "undici". */
+/** "h2", "h1", "curl", "undici", "undici_fetch", "node_http2" (gtest names take no '-'). */
 inline std::string driver_test_name(const ::testing::TestParamInfo<DriverSpec>& info) {
-  return info.param.name;
+  return test_name(info.param.name);
 }
 
 /** Runs a check and turns its verdict into the test's result: a skip with its reason, a

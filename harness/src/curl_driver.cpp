@@ -124,6 +124,12 @@ struct CurlDriver::Impl {
     info.max_sessions = static_cast<int>(options.max_host_connections);
     info.max_streams = options.h2 ? static_cast<int>(options.max_concurrent_streams) : 1;
     info.h2 = options.h2 && (v->features & CURL_VERSION_HTTP2) != 0;
+    info.api = "multi";
+    // libcurl closes a connection older than CURLOPT_MAXAGE_CONN only when it next
+    // looks at its cache: no idle timer, no liveness probe, no 421 retry.
+    info.capabilities.idle_timeout_ms = 0;
+    info.capabilities.liveness_timeout_ms = 0;
+    info.capabilities.retries_421 = false;
     multi.reset(curl_multi_init());
     if (!multi)
       throw std::runtime_error("curl_multi_init failed");

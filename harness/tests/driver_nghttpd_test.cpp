@@ -175,6 +175,28 @@ TEST(NodeDriver, HelloReportsThePoolFromItsArguments) {
   EXPECT_EQ(driver.hello().max_sessions, 2);
   EXPECT_EQ(driver.hello().max_streams, 10);
   EXPECT_TRUE(driver.hello().h2);
+  // The API layer and the capabilities it declares (docs/driver-protocol.md).
+  EXPECT_EQ(driver.hello().api, "request");
+  EXPECT_EQ(driver.hello().capabilities.idle_timeout_ms, 0);  // no idle timer for h2 sessions
+  EXPECT_EQ(driver.hello().capabilities.retries_421, false);
+  EXPECT_TRUE(driver.shutdown());
+  config.api = NodeDriverConfig::Api::fetch;
+  config.allow_h2 = false;
+  ExternalDriver fetch(node_driver_options(config));
+  EXPECT_EQ(fetch.hello().api, "fetch");
+  EXPECT_FALSE(fetch.hello().h2);
+  EXPECT_EQ(fetch.hello().capabilities.idle_timeout_ms, 4000);  // undici's keepAliveTimeout
+  EXPECT_EQ(fetch.hello().capabilities.retries_421, true);
+  EXPECT_TRUE(fetch.shutdown());
+}
+
+TEST(NodeDriver, StatsAnswerOnAnEmptyPool) {
+  // stats must never crash the driver, whatever the undici version offers.
+  ExternalDriver driver(node_driver_options({}));
+  auto s = driver.stats(10s);
+  ASSERT_TRUE(s.ok) << s.description;
+  EXPECT_TRUE(s.stats.contains("pools")) << s.stats.dump();
+  EXPECT_TRUE(s.stats.contains("requests_started")) << s.stats.dump();
   EXPECT_TRUE(driver.shutdown());
 }
 

@@ -65,6 +65,48 @@ TEST(Protocol, ParsesHello) {
   EXPECT_EQ(hello.info.max_sessions, 4);
   EXPECT_EQ(hello.info.max_streams, 100);
   EXPECT_TRUE(hello.info.h2);
+  // A protocol-1 hello without the optional fields declares nothing.
+  EXPECT_EQ(hello.info.api, "");
+  EXPECT_FALSE(hello.info.capabilities.idle_timeout_ms);
+  EXPECT_FALSE(hello.info.capabilities.liveness_timeout_ms);
+  EXPECT_FALSE(hello.info.capabilities.retries_421);
+}
+
+TEST(Protocol, ParsesHelloCapabilitiesAndApi) {
+  const auto hello = as<HelloLine>(parse_driver_line(
+      R"({"event":"hello","protocol":1,"name":"undici","version":"7.1.0","max_sessions":4,"max_streams":100,"h2":true,)"
+      R"("api":"fetch","capabilities":{"idle_timeout_ms":0,"liveness_timeout_ms":1500,"retries_421":true,"future":1}})"));
+  EXPECT_EQ(hello.info.api, "fetch");
+  EXPECT_EQ(hello.info.capabilities.idle_timeout_ms, 0);
+  EXPECT_EQ(hello.info.capabilities.liveness_timeout_ms, 1500);
+  EXPECT_EQ(hello.info.capabilities.retries_421, true);
+  // Only what is present is declared.
+  const auto partial = as<HelloLine>(parse_driver_line(
+      R"({"event":"hello","protocol":1,"name":"x","version":"1","max_sessions":1,"max_streams":1,"h2":false,)"
+      R"("capabilities":{"idle_timeout_ms":4000}})"));
+  EXPECT_EQ(partial.info.capabilities.idle_timeout_ms, 4000);
+  EXPECT_FALSE(partial.info.capabilities.liveness_timeout_ms);
+  EXPECT_FALSE(partial.info.capabilities.retries_421);
+}
+
+TEST(Protocol, RejectsMistypedCapabilities) {
+  const char* const bad[] = {
+      R"("capabilities":{"idle_timeout_ms":"4000"})",
+      R"("capabilities":{"idle_timeout_ms":-1})",
+      R"("capabilities":{"liveness_timeout_ms":1.5})",
+      R"("capabilities":{"retries_421":1})",
+      R"("capabilities":[])",
+      R"("api":7)",
+  };
+  for (const char* field : bad) {
+    const std::string line =
+        std::string(
+            R"({"event":"hello","protocol":1,"name":"x","version":"1","max_sessions":1,"max_streams":1,"h2":true,)") +
+        field + "}";
+    const auto v = as<Violation>(parse_driver_line(line));
+    EXPECT_EQ(v.code, errc::driver_bad_hello) << field;
+    EXPECT_NE(v.message.find("hello"), std::string::npos) << v.message;
+  }
 }
 
 TEST(Protocol, RejectsHelloOfAnotherVersionOrIncomplete) {

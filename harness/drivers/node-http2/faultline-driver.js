@@ -25,6 +25,10 @@ one session per origin.
   --ca FILE         PEM file of the CA to trust (the fake server's "ca")
   --max-streams N   SETTINGS_MAX_CONCURRENT_STREAMS this client announces, and the
                     max_streams it reports (default 100)
+  --session-per-request
+                    a new session (connection) for every request, each request sent
+                    before that connection's SETTINGS arrive: a scripted client the
+                    conformance proofs use to show a check is not dodged that way
   --help            this text
 `
 
@@ -33,11 +37,12 @@ function fail (message) {
   process.exit(2)
 }
 
-const options = { ca: null, maxStreams: 100 }
+const options = { ca: null, maxStreams: 100, sessionPerRequest: false }
 for (let i = 2; i < process.argv.length; i++) {
   const arg = process.argv[i]
   const value = () => (i + 1 < process.argv.length ? process.argv[++i] : fail(`${arg} needs a value`))
   if (arg === '--ca') options.ca = value()
+  else if (arg === '--session-per-request') options.sessionPerRequest = true
   else if (arg === '--max-streams') {
     options.maxStreams = Number(value())
     if (!Number.isInteger(options.maxStreams) || options.maxStreams < 1) fail('--max-streams needs a positive integer')
@@ -71,7 +76,7 @@ function drained () {
 
 function sessionFor (origin) {
   const existing = sessions.get(origin)
-  if (existing && !existing.closed && !existing.destroyed) return existing
+  if (!options.sessionPerRequest && existing && !existing.closed && !existing.destroyed) return existing
   const session = http2.connect(origin, { ca, settings: { maxConcurrentStreams: options.maxStreams } })
   counters.connections_opened++
   const forget = () => { if (sessions.get(origin) === session) sessions.delete(origin) }
@@ -195,7 +200,19 @@ readline.createInterface({ input: process.stdin, crlfDelay: Infinity }).on('line
   }
   switch (msg.op) {
     case 'hello':
-      write({ event: 'hello', protocol: PROTOCOL, name: 'node:http2', version: process.versions.node, max_sessions: 1, max_streams: options.maxStreams, h2: true })
+      write({
+        event: 'hello',
+        protocol: PROTOCOL,
+        name: 'node:http2',
+        version: process.versions.node,
+        max_sessions: 1,
+        max_streams: options.maxStreams,
+        h2: true,
+        api: 'session.request',
+        // A session lives until it closes or gets GOAWAY: no idle timer, no PING-based
+        // liveness check, and a 421 is the caller's.
+        capabilities: { idle_timeout_ms: 0, liveness_timeout_ms: 0, retries_421: false }
+      })
       break
     case 'request':
       try {

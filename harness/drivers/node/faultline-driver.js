@@ -5,7 +5,11 @@
 // stderr. The pool comes from the command line; see --help.
 //
 // The driver reports what undici does, through undici's own mechanisms: aborts and
-// timeouts go through an AbortSignal, redirects through undici's redirect interceptor.
+// timeouts go through an AbortSignal, redirects through undici's redirect interceptor
+// (Dispatcher#request, --api request, the default) or fetch's own redirect handling
+// (--api fetch). The API layer changes verdicts (fetch rejects queued aborts where
+// request() does not), so the hello names it. Works with undici 6.x and 7.x: what a
+// version lacks (Agent#stats, compose) is reported as missing, never a crash.
 // It never papers over undici's behaviour (a queued request that ignores its signal
 // stays silent, and the harness's deadline reports it).
 
@@ -27,6 +31,8 @@ Options:
                               h2 multiplexing in undici)
   --max-concurrent-streams N  undici's h2 stream cap per session (default 100)
   --allow-h2 / --no-allow-h2  offer h2 in ALPN (default on)
+  --api request|fetch         undici's API layer: Dispatcher#request (default) or fetch()
+  --keep-alive-timeout MS     undici's keepAliveTimeout (HTTP/1.1 idle timer; default 4000)
   --ca FILE                   PEM file of the CA to trust (the fake server's "ca")
   --help                      this text
 `
@@ -37,7 +43,7 @@ function fail (message) {
 }
 
 function parseArgs (argv) {
-  const options = { connections: 4, pipelining: 100, maxConcurrentStreams: 100, allowH2: true, ca: null }
+  const options = { connections: 4, pipelining: 100, maxConcurrentStreams: 100, allowH2: true, ca: null, api: 'request', keepAliveTimeout: 4000 }
   const positive = (name, value) => {
     const n = Number(value)
     if (!Number.isInteger(n) || n < 1) fail(`${name} needs a positive integer, got '${value}'`)
@@ -56,6 +62,11 @@ function parseArgs (argv) {
       case '--allow-h2': options.allowH2 = true; break
       case '--no-allow-h2': options.allowH2 = false; break
       case '--ca': options.ca = value(); break
+      case '--api':
+        options.api = value()
+        if (options.api !== 'request' && options.api !== 'fetch') fail(`--api takes request or fetch, got '${options.api}'`)
+        break
+      case '--keep-alive-timeout': options.keepAliveTimeout = positive(arg, value()); break
       case '--help': case '-h': process.stdout.write(USAGE); process.exit(0); break
       default: fail(`unknown argument '${arg}' (try --help)`)
     }
@@ -82,14 +93,21 @@ if (options.ca) {
   }
 }
 
+// Redirects for request(): the redirect interceptor where the version has one (7.x, late
+// 6.x), else the Agent's own maxRedirections (early 6.x), set to 0 per request that must
+// not follow.
+const hasInterceptors = typeof undici.Agent.prototype.compose === 'function' && undici.interceptors && undici.interceptors.redirect
 const agent = new undici.Agent({
+  ...(hasInterceptors ? {} : { maxRedirections: MAX_REDIRECTS }),
   connections: options.connections,
   pipelining: options.pipelining,
   allowH2: options.allowH2,
   maxConcurrentStreams: options.maxConcurrentStreams,
+  keepAliveTimeout: options.keepAliveTimeout,
   connect: ca ? { ca } : {}
 })
-const followingAgent = agent.compose(undici.interceptors.redirect({ maxRedirections: MAX_REDIRECTS }))
+const followingAgent = hasInterceptors ? agent.compose(undici.interceptors.redirect({ maxRedirections: MAX_REDIRECTS })) : agent
+if (options.api === 'fetch' && typeof undici.fetch !== 'function') fail(`undici ${undiciVersion} has no fetch()`)
 
 // Counters for the stats event, from undici's own diagnostics channels.
 const counters = {
@@ -147,6 +165,12 @@ function isRedirectFailure (err) {
 
 function classify (err, state) {
   if (state.why) return state.why === 'timeout' ? 'timeout' : 'aborted'
+  // fetch() rejects with TypeError('fetch failed') and the cause; with no cause code it
+  // is Fetch's "network error" (a refused redirect, too many redirects).
+  if (options.api === 'fetch' && err instanceof TypeError) {
+    if (!(err.cause && err.cause.code)) return 'network'
+    err = err.cause
+  }
   const code = err && err.code ? String(err.code) : ''
   if (['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT'].includes(code)) return 'timeout'
   if (code === 'UND_ERR_ABORTED') return 'aborted'
@@ -172,9 +196,51 @@ function protocolOf (origin) {
   return [...seen][0]
 }
 
-async function perform (msg, state) {
+function elapsedSince (state) {
+  return Math.round((performance.now() - state.start) * 1000) / 1000
+}
+
+/** Writes the headers event, then the body (with backpressure), then end. */
+async function deliver (msg, state, url, statusCode, headers, body) {
+  const elapsed = () => elapsedSince(state)
+  const event = { id: msg.id, event: 'headers', status: statusCode, headers, t_ms: elapsed() }
+  const protocol = protocolOf(url.origin)
+  if (protocol) event.protocol = protocol
+  write(event)
+  if (body) {
+    for await (const chunk of body) {
+      if (chunk.length > 0 && !write({ id: msg.id, event: 'data', b64: Buffer.from(chunk).toString('base64'), t_ms: elapsed() })) {
+        await drained()
+      }
+    }
+  }
+  settle(msg.id, state, 'requests_completed')
+  write({ id: msg.id, event: 'end', t_ms: elapsed() })
+}
+
+/** --api fetch: undici's fetch() over the same Agent; Fetch's own redirect modes. */
+async function performFetch (msg, state) {
   const url = new URL(msg.url)
-  const elapsed = () => Math.round((performance.now() - state.start) * 1000) / 1000
+  const response = await undici.fetch(msg.url, {
+    method: msg.method || 'GET',
+    headers: msg.headers || {},
+    body: msg.body_b64 !== undefined ? Buffer.from(msg.body_b64, 'base64') : undefined,
+    signal: state.controller.signal,
+    redirect: msg.redirect || 'follow',
+    dispatcher: agent
+  })
+  const headers = {}
+  for (const [name, value] of response.headers) headers[name] = value
+  if (typeof response.headers.getSetCookie === 'function') {
+    const cookies = response.headers.getSetCookie()
+    if (cookies.length > 0) headers['set-cookie'] = cookies
+  }
+  await deliver(msg, state, url, response.status, headers, response.body)
+}
+
+async function perform (msg, state) {
+  if (options.api === 'fetch') return performFetch(msg, state)
+  const url = new URL(msg.url)
   const redirect = msg.redirect || 'follow'
   const dispatcher = redirect === 'follow' ? followingAgent : agent
   const { statusCode, headers, body } = await dispatcher.request({
@@ -184,7 +250,8 @@ async function perform (msg, state) {
     headers: msg.headers || {},
     body: msg.body_b64 !== undefined ? Buffer.from(msg.body_b64, 'base64') : undefined,
     signal: state.controller.signal,
-    throwOnMaxRedirect: true
+    throwOnMaxRedirect: true,
+    ...(hasInterceptors ? {} : { maxRedirections: redirect === 'follow' ? MAX_REDIRECTS : 0 })
   })
   if (redirect === 'error' && REDIRECT_STATUSES.has(statusCode) && headers.location) {
     await body.dump().catch(() => {}) // discard the redirect's body (a bare destroy() would emit an error)
@@ -192,17 +259,7 @@ async function perform (msg, state) {
     err.code = 'UND_ERR_REDIRECT'
     throw err
   }
-  const event = { id: msg.id, event: 'headers', status: statusCode, headers, t_ms: elapsed() }
-  const protocol = protocolOf(url.origin)
-  if (protocol) event.protocol = protocol
-  write(event)
-  for await (const chunk of body) {
-    if (chunk.length > 0 && !write({ id: msg.id, event: 'data', b64: chunk.toString('base64'), t_ms: elapsed() })) {
-      await drained()
-    }
-  }
-  settle(msg.id, state, 'requests_completed')
-  write({ id: msg.id, event: 'end', t_ms: elapsed() })
+  await deliver(msg, state, url, statusCode, headers, body)
 }
 
 // Bookkeeping before a terminal event, so that a stats answer read after it includes it.
@@ -236,14 +293,27 @@ function abortRequest (id) {
   state.controller.abort(new DriverAbort('aborted'))
 }
 
-function stats () {
+/** undici's own pool view, where the version offers one (Agent#stats: late 6.x, 7.x). */
+function poolStats () {
+  let raw
+  try {
+    raw = agent.stats
+  } catch (err) {
+    return { pools: null, pools_unavailable: `Agent#stats threw: ${err.message}` }
+  }
+  if (!raw || typeof raw !== 'object') return { pools: null, pools_unavailable: `undici ${undiciVersion} has no Agent#stats` }
   const pools = {}
-  for (const [origin, s] of Object.entries(agent.stats)) {
+  for (const [origin, s] of Object.entries(raw)) {
+    if (!s || typeof s !== 'object') continue
     pools[origin] = { connected: s.connected, free: s.free, pending: s.pending, queued: s.queued, running: s.running, size: s.size }
   }
+  return { pools }
+}
+
+function stats () {
   const alpn = {}
   for (const [origin, set] of alpnByOrigin) alpn[origin] = [...set]
-  write({ event: 'stats', ...counters, in_flight: inFlight.size, pools, alpn })
+  write({ event: 'stats', ...counters, in_flight: inFlight.size, ...poolStats(), alpn })
 }
 
 let shuttingDown = false
@@ -274,7 +344,17 @@ function onLine (line) {
         version: undiciVersion,
         max_sessions: options.connections,
         max_streams: options.allowH2 ? Math.min(options.pipelining, options.maxConcurrentStreams) : options.pipelining,
-        h2: options.allowH2
+        h2: options.allowH2,
+        api: options.api,
+        capabilities: {
+          // keepAliveTimeout is undici's HTTP/1.1 idle timer; its h2 sessions have none.
+          idle_timeout_ms: options.allowH2 ? 0 : options.keepAliveTimeout,
+          // undici 7 PINGs an h2 session every minute but gives a silent one no deadline.
+          liveness_timeout_ms: 0,
+          // fetch() retries a 421 on a new connection (Fetch, HTTP-network-or-cache
+          // fetch step 16); Dispatcher#request hands it to the caller.
+          retries_421: options.api === 'fetch'
+        }
       })
       break
     case 'request':

@@ -64,6 +64,12 @@ class Fields {
       violation_ = Violation{code, context_ + " " + problem + ": " + quote_line(line_)};
     failed_ = true;
   }
+  /** Records a problem found by another Fields (a nested object). */
+  void fail_with(Violation v) {
+    if (!failed_)
+      violation_ = std::move(v);
+    failed_ = true;
+  }
   [[nodiscard]] bool failed() const { return failed_; }
   [[nodiscard]] Violation violation() const { return violation_; }
 
@@ -75,6 +81,26 @@ class Fields {
   Violation violation_{errc::driver_missing_field, {}};
 };
 
+/** The hello's optional "capabilities": each field optional, typed when present. */
+void parse_capabilities(const json& caps, std::string_view line, Fields& hello,
+                        DriverCapabilities& out) {
+  Fields f(caps, line, "hello capabilities");
+  auto milliseconds = [&](const char* name) -> std::optional<std::int64_t> {
+    if (!caps.contains(name))
+      return std::nullopt;
+    const std::int64_t v = f.integer(name);
+    if (!f.failed() && v < 0)
+      f.fail(std::string("field \"") + name + "\" must not be negative");
+    return v;
+  };
+  out.idle_timeout_ms = milliseconds("idle_timeout_ms");
+  out.liveness_timeout_ms = milliseconds("liveness_timeout_ms");
+  if (const json* r = f.get("retries_421", json::value_t::boolean, false))
+    out.retries_421 = r->get<bool>();
+  if (f.failed())
+    hello.fail_with(f.violation());
+}
+
 DriverLine parse_hello(const json& j, std::string_view line) {
   Fields f(j, line, "hello");
   HelloLine hello;
@@ -85,6 +111,9 @@ DriverLine parse_hello(const json& j, std::string_view line) {
   hello.info.max_streams = static_cast<int>(f.integer("max_streams"));
   if (const json* h2 = f.get("h2", json::value_t::boolean, true))
     hello.info.h2 = h2->get<bool>();
+  hello.info.api = f.string("api", false);
+  if (const json* caps = f.get("capabilities", json::value_t::object, false))
+    parse_capabilities(*caps, line, f, hello.info.capabilities);
   if (f.failed()) {
     auto v = f.violation();
     v.code = errc::driver_bad_hello;

@@ -74,6 +74,13 @@ inline std::vector<DriverKind> driver_kinds() {
          c.ca_file = ca;
          return std::unique_ptr<Driver>(std::make_unique<ExternalDriver>(node_driver_options(c)));
        }},
+      {"undici_fetch",
+       [](const std::filesystem::path& ca) {
+         NodeDriverConfig c;
+         c.ca_file = ca;
+         c.api = NodeDriverConfig::Api::fetch;
+         return std::unique_ptr<Driver>(std::make_unique<ExternalDriver>(node_driver_options(c)));
+       }},
       {"node_http2",
        [](const std::filesystem::path& ca) {
          NodeHttp2DriverConfig c;

@@ -24,6 +24,17 @@ enum class Outcome { pass, fail, skip };
 
 [[nodiscard]] std::string_view to_string(Outcome outcome) noexcept;
 
+/** What a check may need from a driver. A check skips only when the driver declares
+    that it lacks one its catalogue entry lists (CheckInfo::needs); in every other case
+    it runs, and a fault that did not fire is a failure ("fault did not fire: ..."). */
+enum class Capability {
+  installed,   ///< the driver can run here (its program and modules are present)
+  h2,          ///< it offers HTTP/2 (hello "h2")
+  idle_timer,  ///< it closes idle connections by a timer (capabilities.idle_timeout_ms > 0)
+};
+
+[[nodiscard]] std::string_view to_string(Capability capability) noexcept;
+
 /** A check's verdict: the outcome, one line saying why, and the evidence (the server's
     counters, the timelines of the connections involved, the driver's own counters). */
 struct Verdict {
@@ -38,19 +49,29 @@ struct Verdict {
   [[nodiscard]] std::string message() const;
 };
 
-/** A driver the checks run against: how to make one for a server's CA. */
+/** A driver the checks run against: how to make one for a server's CA, and what it
+    declares before it starts. A driver started later adds what its hello declares
+    (harness::DriverInfo::h2 and capabilities); nullopt here = "known from the hello". */
 struct DriverSpec {
   std::string name;     ///< "h2", "h1", "curl", "undici"
   bool gating = false;  ///< a failure fails the run
-  bool h2 = true;       ///< offers HTTP/2 (ALPN checks apply)
-  /** Idle timeout the driver closes idle connections after; nullopt = not configurable. */
+  /** Offers HTTP/2; nullopt = as its hello says. */
+  std::optional<bool> h2;
+  /** Idle timeout it closes idle connections after, 0 = it has no idle timer;
+      nullopt = as its hello says (capabilities.idle_timeout_ms), or not declared. */
   std::optional<std::chrono::milliseconds> idle_timeout;
-  /** Why there is no idle timeout to check, when known (a skip reason). */
-  std::string no_idle_timer = "driver declares no idle timeout";
+  /** Why it has no idle timer, when known (added to the skip reason). */
+  std::string no_idle_timer;
   std::function<std::unique_ptr<harness::Driver>(const std::filesystem::path& ca)> make;
   /** Why this driver cannot run here (missing Node modules, ...); nullopt = available. */
   std::optional<std::string> unavailable;
 };
+
+/** Why `driver` declares that it lacks `capability` (from the spec, else from `hello`
+    when given); nullopt when it does not declare so. */
+[[nodiscard]] std::optional<std::string> declared_missing(Capability capability,
+                                                          const DriverSpec& driver,
+                                                          const harness::DriverInfo* hello);
 
 /** Our transport, h2 (ALPN h2,http/1.1) or forced to HTTP/1.1, with optional defects. */
 [[nodiscard]] DriverSpec transport_driver_spec(bool force_http1,
@@ -65,6 +86,9 @@ struct CheckInfo {
   std::string group;    ///< "pool", "abort", "alpn", ...
   std::string asserts;  ///< one line: what a conforming transport does
   std::function<Verdict(const DriverSpec&)> run;
+  /** The capabilities it may skip for (Capability::installed is implied). The only
+      skips there are: run_check turns any other skip into a failure. */
+  std::vector<Capability> needs;
 };
 
 /** The whole catalogue, in the order of docs/checks.md. */
@@ -72,7 +96,10 @@ struct CheckInfo {
 /** The check named `id`; nullptr if none. */
 [[nodiscard]] const CheckInfo* find_check(std::string_view id);
 /** Runs one check against one driver; never throws (an exception becomes a failure),
-    and measures its duration. */
+    and measures its duration. It skips, naming the capability, when the driver declares
+    that it lacks one the check needs - before anything starts when the spec says so,
+    after the driver's hello otherwise. A skip for anything else fails as a suite
+    defect. */
 [[nodiscard]] Verdict run_check(const CheckInfo& check, const DriverSpec& driver);
 
 /** gtest's printer for a driver parameter: its name. */

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -11,6 +12,19 @@
 #include "faultline/harness/exchange.h"
 
 namespace faultline::harness {
+
+/** What a driver declares its transport can do (the hello's optional "capabilities").
+    An absent field is "not declared": checks then assume nothing and test it. */
+struct DriverCapabilities {
+  /** Milliseconds after which the transport closes an idle connection; 0 = it has no
+      idle timer. */
+  std::optional<std::int64_t> idle_timeout_ms;
+  /** Milliseconds after which the transport gives up a connection that stopped
+      answering (PING or the like); 0 = no dead-connection detection. */
+  std::optional<std::int64_t> liveness_timeout_ms;
+  /** Whether it retries a request answered 421 (Misdirected Request) on a new connection. */
+  std::optional<bool> retries_421;
+};
 
 /** What a driver says about itself (the protocol's hello), so that checks judge it
     against its own configuration. */
@@ -21,6 +35,9 @@ struct DriverInfo {
   int max_sessions = 0;  ///< connections per origin it opens at most
   int max_streams = 0;   ///< concurrent streams per connection it uses at most
   bool h2 = false;       ///< whether it can speak HTTP/2
+  /** The client API layer the driver uses ("request", "fetch"); empty = not said. */
+  std::string api;
+  DriverCapabilities capabilities;
 };
 
 /** A driver's own counters (the protocol's stats event), or why there are none. */
