@@ -192,7 +192,10 @@ std::vector<DriverSpec> bundled_drivers() {
        "httpcore applies keepalive_expiry when the pool is next used, not by a timer"},
       {"java", {}, false, "JDK 17's HttpClient has no idle timeout for HTTP/2 connections"},
       {"okhttp", {"--idle-timeout", idle_ms}, true, ""},
-      {"node-fetch", {"--connections", "4"}, false, "driver declares no idle timeout"},
+      {"node-fetch",
+       {"--connections", "4"},
+       false,
+       "undici 6 closes no idle HTTP/2 session by a timer"},
   };
   for (const auto& language : language_drivers) {
     DriverSpec spec;

@@ -64,14 +64,7 @@ std::vector<Expected> expectations() {
        1500,
        500,
        true},
-      {"node-fetch",
-       "node-fetch",
-       "6.",
-       {"--connections", "3", "--pipelining", "10"},
-       3,
-       10,
-       std::nullopt,
-       0},
+      {"node-fetch", "node-fetch", "6.", {"--connections", "3", "--pipelining", "10"}, 3, 10, 0, 0},
   };
 }
 
