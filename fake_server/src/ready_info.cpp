@@ -19,7 +19,7 @@ std::string ready_line(const ReadyInfo& info) {
   for (const auto& [name, origin] : info.listeners)
     listeners[name] = origin;
   line["listeners"] = std::move(listeners);
-  return to_json_text(line);
+  return detail::to_json_text(line);
 }
 
 }  // namespace faultline::fake_server
