@@ -12,5 +12,7 @@ namespace faultline::fake_server::detail {
 /** Compact JSON text of value; each byte sequence that is not valid UTF-8 becomes
     U+FFFD (the replacement character). Never throws for string content. */
 [[nodiscard]] std::string to_json_text(const nlohmann::json& value);
+/** The same for a document whose members keep their insertion order (the ready line). */
+[[nodiscard]] std::string to_json_text(const nlohmann::ordered_json& value);
 
 }  // namespace faultline::fake_server::detail

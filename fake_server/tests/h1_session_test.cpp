@@ -111,10 +111,12 @@ TEST_F(H1SessionTest, ChunkedUploadEchoedWithDigest) {
   EXPECT_EQ(json["sha256"], sha256_hex(body));
 }
 
-// Wire bytes are not UTF-8: an echoed head with 0xFF in a field value, the query and a
-// field name is answered (U+FFFD in the JSON), not thrown out of the session.
+// Wire bytes are not UTF-8: an echoed head with 0xFF in a field value and the query is
+// answered (U+FFFD in the JSON), not thrown out of the session. (A field name must be a
+// token, RFC 9110 5.1: one with such a byte is a 400 from the parser.)
 TEST_F(H1SessionTest, EchoOfBytesThatAreNotUtf8IsAnsweredWithReplacementCharacters) {
-  send("GET /echo?q=\xff\xfe HTTP/1.1\r\nHost: x\r\nx-bin: a\xffb\r\nx-\xc3: 1\r\n\r\n");
+  send("GET /echo?q=\xff\xfe HTTP/1.1\r\nHost: x\r\nx-bin: a\xff"
+       "b\r\n\r\n");
   ASSERT_TRUE(pump([&] { return !output_.empty() && output_.back() == '}'; }));
   EXPECT_EQ(output_.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << output_;
   const auto json = nlohmann::json::parse(output_.substr(output_.find("\r\n\r\n") + 4));
