@@ -351,7 +351,8 @@ void H2Session::record_frame(const nghttp2_frame& frame, Direction dir, bool ope
                                                      : EventType::unknown_frame;
   facts.flags = frame.hd.flags;
   facts.stream = frame.hd.stream_id;
-  facts.length = static_cast<std::uint32_t>(frame.hd.length);
+  facts.length = dir == Direction::out ? faults_->bytes_written(frame)
+                                       : static_cast<std::uint32_t>(frame.hd.length);
   if (dir == Direction::out && frame.hd.type == NGHTTP2_SETTINGS &&
       (frame.hd.flags & NGHTTP2_FLAG_ACK) == 0)
     facts.length += faults_->settings_patch_bytes();

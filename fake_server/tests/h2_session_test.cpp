@@ -396,5 +396,21 @@ TEST_F(H2SessionTest, APingFloodGetsGoawayEnhanceYourCalm) {
   EXPECT_EQ(stats()["connections"][0]["guard"], "flood:ping");
 }
 
+class H2ResetAllTest : public H2SessionTest {
+ protected:
+  H2ResetAllTest() : H2SessionTest("reset-all") {}
+};
+
+// The request that fires "close every connection now" is not served (nor counted as a
+// request): its connection is going away with the rest.
+TEST_F(H2ResetAllTest, TheTriggerRequestIsNotServed) {
+  const auto id = client_.request("GET", "/reset-all", {{"x-faultline-request-id", "trigger"}});
+  (void)pump([&] { return client_.streams[id].closed; });
+  EXPECT_EQ(stats()["faults_fired"]["reset-on-path"], 1) << stats().dump();
+  EXPECT_EQ(client_.streams[id].status, 0) << "answered " << client_.streams[id].status;
+  EXPECT_EQ(context_.stats.served("trigger"), 0u);
+  EXPECT_EQ(stats()["requests_total"], 0);
+}
+
 }  // namespace
 }  // namespace faultline::fake_server::detail
