@@ -284,6 +284,28 @@ TEST_F(Hostile, AcceptBacksOffWhenOutOfDescriptors) {
   expect_recovered("emfile");
 }
 
+// ---- retention -------------------------------------------------------------------------
+
+// 200 connections of 100 requests each, all closed: their stats and timelines are kept
+// until a reset, which gives the memory back to the system.
+TEST_F(Hostile, ClosedConnectionsAreForgottenOnReset) {
+  start();
+  const CommandResult load = run_command(
+      {FAULTLINE_H2LOAD, "-n", "20000", "-c", "200", "-m", "10", server_->http() + "/health"},
+      120s);
+  ASSERT_EQ(load.exit_code, 0) << load.out << load.err;
+  ASSERT_NE(load.out.find("20000 succeeded"), std::string::npos) << load.out;
+  EXPECT_GE(server_->stats()["connections_total"], 200);
+  const long loaded = rss_kb(server_->pid());
+  ASSERT_EQ(server_->admin_call("POST", "/v1/reset").status, 200);
+  EXPECT_EQ(server_->stats()["connections"].size(), 0u);
+  // Tighter than the battery's bound: the reset trims (measured: +3 MB after 500 closed
+  // connections that had taken +55 MB).
+  EXPECT_LE(rss_kb(server_->pid()), rss_ + 12 * 1024)
+      << "RSS (kB) after the reset; before it " << loaded << ", at start " << rss_;
+  expect_recovered("closed_connections_reset");
+}
+
 // ---- the admin API ---------------------------------------------------------------------
 
 TEST_F(Hostile, IdleAdminConnectionsAreClosed) {
