@@ -616,6 +616,43 @@ TEST_P(H2ProtocolTest, FatalLateFramesHookEndsTheSessionOnLateData) {
   config_.hooks = nullptr;
 }
 
+// RFC 9113 5.1.1: responses are matched by stream id, in whatever order they come.
+TEST_P(H2ProtocolTest, OutOfOrderResponsesGoToTheirOwnRequests) {
+  handshake();
+  auto a = request("/a");
+  auto b = request("/b");
+  pump();
+  server_.respond(3, 200, "for b");
+  pump();
+  EXPECT_TRUE(closed_as(b, Outcome::Kind::completed));
+  EXPECT_EQ(b->response.body, "for b");
+  EXPECT_EQ(pool_.closed.count(a->id), 0U);
+  server_.respond(1, 200, "for a");
+  pump();
+  EXPECT_TRUE(closed_as(a, Outcome::Kind::completed));
+  EXPECT_EQ(a->response.body, "for a");
+}
+
+// fifo_response_matching through its hook point: the first head goes to the oldest
+// request waiting, whatever stream it came on (what LATE-OUT-OF-ORDER's proof relies on).
+TEST_P(H2ProtocolTest, FifoResponseMatchingHookGivesTheHeadToTheOldestRequest) {
+  testing::DefectInjector hooks(testing::Defects{}.set(testing::Defects::fifo_response_matching));
+  config_.hooks = &hooks;
+  make_protocol();
+  handshake();
+  auto a = request("/a");
+  auto b = request("/b");
+  pump();
+  // The server answers /b (stream 3) first.
+  server_.respond(3, 200, "for b");
+  pump();
+  EXPECT_TRUE(closed_as(a, Outcome::Kind::completed));
+  EXPECT_EQ(a->response.body, "for b") << "the defect hands /b's response to /a";
+  EXPECT_EQ(pool_.closed.count(b->id), 0U);
+  protocol_.reset();  // before the hooks it points to
+  config_.hooks = nullptr;
+}
+
 INSTANTIATE_TEST_SUITE_P(Cuts, H2ProtocolTest, ::testing::Values(1U, 2U, 3U, 42U),
                          [](const auto& info) { return "seed" + std::to_string(info.param); });
 
