@@ -243,6 +243,13 @@ class H2ProtocolTest : public ::testing::TestWithParam<unsigned> {
     ASSERT_TRUE(protocol_->started());
   }
 
+  /** A fresh protocol with `defect` injected through its hook points. */
+  void make_protocol_with(testing::Defects::Flag defect) {
+    hooks_ = std::make_unique<testing::DefectInjector>(testing::Defects{}.set(defect));
+    config_.hooks = hooks_.get();
+    make_protocol();
+  }
+
   /** The server's first SETTINGS, then everything both sides have to say. */
   void handshake(std::uint32_t max_concurrent_streams = 100) {
     server_.settings(max_concurrent_streams);
@@ -352,6 +359,7 @@ class H2ProtocolTest : public ::testing::TestWithParam<unsigned> {
   H2Server server_;
   std::vector<std::uint8_t> server_to_client_;  ///< every byte the client was given
   std::uint64_t next_id_ = 1;
+  std::unique_ptr<testing::DefectInjector> hooks_;
   std::unique_ptr<H2Protocol> protocol_;  // last: destroyed first
 };
 
@@ -598,9 +606,7 @@ TEST_P(H2ProtocolTest, CloseSendsGoawayAndReportsNothing) {
 // The defect hook points: the late DATA that a correct session ignores tears a session
 // with fatal_late_frames down (what LATE-DATA-AFTER-END's proof relies on).
 TEST_P(H2ProtocolTest, FatalLateFramesHookEndsTheSessionOnLateData) {
-  testing::DefectInjector hooks(testing::Defects{}.set(testing::Defects::fatal_late_frames));
-  config_.hooks = &hooks;
-  make_protocol();
+  make_protocol_with(testing::Defects::fatal_late_frames);
   handshake();
   auto a = request("/a");
   auto b = request("/b");
@@ -612,8 +618,6 @@ TEST_P(H2ProtocolTest, FatalLateFramesHookEndsTheSessionOnLateData) {
   EXPECT_TRUE(protocol_->dead());
   EXPECT_EQ(pool_.session_detail, "frame on closed stream 1");
   EXPECT_TRUE(closed_as(b, Outcome::Kind::failed));
-  protocol_.reset();  // before the hooks it points to
-  config_.hooks = nullptr;
 }
 
 // RFC 9113 5.1.1: responses are matched by stream id, in whatever order they come.
@@ -636,9 +640,7 @@ TEST_P(H2ProtocolTest, OutOfOrderResponsesGoToTheirOwnRequests) {
 // fifo_response_matching through its hook point: the first head goes to the oldest
 // request waiting, whatever stream it came on (what LATE-OUT-OF-ORDER's proof relies on).
 TEST_P(H2ProtocolTest, FifoResponseMatchingHookGivesTheHeadToTheOldestRequest) {
-  testing::DefectInjector hooks(testing::Defects{}.set(testing::Defects::fifo_response_matching));
-  config_.hooks = &hooks;
-  make_protocol();
+  make_protocol_with(testing::Defects::fifo_response_matching);
   handshake();
   auto a = request("/a");
   auto b = request("/b");
@@ -649,8 +651,6 @@ TEST_P(H2ProtocolTest, FifoResponseMatchingHookGivesTheHeadToTheOldestRequest) {
   EXPECT_TRUE(closed_as(a, Outcome::Kind::completed));
   EXPECT_EQ(a->response.body, "for b") << "the defect hands /b's response to /a";
   EXPECT_EQ(pool_.closed.count(b->id), 0U);
-  protocol_.reset();  // before the hooks it points to
-  config_.hooks = nullptr;
 }
 
 INSTANTIATE_TEST_SUITE_P(Cuts, H2ProtocolTest, ::testing::Values(1U, 2U, 3U, 42U),
