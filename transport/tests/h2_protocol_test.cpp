@@ -343,6 +343,23 @@ class H2ProtocolTest : public ::testing::TestWithParam<unsigned> {
     return ::testing::AssertionSuccess();
   }
 
+  /** The server answers `stream` with 200 and `body`, and the client completes
+      `exchange` with that body. */
+  [[nodiscard]] ::testing::AssertionResult answered(std::int32_t stream,
+                                                    const std::shared_ptr<Exchange>& exchange,
+                                                    const std::string& body) {
+    server_.respond(stream, 200, body);
+    pump();
+    if (auto closed = closed_as(exchange, Outcome::Kind::completed); !closed) {
+      return closed;
+    }
+    if (exchange->response.body != body) {
+      return ::testing::AssertionFailure()
+             << "exchange " << exchange->id << " got body \"" << exchange->response.body << "\"";
+    }
+    return ::testing::AssertionSuccess();
+  }
+
   [[nodiscard]] std::size_t count(const std::string& event) const {
     return static_cast<std::size_t>(std::count(pool_.log.begin(), pool_.log.end(), event));
   }
@@ -389,14 +406,9 @@ TEST_P(H2ProtocolTest, StreamsBeyondTheServerLimitWaitInsideTheSession) {
   auto b = request("/b");
   pump();
   ASSERT_EQ(server_.streams.size(), 1U) << "the server saw a second stream beyond its limit";
-  server_.respond(1, 200, "one");
-  pump();
-  EXPECT_TRUE(closed_as(a, Outcome::Kind::completed));
+  EXPECT_TRUE(answered(1, a, "one"));
   ASSERT_EQ(server_.streams.size(), 2U);
-  server_.respond(3, 200, "two");
-  pump();
-  EXPECT_TRUE(closed_as(b, Outcome::Kind::completed));
-  EXPECT_EQ(b->response.body, "two");
+  EXPECT_TRUE(answered(3, b, "two"));
 }
 
 // RFC 9113 8.1: a response with a body and trailers.
@@ -464,11 +476,8 @@ TEST_P(H2ProtocolTest, GoawayEndsStreamsAboveLastStreamIdAsUnprocessed) {
   auto late = std::make_shared<Exchange>(engine_, 99, r, *detail::parse_url(r.url), Handlers{});
   EXPECT_FALSE(protocol_->submit(late));
   // Streams 1 and 3 complete.
-  server_.respond(1, 200, "a");
-  server_.respond(3, 200, "b");
-  pump();
-  EXPECT_TRUE(closed_as(a, Outcome::Kind::completed));
-  EXPECT_TRUE(closed_as(b, Outcome::Kind::completed));
+  EXPECT_TRUE(answered(1, a, "a"));
+  EXPECT_TRUE(answered(3, b, "b"));
   // With nothing left, the session is finished, for reason goaway.
   protocol_->finish_if_done();
   protocol_->flush_events();
@@ -505,9 +514,7 @@ TEST_P(H2ProtocolTest, DataAfterEndStreamIsIgnored) {
   auto a = request("/a");
   auto b = request("/b");
   pump();
-  server_.respond(1, 200, "done");
-  pump();
-  ASSERT_TRUE(closed_as(a, Outcome::Kind::completed));
+  ASSERT_TRUE(answered(1, a, "done"));
   // Three late DATA frames on the closed stream 1.
   for (int i = 0; i < 3; ++i) {
     feed_client(raw_frame(NGHTTP2_DATA, 0, 1, std::string(100, 'x')));
@@ -515,10 +522,7 @@ TEST_P(H2ProtocolTest, DataAfterEndStreamIsIgnored) {
   pump();
   EXPECT_FALSE(protocol_->dead()) << pool_.session_detail;
   EXPECT_EQ(a->response.body, "done");
-  server_.respond(3, 200, "sibling");
-  pump();
-  EXPECT_TRUE(closed_as(b, Outcome::Kind::completed));
-  EXPECT_EQ(b->response.body, "sibling");
+  EXPECT_TRUE(answered(3, b, "sibling"));
 }
 
 // RFC 9113 5.4.2 / 6.4: after our RST_STREAM(CANCEL), the server's DATA in flight is
@@ -537,9 +541,7 @@ TEST_P(H2ProtocolTest, DataAfterOurRstStreamIsIgnored) {
   feed_client(raw_frame(NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, 1, std::string(500, 'x')));
   pump();
   EXPECT_FALSE(protocol_->dead()) << pool_.session_detail;
-  server_.respond(3, 200, "sibling");
-  pump();
-  EXPECT_TRUE(closed_as(b, Outcome::Kind::completed));
+  EXPECT_TRUE(answered(3, b, "sibling"));
 }
 
 // The connection lost: streams already sent fail, streams never written are unprocessed.
@@ -611,9 +613,7 @@ TEST_P(H2ProtocolTest, FatalLateFramesHookEndsTheSessionOnLateData) {
   auto a = request("/a");
   auto b = request("/b");
   pump();
-  server_.respond(1, 200, "done");
-  pump();
-  ASSERT_TRUE(closed_as(a, Outcome::Kind::completed));
+  ASSERT_TRUE(answered(1, a, "done"));
   feed_client(raw_frame(NGHTTP2_DATA, 0, 1, "late"));
   EXPECT_TRUE(protocol_->dead());
   EXPECT_EQ(pool_.session_detail, "frame on closed stream 1");
@@ -626,15 +626,9 @@ TEST_P(H2ProtocolTest, OutOfOrderResponsesGoToTheirOwnRequests) {
   auto a = request("/a");
   auto b = request("/b");
   pump();
-  server_.respond(3, 200, "for b");
-  pump();
-  EXPECT_TRUE(closed_as(b, Outcome::Kind::completed));
-  EXPECT_EQ(b->response.body, "for b");
+  EXPECT_TRUE(answered(3, b, "for b"));
   EXPECT_EQ(pool_.closed.count(a->id), 0U);
-  server_.respond(1, 200, "for a");
-  pump();
-  EXPECT_TRUE(closed_as(a, Outcome::Kind::completed));
-  EXPECT_EQ(a->response.body, "for a");
+  EXPECT_TRUE(answered(1, a, "for a"));
 }
 
 // fifo_response_matching through its hook point: the first head goes to the oldest
@@ -645,11 +639,8 @@ TEST_P(H2ProtocolTest, FifoResponseMatchingHookGivesTheHeadToTheOldestRequest) {
   auto a = request("/a");
   auto b = request("/b");
   pump();
-  // The server answers /b (stream 3) first.
-  server_.respond(3, 200, "for b");
-  pump();
-  EXPECT_TRUE(closed_as(a, Outcome::Kind::completed));
-  EXPECT_EQ(a->response.body, "for b") << "the defect hands /b's response to /a";
+  // The server answers /b (stream 3) first: the defect hands that response to /a.
+  EXPECT_TRUE(answered(3, a, "for b"));
   EXPECT_EQ(pool_.closed.count(b->id), 0U);
 }
 
