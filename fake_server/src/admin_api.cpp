@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "faultline/scenarios/loader.h"
+#include "json_text.h"
 #include "log.h"
 #include "text.h"
 
@@ -15,7 +16,7 @@ using nlohmann::json;
 namespace {
 
 AdminReply ok_json(const json& body) {
-  return {200, body.dump()};
+  return {200, to_json_text(body)};
 }
 
 bool starts_with(std::string_view text, std::string_view prefix) {
@@ -38,7 +39,7 @@ AdminReply admin_error(int status, std::string_view message, std::string_view pa
   json error = {{"message", message}};
   if (!path.empty())
     error["path"] = path;
-  return {status, json{{"error", std::move(error)}}.dump()};
+  return {status, to_json_text(json{{"error", std::move(error)}})};
 }
 
 std::string percent_decode(std::string_view text) {

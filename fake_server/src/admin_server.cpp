@@ -13,6 +13,7 @@
 
 #include "admin_api.h"
 #include "faultline/fake_server/errc.h"
+#include "io_loop.h"
 #include "log.h"
 #include "server_limits.h"
 
@@ -60,7 +61,9 @@ class AdminSession : public std::enable_shared_from_this<AdminSession> {
             std::string_view(request.method_string().data(), request.method_string().size()),
             std::string_view(request.target().data(), request.target().size()), request.body());
       } catch (const std::exception& e) {
-        reply = admin_error(500, e.what());
+        // A bug, not the caller's fault: the details go to the log, not to the client.
+        FAULTLINE_LOG(error, (LogTag{"admin"}), "internal error: " << e.what());
+        reply = admin_error(500, "internal error (the server log has the details)");
       }
     }
     response_.emplace(static_cast<http::status>(reply.status), 11);
@@ -142,7 +145,7 @@ std::uint16_t AdminServer::port() const noexcept {
 
 void AdminServer::start() {
   impl_->do_accept();
-  impl_->thread = std::thread([this] { impl_->io.run(); });
+  impl_->thread = std::thread([this] { run_io_loop(impl_->io, "admin"); });
 }
 
 void AdminServer::stop() {

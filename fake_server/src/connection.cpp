@@ -65,7 +65,7 @@ class Connection final : public SessionHost,
             asio::post(self->executor(), [self, action = std::move(action)] {
               if (self->closed_ || !self->session_)
                 return;
-              self->session_->apply_admin(*action);
+              self->guarded([&] { self->session_->apply_admin(*action); });
               self->after_activity();
             });
           }
@@ -104,7 +104,7 @@ class Connection final : public SessionHost,
       asio::post(executor(), [self = this->shared_from_this(), fn = std::move(fn)] {
         if (self->closed_)
           return;
-        fn();
+        self->guarded(fn);
         self->after_activity();
       });
       return;
@@ -118,7 +118,7 @@ class Connection final : public SessionHost,
       self->timers_.erase(id);
       if (ec || self->closed_)
         return;
-      fn();
+      self->guarded(fn);
       self->after_activity();
     });
   }
@@ -144,7 +144,7 @@ class Connection final : public SessionHost,
       asio::post(self->executor(), [self, fn] {
         if (self->closed_)
           return;
-        fn();
+        self->guarded(fn);
         self->after_activity();
       });
     };
@@ -187,7 +187,8 @@ class Connection final : public SessionHost,
       const bool h2 = selected == "h2" ||
                       (selected.empty() && listener_.alpn.load() == scenarios::AlpnPolicy::h2_only);
       stats_->set_protocol(selected, h2 ? "h2" : "http/1.1", SSL_get_version(ssl));
-      begin_session(h2);
+      if (!guarded([&] { begin_session(h2); }))
+        return;
       do_read();
     }
   }
@@ -239,7 +240,7 @@ class Connection final : public SessionHost,
         close(ec == asio::error::eof ? "peer closed" : "read error: " + ec.message());
         return;
       }
-      session_->on_peer_closed();
+      guarded([&] { session_->on_peer_closed(); });
       peer_gone_ = true;
       close_reason_ = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated
                           ? "peer closed"
@@ -248,11 +249,13 @@ class Connection final : public SessionHost,
       return;
     }
     const std::span<const std::uint8_t> bytes(read_buffer_.data(), n);
-    if (session_) {
-      session_->on_input(bytes);
-    } else {
-      sniff(bytes);
-    }
+    guarded([&] {
+      if (session_) {
+        session_->on_input(bytes);
+      } else {
+        sniff(bytes);
+      }
+    });
     after_activity();
     if (!closed_ && !(session_ && session_->should_close()))
       do_read();
@@ -271,7 +274,8 @@ class Connection final : public SessionHost,
       return;
     write_buffer_.clear();
     // After a close fault the session only flushes what it produced before it.
-    session_->produce_output(write_buffer_, kWriteCoalesceBytes);
+    if (!guarded([&] { session_->produce_output(write_buffer_, kWriteCoalesceBytes); }))
+      return;
     if (write_buffer_.empty()) {
       if (pending_close_) {
         finish_close();
@@ -317,7 +321,7 @@ class Connection final : public SessionHost,
       return;
     }
     close_reason_ = "server stopped";
-    session_->shutdown();
+    guarded([&] { session_->shutdown(); });
     after_activity();
   }
 
@@ -363,12 +367,34 @@ class Connection final : public SessionHost,
   }
 
   void finish_stats(const std::string& reason) {
-    if (session_) {
-      session_->on_closed(reason);
-    } else {
-      stats_->close(reason);
+    try {
+      if (session_) {
+        session_->on_closed(reason);
+      } else {
+        stats_->close(reason);
+      }
+    } catch (const std::exception& e) {
+      FAULTLINE_LOG(error, tag(), "internal error while closing: " << e.what());
     }
     context_.live.remove(stats_->id());
+  }
+
+  /** Runs one step of the session. An exception (a bug, or input the code did not
+      expect) must cost this connection only: it is logged and the connection closed.
+      Returns false when that happened. */
+  template <class Fn>
+  bool guarded(Fn&& fn) {
+    try {
+      fn();
+      return true;
+    } catch (const std::exception& e) {
+      FAULTLINE_LOG(error, tag(), "internal error: " << e.what() << "; closing the connection");
+      close(std::string("internal error: ") + e.what());
+    } catch (...) {
+      FAULTLINE_LOG(error, tag(), "internal error (unknown exception); closing the connection");
+      close("internal error");
+    }
+    return false;
   }
 
   ServerContext& context_;

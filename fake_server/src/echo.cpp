@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_text.h"
+
 namespace faultline::fake_server::detail {
 
 void split_target(std::string_view target, std::string& path, std::string& query) {
@@ -57,7 +59,7 @@ std::string EchoRecorder::finish_json(const RequestHead& head) {
   if (multipart_ && !multipart_->error().empty()) {
     out["multipart_error"] = multipart_->error();
   }
-  return out.dump();
+  return to_json_text(out);
 }
 
 }  // namespace faultline::fake_server::detail

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_text.h"
+
 namespace faultline::fake_server::detail {
 
 GateRegistry::Ticket GateRegistry::hold(std::string_view name, Waiter waiter) {
@@ -98,7 +100,7 @@ std::string GateRegistry::json() const {
   for (const auto& [name, gate] : gates_) {
     gates[name] = {{"held", gate.held.size()}, {"released", gate.released}};
   }
-  return nlohmann::json{{"gates", std::move(gates)}}.dump();
+  return to_json_text(nlohmann::json{{"gates", std::move(gates)}});
 }
 
 void GateRegistry::reset_counters() {

@@ -18,7 +18,9 @@ std::string ready_line(const ReadyInfo& info) {
   for (const auto& [name, origin] : info.listeners)
     listeners[name] = origin;
   line["listeners"] = std::move(listeners);
-  return line.dump();
+  // ordered: "event" comes first, as the contract says. A CA path that is not UTF-8
+  // is written with U+FFFD (as every other JSON of the server).
+  return line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 }  // namespace faultline::fake_server

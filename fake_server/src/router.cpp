@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "faultline/scenarios/loader.h"
+#include "json_text.h"
 #include "text.h"
 
 namespace faultline::fake_server::detail {
@@ -64,7 +65,8 @@ ResponsePlan error_response(int status, std::string_view message) {
   ResponsePlan plan;
   plan.status = status;
   plan.headers.emplace_back("content-type", "application/json");
-  plan.body = FixedSource::owned(nlohmann::json{{"error", {{"message", message}}}}.dump() + "\n");
+  plan.body =
+      FixedSource::owned(to_json_text(nlohmann::json{{"error", {{"message", message}}}}) + "\n");
   return plan;
 }
 

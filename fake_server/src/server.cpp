@@ -15,6 +15,7 @@
 
 #include "admin_server.h"
 #include "faultline/certs/certs.h"
+#include "io_loop.h"
 #include "listener.h"
 #include "log.h"
 #include "server_context.h"
@@ -167,9 +168,9 @@ struct Server::Impl {
                                       << " listener(s)");
     std::vector<std::thread> extra;
     for (unsigned i = 1; i < std::max(1u, options.threads); ++i) {
-      extra.emplace_back([this] { io.run(); });
+      extra.emplace_back([this] { detail::run_io_loop(io, "server"); });
     }
-    io.run();
+    detail::run_io_loop(io, "server");
     for (auto& thread : extra)
       thread.join();
     admin->stop();

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_text.h"
 #include "server_limits.h"
 
 namespace faultline::fake_server::detail {
@@ -252,7 +253,7 @@ std::string ConnectionStats::to_json() const {
   json out;
   const std::lock_guard lock(mutex_);
   json_into(out);
-  return out.dump();
+  return to_json_text(out);
 }
 
 namespace {
@@ -296,7 +297,7 @@ std::string ConnectionStats::timeline_json() const {
       events.push_back(event_json(event));
     }
   }
-  return json{{"id", id_}, {"dropped", dropped}, {"events", std::move(events)}}.dump();
+  return to_json_text(json{{"id", id_}, {"dropped", dropped}, {"events", std::move(events)}});
 }
 
 StatsRegistry::StatsRegistry(std::size_t timeline_capacity)
@@ -367,7 +368,7 @@ std::string StatsRegistry::connections_json() const {
     stats->json_into(one);
     list.push_back(std::move(one));
   }
-  return json{{"connections", std::move(list)}}.dump();
+  return to_json_text(json{{"connections", std::move(list)}});
 }
 
 std::string StatsRegistry::stats_json() const {
@@ -399,7 +400,7 @@ std::string StatsRegistry::stats_json() const {
   }
   out["connections_open"] = open;
   out["connections"] = std::move(list);
-  return out.dump();
+  return to_json_text(out);
 }
 
 std::optional<std::string> StatsRegistry::connection_json(std::uint64_t id) const {

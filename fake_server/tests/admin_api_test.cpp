@@ -102,6 +102,21 @@ TEST_F(AdminApiTest, StatsConnectionsRequestsReset) {
   EXPECT_EQ(json::parse(api_.handle("GET", "/v1/stats", "").body)["requests"], json::object());
 }
 
+// Request ids come off the wire: one that is not UTF-8 must not break the stats.
+TEST_F(AdminApiTest, RequestIdsThatAreNotUtf8AreReportedWithReplacementCharacters) {
+  auto conn = context_.stats.open_connection("main", true);
+  conn->on_served("id-\xff");
+  const AdminReply stats = api_.handle("GET", "/v1/stats", "");
+  ASSERT_EQ(stats.status, 200) << stats.body;
+  EXPECT_EQ(json::parse(stats.body)["requests"]["id-\xef\xbf\xbd"], 1);
+  const AdminReply one = api_.handle("GET", "/v1/requests/id-%FF", "");
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_EQ(json::parse(one.body)["served"], 1);
+  EXPECT_EQ(api_.handle("GET", "/v1/requests/%FF", "").status, 200);
+  const std::string timeline = "/v1/connections/" + std::to_string(conn->id()) + "/timeline";
+  EXPECT_EQ(api_.handle("GET", timeline, "").status, 200);
+}
+
 TEST_F(AdminApiTest, UnknownEndpointAndMethod) {
   const AdminReply unknown = api_.handle("GET", "/v1/nope", "");
   EXPECT_EQ(unknown.status, 404);

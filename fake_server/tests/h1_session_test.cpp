@@ -111,6 +111,21 @@ TEST_F(H1SessionTest, ChunkedUploadEchoedWithDigest) {
   EXPECT_EQ(json["sha256"], sha256_hex(body));
 }
 
+// Wire bytes are not UTF-8: an echoed head with 0xFF in a field value and the query is
+// answered (U+FFFD in the JSON), not thrown out of the session.
+TEST_F(H1SessionTest, EchoOfBytesThatAreNotUtf8IsAnsweredWithReplacementCharacters) {
+  send(
+      "GET /echo?q=\xff\xfe HTTP/1.1\r\nHost: x\r\nx-bin: a\xff"
+      "b\r\n\r\n");
+  ASSERT_TRUE(pump([&] { return !output_.empty() && output_.back() == '}'; }));
+  EXPECT_EQ(output_.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << output_;
+  const auto json = nlohmann::json::parse(output_.substr(output_.find("\r\n\r\n") + 4));
+  const std::string fffd = "\xef\xbf\xbd";
+  EXPECT_EQ(json["query"], "q=" + fffd + fffd);
+  EXPECT_EQ(json["headers"]["x-bin"], "a" + fffd + "b");
+  EXPECT_FALSE(session_->should_close());
+}
+
 TEST_F(H1SessionTest, ExpectContinueGetsAnInterimResponse) {
   send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n");
   ASSERT_TRUE(until_contains("HTTP/1.1 100 Continue\r\n\r\n"));

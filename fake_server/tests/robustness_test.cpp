@@ -62,6 +62,26 @@ TEST(Robustness, GarbageOnCleartextIs400AndCloseWhileOthersAreServed) {
   EXPECT_EQ(ok.out, "ok") << ok.err;
 }
 
+// One HTTP/1.1 request with bytes that are not UTF-8 (field value, query, request id)
+// used to end the whole process from the echo's JSON; it is answered, and the server
+// and its stats keep working.
+TEST(Robustness, BytesThatAreNotUtf8AreEchoedAndCountedWithoutHarm) {
+  auto server = ServerProcess::start({"--scenario", "default"});
+  ASSERT_TRUE(server);
+  const std::string request =
+      "GET /echo?q=\xff HTTP/1.1\r\nHost: x\r\nx-bin: \xff\xfe\r\n"
+      "x-faultline-request-id: r-\xff\r\nConnection: close\r\n\r\n";
+  const auto [answer, closed] = send_raw(server->port("plain"), request);
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << answer;
+  EXPECT_NE(answer.find("\"q=\xef\xbf\xbd\""), std::string::npos) << answer;
+  const CommandResult ok = run_command({curl(), "-sS", server->http() + "/health"});
+  EXPECT_EQ(ok.out, "ok") << ok.err;
+  const auto stats = server->admin_call("GET", "/v1/stats");
+  EXPECT_EQ(stats.status, 200) << stats.body.dump();
+  EXPECT_EQ(stats.body["requests"].value("r-\xef\xbf\xbd", 0), 1) << stats.body.dump();
+}
+
 TEST(Robustness, GarbageAfterH2NegotiationIsGoawayProtocolErrorWhileOthersAreServed) {
   auto server = ServerProcess::start({"--scenario", "default"});
   ASSERT_TRUE(server);

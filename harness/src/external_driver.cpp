@@ -10,6 +10,7 @@
 #include "detail/exchange_table.h"
 #include "detail/protocol.h"
 #include "faultline/harness/errc.h"
+#include "faultline/harness/install_layout.h"
 
 namespace faultline::harness {
 namespace {
@@ -315,12 +316,13 @@ bool ExternalDriver::shutdown() {
 
 namespace {
 
-/** `node <dir>/faultline-driver.js <args> [--ca FILE]`, dir defaulting to drivers/<name>. */
+/** `node <dir>/faultline-driver.js <args> [--ca FILE]`, dir defaulting to
+    <default_data_directory()>/drivers/<name>. */
 ExternalDriverOptions node_script(std::filesystem::path dir, const char* name,
                                   std::vector<std::string> args,
                                   const std::filesystem::path& ca_file) {
   if (dir.empty())
-    dir = std::filesystem::path(FAULTLINE_HARNESS_DIR) / "drivers" / name;
+    dir = default_data_directory() / "drivers" / name;
   ExternalDriverOptions options;
   options.program = "node";
   options.args = {(dir / "faultline-driver.js").string()};

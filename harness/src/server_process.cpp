@@ -7,13 +7,22 @@
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <system_error>
 
 #include "detail/child_process.h"
 #include "detail/protocol.h"
 #include "faultline/harness/errc.h"
+#include "faultline/harness/install_layout.h"
+
+// Relative to a prefix, as configured (GNUInstallDirs).
+#ifndef FAULTLINE_INSTALL_BINDIR
+#define FAULTLINE_INSTALL_BINDIR "bin"
+#endif
 
 namespace faultline::harness {
 namespace {
+
+constexpr const char* kServerProgram = "faultline-server";
 
 using nlohmann::json;
 
@@ -75,11 +84,13 @@ ReadyInfo parse_ready_line(std::string_view line) {
 std::filesystem::path default_server_binary() {
   if (const char* env = std::getenv("FAULTLINE_SERVER"); env && *env)
     return env;
-#ifdef FAULTLINE_SERVER_PATH
-  return FAULTLINE_SERVER_PATH;
-#else
+  // Installed programs sit beside the server in <prefix>/bin.
+  std::error_code ec;
+  if (auto sibling = executable_directory() / kServerProgram; std::filesystem::exists(sibling, ec))
+    return sibling;
+  if (auto prefix = installation_prefix(); !prefix.empty())
+    return prefix / FAULTLINE_INSTALL_BINDIR / kServerProgram;
   return {};
-#endif
 }
 
 struct ServerProcess::Impl {
@@ -117,8 +128,10 @@ struct ServerProcess::Impl {
     std::filesystem::path binary =
         options.binary.empty() ? default_server_binary() : options.binary;
     if (binary.empty())
-      throw HarnessError(errc::spawn_failed,
-                         "no server binary: pass ServerOptions::binary or set FAULTLINE_SERVER");
+      throw HarnessError(
+          errc::spawn_failed,
+          "no server binary: pass ServerOptions::binary or set FAULTLINE_SERVER (this "
+          "program is neither installed beside it nor in a Faultline build tree)");
     std::vector<std::string> args;
     if (!options.scenario.empty())
       args = {"--scenario", options.scenario};

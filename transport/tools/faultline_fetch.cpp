@@ -1,8 +1,10 @@
 // faultline-fetch: send one or many requests through the transport and summarise.
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -36,8 +38,9 @@ Options:
   --sessions S      sessions per origin (default 4)
   --streams K       streams per session (default 100)
   --timeout MS      deadline of each request in milliseconds (default 30000)
-  -o FILE           write the first response's body to FILE (default: stdout when
-                    -n is 1, discarded otherwise)
+  -o FILE           write the first response's body to FILE as it arrives (default:
+                    stdout when -n is 1, discarded otherwise); the body is never held
+                    in memory whole
   -v                print the response head and the transport's log on stderr
   -h, --help        this text
 
@@ -159,7 +162,28 @@ struct Tally {
   int first_status = 0;
   ft::Protocol protocol = ft::Protocol::none;
   std::string first_error;
-  std::optional<std::string> first_body;
+};
+
+/** Where the first response's body goes, chunk by chunk, on the transport's thread.
+    A write error is remembered and reported after the transfer. */
+struct BodySink {
+  std::FILE* file = nullptr;
+  bool close_file = false;
+  bool failed = false;
+
+  void write(std::string_view chunk) {
+    if (!failed && std::fwrite(chunk.data(), 1, chunk.size(), file) != chunk.size())
+      failed = true;
+  }
+  /** Flushes (and closes a file it opened); false when any write failed. */
+  bool finish() {
+    if (std::fflush(file) != 0)
+      failed = true;
+    if (close_file && std::fclose(file) != 0)
+      failed = true;
+    file = nullptr;
+    return !failed;
+  }
 };
 
 }  // namespace
@@ -185,6 +209,17 @@ int main(int argc, char** argv) {
     usage_error(e.what());
   }
 
+  // The output opens before anything is sent: a bad -o path costs no request.
+  std::optional<BodySink> sink;
+  if (!args.output.empty()) {
+    std::FILE* file = std::fopen(args.output.c_str(), "wb");
+    if (file == nullptr)
+      usage_error("cannot write " + args.output + ": " + std::strerror(errno));
+    sink = BodySink{file, true};
+  } else if (args.n == 1) {
+    sink = BodySink{stdout, false};
+  }
+
   Tally tally;
   const auto started = std::chrono::steady_clock::now();
   long sent = 0;
@@ -201,6 +236,9 @@ int main(int argc, char** argv) {
       request.timeout = std::chrono::milliseconds(args.timeout_ms);
       ft::Handlers handlers;
       const bool first = sent == 0;
+      if (first && sink) {
+        handlers.on_data = [&sink](std::string_view chunk) { sink->write(chunk); };
+      }
       if (first && args.verbose) {
         handlers.on_headers = [](const ft::ResponseHead& head) {
           std::ostringstream out;
@@ -227,7 +265,6 @@ int main(int argc, char** argv) {
         if (first) {
           tally.first_status = result.response.status;
           tally.protocol = result.response.protocol;
-          tally.first_body = std::move(result.response.body);
         } else if (tally.protocol == ft::Protocol::none) {
           tally.protocol = result.response.protocol;
         }
@@ -248,17 +285,10 @@ int main(int argc, char** argv) {
   lock.unlock();
   const auto stats = client->stats();
 
-  if (tally.first_body) {
-    if (!args.output.empty()) {
-      std::ofstream out(args.output, std::ios::binary);
-      out << *tally.first_body;
-      if (!out) {
-        std::cerr << "faultline-fetch: error: cannot write " << args.output << "\n";
-        return 1;
-      }
-    } else if (args.n == 1) {
-      std::cout << *tally.first_body << std::flush;
-    }
+  if (sink && !sink->finish()) {
+    std::cerr << "faultline-fetch: error: cannot write "
+              << (args.output.empty() ? std::string("stdout") : args.output) << "\n";
+    return 1;
   }
   if (!tally.first_error.empty()) {
     std::cerr << "faultline-fetch: first failure: " << tally.first_error << "\n";

@@ -2,13 +2,14 @@
 // Starts faultline-server (or any program honouring its ready-line contract) for a Node
 // test suite, and talks to its admin API. No dependencies beyond Node itself.
 //
-//   const { start } = require('.../harness/launchers/node')
+//   const { start } = require('faultline-launcher')  // or .../harness/launchers/node
 //   const server = await start({ scenario: 'default' })
 //   // server.https, server.http, server.ca, server.listeners.main, ...
 //   await server.putScenario({...}); const stats = await server.stats()
 //   await server.stop()
 
 const { spawn } = require('node:child_process')
+const fs = require('node:fs')
 const http = require('node:http')
 const path = require('node:path')
 const readline = require('node:readline')
@@ -36,9 +37,29 @@ class LaunchError extends Error {
   }
 }
 
+/** faultline-server found on PATH, or null. */
+function serverOnPath () {
+  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
+    if (!dir) continue
+    const candidate = path.join(dir, 'faultline-server')
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK)
+      return candidate
+    } catch (err) {
+      // not there: the next directory
+    }
+  }
+  return null
+}
+
+/** FAULTLINE_SERVER, else the checkout's build/default/fake_server/faultline-server when
+ * this module runs from a checkout, else faultline-server on PATH (an installed package),
+ * else the bare name (starting it then fails, naming it). */
 function defaultServerPath () {
   if (process.env.FAULTLINE_SERVER) return process.env.FAULTLINE_SERVER
-  return path.resolve(__dirname, '..', '..', '..', 'build', 'default', 'fake_server', 'faultline-server')
+  const checkout = path.resolve(__dirname, '..', '..', '..', 'build', 'default', 'fake_server', 'faultline-server')
+  if (fs.existsSync(checkout)) return checkout
+  return serverOnPath() || 'faultline-server'
 }
 
 /** Parses and checks the ready line; throws an Error naming what is wrong. */
@@ -107,8 +128,8 @@ function adminCall (base, method, urlPath, body, timeoutMs) {
 
 /**
  * Starts the server and resolves once its ready line is read.
- * options: scenario (file or name), args (array), serverPath (default: FAULTLINE_SERVER or
- * build/default/fake_server/faultline-server), readyTimeoutMs (20000), stopTimeoutMs (5000),
+ * options: scenario (file or name), args (array), serverPath (default: defaultServerPath()),
+ * readyTimeoutMs (20000), stopTimeoutMs (5000),
  * adminTimeoutMs (5000), env (extra environment).
  * Rejects with a LaunchError (its stderr attached) when the server does not come up.
  */

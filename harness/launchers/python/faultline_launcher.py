@@ -15,6 +15,7 @@ import atexit
 import json
 import os
 import queue
+import shutil
 import subprocess
 import threading
 import urllib.error
@@ -48,12 +49,17 @@ class AdminError(RuntimeError):
 
 
 def default_server_path():
-    """FAULTLINE_SERVER, else build/default/fake_server/faultline-server in this checkout."""
+    """FAULTLINE_SERVER, else build/default/fake_server/faultline-server when this module
+    runs from a checkout, else faultline-server on PATH (an installed package), else the
+    bare name (starting it then fails, naming it)."""
     env = os.environ.get("FAULTLINE_SERVER")
     if env:
         return env
-    return os.path.normpath(os.path.join(_HERE, "..", "..", "..", "build", "default", "fake_server",
-                                         "faultline-server"))
+    checkout = os.path.normpath(os.path.join(_HERE, "..", "..", "..", "build", "default", "fake_server",
+                                             "faultline-server"))
+    if os.path.isfile(checkout):
+        return checkout
+    return shutil.which("faultline-server") or "faultline-server"
 
 
 def parse_ready_line(line):

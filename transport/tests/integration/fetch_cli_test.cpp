@@ -1,6 +1,7 @@
 // The faultline-fetch command line: help, usage errors, and real transfers.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -79,6 +80,38 @@ TEST(FetchCli, BodyToStdoutOrFileAndPost) {
   const auto saved = run_fetch({peer.url("/bytes/1000"), "--cacert", ca, "-o", file.string()});
   EXPECT_EQ(saved.exit_code, 0) << saved.err;
   EXPECT_EQ(std::filesystem::file_size(file), 1000U);
+}
+
+// -o streams the body to the file as it arrives (byte-exact over h2 and h1); a path
+// that cannot be written is a usage error before any request goes out.
+TEST(FetchCli, OutputFileStreamsTheBodyAndAnUnwritablePathIsAUsageError) {
+  FAULTLINE_REQUIRE_PROGRAM("node");
+  NodePeer peer("h2");
+  const auto ca = testing_support::TlsFiles::shared().cert.string();
+  const auto file = testing_support::TlsFiles::shared().dir / "fetch-stream.bin";
+  constexpr std::size_t kSize = 8u << 20;
+  for (const bool h1 : {false, true}) {
+    std::vector<std::string> args = {peer.url("/bytes/" + std::to_string(kSize)), "--cacert", ca,
+                                     "-o", file.string()};
+    if (h1)
+      args.push_back("--http1");
+    const auto saved = run_fetch(args);
+    EXPECT_EQ(saved.exit_code, 0) << saved.err;
+    // peer.js's /bytes/N pattern: byte i is (i * 31 + 7) mod 256.
+    std::ifstream in(file, std::ios::binary);
+    const std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_EQ(got.size(), kSize) << (h1 ? "http/1.1" : "h2");
+    std::size_t first_wrong = kSize;
+    for (std::size_t i = 0; i < kSize && first_wrong == kSize; ++i) {
+      if (static_cast<unsigned char>(got[i]) != ((i * 31 + 7) & 255))
+        first_wrong = i;
+    }
+    EXPECT_EQ(first_wrong, kSize) << "first wrong byte at " << first_wrong;
+  }
+  const auto bad = run_fetch({peer.url("/hello"), "--cacert", ca, "-o", "/nonexistent/dir/out"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("cannot write /nonexistent/dir/out"), std::string::npos) << bad.err;
+  EXPECT_EQ(bad.err.find("ok="), std::string::npos) << "a request was sent: " << bad.err;
 }
 
 TEST(FetchCli, FailuresExitOne) {

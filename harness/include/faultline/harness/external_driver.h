@@ -64,7 +64,7 @@ struct NodeDriverConfig {
   int connections = 4;            ///< --connections
   int pipelining = 100;           ///< --pipelining
   bool allow_h2 = true;           ///< --allow-h2 / --no-allow-h2
-  /** The driver's directory; empty = the source tree's harness/drivers/node. */
+  /** The driver's directory; empty = <default_data_directory()>/drivers/node. */
   std::filesystem::path directory;
 };
 [[nodiscard]] ExternalDriverOptions node_driver_options(const NodeDriverConfig& config);
@@ -74,7 +74,7 @@ struct NodeDriverConfig {
 struct NodeHttp2DriverConfig {
   std::filesystem::path ca_file;  ///< --ca
   int max_streams = 100;          ///< --max-streams
-  /** The driver's directory; empty = the source tree's harness/drivers/node-http2. */
+  /** The driver's directory; empty = <default_data_directory()>/drivers/node-http2. */
   std::filesystem::path directory;
 };
 [[nodiscard]] ExternalDriverOptions node_http2_driver_options(const NodeHttp2DriverConfig& config);

@@ -33,6 +33,10 @@ inline constexpr std::size_t kMaxLineBytes = 32 * 1024 * 1024;
 /** Bytes of an offending line quoted in an error message. */
 inline constexpr std::size_t kQuotedLineBytes = 200;
 
+/** How many levels above the running executable's directory installation_prefix()
+    looks for share/faultline/ (bin/ in a prefix: 1; a test binary in <build>/a/b/: 2). */
+inline constexpr int kLayoutSearchDepth = 3;
+
 /** Redirects a driver follows at most in redirect mode "follow" (Fetch's limit). */
 inline constexpr int kMaxRedirects = 20;
 /** libcurl driver: connections per host (the pool limit). */

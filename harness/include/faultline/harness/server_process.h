@@ -55,8 +55,9 @@ struct StopResult {
   explicit operator bool() const noexcept { return ok; }
 };
 
-/** FAULTLINE_SERVER from the environment, else the path the build configured (the
-    faultline-server target), else empty. */
+/** FAULTLINE_SERVER from the environment, else faultline-server beside the running
+    executable, else <installation_prefix()>/bin/faultline-server (install_layout.h),
+    else empty. */
 [[nodiscard]] std::filesystem::path default_server_binary();
 
 /** A running server child process. The constructor starts it and returns once its ready

@@ -1,0 +1,37 @@
+// The smallest harness::Driver over a transport of one's own: here Faultline's own
+// faultline::transport::Client stands in for "your transport". It hands each response
+// over whole (headers, one data event, end) when the transport completes it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "faultline/harness/driver.h"
+#include "faultline/transport/client.h"
+
+namespace consumer {
+
+class MyDriver final : public faultline::harness::Driver {
+ public:
+  /** ca_file: the CA the server announced in its ready line. */
+  explicit MyDriver(const std::filesystem::path& ca_file);
+
+  [[nodiscard]] const faultline::harness::DriverInfo& hello() const override { return info_; }
+  std::shared_ptr<faultline::harness::Exchange> send(faultline::harness::Request request) override;
+  void abort(std::uint64_t id) override;
+  [[nodiscard]] faultline::harness::StatsResult stats(faultline::harness::Deadline) override;
+  [[nodiscard]] std::string diagnostics() const override;
+
+ private:
+  faultline::harness::DriverInfo info_;
+  std::mutex mutex_;
+  std::uint64_t next_id_ = 1;
+  std::map<std::uint64_t, faultline::transport::AbortController> aborts_;
+  faultline::transport::Client client_;  // last: stopped first, its callbacks see the rest
+};
+
+}  // namespace consumer

@@ -1,0 +1,90 @@
+// Types of faultline-launcher (index.js).
+
+/** What the ready line says about where the server is. */
+export interface Endpoints {
+  /** The first TLS listener's origin. */
+  https?: string
+  /** The first cleartext listener's origin. */
+  http?: string
+  /** The admin API's origin. */
+  admin: string
+  /** PEM file of the CA clients must trust. */
+  ca?: string
+  pid: number
+  scenario?: string
+}
+
+/** The ready line faultline-server prints once it listens. */
+export interface ReadyLine extends Endpoints {
+  event: 'ready'
+  listeners?: Record<string, string>
+  [field: string]: unknown
+}
+
+export interface StartOptions {
+  /** --scenario: a built-in scenario's name or a file. */
+  scenario?: string
+  /** Further arguments, appended as given. */
+  args?: string[]
+  /** The binary; default: defaultServerPath(). */
+  serverPath?: string
+  /** How long the server may take to print its ready line (20000). */
+  readyTimeoutMs?: number
+  /** How long it may take to exit after SIGTERM before SIGKILL (5000). */
+  stopTimeoutMs?: number
+  /** Timeout of one admin API call (5000). */
+  adminTimeoutMs?: number
+  /** Extra environment for the server. */
+  env?: Record<string, string>
+}
+
+export interface StopResult {
+  ok: boolean
+  code: number | null
+  signal: string | null
+  killed: boolean
+  stderr: string
+}
+
+/** A started server. Admin methods resolve to the parsed JSON answer and reject with an
+ * AdminError on a non-2xx answer. */
+export interface Server extends Endpoints {
+  /** Listener name -> origin. */
+  listeners: Record<string, string>
+  ready: ReadyLine
+  /** The captured stderr (its most recent 64 KiB). */
+  stderr(): string
+  health(): Promise<any>
+  getScenario(): Promise<any>
+  putScenario(scenario: object | string): Promise<any>
+  reset(): Promise<any>
+  stats(): Promise<any>
+  connections(): Promise<any>
+  connection(id: number | string): Promise<any>
+  timeline(id: number | string): Promise<any>
+  /** {id, served}: how many times the server served this x-faultline-request-id. */
+  request(id: string): Promise<{ id: string, served: number }>
+  gates(): Promise<any>
+  release(gate: string, count?: number): Promise<{ released: number }>
+  call(method: string, urlPath: string, body?: object | string): Promise<any>
+  /** SIGTERM, then SIGKILL after stopTimeoutMs. Idempotent. */
+  stop(): Promise<StopResult>
+}
+
+/** Starts the server; resolves once its ready line is read. */
+export function start(options?: StartOptions): Promise<Server>
+/** Parses and checks a ready line; throws naming what is wrong. */
+export function parseReadyLine(line: string): ReadyLine
+/** FAULTLINE_SERVER, else a checkout's build, else faultline-server on PATH. */
+export function defaultServerPath(): string
+
+export class AdminError extends Error {
+  status: number
+  body: unknown
+  /** The JSON path of the field at fault, '' when none. */
+  path: string
+}
+
+export class LaunchError extends Error {
+  stderr: string
+}
