@@ -8,6 +8,7 @@ set(FAULTLINE_EXPORTED_LIBRARIES
   faultline_harness:harness
   faultline_conformance_checks:conformance
   faultline_transport_core:transport_core
+  faultline_transport_h2_protocol:transport_h2_protocol
   faultline_transport_testing:transport_testing
   faultline_conformance_transport_driver:conformance_transport_driver
   faultline_asio:asio

@@ -1,6 +1,7 @@
 // faultline-server: the fake server's command line (docs/admin-api.md).
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -40,6 +41,17 @@ int main(int argc, char** argv) {
     options.listen_port = cli.listen.port;
     options.admin_host = cli.admin.host;
     options.admin_port = cli.admin.port;
+    if (cli.admin_token) {
+      options.admin_token = *cli.admin_token;
+    } else if (const char* token = std::getenv("FAULTLINE_ADMIN_TOKEN"); token != nullptr) {
+      options.admin_token = token;
+    }
+    if (cli.admin_idle_timeout)
+      options.admin_idle_timeout = *cli.admin_idle_timeout;
+    if (cli.max_connections)
+      options.max_connections = *cli.max_connections;
+    if (cli.max_held_streams)
+      options.max_held_streams = *cli.max_held_streams;
     options.threads = cli.threads;
     if (cli.cert)
       options.cert_files = fs::CertFiles{*cli.cert, *cli.key, cli.ca};

@@ -2,19 +2,31 @@
 // answers even while the data plane is saturated.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 
+#include "admin_access.h"
+#include "faultline/fake_server/server.h"
 #include "server_context.h"
+#include "server_limits.h"
 
 namespace faultline::fake_server::detail {
+
+/** How the admin listener guards itself (docs/admin-api.md, "Access"). */
+struct AdminServerOptions {
+  AdminAccessPolicy access;
+  /** A connection that sends no complete request for this long is closed. */
+  std::chrono::milliseconds idle_timeout = kDefaultAdminIdleTimeout;
+};
 
 /** Binds at construction (throws ServerError(bind_failed)); serves from start() until
     stop() (which joins its thread). */
 class AdminServer {
  public:
-  AdminServer(ServerContext& context, const std::string& host, std::uint16_t port);
+  AdminServer(ServerContext& context, const std::string& host, std::uint16_t port,
+              AdminServerOptions options);
   ~AdminServer();
   AdminServer(const AdminServer&) = delete;
   AdminServer& operator=(const AdminServer&) = delete;

@@ -45,7 +45,16 @@ Options:
   --scenario FILE|NAME  scenario file, or a built-in scenario name (default: default)
   --listen HOST:PORT    address of the first listener (default 127.0.0.1:0); the other
                         listeners bind port 0 on the same host
-  --admin HOST:PORT     address of the admin API (default 127.0.0.1:0)
+  --admin HOST:PORT     address of the admin API (default 127.0.0.1:0); an address
+                        that is not loopback needs --admin-token
+  --admin-token TOKEN   every admin call must send "Authorization: Bearer TOKEN"
+                        (default: $FAULTLINE_ADMIN_TOKEN; prefer it: argv is public)
+  --admin-idle-timeout-ms MS
+                        close an admin connection silent for MS ms (default 30000)
+  --max-connections N   connections open at once; above it new ones are closed at
+                        accept (default 10000; 0: no cap)
+  --max-held-streams N  streams held at gates over the whole server; beyond it a
+                        request that would be held gets 503 (default 10000; 0: no cap)
   --threads N           I/O threads (default 1)
   --cert FILE           serve this certificate (PEM; with --key) instead of a generated one
   --key FILE            the certificate's private key (PEM)
@@ -61,6 +70,23 @@ Start-up errors: one line "faultline-server: error: ..." on stderr, exit status 
 See docs/admin-api.md for the admin API.
 )";
 }
+
+namespace {
+
+/** A decimal integer in min..2^31-1 for option `name`; throws naming the option. */
+std::uint32_t parse_count(const std::string& name, const std::string& text, std::uint32_t min) {
+  constexpr std::uint32_t kMax = 0x7fffffff;
+  std::uint32_t number = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc() || end != text.data() + text.size() || number < min || number > kMax) {
+    throw ServerError(errc::invalid_argument, name + ": expected an integer in " +
+                                                  std::to_string(min) + ".." +
+                                                  std::to_string(kMax) + ", got \"" + text + "\"");
+  }
+  return number;
+}
+
+}  // namespace
 
 CliOptions parse_cli(const std::vector<std::string>& args) {
   CliOptions options;
@@ -94,6 +120,16 @@ CliOptions parse_cli(const std::vector<std::string>& args) {
       if (!parsed)
         fail(name + ": expected HOST:PORT, got \"" + text + "\"");
       (name == "--listen" ? options.listen : options.admin) = *parsed;
+    } else if (name == "--admin-token") {
+      options.admin_token = value();
+      if (options.admin_token->empty())
+        fail("--admin-token: must not be empty");
+    } else if (name == "--admin-idle-timeout-ms") {
+      options.admin_idle_timeout = std::chrono::milliseconds(parse_count(name, value(), 1));
+    } else if (name == "--max-connections") {
+      options.max_connections = parse_count(name, value(), 0);
+    } else if (name == "--max-held-streams") {
+      options.max_held_streams = parse_count(name, value(), 0);
     } else if (name == "--threads") {
       const std::string text = value();
       unsigned threads = 0;

@@ -1,6 +1,7 @@
 // faultline-server's command line (docs/admin-api.md, "CLI").
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -26,6 +27,9 @@ struct CliOptions {
   std::string scenario = "default";
   HostPort listen{"127.0.0.1", 0};
   HostPort admin{"127.0.0.1", 0};
+  std::optional<std::string> admin_token;  ///< --admin-token (main falls back to the environment)
+  std::optional<std::chrono::milliseconds> admin_idle_timeout;
+  std::optional<std::size_t> max_connections, max_held_streams;
   unsigned threads = 1;
   std::optional<std::filesystem::path> cert, key, ca, cert_dir;
   LogLevel log_level = LogLevel::info;

@@ -48,7 +48,9 @@ class Connection final : public SessionHost,
       : context_(context),
         listener_(listener),
         stream_(std::move(stream)),
-        stats_(context.stats.open_connection(listener.name, kTls)) {}
+        stats_(context.stats.open_connection(listener.name, kTls)),
+        limits_(context.scenarios.current()->limits),
+        phase_timer_(stream_.get_executor()) {}
 
   void start() {
     auto weak = this->weak_from_this();
@@ -71,6 +73,7 @@ class Connection final : public SessionHost,
           }
         });
     FAULTLINE_LOG(debug, tag(), "accepted on " << listener_.name);
+    update_phase();  // the header timeout runs from here
     if constexpr (kTls) {
       const std::uint32_t delay = listener_.handshake_delay_ms.load();
       if (delay > 0) {
@@ -257,8 +260,67 @@ class Connection final : public SessionHost,
       }
     });
     after_activity();
-    if (!closed_ && !(session_ && session_->should_close()))
-      do_read();
+    if (closed_ || (session_ && session_->should_close()))
+      return;
+    if (session_ && !session_->wants_input()) {
+      // HTTP/1.1 read-ahead at its bound: after_activity resumes. No read is pending
+      // now, so the connection keeps itself alive meanwhile.
+      read_paused_ = true;
+      paused_self_ = this->shared_from_this();
+      return;
+    }
+    do_read();
+  }
+
+  /** Resumes a read paused at the session's input bound, once it wants input again. */
+  void maybe_resume_read() {
+    if (!read_paused_ || closed_ || !session_ || !session_->wants_input() ||
+        session_->should_close())
+      return;
+    read_paused_ = false;
+    do_read();             // holds the connection from here
+    paused_self_.reset();  // not the last reference: do_read's handler has one
+  }
+
+  /** Arms the timeout of the phase the session is in (scenario limits), when it changed. */
+  void update_phase() {
+    const SessionPhase now = session_ ? session_->phase() : SessionPhase::awaiting_head;
+    if (phase_ && *phase_ == now)
+      return;
+    phase_ = now;
+    ++phase_generation_;
+    const std::uint32_t ms = now == SessionPhase::awaiting_head ? limits_.header_timeout_ms
+                             : now == SessionPhase::idle        ? limits_.idle_timeout_ms
+                                                                : 0;
+    if (ms == 0) {
+      phase_timer_.cancel();
+      return;
+    }
+    phase_timer_.expires_after(std::chrono::milliseconds(ms));
+    phase_timer_.async_wait([self = this->shared_from_this(),
+                             generation = phase_generation_](const boost::system::error_code& ec) {
+      if (!ec && !self->closed_ && generation == self->phase_generation_)
+        self->on_phase_timeout();
+    });
+  }
+
+  void on_phase_timeout() {
+    if (*phase_ == SessionPhase::awaiting_head) {
+      FAULTLINE_LOG(debug, tag(), "header timeout: closing");
+      stats_->count_guard("header_timeout");
+      close("header timeout");
+      return;
+    }
+    FAULTLINE_LOG(debug, tag(), "idle timeout: closing");
+    stats_->count_guard("idle_timeout");
+    close_reason_ = "idle timeout";
+    if (!guarded([&] { session_->on_idle_timeout(); }))
+      return;
+    // The goodbye (GOAWAY) is flushed, then the connection closes; a peer that does not
+    // read it is not waited for beyond one more idle period.
+    run_after(std::chrono::milliseconds(limits_.idle_timeout_ms),
+              [this] { close("idle timeout"); });
+    after_activity();
   }
 
   /** After the session did something: flush its output, close when it is done. */
@@ -267,6 +329,10 @@ class Connection final : public SessionHost,
       return;
     if (!writing_)
       do_write();
+    if (closed_)
+      return;
+    update_phase();
+    maybe_resume_read();
   }
 
   void do_write() {
@@ -302,6 +368,8 @@ class Connection final : public SessionHost,
       return;
     }
     do_write();
+    if (!closed_)
+      maybe_resume_read();
   }
 
   void count_bytes(std::size_t in, std::size_t out) {
@@ -337,6 +405,8 @@ class Connection final : public SessionHost,
       closed_ = true;
       FAULTLINE_LOG(debug, tag(), "closed (TCP reset): " << reason);
       timers_.clear();
+      phase_timer_.cancel();
+      release_paused_self();
       socket().close(ignored);
       finish_stats(reason);
       return;
@@ -360,10 +430,19 @@ class Connection final : public SessionHost,
     closed_ = true;
     FAULTLINE_LOG(debug, tag(), "closed: " << reason);
     timers_.clear();
+    phase_timer_.cancel();
+    release_paused_self();
     boost::system::error_code ignored;
     socket().shutdown(tcp::socket::shutdown_both, ignored);
     socket().close(ignored);
     finish_stats(reason);
+  }
+
+  /** Drops the self-reference of a paused read, later on the strand (the caller may be
+      running on this object). */
+  void release_paused_self() {
+    if (paused_self_)
+      asio::post(executor(), [self = std::move(paused_self_)] {});
   }
 
   void finish_stats(const std::string& reason) {
@@ -377,6 +456,8 @@ class Connection final : public SessionHost,
       FAULTLINE_LOG(error, tag(), "internal error while closing: " << e.what());
     }
     context_.live.remove(stats_->id());
+    if (context_.live.size() == 0)
+      trim_free_memory();  // the last one gone: what connections held goes back
   }
 
   /** Runs one step of the session. An exception (a bug, or input the code did not
@@ -412,6 +493,12 @@ class Connection final : public SessionHost,
   bool peer_gone_ = false;
   bool closing_ = false;  ///< close_notify sent, waiting briefly for the peer's
   std::optional<scenarios::CloseMode> pending_close_;
+  const scenarios::Limits limits_;  ///< the scenario's, as the connection was accepted
+  asio::steady_timer phase_timer_;  ///< header or idle timeout (update_phase)
+  std::optional<SessionPhase> phase_;
+  std::uint64_t phase_generation_ = 0;
+  bool read_paused_ = false;                 ///< the session's input is at its bound
+  std::shared_ptr<Connection> paused_self_;  ///< alive while no read is pending
   std::uint64_t next_timer_ = 1;
   std::unordered_map<std::uint64_t, std::unique_ptr<asio::steady_timer>> timers_;
 };

@@ -1,6 +1,7 @@
 #include "gates.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include <nlohmann/json.hpp>
 
@@ -18,7 +19,8 @@ GateRegistry::Ticket GateRegistry::hold(std::string_view name, Waiter waiter) {
       it = gates_.emplace(std::string(name), Gate{}).first;
     ticket = next_ticket_++;
     Gate& gate = it->second;
-    gate.held.push_back(Entry{ticket, std::move(waiter)});
+    gate.held.emplace_hint(gate.held.end(), ticket, std::move(waiter));
+    index_.emplace(ticket, &gate);
     if (gate.config.release_when_held && gate.held.size() >= *gate.config.release_when_held)
       waiters = take(gate, std::nullopt);
   }
@@ -27,23 +29,41 @@ GateRegistry::Ticket GateRegistry::hold(std::string_view name, Waiter waiter) {
   return ticket;
 }
 
+GateRegistry::Waiter GateRegistry::remove(Gate& gate, std::map<Ticket, Waiter>::iterator entry) {
+  ++visited_;
+  Waiter waiter = std::move(entry->second);
+  index_.erase(entry->first);
+  gate.held.erase(entry);
+  return waiter;
+}
+
 std::vector<GateRegistry::Waiter> GateRegistry::take(Gate& gate, std::optional<std::size_t> count) {
   const std::size_t held = gate.held.size();
   const std::size_t n = std::min(count.value_or(held), held);
-  const std::vector<std::size_t> order = scenarios::release_order(gate.config, held);
   std::vector<Waiter> waiters;
   waiters.reserve(n);
-  std::vector<bool> taken(held, false);
-  for (std::size_t i = 0; i < n; ++i) {
-    waiters.push_back(std::move(gate.held[order[i]].waiter));
-    taken[order[i]] = true;
+  switch (gate.config.order) {
+    case scenarios::GateOrder::arrival:
+      while (waiters.size() < n)
+        waiters.push_back(remove(gate, gate.held.begin()));
+      break;
+    case scenarios::GateOrder::reverse:
+      while (waiters.size() < n)
+        waiters.push_back(remove(gate, std::prev(gate.held.end())));
+      break;
+    case scenarios::GateOrder::random: {
+      // The shuffle is defined over every held stream (release_order): O(held).
+      std::vector<std::map<Ticket, Waiter>::iterator> entries;
+      entries.reserve(held);
+      for (auto it = gate.held.begin(); it != gate.held.end(); ++it)
+        entries.push_back(it);
+      visited_ += held;
+      const std::vector<std::size_t> order = scenarios::release_order(gate.config, held);
+      for (std::size_t i = 0; i < n; ++i)
+        waiters.push_back(remove(gate, entries[order[i]]));
+      break;
+    }
   }
-  std::deque<Entry> rest;
-  for (std::size_t i = 0; i < held; ++i) {
-    if (!taken[i])
-      rest.push_back(std::move(gate.held[i]));
-  }
-  gate.held = std::move(rest);
   gate.released += n;
   return waiters;
 }
@@ -63,15 +83,12 @@ void GateRegistry::configure(
 
 bool GateRegistry::cancel(Ticket ticket) {
   const std::lock_guard lock(mutex_);
-  for (auto& [name, gate] : gates_) {
-    auto it = std::find_if(gate.held.begin(), gate.held.end(),
-                           [ticket](const Entry& entry) { return entry.ticket == ticket; });
-    if (it != gate.held.end()) {
-      gate.held.erase(it);
-      return true;
-    }
-  }
-  return false;
+  const auto where = index_.find(ticket);
+  if (where == index_.end())
+    return false;
+  Gate& gate = *where->second;
+  remove(gate, gate.held.find(ticket));
+  return true;
 }
 
 std::size_t GateRegistry::release(std::string_view name, std::optional<std::size_t> count) {
@@ -113,6 +130,16 @@ std::size_t GateRegistry::held(std::string_view name) const {
   const std::lock_guard lock(mutex_);
   auto it = gates_.find(name);
   return it == gates_.end() ? 0 : it->second.held.size();
+}
+
+std::size_t GateRegistry::held_total() const {
+  const std::lock_guard lock(mutex_);
+  return index_.size();
+}
+
+std::uint64_t GateRegistry::entries_visited() const {
+  const std::lock_guard lock(mutex_);
+  return visited_;
 }
 
 }  // namespace faultline::fake_server::detail

@@ -88,6 +88,7 @@ void H1Session::start() {
   parser_->eager(true);
   parser_->body_limit(limits.max_request_body_bytes);
   parser_->header_limit(limits.max_header_bytes);
+  max_pipelined_bytes_ = limits.max_pipelined_bytes;
 }
 
 void H1Session::on_input(std::span<const std::uint8_t> bytes) {
@@ -184,6 +185,11 @@ void H1Session::on_message_done() {
   head_only_ = head_.method == "HEAD";
   state_ = State::waiting;
   ++exchange_;
+  if (plan_.hold && !env_.context.may_hold(0, *env_.stats)) {
+    state_ = State::reading;  // fail_request answers from here
+    fail_request(503, "too many held streams (--max-held-streams)");
+    return;
+  }
   if (plan_.hold) {
     const std::uint64_t exchange = exchange_;
     FAULTLINE_LOG(debug, (LogTag{"h1", env_.stats->id()}), "held at gate " << *plan_.hold);
@@ -375,6 +381,21 @@ void H1Session::fail_request(int status, std::string_view message) {
   request_id_.clear();
   input_.clear();
   start_response();
+}
+
+SessionPhase H1Session::phase() const {
+  if (state_ != State::reading)
+    return SessionPhase::busy;
+  if (parser_ && parser_->is_header_done())
+    return SessionPhase::busy;  // a request body under way
+  if ((parser_ && parser_->got_some()) || !input_.empty() || requests_opened_ == 0)
+    return SessionPhase::awaiting_head;
+  return SessionPhase::idle;
+}
+
+bool H1Session::wants_input() const {
+  const std::uint32_t limit = max_pipelined_bytes_;
+  return limit == 0 || state_ == State::reading || input_.size() < limit;
 }
 
 bool H1Session::should_close() const {

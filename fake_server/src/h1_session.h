@@ -33,6 +33,8 @@ class H1Session final : public ProtocolSession {
   void shutdown() override;
   void on_closed(std::string_view reason) override;
   void apply_admin(const AdminAction& action) override;
+  [[nodiscard]] SessionPhase phase() const override;
+  [[nodiscard]] bool wants_input() const override;
 
   // Parser events (from the Beast parser in h1_session.cpp).
   void on_request_line(std::string_view method, std::string_view target, int version);
@@ -68,8 +70,9 @@ class H1Session final : public ProtocolSession {
   ScenarioView scenario_;
 
   std::unique_ptr<Parser> parser_;
-  std::string input_;  ///< received, not yet parsed
-  std::string out_;    ///< response bytes not yet handed to the connection
+  std::string input_;                      ///< received, not yet parsed
+  std::string out_;                        ///< response bytes not yet handed to the connection
+  std::uint32_t max_pipelined_bytes_ = 0;  ///< limits.max_pipelined_bytes (0: no bound)
   State state_ = State::reading;
   bool peer_closed_ = false;
   bool stopping_ = false;

@@ -206,6 +206,8 @@ void H2Faults::act(const scenarios::Action& action, std::optional<std::int32_t> 
               break;
           }
         } else if constexpr (std::is_same_v<T, scenarios::CloseAction>) {
+          if (a.at == scenarios::ClosePoint::now && stream)
+            reset_.insert(*stream);  // the request that closes the connection is not served
           if (a.at != scenarios::ClosePoint::now) {
             targets_[*stream].push_back(&action);
           } else if (a.all_connections && !from_admin) {
@@ -422,6 +424,28 @@ void H2Faults::late_after_rst(std::int32_t id, const scenarios::DataAfterRstActi
   }
 }
 
+namespace {
+
+/** How much of a HEADERS block a mid_headers close lets out: the first half. */
+std::uint32_t cut_headers_length(std::uint32_t length) {
+  return std::max<std::uint32_t>(1, length / 2);
+}
+
+}  // namespace
+
+std::uint32_t H2Faults::bytes_written(const nghttp2_frame& frame) const {
+  const auto length = static_cast<std::uint32_t>(frame.hd.length);
+  if (frame.hd.type != NGHTTP2_HEADERS)
+    return length;
+  const auto it = targets_.find(frame.hd.stream_id);
+  if (it == targets_.end())
+    return length;
+  const auto* c = find_action<scenarios::CloseAction>(it->second);
+  if (c == nullptr || c->at != scenarios::ClosePoint::mid_headers)
+    return length;
+  return cut_headers_length(length);
+}
+
 void H2Faults::close(scenarios::CloseMode mode, const std::string& reason) {
   if (stopped_)
     return;
@@ -623,7 +647,7 @@ void H2Faults::on_output(std::vector<std::uint8_t>& out, std::size_t from) {
       // The frame header and the first half of the block, then the close.
       const scenarios::CloseMode mode = cut_headers_->second;
       cut_headers_.reset();
-      out.resize(pos + kFrameHeader + std::max<std::uint32_t>(1, length / 2));
+      out.resize(pos + kFrameHeader + cut_headers_length(length));
       raw_.clear();  // nothing after the cut
       close(mode, "close fault mid_headers");
       return;

@@ -73,6 +73,9 @@ class H2Faults {
   void drain_raw(std::vector<std::uint8_t>& out);
   /** Nothing more may be written (a close is pending). */
   [[nodiscard]] bool output_stopped() const { return stopped_; }
+  /** The payload bytes of an outgoing frame that reach the wire: half the block of a
+      HEADERS frame a mid_headers close cuts (on_output), all of any other frame. */
+  [[nodiscard]] std::uint32_t bytes_written(const nghttp2_frame& frame) const;
   /** nullopt: nghttp2 decides when the connection is done; else this. */
   [[nodiscard]] std::optional<bool> should_close() const;
 

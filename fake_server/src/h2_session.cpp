@@ -158,11 +158,32 @@ const nghttp2_session_callbacks* callbacks() {
   return table.get();
 }
 
+/** Session options, built once: nghttp2's own reset limiter sits above the flood
+    guard's budget, so a rapid reset is answered ENHANCE_YOUR_CALM by the guard. A
+    scenario that turns the guard off gets nghttp2's limiter. */
+const nghttp2_option* session_options() {
+  struct Deleter {
+    void operator()(nghttp2_option* option) const noexcept { nghttp2_option_del(option); }
+  };
+  static const std::unique_ptr<nghttp2_option, Deleter> options = [] {
+    nghttp2_option* option = nullptr;
+    if (nghttp2_option_new(&option) != 0)
+      throw std::bad_alloc();
+    nghttp2_option_set_stream_reset_rate_limit(option, kNghttp2ResetBurst, kNghttp2ResetRate);
+    return std::unique_ptr<nghttp2_option, Deleter>(option);
+  }();
+  return options.get();
+}
+
 }  // namespace
 
-H2Session::H2Session(SessionEnv env) : env_(std::move(env)), scenario_(env_.context.scenarios) {
+H2Session::H2Session(SessionEnv env)
+    : env_(std::move(env)),
+      scenario_(env_.context.scenarios),
+      flood_guard_(scenario_.get()->limits.flood_guard) {
   nghttp2_session* session = nullptr;
-  if (nghttp2_session_server_new(&session, callbacks(), this) != 0)
+  if (nghttp2_session_server_new2(&session, callbacks(), this,
+                                  flood_guard_ ? session_options() : nullptr) != 0)
     throw std::bad_alloc();
   session_.reset(session);
   faults_ = std::make_unique<H2Faults>(env_, session_.get());
@@ -199,14 +220,52 @@ H2Session::Stream* H2Session::find(std::int32_t stream_id) const {
   return it == streams_.end() ? nullptr : it->second.get();
 }
 
-void H2Session::fail(const char* what, int code) {
+void H2Session::fail(const char* what, int code, std::uint32_t error) {
   FAULTLINE_LOG(debug, (LogTag{"h2", env_.stats->id()}),
                 what << " failed: " << nghttp2_strerror(code));
   if (!failed_) {
     failed_ = true;
-    // A connection error: GOAWAY(PROTOCOL_ERROR), then close once it is flushed.
-    nghttp2_session_terminate_session(session_.get(), NGHTTP2_PROTOCOL_ERROR);
+    // A connection error: GOAWAY(error), then close once it is flushed.
+    nghttp2_session_terminate_session(session_.get(), error);
   }
+}
+
+namespace {
+
+/** The budget a received frame spends, if it is one that brings the server no work. */
+std::optional<FloodKind> flood_kind(const nghttp2_frame& frame) {
+  const bool ack = (frame.hd.flags & NGHTTP2_FLAG_ACK) != 0;
+  switch (frame.hd.type) {
+    case NGHTTP2_SETTINGS:
+      return ack ? std::nullopt : std::optional(FloodKind::settings);
+    case NGHTTP2_PING:
+      return ack ? std::nullopt : std::optional(FloodKind::ping);
+    case NGHTTP2_WINDOW_UPDATE:
+      return FloodKind::window_update;
+    case NGHTTP2_PRIORITY:
+      return FloodKind::priority;
+    case NGHTTP2_RST_STREAM:
+      return FloodKind::reset_stream;
+    case NGHTTP2_DATA:
+      if (frame.hd.length == 0 && (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) == 0)
+        return FloodKind::empty_data;
+      return std::nullopt;
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace
+
+bool H2Session::within_budget(const nghttp2_frame& frame) {
+  const auto kind = flood_kind(frame);
+  if (!kind || flood_.spend(*kind, FloodGuard::Clock::now()))
+    return true;
+  FAULTLINE_LOG(warn, (LogTag{"h2", env_.stats->id()}),
+                "closing: " << to_string(*kind) << " flood (GOAWAY ENHANCE_YOUR_CALM)");
+  env_.stats->count_guard(std::string("flood:") + to_string(*kind));
+  fail("flood guard", 0, NGHTTP2_ENHANCE_YOUR_CALM);
+  return false;
 }
 
 void H2Session::on_input(std::span<const std::uint8_t> bytes) {
@@ -216,7 +275,12 @@ void H2Session::on_input(std::span<const std::uint8_t> bytes) {
   if (rv < 0) {
     FAULTLINE_LOG(warn, (LogTag{"h2", env_.stats->id()}),
                   "closing: bad input from the client: " << nghttp2_strerror(static_cast<int>(rv)));
-    fail("nghttp2_session_mem_recv", static_cast<int>(rv));
+    // Too many SETTINGS/PING ACKs queued (nghttp2's max_outbound_ack): a flood too.
+    const bool flooded = rv == NGHTTP2_ERR_FLOODED;
+    if (flooded)
+      env_.stats->count_guard("flood:outbound_ack");
+    fail("nghttp2_session_mem_recv", static_cast<int>(rv),
+         flooded ? NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_PROTOCOL_ERROR);
   }
 }
 
@@ -270,6 +334,12 @@ void H2Session::on_closed(std::string_view reason) {
   env_.stats->close(reason);
 }
 
+SessionPhase H2Session::phase() const {
+  if (!peer_settings_)
+    return SessionPhase::awaiting_head;
+  return streams_.empty() ? SessionPhase::idle : SessionPhase::busy;
+}
+
 void H2Session::apply_admin(const AdminAction& action) {
   faults_->apply_admin(action);
 }
@@ -281,7 +351,8 @@ void H2Session::record_frame(const nghttp2_frame& frame, Direction dir, bool ope
                                                      : EventType::unknown_frame;
   facts.flags = frame.hd.flags;
   facts.stream = frame.hd.stream_id;
-  facts.length = static_cast<std::uint32_t>(frame.hd.length);
+  facts.length = dir == Direction::out ? faults_->bytes_written(frame)
+                                       : static_cast<std::uint32_t>(frame.hd.length);
   if (dir == Direction::out && frame.hd.type == NGHTTP2_SETTINGS &&
       (frame.hd.flags & NGHTTP2_FLAG_ACK) == 0)
     facts.length += faults_->settings_patch_bytes();
@@ -349,10 +420,15 @@ int H2Session::on_header(const nghttp2_frame& frame, std::string_view name,
 }
 
 int H2Session::on_frame_recv(const nghttp2_frame& frame) {
+  if (failed_)
+    return 0;  // the rest of a read after a flood or a connection error
+  if (flood_guard_ && !within_budget(frame))
+    return 0;
   // A new stream meets the stream limit and the faults before it counts as opened.
   H2Faults::Verdict verdict = H2Faults::Verdict::serve;
   Stream* stream = nullptr;
   if (frame.hd.type == NGHTTP2_HEADERS && frame.headers.cat == NGHTTP2_HCAT_REQUEST) {
+    flood_.on_stream_opened();
     stream = find(frame.hd.stream_id);
     if (stream != nullptr) {
       verdict = faults_->on_request_headers(stream->id, stream->head.method, stream->head.path,
@@ -360,6 +436,8 @@ int H2Session::on_frame_recv(const nghttp2_frame& frame) {
     }
   }
   record_frame(frame, Direction::in, verdict != H2Faults::Verdict::refused);
+  if (frame.hd.type == NGHTTP2_SETTINGS)
+    peer_settings_ = true;  // nghttp2 refuses anything else first (RFC 9113 3.4)
   faults_->on_frame_recv(frame);
   switch (frame.hd.type) {
     case NGHTTP2_HEADERS:
@@ -434,13 +512,19 @@ void H2Session::on_request_end(Stream& stream) {
   stream.plan = plan_response(stream.match, stream.head, stream.echo.get(), env_.context.origins);
   stream.echo.reset();
   stream.head_only = stream.head.method == "HEAD";
+  if (stream.plan.hold && !env_.context.may_hold(held_, *env_.stats)) {
+    reject(stream, 503, "too many held streams (limits.max_held_streams or --max-held-streams)");
+    return;
+  }
   if (stream.plan.hold) {
     const std::int32_t id = stream.id;
+    ++held_;
     FAULTLINE_LOG(debug, (LogTag{"h2", env_.stats->id(), id}),
                   "held at gate " << *stream.plan.hold);
     stream.ticket = env_.context.gates.hold(*stream.plan.hold, env_.host.make_waker([this, id] {
       if (Stream* held = find(id)) {
         held->ticket.reset();
+        --held_;
         after_hold(id);
       }
     }));
@@ -563,6 +647,8 @@ void H2Session::resume(std::int32_t stream_id) {
 
 int H2Session::on_frame_send(const nghttp2_frame& frame) {
   record_frame(frame, Direction::out);
+  if (frame.hd.type == NGHTTP2_DATA)
+    flood_.on_data_sent();
   faults_->on_frame_send(frame);
   if (frame.hd.type != NGHTTP2_HEADERS || frame.headers.cat != NGHTTP2_HCAT_RESPONSE)
     return 0;
@@ -581,8 +667,10 @@ int H2Session::on_stream_close(std::int32_t stream_id, std::uint32_t error_code)
   if (it == streams_.end())
     return 0;
   Stream& stream = *it->second;
-  if (stream.ticket)
+  if (stream.ticket) {
     env_.context.gates.cancel(*stream.ticket);
+    --held_;
+  }
   if (stream.counted)
     env_.stats->on_stream_closed();
   FAULTLINE_LOG(trace, (LogTag{"h2", env_.stats->id(), stream_id}),

@@ -9,6 +9,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "flood_guard.h"
 #include "gates.h"
 #include "h2_faults.h"
 #include "router.h"
@@ -34,6 +35,7 @@ class H2Session final : public ProtocolSession {
   void shutdown() override;
   void on_closed(std::string_view reason) override;
   void apply_admin(const AdminAction& action) override;
+  [[nodiscard]] SessionPhase phase() const override;
 
   // nghttp2 callbacks, reached through the forwarding functions in h2_session.cpp.
   int on_begin_headers(const nghttp2_frame& frame);
@@ -60,16 +62,24 @@ class H2Session final : public ProtocolSession {
   void submit_trailers(Stream& stream, std::uint32_t* data_flags);
   void resume(std::int32_t stream_id);
   void record_frame(const nghttp2_frame& frame, Direction dir, bool opens = true);
-  void fail(const char* what, int code);
+  /** Ends the session: GOAWAY(error), close once it is flushed. */
+  void fail(const char* what, int code, std::uint32_t error = NGHTTP2_PROTOCOL_ERROR);
+  /** Spends the budget of a frame that brings no work; false (and GOAWAY
+      ENHANCE_YOUR_CALM) when the connection is flooding. */
+  bool within_budget(const nghttp2_frame& frame);
 
   SessionEnv env_;
   ScenarioView scenario_;
+  const bool flood_guard_;  ///< the scenario's limits.flood_guard (at connect)
   std::unique_ptr<nghttp2_session, SessionDeleter> session_;
   std::unordered_map<std::int32_t, std::unique_ptr<Stream>> streams_;
   std::vector<std::unique_ptr<Stream>> spare_streams_;  ///< recycled: fewer allocations
   std::vector<nghttp2_nv> nva_;                         ///< header list being submitted
   std::unique_ptr<H2Faults> faults_;  ///< the stream limit and the scenario's faults
-  bool failed_ = false;               ///< the session cannot go on: close once output is flushed
+  FloodGuard flood_{FloodGuard::Clock::now()};
+  bool failed_ = false;         ///< the session cannot go on: close once output is flushed
+  bool peer_settings_ = false;  ///< the client's preface and first SETTINGS arrived
+  std::size_t held_ = 0;        ///< streams of this connection held at gates
 };
 
 }  // namespace faultline::fake_server::detail

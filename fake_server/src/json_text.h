@@ -13,5 +13,7 @@ namespace faultline::fake_server::detail {
     UTF-8 are written as U+FFFD (the replacement character); never throws for string
     content. */
 [[nodiscard]] std::string to_json_text(const nlohmann::json& value);
+/** The same for a document whose members keep their insertion order (the ready line). */
+[[nodiscard]] std::string to_json_text(const nlohmann::ordered_json& value);
 
 }  // namespace faultline::fake_server::detail

@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "faultline/fake_server/server.h"
+#include "json_text.h"
 
 namespace faultline::fake_server {
 
@@ -18,9 +19,7 @@ std::string ready_line(const ReadyInfo& info) {
   for (const auto& [name, origin] : info.listeners)
     listeners[name] = origin;
   line["listeners"] = std::move(listeners);
-  // ordered: "event" comes first, as the contract says. A CA path that is not UTF-8
-  // is written with U+FFFD (as every other JSON of the server).
-  return line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  return detail::to_json_text(line);  // ordered: "event" comes first, as the contract says
 }
 
 }  // namespace faultline::fake_server

@@ -138,8 +138,24 @@ struct Server::Impl {
         context->gates.declare(*route.respond.hold);
     }
     context->gates.configure(scenario.gates);
-    admin = std::make_unique<detail::AdminServer>(*context, options.admin_host, options.admin_port);
     const auto admin_address = asio::ip::make_address(options.admin_host, ec);
+    if (ec)
+      throw ServerError(errc::invalid_argument,
+                        "--admin: not an IP address: " + options.admin_host);
+    // Anyone who reaches the admin API can reconfigure the server: beyond loopback only
+    // with a token.
+    if (!detail::is_loopback_address(options.admin_host) && options.admin_token.empty()) {
+      throw ServerError(errc::invalid_argument,
+                        "--admin " + options.admin_host +
+                            " is not a loopback address: give --admin-token (or "
+                            "FAULTLINE_ADMIN_TOKEN) to expose the admin API");
+    }
+    context->caps = {options.max_connections, options.max_held_streams};
+    detail::AdminServerOptions admin_options;
+    admin_options.access = {options.admin_token, options.admin_host};
+    admin_options.idle_timeout = options.admin_idle_timeout;
+    admin = std::make_unique<detail::AdminServer>(*context, options.admin_host, options.admin_port,
+                                                  std::move(admin_options));
     ready.admin = origin(false, admin_address, admin->port());
     ready.pid = static_cast<long>(::getpid());
     ready.scenario = scenario.name;

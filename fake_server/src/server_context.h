@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "fault_registry.h"
+#include "faultline/fake_server/server.h"
 #include "faultline/scenarios/scenario.h"
 #include "gates.h"
 #include "scenario_store.h"
@@ -106,6 +107,12 @@ class LiveConnections {
   std::map<std::uint64_t, Act> acts_;
 };
 
+/** Bounds over the whole server (Options, the CLI; docs/reliability.md). 0: none. */
+struct ServerCaps {
+  std::size_t max_connections = kDefaultMaxConnections;
+  std::size_t max_held_streams = kDefaultMaxHeldStreams;
+};
+
 /** Everything a connection needs from its server. Outlives every connection. */
 struct ServerContext {
   explicit ServerContext(scenarios::Scenario scenario)
@@ -119,6 +126,23 @@ struct ServerContext {
   /** Fixed once bound (the objects themselves: only alpn changes). */
   std::vector<std::unique_ptr<ListenerState>> listeners;
   LiveConnections live;
+  ServerCaps caps;  ///< set before the listeners start
+
+  /** Whether one more stream may be held at a gate by a connection that holds
+      `held_here` already (per connection: the scenario's limits.max_held_streams). When
+      not, the guard is counted on `stats`. */
+  [[nodiscard]] bool may_hold(std::size_t held_here, ConnectionStats& connection) {
+    const std::uint32_t per_connection = scenarios.current()->limits.max_held_streams;
+    if (per_connection != 0 && held_here >= per_connection) {
+      connection.count_guard("held_streams_per_connection");
+      return false;
+    }
+    if (caps.max_held_streams != 0 && gates.held_total() >= caps.max_held_streams) {
+      connection.count_guard("held_streams_per_server");
+      return false;
+    }
+    return true;
+  }
 };
 
 }  // namespace faultline::fake_server::detail

@@ -34,8 +34,21 @@ inline constexpr unsigned kMaxThreads = 256;
 inline constexpr std::size_t kMaxMultipartPadding = 256;
 /// Largest multipart part header block accepted by the echo parser.
 inline constexpr std::size_t kMaxMultipartHeaderBytes = 16 * 1024;
-/// Admin request bodies (scenarios) larger than this are refused with 413.
-inline constexpr std::size_t kMaxAdminBodyBytes = 8 * 1024 * 1024;
+/// PUT /v1/scenario bodies larger than this are refused with 413.
+inline constexpr std::size_t kMaxAdminScenarioBytes = 8 * 1024 * 1024;
+/// Every other admin request body (actions, gate releases) is refused with 413 above this.
+inline constexpr std::size_t kMaxAdminBodyBytes = 64 * 1024;
+/// (The server-wide defaults - admin idle timeout, connection and held-stream caps - are
+/// public: faultline/fake_server/server.h.)
+/// nghttp2's own RST_STREAM rate limiter (burst, tokens per second), set above the
+/// flood guard's reset_stream budget (flood_guard.cpp) so that the guard answers first.
+inline constexpr std::uint64_t kNghttp2ResetBurst = 4000;
+inline constexpr std::uint64_t kNghttp2ResetRate = 400;
+/// Accept failing for lack of descriptors (EMFILE/ENFILE) is retried after a pause that
+/// doubles from the first to the last value; one log line per kAcceptLogInterval.
+inline constexpr std::chrono::milliseconds kAcceptBackoffFirst{10};
+inline constexpr std::chrono::milliseconds kAcceptBackoffLast{1000};
+inline constexpr std::chrono::seconds kAcceptLogInterval{10};
 /// The request-tagging header (admin-api.md, "Request tagging").
 inline constexpr const char* kRequestIdHeader = "x-faultline-request-id";
 
@@ -44,4 +57,13 @@ inline constexpr const char* kRequestIdHeader = "x-faultline-request-id";
 namespace faultline::fake_server::detail {
 /// Closed connections kept in the stats (oldest dropped first) until a reset.
 inline constexpr std::size_t kMaxClosedConnections = 20000;
+/// Timeline events kept over all closed connections (about 140 bytes each): beyond it
+/// the oldest closed connections' timelines are released (their counters stay).
+inline constexpr std::size_t kClosedTimelineEvents = 256 * 1024;
+/// Distinct request ids counted until a reset; a new id beyond it counts in
+/// requests_untracked instead.
+inline constexpr std::size_t kMaxRequestIds = 100'000;
+/// Free memory goes back to the system at most this often when connections close
+/// (always on a reset).
+inline constexpr std::chrono::milliseconds kTrimInterval{1000};
 }  // namespace faultline::fake_server::detail

@@ -38,6 +38,13 @@ class SessionHost {
   }
 };
 
+/** Where a session is, for the connection's timeouts (scenario limits). */
+enum class SessionPhase {
+  awaiting_head,  ///< nothing received yet, or a request head / h2 preface+SETTINGS under way
+  idle,           ///< between exchanges: no request in progress, no open stream
+  busy,           ///< a request or response in progress (held streams included)
+};
+
 /** What a session gets from its connection. */
 struct SessionEnv {
   ServerContext& context;
@@ -66,6 +73,13 @@ class ProtocolSession {
   virtual void on_closed(std::string_view reason) = 0;
   /** The admin API applies an action here (fire or POST /v1/actions). */
   virtual void apply_admin(const AdminAction& action) { (void)action; }
+  /** Where the session is (the connection times out awaiting_head and idle). */
+  [[nodiscard]] virtual SessionPhase phase() const = 0;
+  /** False while the session holds as much unparsed input as it may (the connection
+      stops reading until it is true again). */
+  [[nodiscard]] virtual bool wants_input() const { return true; }
+  /** The idle timeout expired: wind down politely (h2: GOAWAY(NO_ERROR)). */
+  virtual void on_idle_timeout() { shutdown(); }
 };
 
 }  // namespace faultline::fake_server::detail

@@ -1,5 +1,8 @@
 #include "stats.h"
 
+#include <malloc.h>
+
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "json_text.h"
@@ -179,7 +182,22 @@ void StatsRegistry::count_fault(const std::string& key) {
   ++faults_fired_[key];
 }
 
+void ConnectionStats::count_guard(const std::string& key) {
+  {
+    const std::lock_guard lock(mutex_);
+    if (guard_.empty())
+      guard_ = key;
+  }
+  registry_.count_guard(key);
+}
+
+void StatsRegistry::count_guard(const std::string& key) {
+  const std::lock_guard lock(mutex_);
+  ++guards_[key];
+}
+
 void ConnectionStats::close(std::string_view reason) {
+  std::size_t events = 0;
   {
     const std::lock_guard lock(mutex_);
     if (!open_)
@@ -192,8 +210,14 @@ void ConnectionStats::close(std::string_view reason) {
     event.type = EventType::close;
     event.detail = reason;
     push(std::move(event));
+    events = timeline_.size();
   }
-  registry_.connection_closed(id_);
+  registry_.connection_closed(id_, events);
+}
+
+void ConnectionStats::release_timeline() {
+  const std::lock_guard lock(mutex_);
+  timeline_.release();
 }
 
 bool ConnectionStats::open() const {
@@ -242,7 +266,8 @@ void ConnectionStats::json_into(json& out) const {
              {"pings_sent", pings_sent_},
              {"ping_acks", ping_acks_},
              {"late_frames_sent", late_frames_sent_},
-             {"faults_fired", faults_fired_.empty() ? json::object() : json(faults_fired_)}};
+             {"faults_fired", faults_fired_.empty() ? json::object() : json(faults_fired_)},
+             {"guard", guard_}};
   if (rst_received_.empty())
     out["rst_received"] = json::object();
   if (rst_sent_.empty())
@@ -300,8 +325,12 @@ std::string ConnectionStats::timeline_json() const {
   return to_json_text(json{{"id", id_}, {"dropped", dropped}, {"events", std::move(events)}});
 }
 
-StatsRegistry::StatsRegistry(std::size_t timeline_capacity)
-    : timeline_capacity_(timeline_capacity), started_(ConnectionStats::Clock::now()) {}
+StatsRegistry::StatsRegistry(std::size_t timeline_capacity, std::size_t closed_timeline_events,
+                             std::size_t max_request_ids)
+    : timeline_capacity_(timeline_capacity),
+      closed_timeline_events_(closed_timeline_events),
+      max_request_ids_(max_request_ids),
+      started_(ConnectionStats::Clock::now()) {}
 
 double StatsRegistry::now_ms() const {
   return std::chrono::duration<double, std::milli>(ConnectionStats::Clock::now() - started_)
@@ -330,16 +359,56 @@ void StatsRegistry::count_rst_received(std::string_view code) {
 
 void StatsRegistry::count_served(std::string_view request_id) {
   const std::lock_guard lock(mutex_);
-  ++served_[std::string(request_id)];
+  auto it = served_.find(std::string(request_id));
+  if (it != served_.end()) {
+    ++it->second;
+  } else if (served_.size() < max_request_ids_) {
+    served_.emplace(std::string(request_id), 1);
+  } else {
+    ++requests_untracked_;
+  }
 }
 
-void StatsRegistry::connection_closed(std::uint64_t id) {
-  const std::lock_guard lock(mutex_);
-  closed_order_.push_back(id);
-  while (closed_order_.size() > kMaxClosedConnections) {
-    connections_.erase(closed_order_.front());
-    closed_order_.pop_front();
+void StatsRegistry::connection_closed(std::uint64_t id, std::size_t events) {
+  std::vector<std::shared_ptr<ConnectionStats>> release;
+  {
+    const std::lock_guard lock(mutex_);
+    closed_order_.push_back(Closed{id, events});
+    closed_events_ += events;
+    while (closed_order_.size() > kMaxClosedConnections) {
+      closed_events_ -= closed_order_.front().events;
+      connections_.erase(closed_order_.front().id);
+      closed_order_.pop_front();
+      released_upto_ = released_upto_ > 0 ? released_upto_ - 1 : 0;
+    }
+    // Over the budget: the oldest closed connections lose their timelines (their
+    // counters stay). Each one is released once: amortised O(1) per close.
+    while (closed_events_ > closed_timeline_events_ && released_upto_ + 1 < closed_order_.size()) {
+      Closed& oldest = closed_order_[released_upto_++];
+      closed_events_ -= oldest.events;
+      oldest.events = 0;
+      if (auto it = connections_.find(oldest.id); it != connections_.end())
+        release.push_back(it->second);
+    }
   }
+  // Outside the registry's lock (a connection's lock is never taken inside it).
+  for (const auto& stats : release)
+    stats->release_timeline();
+}
+
+void trim_free_memory(bool force) {
+  static std::atomic<std::int64_t> last_ms{std::numeric_limits<std::int64_t>::min() / 2};
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+  std::int64_t before = last_ms.load();
+  if (force) {
+    last_ms.store(now);
+  } else if (now - before < kTrimInterval.count() ||
+             !last_ms.compare_exchange_strong(before, now)) {
+    return;  // trimmed recently, or another thread is trimming now
+  }
+  ::malloc_trim(0);
 }
 
 std::uint64_t StatsRegistry::served(std::string_view request_id) const {
@@ -387,6 +456,8 @@ std::string StatsRegistry::stats_json() const {
       requests[id] = count;
     out["requests"] = std::move(requests);
     out["faults_fired"] = faults_fired_.empty() ? json::object() : json(faults_fired_);
+    out["guards"] = guards_.empty() ? json::object() : json(guards_);
+    out["requests_untracked"] = requests_untracked_;
   }
   json list = json::array();
   std::uint64_t open = 0;
@@ -430,9 +501,13 @@ void StatsRegistry::reset() {
       }
     }
     closed_order_.clear();
+    closed_events_ = 0;
+    released_upto_ = 0;
+    requests_untracked_ = 0;
     rst_received_.clear();
-    served_.clear();
+    std::unordered_map<std::string, std::uint64_t>().swap(served_);
     faults_fired_.clear();
+    guards_.clear();
     connections_total_ = 0;
     streams_total_ = 0;
     requests_total_ = 0;
@@ -440,6 +515,7 @@ void StatsRegistry::reset() {
   }
   for (const auto& stats : open)
     stats->reset();
+  trim_free_memory(true);  // what the closed connections held goes back to the system
 }
 
 }  // namespace faultline::fake_server::detail

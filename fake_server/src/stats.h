@@ -17,11 +17,16 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "server_limits.h"
 #include "timeline.h"
 
 namespace faultline::fake_server::detail {
 
 class StatsRegistry;
+
+/** Gives memory the allocator holds but does not use back to the system (glibc
+    malloc_trim), at most once per kTrimInterval unless `force`. Thread safe. */
+void trim_free_memory(bool force = false);
 
 /** A frame as the HTTP/2 session reports it to the stats. */
 struct FrameFacts {
@@ -70,6 +75,10 @@ class ConnectionStats {
   /** A fault fired here (also counted in the registry's faults_fired unless `global`
       is false: an admin firing is counted there once, not per connection). */
   void count_fault(const std::string& key, bool global = true);
+  /** A protection against hostile clients acted on this connection ("flood:ping",
+      "idle_timeout", ...; docs/reliability.md): the connection's "guard" (the first one
+      sticks) and the registry's "guards" counter. */
+  void count_guard(const std::string& key);
   /** The connection closed; the first reason given sticks. */
   void close(std::string_view reason);
 
@@ -80,6 +89,8 @@ class ConnectionStats {
   [[nodiscard]] std::string timeline_json() const;
   /** Zeroes counters and clears the timeline (active streams stay: they are state). */
   void reset();
+  /** Frees the timeline (its events count as dropped): the registry's retention budget. */
+  void release_timeline();
 
  private:
   friend class StatsRegistry;
@@ -105,6 +116,7 @@ class ConnectionStats {
   std::uint64_t stream_limit_violations_ = 0, pings_sent_ = 0, ping_acks_ = 0,
                 late_frames_sent_ = 0;
   std::map<std::string, std::uint64_t, std::less<>> faults_fired_;
+  std::string guard_;
   std::uint64_t bytes_in_base_ = 0, bytes_out_base_ = 0;  ///< set_bytes totals at reset
   Timeline timeline_;
 };
@@ -112,7 +124,11 @@ class ConnectionStats {
 /** All connections and global counters. Thread safe. */
 class StatsRegistry {
  public:
-  explicit StatsRegistry(std::size_t timeline_capacity);
+  /** timeline_capacity: events per connection; the retention bounds are
+      server_limits.h's (smaller in tests). */
+  explicit StatsRegistry(std::size_t timeline_capacity,
+                         std::size_t closed_timeline_events = kClosedTimelineEvents,
+                         std::size_t max_request_ids = kMaxRequestIds);
 
   /** A new accepted connection (counted in connections_total). */
   [[nodiscard]] std::shared_ptr<ConnectionStats> open_connection(std::string listener, bool tls);
@@ -138,13 +154,18 @@ class StatsRegistry {
   void count_rst_received(std::string_view code);
   void count_served(std::string_view request_id);
   void count_fault(const std::string& key);
-  void connection_closed(std::uint64_t id);
+  /** A guard acted (also called for guards with no connection: "connection_limit"). */
+  void count_guard(const std::string& key);
+  /** A connection closed with `events` in its timeline (the retention budget). */
+  void connection_closed(std::uint64_t id, std::size_t events);
   [[nodiscard]] double now_ms() const;
 
  private:
   [[nodiscard]] std::shared_ptr<ConnectionStats> find(std::uint64_t id) const;
 
   const std::size_t timeline_capacity_;
+  const std::size_t closed_timeline_events_;
+  const std::size_t max_request_ids_;
   const ConnectionStats::Clock::time_point started_;
   std::atomic<std::uint64_t> next_id_{1};
   std::atomic<std::uint64_t> connections_total_{0}, streams_total_{0}, requests_total_{0},
@@ -152,10 +173,18 @@ class StatsRegistry {
 
   mutable std::mutex mutex_;
   std::map<std::uint64_t, std::shared_ptr<ConnectionStats>> connections_;
-  std::deque<std::uint64_t> closed_order_;
+  struct Closed {
+    std::uint64_t id;
+    std::size_t events;  ///< its timeline's events, 0 once released
+  };
+  std::deque<Closed> closed_order_;
+  std::size_t closed_events_ = 0;         ///< timeline events kept for closed connections
+  std::size_t released_upto_ = 0;         ///< closed_order_[0..this) have released timelines
+  std::uint64_t requests_untracked_ = 0;  ///< served with a new id beyond kMaxRequestIds
   std::map<std::string, std::uint64_t, std::less<>> rst_received_;
   std::unordered_map<std::string, std::uint64_t> served_;
   std::map<std::string, std::uint64_t, std::less<>> faults_fired_;
+  std::map<std::string, std::uint64_t, std::less<>> guards_;
 };
 
 }  // namespace faultline::fake_server::detail

@@ -20,6 +20,12 @@ void Timeline::clear() noexcept {
   dropped_ = 0;
 }
 
+void Timeline::release() noexcept {
+  dropped_ += ring_.size();
+  std::vector<TimelineEvent>().swap(ring_);
+  head_ = 0;
+}
+
 std::vector<TimelineEvent> Timeline::events() const {
   std::vector<TimelineEvent> out;
   out.reserve(ring_.size());

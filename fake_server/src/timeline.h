@@ -53,6 +53,8 @@ class Timeline {
 
   void push(TimelineEvent event);
   void clear() noexcept;
+  /** Drops every event (counted as dropped) and frees the ring's memory. */
+  void release() noexcept;
   /** Events oldest first. */
   [[nodiscard]] std::vector<TimelineEvent> events() const;
   [[nodiscard]] std::uint64_t dropped() const noexcept { return dropped_; }

@@ -48,6 +48,18 @@ TEST(Cli, EveryOption) {
   EXPECT_TRUE(options.help);
 }
 
+TEST(Cli, AdminAccessAndServerCaps) {
+  const CliOptions options = parse_cli({"--admin-token", "t0k", "--admin-idle-timeout-ms=250",
+                                        "--max-connections", "0", "--max-held-streams", "50"});
+  EXPECT_EQ(options.admin_token, "t0k");
+  EXPECT_EQ(options.admin_idle_timeout, std::chrono::milliseconds(250));
+  EXPECT_EQ(options.max_connections, 0u);  // 0: no cap
+  EXPECT_EQ(options.max_held_streams, 50u);
+  const CliOptions none = parse_cli({});
+  EXPECT_FALSE(none.admin_token.has_value());  // main falls back to FAULTLINE_ADMIN_TOKEN
+  EXPECT_FALSE(none.max_connections.has_value());
+}
+
 TEST(Cli, ErrorsAreOneLineInvalidArgument) {
   for (const std::vector<std::string>& args :
        std::vector<std::vector<std::string>>{{"--threads", "0"},
@@ -55,7 +67,11 @@ TEST(Cli, ErrorsAreOneLineInvalidArgument) {
                                              {"--cert", "c.pem"},
                                              {"--bogus"},
                                              {"--scenario"},
-                                             {"--log-level", "loud"}}) {
+                                             {"--log-level", "loud"},
+                                             {"--admin-token", ""},
+                                             {"--admin-idle-timeout-ms", "0"},
+                                             {"--max-connections", "-1"},
+                                             {"--max-held-streams", "many"}}) {
     try {
       (void)parse_cli(args);
       ADD_FAILURE() << "accepted " << args[0];

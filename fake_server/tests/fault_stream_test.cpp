@@ -263,6 +263,10 @@ TEST(FaultStream, CloseMidHeadersCutsTheHeadersFrame) {
   EXPECT_EQ(seen["partial"]["payload"].get<int>(), std::max(1, declared / 2));
   ASSERT_TRUE(eventually([&] { return server->stats()["connections_open"] == 0; }, 20s, "closed"));
   EXPECT_EQ(server->stats()["connections"][0]["close_reason"], "close fault mid_headers");
+  // The timeline records the bytes that went out (half the block), not the whole frame.
+  const auto headers = timeline_events(*server, 1, "out", "HEADERS");
+  ASSERT_EQ(headers.size(), 1u);
+  EXPECT_EQ(headers[0]["length"], seen["partial"]["payload"]) << headers[0].dump();
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <nghttp2/nghttp2.h>
 #include <nlohmann/json.hpp>
 
+#include <cstring>
 #include <map>
 
 #include "faultline/scenarios/loader.h"
@@ -377,6 +378,38 @@ TEST_F(H2SessionTest, ShutdownSendsGoawayAndCloses) {
   EXPECT_EQ(*client_.goaway_error, NGHTTP2_NO_ERROR);
   EXPECT_TRUE(session_.should_close());
   EXPECT_EQ(stats()["goaway_sent"], 1);
+}
+
+// 2000 PINGs at once: the flood guard's budget (1000) runs out; GOAWAY(ENHANCE_YOUR_CALM),
+// counted as a guard, and the session closes.
+TEST_F(H2SessionTest, APingFloodGetsGoawayEnhanceYourCalm) {
+  ASSERT_TRUE(finish(client_.request("GET", "/health")));
+  for (std::uint64_t i = 0; i < 2000; ++i) {
+    std::uint8_t payload[8] = {};
+    std::memcpy(payload, &i, sizeof payload);
+    ASSERT_EQ(nghttp2_submit_ping(client_.session(), NGHTTP2_FLAG_NONE, payload), 0);
+  }
+  ASSERT_TRUE(pump([&] { return client_.goaway_error.has_value(); }));
+  EXPECT_EQ(*client_.goaway_error, NGHTTP2_ENHANCE_YOUR_CALM);
+  EXPECT_TRUE(session_.should_close());
+  EXPECT_EQ(stats()["guards"]["flood:ping"], 1);
+  EXPECT_EQ(stats()["connections"][0]["guard"], "flood:ping");
+}
+
+class H2ResetAllTest : public H2SessionTest {
+ protected:
+  H2ResetAllTest() : H2SessionTest("reset-all") {}
+};
+
+// The request that fires "close every connection now" is not served (nor counted as a
+// request): its connection is going away with the rest.
+TEST_F(H2ResetAllTest, TheTriggerRequestIsNotServed) {
+  const auto id = client_.request("GET", "/reset-all", {{"x-faultline-request-id", "trigger"}});
+  (void)pump([&] { return client_.streams[id].closed; });
+  EXPECT_EQ(stats()["faults_fired"]["reset-on-path"], 1) << stats().dump();
+  EXPECT_EQ(client_.streams[id].status, 0) << "answered " << client_.streams[id].status;
+  EXPECT_EQ(context_.stats.served("trigger"), 0u);
+  EXPECT_EQ(stats()["requests_total"], 0);
 }
 
 }  // namespace

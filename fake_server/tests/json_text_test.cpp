@@ -11,7 +11,7 @@ namespace {
 const std::string kFffd = "\xEF\xBF\xBD";
 
 std::string written(const std::string& text) {
-  return nlohmann::json::parse(to_json_text(text)).get<std::string>();
+  return nlohmann::json::parse(to_json_text(nlohmann::json(text))).get<std::string>();
 }
 
 TEST(JsonText, ValidUtf8IsKept) {

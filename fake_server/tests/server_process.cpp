@@ -151,6 +151,12 @@ CommandResult BackgroundCommand::wait() {
 
 std::unique_ptr<ServerProcess> ServerProcess::start(const std::vector<std::string>& args,
                                                     std::chrono::milliseconds deadline) {
+  return start_wrapped({}, args, deadline);
+}
+
+std::unique_ptr<ServerProcess> ServerProcess::start_wrapped(const std::vector<std::string>& wrapper,
+                                                            const std::vector<std::string>& args,
+                                                            std::chrono::milliseconds deadline) {
   std::unique_ptr<ServerProcess> server(new ServerProcess());
   static int counter = 0;
   server->stderr_file_ = std::filesystem::temp_directory_path() /
@@ -163,7 +169,8 @@ std::unique_ptr<ServerProcess> ServerProcess::start(const std::vector<std::strin
     ADD_FAILURE() << "cannot set up the server's stdio: " << std::strerror(errno);
     return nullptr;
   }
-  std::vector<std::string> argv{FAULTLINE_SERVER_BINARY};
+  std::vector<std::string> argv = wrapper;
+  argv.push_back(FAULTLINE_SERVER_BINARY);
   argv.insert(argv.end(), args.begin(), args.end());
   server->pid_ = spawn(argv, -1, out[1], err_fd);
   ::close(out[1]);

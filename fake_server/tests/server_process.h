@@ -57,6 +57,11 @@ class ServerProcess {
       failure recorded) when no ready line came before the deadline. */
   static std::unique_ptr<ServerProcess> start(const std::vector<std::string>& args,
                                               std::chrono::milliseconds deadline = 30s);
+  /** The same, with the server's argv preceded by `wrapper` (a program that sets
+      something up and execs the rest: resource limits, environment). */
+  static std::unique_ptr<ServerProcess> start_wrapped(const std::vector<std::string>& wrapper,
+                                                      const std::vector<std::string>& args,
+                                                      std::chrono::milliseconds deadline = 30s);
 
   [[nodiscard]] const nlohmann::json& ready() const { return ready_; }
   [[nodiscard]] std::string https() const { return ready_.value("https", ""); }

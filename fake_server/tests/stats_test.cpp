@@ -123,6 +123,40 @@ TEST(StatsRegistry, ResetClearsCountersAndClosedConnections) {
   EXPECT_EQ(json::parse(*registry.timeline_json(open->id()))["events"].size(), 0u);
 }
 
+// Retention is bounded: closed connections' timelines over a budget of events are
+// released oldest first (their counters stay), request ids over a cap are counted as
+// untracked instead of growing the map.
+TEST(StatsRegistry, ClosedTimelinesBeyondTheBudgetAreReleasedOldestFirst) {
+  StatsRegistry registry(16, /*closed_timeline_events=*/40, /*max_request_ids=*/1000);
+  std::vector<std::shared_ptr<ConnectionStats>> closed;
+  for (int i = 0; i < 5; ++i) {
+    auto conn = registry.open_connection("plain", false);
+    for (int k = 0; k < 9; ++k)
+      conn->on_h1_request("GET", "/x");  // 9 events, 10 with the close
+    conn->close("peer closed");
+    closed.push_back(conn);
+  }
+  // 50 events kept would exceed 40: the oldest connection's timeline went.
+  const json first = json::parse(*registry.timeline_json(closed[0]->id()));
+  EXPECT_EQ(first["events"].size(), 0u);
+  EXPECT_EQ(first["dropped"], 10);
+  EXPECT_EQ(json::parse(*registry.connection_json(closed[0]->id()))["close_reason"], "peer closed");
+  EXPECT_EQ(json::parse(*registry.timeline_json(closed[1]->id()))["events"].size(), 10u);
+  EXPECT_EQ(json::parse(*registry.timeline_json(closed[4]->id()))["events"].size(), 10u);
+}
+
+TEST(StatsRegistry, RequestIdsBeyondTheCapAreCountedAsUntracked) {
+  StatsRegistry registry(16, kClosedTimelineEvents, /*max_request_ids=*/3);
+  auto conn = registry.open_connection("plain", false);
+  for (const char* id : {"a", "b", "c", "d", "e", "a"})
+    conn->on_served(id);
+  const json stats = json::parse(registry.stats_json());
+  EXPECT_EQ(stats["requests"], json({{"a", 2}, {"b", 1}, {"c", 1}}));
+  EXPECT_EQ(stats["requests_untracked"], 2);
+  registry.reset();
+  EXPECT_EQ(json::parse(registry.stats_json())["requests_untracked"], 0);
+}
+
 TEST(StatsRegistry, H1EventsInTheTimeline) {
   StatsRegistry registry(16);
   auto conn = registry.open_connection("plain", false);

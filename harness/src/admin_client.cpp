@@ -68,6 +68,8 @@ AdminResponse AdminClient::call(std::string_view method, std::string_view path,
   char error_buffer[CURL_ERROR_SIZE] = {};
   detail::Slist headers;
   detail::slist_append(headers, "accept: application/json");
+  if (!token_.empty())
+    detail::slist_append(headers, ("authorization: Bearer " + token_).c_str());
   CURL* h = easy.get();
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method_text.c_str());

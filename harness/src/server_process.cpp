@@ -136,6 +136,8 @@ struct ServerProcess::Impl {
     if (!options.scenario.empty())
       args = {"--scenario", options.scenario};
     args.insert(args.end(), options.args.begin(), options.args.end());
+    if (!options.admin_token.empty())
+      args.push_back("--admin-token=" + options.admin_token);
     detail::ChildCallbacks callbacks;
     callbacks.on_line = [this](std::string&& line) { on_line(std::move(line)); };
     callbacks.on_stdout_problem = [this](const std::string& problem) {
@@ -240,7 +242,9 @@ int ServerProcess::pid() const noexcept {
 }
 
 AdminClient ServerProcess::admin() const {
-  return AdminClient(impl_->ready.admin);
+  AdminClient client(impl_->ready.admin);
+  client.set_token(impl_->options.admin_token);
+  return client;
 }
 
 std::string ServerProcess::stderr_text() const {

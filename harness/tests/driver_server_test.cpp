@@ -61,6 +61,18 @@ TEST(RealServer, ReadyLineNamesEveryListenerAndTheCa) {
   EXPECT_TRUE(stopped) << stopped.description;
 }
 
+// ServerOptions::admin_token reaches the server, and admin() sends it: a client without
+// it is refused.
+TEST(RealServer, TheAdminTokenIsPassedThroughAndSent) {
+  ServerOptions o = default_scenario();
+  o.admin_token = "harness-token";
+  ServerProcess server(o);
+  EXPECT_TRUE(to_assertion(server.admin().health()));
+  EXPECT_TRUE(to_assertion(server.admin().reset()));
+  const AdminClient bare(server.ready().admin);
+  EXPECT_EQ(bare.health().status, 401) << bare.health().describe();
+}
+
 TEST(RealServer, BadScenarioFailsToStartWithTheServersErrorLine) {
   ServerOptions o;
   o.scenario = "no-such-scenario";

@@ -114,6 +114,11 @@ Limits parse_limits(const Json& value, const Loc& loc) {
   Limits limits;
   read_uint(object, loc, "max_request_body_bytes", 0, UINT64_MAX, limits.max_request_body_bytes);
   read_uint(object, loc, "max_header_bytes", 1, kMaxU32, limits.max_header_bytes);
+  read_uint(object, loc, "header_timeout_ms", 0, kMaxDelayMs, limits.header_timeout_ms);
+  read_uint(object, loc, "idle_timeout_ms", 0, kMaxDelayMs, limits.idle_timeout_ms);
+  read_uint(object, loc, "max_held_streams", 0, kMaxCount, limits.max_held_streams);
+  read_uint(object, loc, "max_pipelined_bytes", 0, kMaxU32, limits.max_pipelined_bytes);
+  read_bool(object, loc, "flood_guard", limits.flood_guard);
   return limits;
 }
 

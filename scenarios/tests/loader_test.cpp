@@ -394,6 +394,55 @@ TEST(ScenarioParse, ErrorCarriesPathAndProblem) {
   EXPECT_STREQ(error.what(), "$.routes[2].respond.status: must be an integer in 100..599");
 }
 
+/** `depth` arrays nested inside one another ("[[[]]]" for 3). */
+std::string nested_arrays(std::size_t depth) {
+  return std::string(depth, '[') + std::string(depth, ']');
+}
+
+/** "[0]" repeated n times: the JSON path n arrays down. */
+std::string first_elements(std::size_t n) {
+  std::string path;
+  for (std::size_t i = 0; i < n; ++i)
+    path += "[0]";
+  return path;
+}
+
+// A document nested 30,000 deep (60 KB) used to take gigabytes (every parser frame held
+// a copy of the whole path). It is refused at the 65th level, at that level's path.
+TEST(ScenarioParse, NestingDeeperThanTheLimitIsRefusedAtItsPath) {
+  const std::string deep = R"({"name":"t","routes":)" + nested_arrays(30000) + "}";
+  // The document is level 1, routes level 2, so the 65th level is 63 arrays into routes.
+  const std::string path = "$.routes" + first_elements(63);
+  testing::expect_rejection({"deep_arrays", deep, path, "nested deeper than 64 levels"},
+                            [](const std::string& json) { return parse_scenario(json); });
+  const std::string deep_objects = [] {
+    std::string text = R"({"name":"t","x":)";
+    for (int i = 0; i < 100; ++i)
+      text += R"({"a":)";
+    return text + "1" + std::string(101, '}');
+  }();
+  std::string object_path = "$.x";
+  for (int i = 0; i < 63; ++i)
+    object_path += ".a";
+  testing::expect_rejection({"deep_objects", deep_objects, object_path, "nested deeper than 64"},
+                            [](const std::string& json) { return parse_scenario(json); });
+}
+
+// 64 levels are allowed: the same document one level shallower fails on its content.
+TEST(ScenarioParse, NestingUpToTheLimitIsParsed) {
+  const std::string at_limit = R"({"name":"t","routes":)" + nested_arrays(63) + "}";
+  testing::expect_rejection({"at_limit", at_limit, "$.routes[0]", "must be an object"},
+                            [](const std::string& json) { return parse_scenario(json); });
+}
+
+// Admin actions (POST /v1/actions) go through the same parser.
+TEST(ScenarioParse, ActionsAreBoundByTheSameNestingLimit) {
+  const std::string deep = R"({"goaway":)" + nested_arrays(1000) + "}";
+  testing::expect_rejection(
+      {"deep_action", deep, "$.goaway" + first_elements(63), "nested deeper than 64"},
+      [](const std::string& json) { return parse_action(json); });
+}
+
 TEST(ScenarioParse, AlpnNames) {
   EXPECT_STREQ(to_string(AlpnPolicy::h2_h1), "h2+h1");
   EXPECT_STREQ(to_string(AlpnPolicy::h1_only), "h1-only");

@@ -40,22 +40,26 @@ void check(const Options& options) {
 
 /** The loop and everything on it. Members are destroyed after the thread is joined. */
 struct Client::Impl {
-  Impl(Options opts, detail::DefectSet defects)
-      : options(std::move(opts)), work(asio::make_work_guard(io)) {
+  Impl(Options opts, detail::TestSetup setup)
+      : options(std::move(opts)), work(asio::make_work_guard(io)), hooks(std::move(setup.hooks)) {
     check(options);
     tls = detail::make_client_tls_context(options.tls);
     h2_config.connect_timeout = options.connect_timeout;
     h2_config.ping_interval = options.ping_interval;
     h2_config.verify_peer = options.tls.verify_peer;
-    h2_config.defects = defects;
+    h2_config.hooks = hooks.get();
     h2_config.log = options.log;
     h2_config.log_level = options.log_level;
     scheduler = std::make_unique<detail::AsioScheduler>(io);
-    engine = std::make_unique<detail::Engine>(
-        options, defects, *scheduler,
-        [this](const detail::Url& origin, detail::SessionId id, detail::SessionEvents& events) {
-          return detail::make_h2_session(io, *tls, h2_config, origin, id, events);
-        });
+    detail::SessionFactory sessions = [this](const detail::Url& origin, detail::SessionId id,
+                                             detail::SessionEvents& events) {
+      return detail::make_h2_session(io, *tls, h2_config, origin, id, events);
+    };
+    if (setup.wrap_sessions) {
+      sessions = setup.wrap_sessions(std::move(sessions), *scheduler);
+    }
+    engine =
+        std::make_unique<detail::Engine>(options, *scheduler, std::move(sessions), hooks.get());
     engine->set_http11_backend(
         detail::make_curl_backend(io, engine->options(), engine->counters()));
     thread = std::thread([this] { io.run(); });
@@ -85,6 +89,7 @@ struct Client::Impl {
   asio::io_context io{1};
   asio::executor_work_guard<asio::io_context::executor_type> work;
   std::unique_ptr<asio::ssl::context> tls;
+  std::shared_ptr<detail::Hooks> hooks;  ///< test builds only
   detail::H2SessionConfig h2_config;
   std::unique_ptr<detail::AsioScheduler> scheduler;
   std::unique_ptr<detail::Engine> engine;
@@ -93,7 +98,7 @@ struct Client::Impl {
 };
 
 Client::Client(Options options)
-    : impl_(std::make_unique<Impl>(std::move(options), detail::DefectSet{})) {}
+    : impl_(std::make_unique<Impl>(std::move(options), detail::TestSetup{})) {}
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Client::~Client() = default;
 Client::Client(Client&&) noexcept = default;
@@ -137,8 +142,8 @@ const Options& Client::options() const noexcept {
 
 namespace detail {
 
-Client ClientAccess::make(Options options, DefectSet defects) {
-  return Client(std::make_unique<Client::Impl>(std::move(options), defects));
+Client ClientAccess::make(Options options, TestSetup setup) {
+  return Client(std::make_unique<Client::Impl>(std::move(options), std::move(setup)));
 }
 
 }  // namespace detail

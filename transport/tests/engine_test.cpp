@@ -240,8 +240,8 @@ INSTANTIATE_TEST_SUITE_P(TransportProtocols, EngineTest,
 TEST(EngineDefects, H2NoRedirectsReturnsTheRedirectOverH2) {
   testing_support::ManualScheduler scheduler;
   testing_support::FakeSessionFactory factory(scheduler);
-  detail::Engine engine({}, detail::DefectSet{detail::kH2NoRedirects}, scheduler,
-                        factory.factory());
+  testing::DefectInjector hooks(testing::Defects{}.set(testing::Defects::h2_no_redirects));
+  detail::Engine engine({}, scheduler, factory.factory(), &hooks);
   Result result;
   Handlers handlers;
   handlers.on_complete = [&](Result&& r) { result = std::move(r); };

@@ -11,7 +11,7 @@ namespace faultline::transport {
 namespace {
 
 using namespace std::chrono_literals;
-using detail::DefectSet;
+using testing::Defects;
 using testing_support::EngineFixture;
 
 class SessionPoolTest : public EngineFixture {
@@ -550,7 +550,7 @@ TEST_F(SessionPoolTest, ShutdownFailsEverythingWithClientClosed) {
 // ---- The defects: each one must change what the tests above observe. ----
 
 TEST_F(SessionPoolTest, DefectIgnoreAbortWhenQueuedWaitsForASlot) {
-  make_engine(small_pool(1, 1), DefectSet{detail::kIgnoreAbortWhenQueued});
+  make_engine(small_pool(1, 1), Defects{}.set(Defects::ignore_abort_when_queued));
   get();
   session(0).ready(1);
   const auto queued = get();
@@ -562,7 +562,7 @@ TEST_F(SessionPoolTest, DefectIgnoreAbortWhenQueuedWaitsForASlot) {
 }
 
 TEST_F(SessionPoolTest, DefectNoReplacementSessionsLeavesWaitersHanging) {
-  make_engine(small_pool(1, 1), DefectSet{detail::kNoReplacementSessions});
+  make_engine(small_pool(1, 1), Defects{}.set(Defects::no_replacement_sessions));
   Request request;
   request.url = "https://a.test/x";
   request.timeout = 1s;
@@ -576,7 +576,7 @@ TEST_F(SessionPoolTest, DefectNoReplacementSessionsLeavesWaitersHanging) {
 }
 
 TEST_F(SessionPoolTest, DefectNoH1NegativeCacheTriesH2EveryTime) {
-  make_engine(small_pool(4, 10), DefectSet{detail::kNoH1NegativeCache});
+  make_engine(small_pool(4, 10), Defects{}.set(Defects::no_h1_negative_cache));
   for (int i = 0; i < 3; ++i) {
     get();
     session(i).fail_connect(CloseReason::alpn_http11);
@@ -587,14 +587,14 @@ TEST_F(SessionPoolTest, DefectNoH1NegativeCacheTriesH2EveryTime) {
 }
 
 TEST_F(SessionPoolTest, DefectIgnoreServerStreamLimitExceedsIt) {
-  make_engine(small_pool(1, 100), DefectSet{detail::kIgnoreServerStreamLimit});
+  make_engine(small_pool(1, 100), Defects{}.set(Defects::ignore_server_stream_limit));
   burst(50);
   session(0).ready(10);
   EXPECT_EQ(session(0).open_streams(), 50U);
 }
 
 TEST_F(SessionPoolTest, DefectSurfaceRefusedStream) {
-  make_engine(small_pool(1, 10), DefectSet{detail::kSurfaceRefusedStream});
+  make_engine(small_pool(1, 10), Defects{}.set(Defects::surface_refused_stream));
   const auto id = get();
   session(0).ready(10);
   session(0).refuse(1);
@@ -602,7 +602,7 @@ TEST_F(SessionPoolTest, DefectSurfaceRefusedStream) {
 }
 
 TEST_F(SessionPoolTest, DefectNoGoawayRetry) {
-  make_engine(small_pool(1, 10), DefectSet{detail::kNoGoawayRetry});
+  make_engine(small_pool(1, 10), Defects{}.set(Defects::no_goaway_retry));
   get();
   const auto b = get();
   session(0).ready(10);
@@ -611,13 +611,13 @@ TEST_F(SessionPoolTest, DefectNoGoawayRetry) {
 }
 
 TEST_F(SessionPoolTest, DefectCountOnlyReadySessionsStorms) {
-  make_engine(small_pool(4, 100), DefectSet{detail::kCountOnlyReadySessions});
+  make_engine(small_pool(4, 100), Defects{}.set(Defects::count_only_ready_sessions));
   burst(100);
   EXPECT_GT(sessions_created(), 4U);
 }
 
 TEST_F(SessionPoolTest, DefectNoRstOnAbort) {
-  make_engine(small_pool(1, 10), DefectSet{detail::kNoRstOnAbort});
+  make_engine(small_pool(1, 10), Defects{}.set(Defects::no_rst_on_abort));
   const auto id = get();
   session(0).ready(10);
   engine_->abort(id);
@@ -628,7 +628,7 @@ TEST_F(SessionPoolTest, DefectNoRstOnAbort) {
 TEST_F(SessionPoolTest, DefectNoIdleReap) {
   Options options = small_pool(1, 10);
   options.idle_timeout = 1s;
-  make_engine(options, DefectSet{detail::kNoIdleReap});
+  make_engine(options, Defects{}.set(Defects::no_idle_reap));
   get();
   session(0).ready(10);
   session(0).respond_first();

@@ -95,14 +95,16 @@ function captureTail (stream) {
   return () => (tail.dropped ? `[... ${tail.dropped} earlier bytes dropped ...]\n` : '') + tail.text
 }
 
-function adminCall (base, method, urlPath, body, timeoutMs) {
+function adminCall (base, method, urlPath, body, timeoutMs, token) {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : (typeof body === 'string' ? body : JSON.stringify(body))
+    const headers = payload === undefined
+      ? (method === 'GET' ? { accept: 'application/json' } : { accept: 'application/json', 'content-length': 0 })
+      : { accept: 'application/json', 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+    if (token) headers.authorization = `Bearer ${token}`
     const req = http.request(base + urlPath, {
       method,
-      headers: payload === undefined
-        ? (method === 'GET' ? { accept: 'application/json' } : { accept: 'application/json', 'content-length': 0 })
-        : { accept: 'application/json', 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      headers,
       timeout: timeoutMs
     }, (res) => {
       const chunks = []
@@ -130,7 +132,9 @@ function adminCall (base, method, urlPath, body, timeoutMs) {
  * Starts the server and resolves once its ready line is read.
  * options: scenario (file or name), args (array), serverPath (default: defaultServerPath()),
  * readyTimeoutMs (20000), stopTimeoutMs (5000),
- * adminTimeoutMs (5000), env (extra environment).
+ * adminTimeoutMs (5000), env (extra environment), adminToken (passed to the server as
+ * FAULTLINE_ADMIN_TOKEN - argv is visible to every user - and sent as a bearer token with
+ * every admin call; default: FAULTLINE_ADMIN_TOKEN of the environment).
  * Rejects with a LaunchError (its stderr attached) when the server does not come up.
  */
 function start (options = {}) {
@@ -143,10 +147,10 @@ function start (options = {}) {
   const adminTimeoutMs = options.adminTimeoutMs ?? 5000
 
   return new Promise((resolve, reject) => {
-    const child = spawn(serverPath, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...(options.env || {}) }
-    })
+    const env = { ...process.env, ...(options.env || {}) }
+    if (options.adminToken !== undefined) env.FAULTLINE_ADMIN_TOKEN = options.adminToken
+    const adminToken = env.FAULTLINE_ADMIN_TOKEN || undefined
+    const child = spawn(serverPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
     const stderr = captureTail(child.stderr)
     let exit = null
     // Resolves once the child exited and its pipes are drained - or 1 s after the exit,
@@ -215,7 +219,7 @@ function start (options = {}) {
       settled = true
       clearTimeout(timer)
       lines.on('line', () => {}) // keep draining stdout
-      const admin = (method, urlPath, body) => adminCall(ready.admin, method, urlPath, body, adminTimeoutMs)
+      const admin = (method, urlPath, body) => adminCall(ready.admin, method, urlPath, body, adminTimeoutMs, adminToken)
       let stopping = null
       resolve({
         https: ready.https,

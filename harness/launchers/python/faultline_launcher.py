@@ -115,15 +115,21 @@ class Server:
     body and raise AdminError on a non-2xx answer."""
 
     def __init__(self, scenario=None, args=(), server_path=None, ready_timeout=20.0, stop_timeout=5.0,
-                 admin_timeout=5.0, env=None):
+                 admin_timeout=5.0, env=None, admin_token=None):
         self.server_path = server_path or default_server_path()
         self.stop_timeout = stop_timeout
         self.admin_timeout = admin_timeout
         self._stopped = None
+        child_env = dict(os.environ, **(env or {}))
+        # The token reaches the server through its environment (argv is visible to
+        # every user); one already in the environment is the server's too.
+        if admin_token is not None:
+            child_env["FAULTLINE_ADMIN_TOKEN"] = admin_token
+        self.admin_token = child_env.get("FAULTLINE_ADMIN_TOKEN") or None
         cmd = [self.server_path] + (["--scenario", scenario] if scenario else []) + list(args)
         try:
             self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                          stderr=subprocess.PIPE, env=dict(os.environ, **(env or {})))
+                                          stderr=subprocess.PIPE, env=child_env)
         except OSError as e:
             raise LaunchError("cannot start %s: %s" % (self.server_path, e))
         atexit.register(self._kill_at_exit)
@@ -214,6 +220,8 @@ class Server:
     def call(self, method, path, body=None, timeout=None):
         data = None
         headers = {"accept": "application/json"}
+        if self.admin_token:
+            headers["authorization"] = "Bearer " + self.admin_token
         if body is not None:
             data = (body if isinstance(body, (str, bytes)) else json.dumps(body))
             data = data.encode() if isinstance(data, str) else data

@@ -3,6 +3,7 @@ import os
 import ssl
 import sys
 import unittest
+import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -31,6 +32,16 @@ class RealServerTest(unittest.TestCase):
                 server.put_scenario({"name": "x", "routes": "not a list"})
             self.assertEqual(caught.exception.status, 400)
             self.assertTrue(caught.exception.path.startswith("$"), caught.exception.path)
+        self.assertTrue(server.stop()["ok"], server.stop())
+
+    def test_passes_the_admin_token_to_the_server_and_sends_it(self):
+        with fl.start(scenario="default", server_path=SERVER, admin_token="tok-123") as server:
+            self.assertEqual(server.health(), {"ok": True})
+            # Without the token the same call is refused: the server did get it.
+            request = urllib.request.Request(server.admin + "/v1/health")
+            with self.assertRaises(urllib.error.HTTPError) as caught:
+                urllib.request.urlopen(request, timeout=10)
+            self.assertEqual(caught.exception.code, 401)
         self.assertTrue(server.stop()["ok"], server.stop())
 
     def test_unknown_scenario_fails_with_the_error_line(self):

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "detail/fields.h"
+#include "detail/limits.h"
 #include "detail/templates.h"
 #include "faultline/scenarios/loader.h"
 
@@ -41,7 +42,10 @@ std::string parse_error_text(const nlohmann::detail::exception& ex) {
   return one_line(what);
 }
 
-/** Builds the document like nlohmann's own DOM parser, but refuses duplicate keys. */
+/** Builds the document like nlohmann's own DOM parser, but refuses duplicate keys and
+    nesting deeper than kMaxJsonDepth. Linear in the input: one path string grows and
+    shrinks with the nesting (each open container remembers only where its segment
+    starts), so no frame copies the path above it. */
 class StrictSax final : public nlohmann::json_sax<Json> {
  public:
   Json take() { return std::move(root_); }
@@ -60,9 +64,8 @@ class StrictSax final : public nlohmann::json_sax<Json> {
   bool key(string_t& val) override {
     Frame& top = stack_.back();
     if (top.value->contains(val)) {
-      std::string path = top.path;
-      append_key(path, val);
-      throw ScenarioError(path, "duplicate key");
+      append_key(path_, val);
+      throw ScenarioError(path_, "duplicate key");
     }
     key_ = std::move(val);
     return true;
@@ -75,7 +78,7 @@ class StrictSax final : public nlohmann::json_sax<Json> {
  private:
   struct Frame {
     Json* value;
-    std::string path;
+    std::size_t path_size;  ///< path_'s length before this container's segment
   };
 
   /** Stores a value where the parser is; returns false never (errors throw). */
@@ -99,34 +102,41 @@ class StrictSax final : public nlohmann::json_sax<Json> {
     return &slot;
   }
 
-  std::string child_path() const {
-    if (stack_.empty()) {
-      return "$";
-    }
+  /** Appends the segment of the value about to be placed ("[3]" or ".key") to path_. */
+  void append_child_segment() {
+    if (stack_.empty())
+      return;  // the root: path_ is "$"
     const Frame& top = stack_.back();
-    std::string path = top.path;
     if (top.value->is_array()) {
-      path += "[" + std::to_string(top.value->size()) + "]";
+      path_ += '[';
+      path_ += std::to_string(top.value->size());
+      path_ += ']';
     } else {
-      append_key(path, key_);
+      append_key(path_, key_);
     }
-    return path;
   }
 
   bool open(Json empty) {
-    std::string path = child_path();
+    const std::size_t before = path_.size();
+    append_child_segment();
+    if (stack_.size() >= kMaxJsonDepth) {
+      throw ScenarioError(path_, "nested deeper than " + std::to_string(kMaxJsonDepth) +
+                                     " levels of arrays and objects");
+    }
     Json* container = place(std::move(empty));
-    stack_.push_back(Frame{container, std::move(path)});
+    stack_.push_back(Frame{container, before});
     return true;
   }
 
   bool close() {
+    path_.resize(stack_.back().path_size);
     stack_.pop_back();
     return true;
   }
 
   Json root_;
   std::vector<Frame> stack_;
+  std::string path_ = "$";  ///< the JSON path of the innermost open container
   std::string key_;
 };
 

@@ -36,6 +36,10 @@ constexpr std::uint32_t kMaxLateFrameBytes = 16384;
 constexpr std::size_t kMaxDebugBytes = 1024;
 constexpr std::uint32_t kMaxPingCount = 1'000'000;
 
+/** Arrays and objects nested deeper than this are refused while parsing (the deepest
+    field of the scenario format is 5 levels down; this leaves room for JSON bodies). */
+constexpr std::size_t kMaxJsonDepth = 64;
+
 /** Names of scenarios, listeners and gates appear in URLs and JSON: keep them plain. */
 constexpr std::string_view kNameChars =
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";

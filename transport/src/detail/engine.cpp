@@ -35,16 +35,16 @@ std::string validate(const Request& request) {
 
 }  // namespace
 
-Engine::Engine(Options options, DefectSet defects, Scheduler& scheduler, SessionFactory sessions)
+Engine::Engine(Options options, Scheduler& scheduler, SessionFactory sessions, Hooks* hooks)
     : options_(std::move(options)),
-      defects_(defects),
       scheduler_(scheduler),
-      sessions_(std::move(sessions)) {
+      sessions_(std::move(sessions)),
+      hooks_(hooks) {
   pool_config_.max_sessions = options_.max_sessions_per_origin;
   pool_config_.stream_cap = options_.max_streams_per_session;
   pool_config_.queue_limit = options_.queue_limit;
   pool_config_.idle_timeout = options_.idle_timeout;
-  pool_config_.defects = defects_;
+  pool_config_.hooks = hooks_;
 }
 
 Engine::~Engine() {
@@ -92,10 +92,8 @@ void Engine::start(std::uint64_t id, Request request, Handlers handlers) {
            iequals(h.first, "upgrade") || iequals(h.first, "proxy-connection") ||
            iequals(h.first, "content-length") || iequals(h.first, "te");
   });
-  if (defects_.has(kTruncateBodyAtNul) && request.body.replayable()) {
-    // Defect: the body handled as a C string.
-    const auto& data = request.body.data();
-    request.body = Body::bytes(data.substr(0, data.find('\0')));
+  if (hooks_ != nullptr) {
+    hooks_->on_request(request, handlers);
   }
   if (!has_header(request.headers, "user-agent") && !options_.user_agent.empty()) {
     request.headers.emplace_back("user-agent", options_.user_agent);
@@ -144,17 +142,11 @@ void Engine::fail_by_signal(std::uint64_t id, errc why) {
   if (!exchange || exchange->finished) {
     return;
   }
-  if (defects_.has(kIgnoreAbortWhenQueued) &&
-      exchange->placement.where == Placement::Where::queued) {
-    // Defect: the waiter notices only once a stream slot frees up.
-    exchange->deferred_error = make_error_code(why);
+  if (hooks_ != nullptr && exchange->placement.where == Placement::Where::queued &&
+      hooks_->hold_signal_while_queued(*exchange, make_error_code(why))) {
     return;
   }
   finish(*exchange, make_error_code(why));
-}
-
-void Engine::on_deferred_error(Exchange& exchange) {
-  finish(exchange, exchange.deferred_error);
 }
 
 bool Engine::use_http11(const Exchange& exchange) {
@@ -219,7 +211,7 @@ void Engine::on_head(Exchange& exchange, std::uint32_t attempt, int status, Head
   const auto location = find_header(headers, "location");
   const bool follow_applies = is_redirect_status(status) && !location.empty() &&
                               exchange.redirect_mode != RedirectMode::manual &&
-                              !(protocol == Protocol::http2 && defects_.has(kH2NoRedirects));
+                              (hooks_ == nullptr || hooks_->follow_redirects_over(protocol));
   if (follow_applies) {
     if (exchange.redirect_mode == RedirectMode::error) {
       finish(exchange, make_error_code(errc::redirect_not_allowed),
@@ -248,13 +240,6 @@ void Engine::on_head(Exchange& exchange, std::uint32_t attempt, int status, Head
 
 void Engine::on_data(Exchange& exchange, std::uint32_t attempt, std::string_view chunk) {
   if (exchange.finished || attempt != exchange.attempt || !exchange.head_delivered) {
-    return;
-  }
-  if (defects_.has(kDropErrorBodies) && exchange.response.status >= 400) {
-    return;
-  }
-  if (defects_.has(kBufferStreamingBodies) && exchange.handlers.on_data) {
-    exchange.held_body.append(chunk);  // defect: delivered when the response ends
     return;
   }
   deliver(exchange, chunk);
@@ -297,9 +282,6 @@ void Engine::on_attempt_end(Exchange& exchange, std::uint32_t attempt, Outcome o
         finish(exchange, make_error_code(errc::protocol_error),
                "stream ended without a final response");
       } else {
-        if (!exchange.held_body.empty()) {
-          deliver(exchange, std::exchange(exchange.held_body, {}));
-        }
         finish(exchange, {});
       }
       return;
@@ -319,14 +301,6 @@ void Engine::on_attempt_end(Exchange& exchange, std::uint32_t attempt, Outcome o
 }
 
 void Engine::retry_or_fail(const std::shared_ptr<Exchange>& exchange, const Outcome& outcome) {
-  if (outcome.refused && defects_.has(kSurfaceRefusedStream)) {
-    finish(*exchange, make_error_code(errc::stream_reset), "RST_STREAM REFUSED_STREAM");
-    return;
-  }
-  if (!outcome.refused && defects_.has(kNoGoawayRetry)) {
-    finish(*exchange, make_error_code(errc::session_lost), outcome.detail);
-    return;
-  }
   if (exchange->head_delivered || !exchange->body_replayable()) {
     finish(*exchange, outcome.error, outcome.detail);
     return;
@@ -441,7 +415,7 @@ void Engine::on_origin_http11(const Url& origin, CloseReason reason) {
   auto& origin_stats = stats_.origins[key];
   ++origin_stats.fallbacks;
   log(LogLevel::info, key + " is HTTP/1.1-only (" + to_string(reason) + ")");
-  if (defects_.has(kNoH1NegativeCache)) {
+  if (hooks_ != nullptr && !hooks_->remember_http11_origin()) {
     return;
   }
   http11_until_[key] = scheduler_.now() + options_.h1_cache_ttl;

@@ -9,8 +9,8 @@
 #include <string>
 #include <unordered_map>
 
-#include "detail/defects.h"
 #include "detail/exchange.h"
+#include "detail/hooks.h"
 #include "detail/http11_backend.h"
 #include "detail/scheduler.h"
 #include "detail/session.h"
@@ -21,10 +21,11 @@
 namespace faultline::transport::detail {
 
 /** Owns every exchange, every pool and the HTTP/1.1 backend of one Client. Loop thread
-    only (abort listeners excepted: they only post). */
+    only (abort listeners excepted: they only post). `hooks` (test builds only, else
+    null) must outlive the engine. */
 class Engine final : public PoolListener {
  public:
-  Engine(Options options, DefectSet defects, Scheduler& scheduler, SessionFactory sessions);
+  Engine(Options options, Scheduler& scheduler, SessionFactory sessions, Hooks* hooks = nullptr);
   ~Engine() override;
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -43,7 +44,6 @@ class Engine final : public PoolListener {
   /** The live counters, for pools and backends to update. */
   [[nodiscard]] Stats& counters() noexcept { return stats_; }
   [[nodiscard]] const Options& options() const noexcept { return options_; }
-  [[nodiscard]] DefectSet defects() const noexcept { return defects_; }
   [[nodiscard]] Scheduler& scheduler() noexcept { return scheduler_; }
   void log(LogLevel level, std::string_view text) const;
 
@@ -53,7 +53,6 @@ class Engine final : public PoolListener {
   void on_data(Exchange& exchange, std::uint32_t attempt, std::string_view chunk);
   void on_trailers(Exchange& exchange, std::uint32_t attempt, Headers trailers);
   void on_attempt_end(Exchange& exchange, std::uint32_t attempt, Outcome outcome);
-  void on_deferred_error(Exchange& exchange);
 
   // PoolListener
   void on_origin_http11(const Url& origin, CloseReason reason) override;
@@ -74,9 +73,9 @@ class Engine final : public PoolListener {
   [[nodiscard]] std::shared_ptr<Exchange> find(std::uint64_t id) const;
 
   Options options_;
-  DefectSet defects_;
   Scheduler& scheduler_;
   SessionFactory sessions_;
+  Hooks* hooks_;
   PoolConfig pool_config_;
   Stats stats_;  // before the pools and the backend: they update it while they close
   std::unique_ptr<Http11Backend> http11_;

@@ -47,8 +47,4 @@ void Exchange::on_attempt_end(std::uint32_t attempt_, Outcome outcome) {
   engine_.on_attempt_end(*this, attempt_, std::move(outcome));
 }
 
-void Exchange::on_dequeued_with_deferred_error() {
-  engine_.on_deferred_error(*this);
-}
-
 }  // namespace faultline::transport::detail

@@ -68,10 +68,8 @@ class Exchange {
   Placement placement;
   bool finished = false;
   bool head_delivered = false;
-  bool force_http11 = false;       ///< the next attempt goes to HTTP/1.1 whatever the cache says
-  std::string http11_slot;         ///< origin whose HTTP/1.1 in-flight count this attempt holds
-  std::error_code deferred_error;  ///< (defect only) an abort held back while queued
-  std::string held_body;           ///< (defect only) body chunks held back until the end
+  bool force_http11 = false;  ///< the next attempt goes to HTTP/1.1 whatever the cache says
+  std::string http11_slot;    ///< origin whose HTTP/1.1 in-flight count this attempt holds
   std::optional<std::pair<int, std::string>> pending_redirect;  ///< status, Location
   Response response;
 
@@ -86,8 +84,6 @@ class Exchange {
   void on_data(std::uint32_t attempt, std::string_view chunk);
   void on_trailers(std::uint32_t attempt, Headers trailers);
   void on_attempt_end(std::uint32_t attempt, Outcome outcome);
-  /** (defect only) a queued exchange with a held-back abort reached the head of the queue. */
-  void on_dequeued_with_deferred_error();
 
  private:
   Engine& engine_;

@@ -49,7 +49,7 @@ void SessionPool::withdraw(Exchange& exchange) {
     --stats_.queue_depth;
   } else if (placement.where == Placement::Where::stream) {
     auto it = entries_.find(placement.session);
-    if (it != entries_.end() && !config_.defects.has(kNoRstOnAbort)) {
+    if (it != entries_.end()) {
       it->second.session->cancel(exchange);
     }
   }
@@ -80,9 +80,6 @@ std::shared_ptr<Exchange> SessionPool::dequeue_front() {
 }
 
 std::uint32_t SessionPool::limit_of(const Entry& entry) const noexcept {
-  if (config_.defects.has(kIgnoreServerStreamLimit)) {
-    return config_.stream_cap;
-  }
   return std::min(config_.stream_cap, entry.server_limit);
 }
 
@@ -108,8 +105,7 @@ void SessionPool::dispatch() {
       return;
     }
     auto exchange = dequeue_front();
-    if (exchange->deferred_error) {
-      exchange->on_dequeued_with_deferred_error();
+    if (config_.hooks != nullptr && config_.hooks->on_dequeued(*exchange)) {
       continue;
     }
     start_stream(it->first, it->second, std::move(exchange));
@@ -121,7 +117,6 @@ void SessionPool::start_stream(SessionId id, Entry& entry, std::shared_ptr<Excha
   if (!entry.session->submit(exchange)) {
     // Out of stream ids, or the session is dying: it reports on_session_closed soon.
     entry.state = State::draining;
-    lost_session_ = true;
     enqueue(exchange, true);
     maybe_open_sessions();
     return;
@@ -129,11 +124,15 @@ void SessionPool::start_stream(SessionId id, Entry& entry, std::shared_ptr<Excha
   entry.idle_timer.reset();
   ++entry.active;
   ++stats_.streams_opened;
-  if (config_.defects.has(kFakeSessionStats)) {
-    ++stats_.sessions_opened;  // defect: a made-up "connection" per stream
+  if (config_.hooks != nullptr) {
+    config_.hooks->on_stream_started(stats_);
   }
   stats_.peak_streams_per_session =
       std::max<std::uint64_t>(stats_.peak_streams_per_session, entry.active);
+}
+
+bool SessionPool::bound_fruitless() const {
+  return config_.hooks == nullptr || config_.hooks->bound_fruitless_sessions();
 }
 
 bool SessionPool::has_live_sessions() const noexcept {
@@ -145,10 +144,10 @@ void SessionPool::maybe_open_sessions() {
   if (queue_.empty()) {
     return;
   }
-  if (lost_session_ && config_.defects.has(kNoReplacementSessions)) {
+  if (config_.hooks != nullptr && !config_.hooks->may_open_session(origin_)) {
     return;
   }
-  const bool storm = config_.defects.has(kCountOnlyReadySessions);
+  const bool storm = config_.hooks != nullptr && !config_.hooks->count_connecting_sessions();
   std::size_t counted = 0;
   std::size_t connecting = 0;
   for (const auto& [id, entry] : entries_) {
@@ -189,7 +188,8 @@ void SessionPool::open_session() {
 }
 
 void SessionPool::arm_idle(SessionId id, Entry& entry) {
-  if (config_.defects.has(kNoIdleReap) || config_.idle_timeout.count() <= 0) {
+  if (config_.idle_timeout.count() <= 0 ||
+      (config_.hooks != nullptr && !config_.hooks->reap_idle_sessions())) {
     return;
   }
   entry.idle_timer.start(scheduler_, scheduler_.now() + config_.idle_timeout,
@@ -270,9 +270,6 @@ void SessionPool::on_session_settings(SessionId id, std::uint32_t max_concurrent
   if (it == entries_.end()) {
     return;
   }
-  if (config_.defects.has(kStaleStreamLimit)) {
-    return;  // defect: the first SETTINGS' limit stays
-  }
   it->second.server_limit = max_concurrent_streams;
   last_server_limit_ = max_concurrent_streams;
   dispatch();
@@ -290,7 +287,6 @@ void SessionPool::on_session_goaway(SessionId id, std::int32_t /*last_stream_id*
   const bool was_ready = entry.state == State::ready;
   entry.state = State::draining;
   entry.goaway = true;
-  lost_session_ = true;
   entry.idle_timer.reset();
   if (entry.active == 0 && was_ready) {
     entry.session->close();
@@ -299,7 +295,7 @@ void SessionPool::on_session_goaway(SessionId id, std::int32_t /*last_stream_id*
     }
     retire(id, CloseReason::goaway);
   }
-  if (fruitless_ >= kMaxFruitlessSessions && !config_.defects.has(kNoReconnectBound)) {
+  if (fruitless_ >= kMaxFruitlessSessions && bound_fruitless()) {
     fruitless_ = 0;
     fail_queue(
         Outcome::failed_with(errc::session_lost, "sessions closed before serving any request"));
@@ -350,7 +346,6 @@ void SessionPool::on_session_closed(SessionId id, CloseReason reason, std::error
   const bool was_connecting = it->second.state == State::connecting;
   const bool served = it->second.completed > 0;
   retire(id, reason);
-  lost_session_ = true;
 
   if (reason == CloseReason::alpn_http11 || reason == CloseReason::alpn_refused) {
     known_h2_ = false;
@@ -368,8 +363,7 @@ void SessionPool::on_session_closed(SessionId id, CloseReason reason, std::error
     }
     return;
   }
-  if (!served && !queue_.empty() && ++fruitless_ >= kMaxFruitlessSessions &&
-      !config_.defects.has(kNoReconnectBound)) {
+  if (!served && !queue_.empty() && ++fruitless_ >= kMaxFruitlessSessions && bound_fruitless()) {
     fruitless_ = 0;
     fail_queue(
         Outcome::failed_with(errc::session_lost, "sessions closed before serving any request"));

@@ -10,8 +10,8 @@
 #include <system_error>
 #include <vector>
 
-#include "detail/defects.h"
 #include "detail/exchange.h"
+#include "detail/hooks.h"
 #include "detail/scheduler.h"
 #include "detail/session.h"
 #include "detail/url.h"
@@ -25,7 +25,7 @@ struct PoolConfig {
   std::uint32_t stream_cap = 100;
   std::size_t queue_limit = 65536;
   std::chrono::milliseconds idle_timeout{60'000};
-  DefectSet defects;
+  Hooks* hooks = nullptr;  ///< test-only hook points (detail/hooks.h); null in production
 };
 
 /** What a pool tells its owner besides per-exchange outcomes. */
@@ -107,6 +107,8 @@ class SessionPool final : public SessionEvents {
   /** Removes the entry; its session is destroyed later (never inside its own call). */
   void retire(SessionId id, CloseReason reason);
   [[nodiscard]] bool has_live_sessions() const noexcept;
+  /** Waiters fail after kMaxFruitlessSessions sessions lost in a row without serving. */
+  [[nodiscard]] bool bound_fruitless() const;
 
   Url origin_;
   PoolConfig config_;
@@ -124,7 +126,6 @@ class SessionPool final : public SessionEvents {
   bool known_h2_ = false;  ///< a session of this origin reached ready
   std::optional<std::uint32_t> last_server_limit_;
   std::uint32_t fruitless_ = 0;  ///< sessions lost in a row without a completed stream
-  bool lost_session_ = false;    ///< a session closed or drained (for one defect only)
 };
 
 }  // namespace faultline::transport::detail

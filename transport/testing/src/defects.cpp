@@ -1,38 +1,12 @@
 #include "faultline/transport/testing/defects.h"
 
+#include "defect_injector.h"
 #include "detail/client_access.h"
-#include "detail/defects.h"
 
 namespace faultline::transport::testing {
 
-using detail::DefectBit;
-
-/** The public flags and the internal bits must agree. */
-constexpr bool same(Defects::Flag flag, DefectBit bit) {
-  return static_cast<std::uint32_t>(flag) == static_cast<std::uint32_t>(bit);
-}
-static_assert(same(Defects::ignore_abort_when_queued, DefectBit::kIgnoreAbortWhenQueued));
-static_assert(same(Defects::no_replacement_sessions, DefectBit::kNoReplacementSessions));
-static_assert(same(Defects::no_h1_negative_cache, DefectBit::kNoH1NegativeCache));
-static_assert(same(Defects::h2_no_redirects, DefectBit::kH2NoRedirects));
-static_assert(same(Defects::ignore_server_stream_limit, DefectBit::kIgnoreServerStreamLimit));
-static_assert(same(Defects::surface_refused_stream, DefectBit::kSurfaceRefusedStream));
-static_assert(same(Defects::no_goaway_retry, DefectBit::kNoGoawayRetry));
-static_assert(same(Defects::count_only_ready_sessions, DefectBit::kCountOnlyReadySessions));
-static_assert(same(Defects::no_rst_on_abort, DefectBit::kNoRstOnAbort));
-static_assert(same(Defects::no_idle_reap, DefectBit::kNoIdleReap));
-static_assert(same(Defects::stale_stream_limit, DefectBit::kStaleStreamLimit));
-static_assert(same(Defects::no_reconnect_bound, DefectBit::kNoReconnectBound));
-static_assert(same(Defects::close_on_goaway, DefectBit::kCloseOnGoaway));
-static_assert(same(Defects::fatal_late_frames, DefectBit::kFatalLateFrames));
-static_assert(same(Defects::fifo_response_matching, DefectBit::kFifoResponseMatching));
-static_assert(same(Defects::buffer_streaming_bodies, DefectBit::kBufferStreamingBodies));
-static_assert(same(Defects::truncate_body_at_nul, DefectBit::kTruncateBodyAtNul));
-static_assert(same(Defects::drop_error_bodies, DefectBit::kDropErrorBodies));
-static_assert(same(Defects::fake_session_stats, DefectBit::kFakeSessionStats));
-
 Client make_client(Options options, Defects defects) {
-  return detail::ClientAccess::make(std::move(options), detail::DefectSet{defects.flags});
+  return detail::ClientAccess::make(std::move(options), DefectInjector::setup(defects));
 }
 
 const char* to_string(Defects::Flag flag) noexcept {

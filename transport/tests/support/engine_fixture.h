@@ -8,18 +8,28 @@
 #include <memory>
 #include <string>
 
+#include "defect_injector.h"
 #include "detail/engine.h"
+#include "faultline/transport/testing/defects.h"
 #include "support/fakes.h"
 
 namespace faultline::transport::testing_support {
 
 class EngineFixture : public ::testing::Test {
  protected:
-  /** (Re)creates the engine; call before sending when the defaults do not fit. */
-  void make_engine(Options options = {}, detail::DefectSet defects = {}) {
+  /** (Re)creates the engine, with `defects` injected as a Client would have them; call
+      before sending when the defaults do not fit. */
+  void make_engine(Options options = {}, testing::Defects defects = {}) {
     engine_.reset();
     options.log = nullptr;
-    engine_ = std::make_unique<detail::Engine>(options, defects, scheduler_, factory_.factory());
+    auto setup = testing::DefectInjector::setup(defects);
+    auto sessions = factory_.factory();
+    if (setup.wrap_sessions) {
+      sessions = setup.wrap_sessions(std::move(sessions), scheduler_);
+    }
+    hooks_ = setup.hooks;
+    engine_ =
+        std::make_unique<detail::Engine>(options, scheduler_, std::move(sessions), hooks_.get());
     auto http11 = std::make_unique<FakeHttp11>(scheduler_);
     http11_ = http11.get();
     engine_->set_http11_backend(std::move(http11));
@@ -75,6 +85,7 @@ class EngineFixture : public ::testing::Test {
   std::map<std::uint64_t, Result> results_;
   std::map<std::uint64_t, ResponseHead> heads_;
   std::uint64_t next_id_ = 1;
+  std::shared_ptr<detail::Hooks> hooks_;
   std::unique_ptr<detail::Engine> engine_;  // last: destroyed first, completing into the above
 };
 

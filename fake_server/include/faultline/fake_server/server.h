@@ -2,6 +2,8 @@
 // announce them, serve until stopped. faultline-server is a thin CLI around it.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -22,13 +24,26 @@ struct CertFiles {
   std::optional<std::filesystem::path> ca;  ///< unset: clients trust the certificate itself
 };
 
+/// Defaults of Options (docs/admin-api.md, "Command line").
+inline constexpr std::chrono::milliseconds kDefaultAdminIdleTimeout{30'000};
+inline constexpr std::size_t kDefaultMaxConnections = 10'000;
+inline constexpr std::size_t kDefaultMaxHeldStreams = 10'000;
+
 /** How to run a server. */
 struct Options {
   scenarios::Scenario scenario;
   std::string listen_host = "127.0.0.1";  ///< every listener binds this address
   std::uint16_t listen_port = 0;          ///< the first listener's port; the others get port 0
-  std::string admin_host = "127.0.0.1";
+  std::string admin_host = "127.0.0.1";   ///< not loopback: only with admin_token
   std::uint16_t admin_port = 0;
+  /** When set, every admin call needs "Authorization: Bearer <admin_token>". */
+  std::string admin_token;
+  /** An admin connection that sends no complete request for this long is closed. */
+  std::chrono::milliseconds admin_idle_timeout = kDefaultAdminIdleTimeout;
+  /** Connections open at once; above it new ones are closed at accept. 0: no cap. */
+  std::size_t max_connections = kDefaultMaxConnections;
+  /** Streams held at gates over the whole server; beyond it 503. 0: no cap. */
+  std::size_t max_held_streams = kDefaultMaxHeldStreams;
   unsigned threads = 1;                 ///< I/O threads (each connection on its own strand)
   std::optional<CertFiles> cert_files;  ///< unset: a CA and leaf are generated at start
   /** Where ca.pem, cert.pem and key.pem (0600) are written; unset: a private temporary

@@ -40,6 +40,10 @@ class AdminClient {
   explicit AdminClient(std::string base_url,
                        std::chrono::milliseconds timeout = kDefaultAdminTimeout);
 
+  /** Sends "Authorization: Bearer <token>" with every call (a server started with
+      --admin-token); empty: no Authorization. */
+  void set_token(std::string token) { token_ = std::move(token); }
+
   [[nodiscard]] const std::string& base_url() const noexcept { return base_url_; }
   [[nodiscard]] std::chrono::milliseconds timeout() const noexcept { return timeout_; }
   void set_timeout(std::chrono::milliseconds timeout) noexcept { timeout_ = timeout; }
@@ -69,6 +73,7 @@ class AdminClient {
  private:
   std::string base_url_;
   std::chrono::milliseconds timeout_;
+  std::string token_;
 };
 
 /** Percent-encodes one URL path segment (unreserved characters stay as they are). */

@@ -25,6 +25,8 @@ struct ServerOptions {
   std::string scenario;
   /** Further arguments, appended as given. */
   std::vector<std::string> args;
+  /** When set, the server is started with --admin-token and admin() sends it. */
+  std::string admin_token;
   std::chrono::milliseconds ready_timeout = kDefaultReadyTimeout;
   std::chrono::milliseconds stop_timeout = kDefaultStopTimeout;
   std::size_t stderr_limit = kDefaultStderrLimit;

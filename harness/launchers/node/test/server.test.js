@@ -3,6 +3,7 @@
 const test = require('node:test')
 const assert = require('node:assert')
 const fs = require('node:fs')
+const http = require('node:http')
 const https = require('node:https')
 const { start, AdminError, LaunchError } = require('..')
 
@@ -41,6 +42,21 @@ test('serves the default scenario over TLS with the announced CA', async () => {
       assert.ok(err.path.startsWith('$'), err.path)
       return true
     })
+  } finally {
+    const stopped = await server.stop()
+    assert.ok(stopped.ok, JSON.stringify(stopped))
+  }
+})
+
+test('passes the admin token to the server and sends it with every admin call', async () => {
+  const server = await start({ serverPath: SERVER, scenario: 'default', adminToken: 'tok-123' })
+  try {
+    assert.deepStrictEqual(await server.health(), { ok: true })
+    // Without the token the same call is refused: the server did get it.
+    const status = await new Promise((resolve, reject) => {
+      http.get(server.admin + '/v1/health', (res) => { res.resume(); resolve(res.statusCode) }).on('error', reject)
+    })
+    assert.strictEqual(status, 401)
   } finally {
     const stopped = await server.stop()
     assert.ok(stopped.ok, JSON.stringify(stopped))

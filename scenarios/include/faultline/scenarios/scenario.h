@@ -52,6 +52,24 @@ struct H2Settings {
 struct Limits {
   std::uint64_t max_request_body_bytes = 64ull << 20;
   std::uint32_t max_header_bytes = 64u << 10;
+  /** A connection must deliver its first request head within this of being accepted,
+      each later head within this of its first byte (HTTP/1.1), or its preface and
+      first SETTINGS (h2); late, it is closed. 0: no limit. */
+  std::uint32_t header_timeout_ms = 20'000;
+  /** A connection with no request in progress and no open stream is closed after this
+      (h2: GOAWAY(NO_ERROR) first); 0: never. */
+  std::uint32_t idle_timeout_ms = 60'000;
+  /** Streams one connection may have held at gates at once; a request beyond it gets
+      503 instead of being held. 0: no limit. */
+  std::uint32_t max_held_streams = 1'000;
+  /** HTTP/1.1 bytes read ahead while a response is pending; beyond it the server stops
+      reading until the response is done. 0: no limit. */
+  std::uint32_t max_pipelined_bytes = 64u << 10;
+  /** Answer SETTINGS/PING/WINDOW_UPDATE/empty DATA/PRIORITY/RST_STREAM floods with
+      GOAWAY(ENHANCE_YOUR_CALM) (docs/reliability.md). */
+  bool flood_guard = true;
+
+  bool operator==(const Limits&) const = default;
 };
 
 using Header = std::pair<std::string, std::string>;

@@ -1,6 +1,8 @@
 // TEST ONLY: deliberately broken behaviours, so that conformance checks can prove they
 // fail against a transport with the matching defect. Reachable only through the target
-// faultline_transport_testing; a normal Client has none of them.
+// faultline_transport_testing, which injects them through the transport's hook points
+// (src/detail/hooks.h) and a wrapper around its session factory (testing/src/); a normal
+// Client has none of them.
 #pragma once
 
 #include <cstdint>
@@ -9,8 +11,10 @@
 
 namespace faultline::transport::testing {
 
-/** A set of defects to inject, as bit flags. Each flag re-creates one failure of the
-    pool this transport replaces (shared/context.md) or a close relative. */
+/** A set of defects to inject, as bit flags: the one list of them. Each flag re-creates a
+    failure found in a hand-written HTTP/2 pool ("defect N": the six of the review this
+    project started from) or a close relative; docs/checks.md pairs each with the check
+    it must fail. */
 struct Defects {
   enum Flag : std::uint32_t {
     /** A queued request ignores abort and deadline until a stream slot frees (defect 1). */
@@ -65,7 +69,8 @@ struct Defects {
   }
 };
 
-/** A Client with `defects` injected. Never use outside tests. */
+/** A Client with `defects` injected (with none: a production Client). Never use outside
+    tests. */
 [[nodiscard]] Client make_client(Options options, Defects defects);
 
 /** The stable name of one flag, e.g. "ignore_abort_when_queued"; nullptr if unknown. */

@@ -1,0 +1,562 @@
+#include "detail/h2_protocol.h"
+
+#include <nghttp2/nghttp2.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "detail/hooks.h"
+#include "detail/limits.h"
+#include "detail/text.h"
+
+namespace faultline::transport::detail {
+namespace {
+
+// ---- nghttp2 forwarding functions: cast user_data, call one member, contain exceptions.
+
+H2Protocol& self_of(void* user_data) {
+  return *static_cast<H2Protocol*>(user_data);
+}
+
+int cb_on_header(nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* name,
+                 std::size_t namelen, const std::uint8_t* value, std::size_t valuelen, std::uint8_t,
+                 void* user_data) {
+  try {
+    return self_of(user_data).on_header(frame, {reinterpret_cast<const char*>(name), namelen},
+                                        {reinterpret_cast<const char*>(value), valuelen});
+  } catch (...) {
+    return NGHTTP2_ERR_CALLBACK_FAILURE;
+  }
+}
+
+int cb_on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
+  try {
+    return self_of(user_data).on_frame_recv(frame);
+  } catch (...) {
+    return NGHTTP2_ERR_CALLBACK_FAILURE;
+  }
+}
+
+int cb_on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
+  try {
+    return self_of(user_data).on_frame_send(frame);
+  } catch (...) {
+    return NGHTTP2_ERR_CALLBACK_FAILURE;
+  }
+}
+
+int cb_on_data_chunk(nghttp2_session*, std::uint8_t, std::int32_t stream_id,
+                     const std::uint8_t* data, std::size_t len, void* user_data) {
+  try {
+    return self_of(user_data).on_data_chunk(stream_id, data, len);
+  } catch (...) {
+    return NGHTTP2_ERR_CALLBACK_FAILURE;
+  }
+}
+
+int cb_on_stream_close(nghttp2_session*, std::int32_t stream_id, std::uint32_t error_code,
+                       void* user_data) {
+  try {
+    return self_of(user_data).on_stream_close(stream_id, error_code);
+  } catch (...) {
+    return NGHTTP2_ERR_CALLBACK_FAILURE;
+  }
+}
+
+ssize_t cb_read_body(nghttp2_session*, std::int32_t stream_id, std::uint8_t* buf,
+                     std::size_t length, std::uint32_t* flags, nghttp2_data_source*,
+                     void* user_data) {
+  try {
+    return self_of(user_data).on_read_body(stream_id, buf, length, flags);
+  } catch (...) {
+    return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  }
+}
+
+/** The callback table, built once. */
+const nghttp2_session_callbacks* callbacks() {
+  static const auto table = [] {
+    nghttp2_session_callbacks* cbs = nullptr;
+    nghttp2_session_callbacks_new(&cbs);
+    nghttp2_session_callbacks_set_on_header_callback(cbs, cb_on_header);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, cb_on_frame_recv);
+    nghttp2_session_callbacks_set_on_frame_send_callback(cbs, cb_on_frame_send);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, cb_on_data_chunk);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cbs, cb_on_stream_close);
+    return std::unique_ptr<nghttp2_session_callbacks, void (*)(nghttp2_session_callbacks*)>(
+        cbs, nghttp2_session_callbacks_del);
+  }();
+  return table.get();
+}
+
+/** What nghttp2 assumes of the server's stream limit until its first SETTINGS: we wait
+    for that SETTINGS before the first stream, so this only bounds a hook's eager start. */
+constexpr std::uint32_t kStreamsBeforeSettings = 100;
+constexpr std::uint32_t kUnlimitedStreams = (1U << 31) - 1;
+
+}  // namespace
+
+void H2Protocol::NgDeleter::operator()(nghttp2_session* session) const noexcept {
+  nghttp2_session_del(session);
+}
+
+H2Protocol::H2Protocol(const H2SessionConfig& config, Url origin, SessionId id,
+                       SessionEvents& events, H2ProtocolHost& host)
+    : config_(config),
+      hooks_(config.hooks),
+      origin_(std::move(origin)),
+      id_(id),
+      events_(events),
+      host_(host) {}
+
+H2Protocol::~H2Protocol() = default;
+
+void H2Protocol::log(LogLevel level, std::int32_t stream, const std::string& text) const {
+  if (!config_.log || level < config_.log_level) {
+    return;
+  }
+  std::string line = "h2 [conn=" + std::to_string(id_);
+  if (stream != 0) {
+    line += " stream=" + std::to_string(stream);
+  }
+  line += "] " + origin_.origin() + ": " + text;
+  config_.log(level, line);
+}
+
+void H2Protocol::start() {
+  if (dead_ || ng_) {
+    return;
+  }
+  const bool eager = hooks_ != nullptr && hooks_->h2_ready_before_settings();
+  nghttp2_option* option = nullptr;
+  nghttp2_option_new(&option);
+  nghttp2_option_set_peer_max_concurrent_streams(
+      option, eager ? kUnlimitedStreams : kStreamsBeforeSettings);
+  nghttp2_session* raw = nullptr;
+  const int rv = nghttp2_session_client_new2(&raw, callbacks(), this, option);
+  nghttp2_option_del(option);
+  if (rv != 0) {
+    fail(CloseReason::protocol_error, errc::protocol_error, nghttp2_strerror(rv));
+    return;
+  }
+  ng_.reset(raw);
+  const nghttp2_settings_entry settings[] = {
+      {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, static_cast<std::uint32_t>(kStreamWindow)},
+  };
+  nghttp2_submit_settings(ng_.get(), NGHTTP2_FLAG_NONE, settings, std::size(settings));
+  nghttp2_session_set_local_window_size(ng_.get(), NGHTTP2_FLAG_NONE, 0, kConnectionWindow);
+  log(LogLevel::debug, 0, "h2 negotiated; waiting for SETTINGS");
+  host_.signal_write();
+  if (eager) {
+    ready_ = true;
+    host_.on_settled();
+    report([this] { events_.on_session_ready(id_, UINT32_MAX); });
+  }
+}
+
+bool H2Protocol::receive(std::span<const std::uint8_t> bytes) {
+  if (dead_ || !ng_) {
+    return false;
+  }
+  if (hooks_ != nullptr && hooks_->h2_take_input(*this, bytes)) {
+    return !dead_;
+  }
+  return feed(bytes);
+}
+
+bool H2Protocol::feed(std::span<const std::uint8_t> bytes) {
+  if (dead_ || !ng_) {
+    return false;
+  }
+  const auto rv = nghttp2_session_mem_recv(ng_.get(), bytes.data(), bytes.size());
+  if (rv < 0) {
+    fail(CloseReason::protocol_error, errc::protocol_error, nghttp2_strerror(static_cast<int>(rv)));
+    return false;
+  }
+  return !dead_;
+}
+
+bool H2Protocol::produce_output(std::vector<std::uint8_t>& out, std::size_t max) {
+  while (ng_ && !dead_ && out.size() < max) {
+    const std::uint8_t* data = nullptr;
+    const auto n = nghttp2_session_mem_send(ng_.get(), &data);
+    if (n < 0) {
+      fail(CloseReason::protocol_error, errc::protocol_error,
+           nghttp2_strerror(static_cast<int>(n)));
+      return false;
+    }
+    if (n == 0) {
+      break;
+    }
+    out.insert(out.end(), data, data + n);
+  }
+  return true;
+}
+
+void H2Protocol::final_output(std::vector<std::uint8_t>& out) {
+  while (ng_) {
+    const std::uint8_t* data = nullptr;
+    const auto n = nghttp2_session_mem_send(ng_.get(), &data);
+    if (n <= 0) {
+      break;
+    }
+    out.insert(out.end(), data, data + n);
+  }
+}
+
+void H2Protocol::release() noexcept {
+  ng_.reset();
+}
+
+void H2Protocol::finish_if_done() {
+  if (dead_ || !ng_) {
+    return;
+  }
+  if (nghttp2_session_want_read(ng_.get()) == 0 && nghttp2_session_want_write(ng_.get()) == 0) {
+    fail(goaway_received_ ? CloseReason::goaway : CloseReason::protocol_error, errc::session_lost,
+         "session finished");
+  }
+}
+
+void H2Protocol::on_ping_due() {
+  if (dead_ || !ng_) {
+    return;
+  }
+  if (ping_outstanding_) {
+    fail(CloseReason::ping_timeout, errc::session_lost, "PING not acknowledged");
+    return;
+  }
+  ping_outstanding_ = true;
+  nghttp2_submit_ping(ng_.get(), NGHTTP2_FLAG_NONE, nullptr);
+  host_.signal_write();
+}
+
+void H2Protocol::on_transport_lost(const std::string& detail) {
+  fail(goaway_received_ && streams_.empty() ? CloseReason::goaway : CloseReason::peer_closed,
+       errc::session_lost, detail);
+}
+
+bool H2Protocol::submit(const std::shared_ptr<Exchange>& exchange) {
+  if (dead_ || owner_closed_ || goaway_received_ || !ng_) {
+    return false;
+  }
+  const auto& url = exchange->url;
+  std::vector<std::pair<std::string, std::string>> fields;
+  fields.reserve(exchange->headers.size() + 5);
+  fields.emplace_back(":method", exchange->method);
+  fields.emplace_back(":scheme", url.scheme);
+  fields.emplace_back(":authority", url.authority());
+  fields.emplace_back(":path", url.path_and_query);
+  for (const auto& [name, value] : exchange->headers) {
+    fields.emplace_back(to_lower(name), value);
+  }
+  const bool has_body = !exchange->body.empty();
+  if (const auto length = exchange->body.length();
+      length && (has_body || exchange->method == "POST" || exchange->method == "PUT" ||
+                 exchange->method == "PATCH")) {
+    fields.emplace_back("content-length", std::to_string(*length));
+  }
+  std::vector<nghttp2_nv> nva;
+  nva.reserve(fields.size());
+  for (auto& [name, value] : fields) {
+    nva.push_back({reinterpret_cast<std::uint8_t*>(name.data()),
+                   reinterpret_cast<std::uint8_t*>(value.data()), name.size(), value.size(),
+                   NGHTTP2_NV_FLAG_NONE});
+  }
+  nghttp2_data_provider provider{};
+  provider.read_callback = cb_read_body;
+  const auto stream_id = nghttp2_submit_request(ng_.get(), nullptr, nva.data(), nva.size(),
+                                                has_body ? &provider : nullptr, nullptr);
+  if (stream_id < 0) {
+    log(LogLevel::warn, 0, std::string("submit failed: ") + nghttp2_strerror(stream_id));
+    if (stream_id == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE) {
+      // Out of stream ids: finish the open streams, then close.
+      nghttp2_session_terminate_session(ng_.get(), NGHTTP2_NO_ERROR);
+      host_.signal_write();
+    }
+    return false;
+  }
+  exchange->placement.stream_id = stream_id;
+  last_stream_id_ = std::max(last_stream_id_, stream_id);
+  Stream stream;
+  stream.exchange = exchange;
+  stream.attempt = exchange->attempt;
+  streams_.emplace(stream_id, std::move(stream));
+  host_.signal_write();
+  return true;
+}
+
+void H2Protocol::cancel(const Exchange& exchange) {
+  const auto it = streams_.find(exchange.placement.stream_id);
+  if (it == streams_.end() || it->second.exchange.get() != &exchange || it->second.cancelled) {
+    return;
+  }
+  it->second.cancelled = true;
+  if (ng_ && !dead_) {
+    nghttp2_submit_rst_stream(ng_.get(), NGHTTP2_FLAG_NONE, it->first, NGHTTP2_CANCEL);
+    host_.signal_write();
+  }
+}
+
+void H2Protocol::close() {
+  owner_closed_ = true;
+  events_queue_.clear();
+  if (ng_ && !dead_) {
+    nghttp2_session_terminate_session(ng_.get(), NGHTTP2_NO_ERROR);
+    host_.signal_write();
+  }
+  dead_ = true;
+}
+
+bool H2Protocol::stream_closed(std::int32_t stream_id) const noexcept {
+  return stream_id > 0 && stream_id % 2 == 1 && stream_id <= last_stream_id_ &&
+         streams_.count(stream_id) == 0;
+}
+
+std::vector<std::int32_t> H2Protocol::streams_awaiting_head() const {
+  std::vector<std::int32_t> out;
+  for (const auto& [id, stream] : streams_) {
+    if (!stream.head_done && !stream.cancelled) {
+      out.push_back(id);
+    }
+  }
+  return out;
+}
+
+void H2Protocol::report_stream_closed(Stream stream, Outcome outcome) {
+  report([this, exchange = std::move(stream.exchange), attempt = stream.attempt,
+          outcome = std::move(outcome)]() mutable {
+    events_.on_stream_closed(id_, std::move(exchange), attempt, std::move(outcome));
+  });
+}
+
+void H2Protocol::fail(CloseReason reason, errc error, std::string detail) {
+  if (dead_) {
+    return;
+  }
+  dead_ = true;
+  log(reason == CloseReason::goaway ? LogLevel::debug : LogLevel::info, 0,
+      std::string("closing (") + to_string(reason) + "): " + detail);
+  auto streams = std::move(streams_);
+  streams_.clear();
+  for (auto& [id, stream] : streams) {
+    Outcome outcome;
+    if (stream.cancelled) {
+      outcome = Outcome::cancelled_by_us();
+    } else if (!stream.headers_sent) {
+      outcome = Outcome::unprocessed_because(
+          errc::session_lost, "connection closed before the request was sent", false);
+    } else {
+      outcome = Outcome::failed_with(errc::session_lost, detail);
+    }
+    report_stream_closed(std::move(stream), std::move(outcome));
+  }
+  report([this, reason, error, detail = std::move(detail)] {
+    events_.on_session_closed(id_, reason, make_error_code(error), detail);
+  });
+  host_.on_ended();
+}
+
+void H2Protocol::flush_events() {
+  if (flushing_) {
+    return;
+  }
+  flushing_ = true;
+  while (!events_queue_.empty() && !owner_closed_) {
+    auto event = std::move(events_queue_.front());
+    events_queue_.pop_front();
+    event();
+  }
+  events_queue_.clear();
+  flushing_ = false;
+}
+
+int H2Protocol::on_header(const nghttp2_frame* frame, std::string_view name,
+                          std::string_view value) {
+  if (frame->hd.type != NGHTTP2_HEADERS) {
+    return 0;
+  }
+  const auto it = streams_.find(frame->hd.stream_id);
+  if (it == streams_.end()) {
+    return 0;
+  }
+  auto& stream = it->second;
+  if (name == ":status") {
+    int status = 0;
+    for (char c : value) {
+      status = status * 10 + (c - '0');
+    }
+    stream.status = status;
+    return 0;
+  }
+  stream.block.emplace_back(std::string(name), std::string(value));
+  return 0;
+}
+
+int H2Protocol::on_frame_recv(const nghttp2_frame* frame) {
+  switch (frame->hd.type) {
+    case NGHTTP2_SETTINGS:
+      return on_settings(frame);
+    case NGHTTP2_GOAWAY:
+      return on_goaway(frame);
+    case NGHTTP2_PING:
+      if ((frame->hd.flags & NGHTTP2_FLAG_ACK) != 0) {
+        ping_outstanding_ = false;
+      }
+      return 0;
+    case NGHTTP2_RST_STREAM: {
+      const auto it = streams_.find(frame->hd.stream_id);
+      if (it != streams_.end()) {
+        it->second.rst_received = true;
+      }
+      return 0;
+    }
+    case NGHTTP2_HEADERS: {
+      const auto it = streams_.find(frame->hd.stream_id);
+      return it == streams_.end() ? 0 : on_response_headers(it);
+    }
+    default:
+      return 0;
+  }
+}
+
+int H2Protocol::on_settings(const nghttp2_frame* frame) {
+  if ((frame->hd.flags & NGHTTP2_FLAG_ACK) != 0) {
+    return 0;
+  }
+  const auto max =
+      nghttp2_session_get_remote_settings(ng_.get(), NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
+  log(LogLevel::debug, 0, "SETTINGS max_concurrent_streams=" + std::to_string(max));
+  if (!ready_) {
+    ready_ = true;
+    host_.on_settled();
+    report([this, max] { events_.on_session_ready(id_, max); });
+  } else {
+    report([this, max] { events_.on_session_settings(id_, max); });
+  }
+  return 0;
+}
+
+int H2Protocol::on_goaway(const nghttp2_frame* frame) {
+  goaway_received_ = true;
+  const auto last = frame->goaway.last_stream_id;
+  const auto code = frame->goaway.error_code;
+  log(LogLevel::info, 0,
+      "GOAWAY last_stream_id=" + std::to_string(last) + " error=" + nghttp2_http2_strerror(code));
+  // nghttp2 closes the streams above `last` after this callback: the pool hears the
+  // GOAWAY first, then those streams as unprocessed.
+  report([this, last, code] { events_.on_session_goaway(id_, last, code); });
+  return 0;
+}
+
+int H2Protocol::on_response_headers(Streams::iterator it) {
+  auto& stream = it->second;
+  auto block = std::move(stream.block);
+  stream.block.clear();
+  if (stream.cancelled) {
+    return 0;
+  }
+  if (!stream.head_done) {
+    if (stream.status >= 100 && stream.status < 200) {
+      return 0;  // informational; the final head follows
+    }
+    if (hooks_ != nullptr) {
+      swap_requests(it, hooks_->h2_response_stream(*this, it->first));
+    }
+    stream.head_done = true;
+    stream.exchange->on_head(stream.attempt, stream.status, std::move(block), Protocol::http2);
+  } else {
+    stream.exchange->on_trailers(stream.attempt, std::move(block));
+  }
+  return 0;
+}
+
+void H2Protocol::swap_requests(Streams::iterator it, std::int32_t owner) {
+  if (owner == it->first) {
+    return;
+  }
+  const auto other = streams_.find(owner);
+  if (other == streams_.end() || other->second.head_done || other->second.cancelled) {
+    return;
+  }
+  std::swap(other->second.exchange, it->second.exchange);
+  std::swap(other->second.attempt, it->second.attempt);
+}
+
+int H2Protocol::on_frame_send(const nghttp2_frame* frame) {
+  if (frame->hd.type == NGHTTP2_HEADERS) {
+    const auto it = streams_.find(frame->hd.stream_id);
+    if (it != streams_.end()) {
+      it->second.headers_sent = true;
+    }
+  }
+  return 0;
+}
+
+int H2Protocol::on_data_chunk(std::int32_t stream_id, const std::uint8_t* data, std::size_t len) {
+  const auto it = streams_.find(stream_id);
+  if (it == streams_.end() || it->second.cancelled || !it->second.head_done) {
+    return 0;
+  }
+  it->second.exchange->on_data(it->second.attempt, {reinterpret_cast<const char*>(data), len});
+  return 0;
+}
+
+int H2Protocol::on_stream_close(std::int32_t stream_id, std::uint32_t error_code) {
+  auto node = streams_.extract(stream_id);
+  if (node.empty()) {
+    return 0;
+  }
+  auto& stream = node.mapped();
+  Outcome outcome;
+  const std::string code = nghttp2_http2_strerror(error_code);
+  if (stream.cancelled) {
+    outcome = Outcome::cancelled_by_us();
+  } else if (stream.body_failed) {
+    outcome = Outcome::failed_with(errc::body_source_failed, "request body source failed");
+  } else if (error_code == NGHTTP2_NO_ERROR) {
+    outcome = Outcome::completed_ok();
+  } else if (error_code == NGHTTP2_REFUSED_STREAM && stream.rst_received) {
+    outcome = Outcome::unprocessed_because(errc::stream_reset, "RST_STREAM REFUSED_STREAM", true);
+  } else if (error_code == NGHTTP2_REFUSED_STREAM || !stream.headers_sent) {
+    // Closed by GOAWAY above last-stream-id, or never sent.
+    outcome = Outcome::unprocessed_because(errc::session_lost,
+                                           "not processed (GOAWAY above last-stream-id)", false);
+  } else if (stream.rst_received) {
+    outcome = Outcome::failed_with(errc::stream_reset, "RST_STREAM " + code);
+  } else {
+    outcome = Outcome::failed_with(errc::protocol_error, "stream closed: " + code);
+  }
+  log(LogLevel::debug, stream_id, "closed: " + code);
+  report_stream_closed(std::move(stream), std::move(outcome));
+  return 0;
+}
+
+ssize_t H2Protocol::on_read_body(std::int32_t stream_id, std::uint8_t* buf, std::size_t length,
+                                 std::uint32_t* flags) {
+  const auto it = streams_.find(stream_id);
+  if (it == streams_.end() || it->second.cancelled) {
+    return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  }
+  const auto result = it->second.exchange->read_body({reinterpret_cast<char*>(buf), length});
+  if (result.failed) {
+    it->second.body_failed = true;
+    return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  }
+  if (result.end) {
+    *flags |= NGHTTP2_DATA_FLAG_EOF;
+  } else if (result.size == 0) {
+    // The source has nothing now: ask again on the next loop turn.
+    host_.defer([this, stream_id] {
+      if (ng_ && !dead_) {
+        nghttp2_session_resume_data(ng_.get(), stream_id);
+        host_.signal_write();
+      }
+    });
+    return NGHTTP2_ERR_DEFERRED;
+  }
+  return static_cast<ssize_t>(result.size);
+}
+
+}  // namespace faultline::transport::detail

@@ -1,0 +1,90 @@
+// Named points where a test build changes what the transport does, so that each
+// conformance check can be proven to fail against a transport that gets its rule wrong.
+// transport/testing implements them (faultline/transport/testing/defects.h); a Client
+// built from Options alone has none, and every call site is one null-pointer test.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <system_error>
+
+#include "faultline/transport/request.h"
+#include "faultline/transport/response.h"
+
+namespace faultline::transport {
+struct Stats;
+}
+
+namespace faultline::transport::detail {
+
+class Exchange;
+class H2Protocol;
+struct Url;
+
+/** The test-only hook points, one virtual per decision a defect changes. Every default
+    is the production behaviour. Loop thread only. */
+class Hooks {
+ public:
+  virtual ~Hooks() = default;
+
+  // ---- Engine
+  /** A valid request enters the engine (its hop-by-hop headers removed): may rewrite the
+      request and wrap its handlers. */
+  virtual void on_request(Request& request, Handlers& handlers) {
+    (void)request;
+    (void)handlers;
+  }
+  /** An abort or deadline hit an exchange waiting in a pool's queue. True: hold `error`
+      back until the exchange leaves the queue (on_dequeued), instead of failing now. */
+  virtual bool hold_signal_while_queued(Exchange& exchange, std::error_code error) {
+    (void)exchange;
+    (void)error;
+    return false;
+  }
+  /** A queued exchange is about to take a stream slot. True: the hook ended it instead. */
+  virtual bool on_dequeued(Exchange& exchange) {
+    (void)exchange;
+    return false;
+  }
+  /** A redirect arrived over `protocol`. False: hand the 3xx to the caller as it is. */
+  virtual bool follow_redirects_over(Protocol protocol) {
+    (void)protocol;
+    return true;
+  }
+  /** An origin turned out HTTP/1.1-only. False: forget it (probe h2 again next time). */
+  virtual bool remember_http11_origin() { return true; }
+
+  // ---- SessionPool
+  /** The pool would open a session to `origin`. False: it opens none. */
+  virtual bool may_open_session(const Url& origin) {
+    (void)origin;
+    return true;
+  }
+  /** Sessions still connecting count towards the pool limit and hold back the probe. */
+  virtual bool count_connecting_sessions() { return true; }
+  /** Idle sessions are closed after the idle timeout. */
+  virtual bool reap_idle_sessions() { return true; }
+  /** Sessions lost in a row without serving fail the waiters (kMaxFruitlessSessions). */
+  virtual bool bound_fruitless_sessions() { return true; }
+  /** The pool started a stream and counted it in `stats`. */
+  virtual void on_stream_started(Stats& stats) { (void)stats; }
+
+  // ---- H2Protocol
+  /** The session reports ready as soon as h2 is negotiated (before the server's first
+      SETTINGS), and nghttp2 assumes no stream limit until SETTINGS arrive. */
+  virtual bool h2_ready_before_settings() { return false; }
+  /** Bytes from the server. True: the hook fed them to `protocol` itself (through
+      H2Protocol::feed); false: the protocol feeds them as they are. */
+  virtual bool h2_take_input(H2Protocol& protocol, std::span<const std::uint8_t> bytes) {
+    (void)protocol;
+    (void)bytes;
+    return false;
+  }
+  /** A final response head arrived on `stream_id`: the stream whose request it answers. */
+  virtual std::int32_t h2_response_stream(const H2Protocol& protocol, std::int32_t stream_id) {
+    (void)protocol;
+    return stream_id;
+  }
+};
+
+}  // namespace faultline::transport::detail

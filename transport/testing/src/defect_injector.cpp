@@ -1,0 +1,189 @@
+#include "defect_injector.h"
+
+#include <algorithm>
+
+#include "detail/exchange.h"
+#include "detail/h2_protocol.h"
+#include "faultline/transport/stats.h"
+
+namespace faultline::transport::testing {
+namespace {
+
+/** Bytes of an HTTP/2 frame header (RFC 9113 4.1), and the two frame types that may not
+    arrive on a closed stream for fatal_late_frames. */
+constexpr std::size_t kFrameHeader = 9;
+constexpr std::uint8_t kDataFrame = 0x0;
+constexpr std::uint8_t kHeadersFrame = 0x1;
+
+/** buffer_streaming_bodies: body chunks held back, handed over in one piece at the end. */
+void hold_streamed_body(Handlers& handlers) {
+  if (!handlers.on_data) {
+    return;
+  }
+  auto held = std::make_shared<std::string>();
+  auto on_data = std::move(handlers.on_data);
+  auto on_complete = std::move(handlers.on_complete);
+  handlers.on_data = [held](std::string_view chunk) { held->append(chunk); };
+  handlers.on_complete = [held, on_data, on_complete](Result&& result) {
+    if (result.ok() && !held->empty()) {
+      try {
+        on_data(*held);
+      } catch (...) {
+        // As the engine does for a throwing handler: dropped.
+      }
+    }
+    if (on_complete) {
+      on_complete(std::move(result));
+    }
+  };
+}
+
+/** drop_error_bodies: chunks of a 4xx/5xx response never reach the caller. */
+void drop_error_bodies(Handlers& handlers) {
+  auto status = std::make_shared<int>(0);
+  auto on_headers = std::move(handlers.on_headers);
+  handlers.on_headers = [status, on_headers](const ResponseHead& head) {
+    *status = head.status;
+    if (on_headers) {
+      on_headers(head);
+    }
+  };
+  if (handlers.on_data) {
+    handlers.on_data = [status, on_data = std::move(handlers.on_data)](std::string_view chunk) {
+      if (*status < 400) {
+        on_data(chunk);
+      }
+    };
+  }
+  if (handlers.on_complete) {
+    handlers.on_complete = [on_complete = std::move(handlers.on_complete)](Result&& result) {
+      if (result.response.status >= 400) {
+        result.response.body.clear();
+      }
+      on_complete(std::move(result));
+    };
+  }
+}
+
+}  // namespace
+
+detail::TestSetup DefectInjector::setup(Defects defects) {
+  detail::TestSetup setup;
+  if (defects.flags == 0) {
+    return setup;
+  }
+  auto injector = std::make_shared<DefectInjector>(defects);
+  setup.hooks = injector;
+  if (has_session_defect(defects)) {
+    setup.wrap_sessions = [injector](detail::SessionFactory inner, detail::Scheduler& scheduler) {
+      return wrap(injector, std::move(inner), scheduler);
+    };
+  }
+  return setup;
+}
+
+void DefectInjector::forget_session(const detail::Url& origin, detail::SessionId id) {
+  cursors_.erase({origin.origin(), id});
+}
+
+void DefectInjector::on_request(Request& request, Handlers& handlers) {
+  if (has(Defects::truncate_body_at_nul) && request.body.replayable()) {
+    // The body handled as a C string.
+    const auto& data = request.body.data();
+    request.body = Body::bytes(data.substr(0, data.find('\0')));
+  }
+  if (has(Defects::buffer_streaming_bodies)) {
+    hold_streamed_body(handlers);
+  }
+  if (has(Defects::drop_error_bodies)) {
+    drop_error_bodies(handlers);
+  }
+}
+
+bool DefectInjector::hold_signal_while_queued(detail::Exchange& exchange, std::error_code error) {
+  if (!has(Defects::ignore_abort_when_queued)) {
+    return false;
+  }
+  // The waiter notices only once a stream slot frees up.
+  held_signals_[exchange.id] = error;
+  return true;
+}
+
+bool DefectInjector::on_dequeued(detail::Exchange& exchange) {
+  const auto it = held_signals_.find(exchange.id);
+  if (it == held_signals_.end()) {
+    return false;
+  }
+  const auto error = it->second;
+  held_signals_.erase(it);
+  exchange.on_attempt_end(exchange.attempt,
+                          detail::Outcome{detail::Outcome::Kind::failed, error, {}, false});
+  return true;
+}
+
+bool DefectInjector::follow_redirects_over(Protocol protocol) {
+  return !(protocol == Protocol::http2 && has(Defects::h2_no_redirects));
+}
+
+bool DefectInjector::may_open_session(const detail::Url& origin) {
+  return !has(Defects::no_replacement_sessions) || lost_origins_.count(origin.origin()) == 0;
+}
+
+void DefectInjector::on_stream_started(Stats& stats) {
+  if (has(Defects::fake_session_stats)) {
+    ++stats.sessions_opened;  // a made-up "connection" per stream
+  }
+}
+
+bool DefectInjector::h2_take_input(detail::H2Protocol& protocol,
+                                   std::span<const std::uint8_t> bytes) {
+  if (!has(Defects::fatal_late_frames)) {
+    return false;
+  }
+  // Frame by frame, so that each frame header is judged once nghttp2 has processed every
+  // frame before it (and closed the streams those frames ended).
+  auto& cursor = cursors_[{protocol.origin().origin(), protocol.id()}];
+  std::size_t pos = 0;
+  while (pos < bytes.size()) {
+    std::size_t take = 0;
+    if (cursor.payload_left > 0) {
+      take = std::min(bytes.size() - pos, cursor.payload_left);
+      cursor.payload_left -= take;
+    } else {
+      take = std::min(bytes.size() - pos, kFrameHeader - cursor.head_size);
+      std::copy_n(bytes.data() + pos, take, cursor.head + cursor.head_size);
+      cursor.head_size += take;
+    }
+    if (!protocol.feed(bytes.subspan(pos, take))) {
+      return true;
+    }
+    pos += take;
+    if (cursor.head_size < kFrameHeader) {
+      continue;
+    }
+    cursor.head_size = 0;
+    const auto* h = cursor.head;
+    cursor.payload_left = (std::size_t{h[0]} << 16) | (std::size_t{h[1]} << 8) | h[2];
+    const auto stream =
+        static_cast<std::int32_t>((std::uint32_t{h[5]} & 0x7f) << 24 | std::uint32_t{h[6]} << 16 |
+                                  std::uint32_t{h[7]} << 8 | h[8]);
+    if ((h[3] == kDataFrame || h[3] == kHeadersFrame) && protocol.stream_closed(stream)) {
+      protocol.fail(CloseReason::protocol_error, errc::protocol_error,
+                    "frame on closed stream " + std::to_string(stream));
+      return true;
+    }
+  }
+  return true;
+}
+
+std::int32_t DefectInjector::h2_response_stream(const detail::H2Protocol& protocol,
+                                                std::int32_t stream_id) {
+  if (!has(Defects::fifo_response_matching)) {
+    return stream_id;
+  }
+  // The oldest request still waiting for a head gets this one.
+  const auto waiting = protocol.streams_awaiting_head();
+  return waiting.empty() || waiting.front() > stream_id ? stream_id : waiting.front();
+}
+
+}  // namespace faultline::transport::testing

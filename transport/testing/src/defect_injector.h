@@ -1,0 +1,77 @@
+// TEST ONLY: the defects of faultline/transport/testing/defects.h, injected through the
+// transport's hook points (detail/hooks.h) and, for what a session reports or does, a
+// wrapper around its session factory (DefectiveSession). Production code knows none of it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <system_error>
+#include <unordered_map>
+#include <utility>
+
+#include "detail/client_access.h"
+#include "detail/hooks.h"
+#include "detail/scheduler.h"
+#include "detail/session.h"
+#include "faultline/transport/testing/defects.h"
+
+namespace faultline::transport::testing {
+
+/** One Client's defects. Shared by the Client (its hooks) and every wrapped session;
+    loop thread only. */
+class DefectInjector final : public detail::Hooks {
+ public:
+  explicit DefectInjector(Defects defects) : defects_(defects) {}
+
+  /** What ClientAccess::make needs for `defects`: nothing at all when there are none
+      (a production Client), hooks, and the session wrapper when a session defect is in. */
+  [[nodiscard]] static detail::TestSetup setup(Defects defects);
+  /** `inner` with the session defects applied, or `inner` itself when there are none. */
+  [[nodiscard]] static detail::SessionFactory wrap(std::shared_ptr<DefectInjector> injector,
+                                                   detail::SessionFactory inner,
+                                                   detail::Scheduler& scheduler);
+  /** True when a flag changes what a session reports or does (wrap() applies it). */
+  [[nodiscard]] static bool has_session_defect(Defects defects) noexcept;
+
+  [[nodiscard]] bool has(Defects::Flag flag) const noexcept { return defects_.has(flag); }
+
+  // From wrapped sessions.
+  /** A session of `origin` closed, got GOAWAY, or refused a stream. */
+  void on_session_lost(const detail::Url& origin) { lost_origins_.insert(origin.origin()); }
+  /** The session (origin, id) is gone: forget its frame cursor. */
+  void forget_session(const detail::Url& origin, detail::SessionId id);
+
+  // detail::Hooks
+  void on_request(Request& request, Handlers& handlers) override;
+  bool hold_signal_while_queued(detail::Exchange& exchange, std::error_code error) override;
+  bool on_dequeued(detail::Exchange& exchange) override;
+  bool follow_redirects_over(Protocol protocol) override;
+  bool remember_http11_origin() override { return !has(Defects::no_h1_negative_cache); }
+  bool may_open_session(const detail::Url& origin) override;
+  bool count_connecting_sessions() override { return !has(Defects::count_only_ready_sessions); }
+  bool reap_idle_sessions() override { return !has(Defects::no_idle_reap); }
+  bool bound_fruitless_sessions() override { return !has(Defects::no_reconnect_bound); }
+  void on_stream_started(Stats& stats) override;
+  bool h2_ready_before_settings() override { return has(Defects::ignore_server_stream_limit); }
+  bool h2_take_input(detail::H2Protocol& protocol, std::span<const std::uint8_t> bytes) override;
+  std::int32_t h2_response_stream(const detail::H2Protocol& protocol,
+                                  std::int32_t stream_id) override;
+
+ private:
+  /** Where the server's byte stream of one session stands, frame by frame. */
+  struct FrameCursor {
+    std::uint8_t head[9] = {};
+    std::size_t head_size = 0;
+    std::size_t payload_left = 0;
+  };
+
+  Defects defects_;
+  std::unordered_map<std::uint64_t, std::error_code> held_signals_;  ///< by exchange id
+  std::set<std::string> lost_origins_;
+  std::map<std::pair<std::string, detail::SessionId>, FrameCursor> cursors_;
+};
+
+}  // namespace faultline::transport::testing
