@@ -17,9 +17,16 @@ foreach(dir certs scenarios transport harness conformance transport/testing)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 endforeach()
 
-# Data: the bundled drivers (with the npm dependencies ./faultline installed), the
-# launchers, the built-in scenarios and their schema.
+# Data: the bundled drivers (the scripts, with the npm dependencies ./faultline installed;
+# the built programs, launchers and jars of drivers/bin and drivers/lib, not the Go and
+# Java sources they come from), the launchers, the built-in scenarios and their schema.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/harness/drivers/
+  DESTINATION ${FAULTLINE_INSTALL_DATADIR}/drivers
+  USE_SOURCE_PERMISSIONS
+  PATTERN CMakeLists.txt EXCLUDE
+  PATTERN __pycache__ EXCLUDE
+  REGEX "/(go|java|java-common|okhttp)$" EXCLUDE)
+install(DIRECTORY ${FAULTLINE_DRIVERS_BIN_DIR} ${FAULTLINE_DRIVERS_LIB_DIR}
   DESTINATION ${FAULTLINE_INSTALL_DATADIR}/drivers
   USE_SOURCE_PERMISSIONS)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/harness/launchers/

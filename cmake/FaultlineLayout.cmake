@@ -15,6 +15,7 @@ foreach(program IN LISTS FAULTLINE_PROGRAMS)
     file(CREATE_LINK "${dir}/${program}" "${layout_bin}/${program}" SYMBOLIC)
   endif()
 endforeach()
-file(CREATE_LINK "${PROJECT_SOURCE_DIR}/harness/drivers" "${layout_data}/drivers" SYMBOLIC)
+# drivers/ is laid out by harness/drivers/CMakeLists.txt (links to the sources, and the
+# built programs in drivers/bin).
 file(CREATE_LINK "${PROJECT_SOURCE_DIR}/harness/launchers" "${layout_data}/launchers" SYMBOLIC)
 file(CREATE_LINK "${PROJECT_SOURCE_DIR}/scenarios" "${layout_data}/scenarios" SYMBOLIC)

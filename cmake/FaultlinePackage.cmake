@@ -1,6 +1,8 @@
 # The Debian package (./faultline package): everything cmake --install installs, under
 # /usr. Depends: the shared libraries the programs link (dpkg-shlibdeps). Recommended:
-# Node for the bundled drivers (undici needs Node >= 20.18.1), the -dev packages the CMake
+# Node for the bundled drivers (undici needs Node >= 20.18.1), the runtimes of the drivers
+# over other languages' clients (a JRE 17 with Debian's okhttp and okio jars, python3
+# with httpx and h2; the Go driver is a static binary), the -dev packages the CMake
 # package needs, python3 for the Python launcher.
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME faultline)
@@ -20,5 +22,5 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS
-  "nodejs, libnghttp2-dev, libssl-dev, libcurl4-openssl-dev, libboost1.81-dev, libboost-filesystem1.81-dev, nlohmann-json3-dev, pkg-config, python3")
+  "nodejs, openjdk-17-jre-headless, libokhttp-java, libokio-java, python3-httpx, python3-h2, libnghttp2-dev, libssl-dev, libcurl4-openssl-dev, libboost1.81-dev, libboost-filesystem1.81-dev, nlohmann-json3-dev, pkg-config, python3")
 include(CPack)

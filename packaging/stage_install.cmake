@@ -18,10 +18,18 @@ set(expected
   ${CMAKE_INSTALL_INCLUDEDIR}/faultline/transport/client.h
   ${CMAKE_INSTALL_DATADIR}/faultline/drivers/node/faultline-driver.js
   ${CMAKE_INSTALL_DATADIR}/faultline/drivers/node-http2/faultline-driver.js
+  ${CMAKE_INSTALL_DATADIR}/faultline/drivers/python-httpx/faultline_driver.py
+  ${CMAKE_INSTALL_DATADIR}/faultline/drivers/node-fetch/faultline-driver.js
   ${CMAKE_INSTALL_DATADIR}/faultline/scenarios/default.json
   ${CMAKE_INSTALL_DATADIR}/faultline/scenarios/scenario.schema.json
   ${CMAKE_INSTALL_DATADIR}/faultline/launchers/python/pyproject.toml
   ${CMAKE_INSTALL_DATADIR}/faultline/launchers/node/package.json)
+# Each driver program the build made (drivers/bin), installed beside the others.
+file(GLOB built_drivers RELATIVE "${BUILD}/${CMAKE_INSTALL_DATADIR}/faultline/drivers/bin"
+  "${BUILD}/${CMAKE_INSTALL_DATADIR}/faultline/drivers/bin/faultline-driver-*")
+foreach(driver IN LISTS built_drivers)
+  list(APPEND expected ${CMAKE_INSTALL_DATADIR}/faultline/drivers/bin/${driver})
+endforeach()
 foreach(file IN LISTS expected)
   if(NOT EXISTS "${PREFIX}/${file}")
     message(FATAL_ERROR "the install lacks ${file}")

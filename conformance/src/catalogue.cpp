@@ -180,7 +180,7 @@ std::vector<DriverSpec> bundled_drivers() {
     out.push_back(node_http2);
   }
 
-  // The drivers over other languages' clients (harness/drivers/bin), none gating.
+  // The drivers over other languages' clients (<data dir>/drivers/bin), none gating.
   const std::string idle_ms = std::to_string(kLanguageDriverIdle.count());
   const std::vector<LanguageDriver> language_drivers = {
       {"go", {"--connections", "4", "--idle-timeout", idle_ms}, true, ""},

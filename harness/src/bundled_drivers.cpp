@@ -3,9 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#ifndef FAULTLINE_DRIVERS_BIN_DIR
-#error "FAULTLINE_DRIVERS_BIN_DIR names the build's harness/drivers/bin"
-#endif
+#include "faultline/harness/install_layout.h"
 
 namespace faultline::harness {
 
@@ -19,8 +17,7 @@ std::filesystem::path bundled_driver_program(std::string_view name) {
   const auto& names = bundled_driver_names();
   if (std::find(names.begin(), names.end(), name) == names.end())
     throw std::invalid_argument("no bundled driver named '" + std::string(name) + "'");
-  return std::filesystem::path(FAULTLINE_DRIVERS_BIN_DIR) /
-         ("faultline-driver-" + std::string(name));
+  return default_data_directory() / "drivers" / "bin" / ("faultline-driver-" + std::string(name));
 }
 
 ExternalDriverOptions bundled_driver_options(std::string_view name,
@@ -36,11 +33,15 @@ ExternalDriverOptions bundled_driver_options(std::string_view name,
 }
 
 std::optional<std::string> bundled_driver_unavailable(std::string_view name) {
+  if (default_data_directory().empty())
+    return std::string(
+        "no Faultline data directory: the running program is neither in a build tree nor "
+        "in an install prefix, and FAULTLINE_DATA_DIR is unset");
   const auto program = bundled_driver_program(name);
   if (std::filesystem::exists(program))
     return std::nullopt;
   return program.string() +
-         " was not built: its toolchain was missing when CMake configured (./faultline "
+         " is missing: its toolchain was missing when CMake configured (./faultline "
          "installs it; see harness/drivers/CMakeLists.txt)";
 }
 

@@ -2,8 +2,9 @@
 # package.deb: builds faultline_<version>_<arch>.deb with CPack, unpacks it into a scratch
 # root with dpkg -x, checks its files and Depends, then runs what it ships from there:
 # faultline-server --help, a server answering a request sent by faultline-fetch, and
-# faultline-conformance finding the server and the bundled drivers (node-http2, and
-# undici where Node is recent enough) relative to itself.
+# faultline-conformance finding the server and the bundled drivers (node-http2, undici
+# where Node is recent enough, and each driver over another language's client that this
+# build made) relative to itself.
 # Usage: deb_package.sh BUILD_DIR WORK_DIR VERSION
 set -euo pipefail
 BUILD=$1 WORK=$2 VERSION=$3
@@ -26,6 +27,15 @@ for lib in libnghttp2-14 libcurl4 libssl3 libboost-filesystem1.81.0 libstdc++6 l
   grep -q "$lib" <<<"$depends" || fail "Depends lacks $lib: '$depends'"
 done
 
+step "Recommends: the runtimes of the drivers over other languages' clients"
+recommends=$(dpkg-deb -f "$deb" Recommends)
+for pkg in nodejs openjdk-17-jre-headless libokhttp-java libokio-java python3-httpx python3-h2; do
+  grep -q "$pkg" <<<"$recommends" || fail "Recommends lacks $pkg: '$recommends'"
+done
+if grep -q -E "openjdk|okhttp|okio|httpx|python3-h2|golang|nodejs" <<<"$depends"; then
+  fail "Depends names a driver's runtime (those are Recommends): '$depends'"
+fi
+
 step "dpkg -x into $WORK/root"
 dpkg -x "$deb" "$WORK/root"
 usr="$WORK/root/usr"
@@ -38,8 +48,22 @@ for f in bin/faultline-server bin/faultline-fetch bin/faultline-conformance \
   include/faultline/harness/driver.h; do
   [ -e "$usr/$f" ] || fail "the package lacks /usr/$f"
 done
+# The drivers over other languages' clients this build made are in the package.
+language_drivers=()
+for driver in go python-httpx java okhttp node-fetch; do
+  [ -e "$BUILD/share/faultline/drivers/bin/faultline-driver-$driver" ] || continue
+  [ -x "$usr/share/faultline/drivers/bin/faultline-driver-$driver" ] ||
+    fail "the package lacks /usr/share/faultline/drivers/bin/faultline-driver-$driver"
+  language_drivers+=("$driver")
+done
+for f in share/faultline/drivers/python-httpx/faultline_driver.py \
+  share/faultline/drivers/node-fetch/faultline-driver.js; do
+  [ -e "$usr/$f" ] || fail "the package lacks /usr/$f"
+done
 # Installed programs find their data relative to themselves: no build path inside.
-for program in "$usr"/bin/faultline-*; do
+for program in "$usr"/bin/faultline-* "$usr"/share/faultline/drivers/bin/* \
+  "$usr"/share/faultline/drivers/lib/*; do
+  [ -e "$program" ] || continue
   if grep -q -F "$BUILD" "$program"; then fail "$program contains the build path $BUILD"; fi
 done
 
@@ -74,6 +98,7 @@ drivers=(h2 node-http2)
 if node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>20||(a==20&&b>=18)?0:1)'; then
   drivers+=(undici)
 fi
+drivers+=("${language_drivers[@]}")
 "$usr/bin/faultline-conformance" --driver "$(IFS=,; echo "${drivers[*]}")" --check RT-ERROR-BODY \
   --reports "$WORK/reports" >"$WORK/conformance.out" 2>&1 ||
   fail "faultline-conformance failed: $(cat "$WORK/conformance.out")"

@@ -1,5 +1,6 @@
 // The external drivers bundled with Faultline over other languages' HTTP clients
-// (harness/drivers/<name>/, built into the build directory's harness/drivers/bin/).
+// (harness/drivers/<name>/). Their programs live in <default_data_directory()>/drivers/bin/,
+// in a build tree and in an install prefix alike (install_layout.h).
 #pragma once
 
 #include <filesystem>
@@ -22,7 +23,8 @@ struct BundledDriverConfig {
     "python-httpx", "java" (java.net.http), "okhttp", "node-fetch" (Node's built-in fetch). */
 [[nodiscard]] const std::vector<std::string>& bundled_driver_names();
 
-/** The program that runs driver `name` (bin/faultline-driver-NAME). Throws
+/** The program that runs driver `name`:
+    <default_data_directory()>/drivers/bin/faultline-driver-NAME. Throws
     std::invalid_argument for a name not in bundled_driver_names(). */
 [[nodiscard]] std::filesystem::path bundled_driver_program(std::string_view name);
 
@@ -30,8 +32,9 @@ struct BundledDriverConfig {
 [[nodiscard]] ExternalDriverOptions bundled_driver_options(std::string_view name,
                                                            const BundledDriverConfig& config);
 
-/** Why driver `name` cannot run here (it was not built: its toolchain was missing when
-    CMake configured); nullopt when its program exists. */
+/** Why driver `name` cannot run here (no data directory is found, or its program is
+    missing: its toolchain was missing when CMake configured); nullopt when its program
+    exists. */
 [[nodiscard]] std::optional<std::string> bundled_driver_unavailable(std::string_view name);
 
 }  // namespace faultline::harness
