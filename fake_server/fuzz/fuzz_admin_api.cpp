@@ -18,6 +18,7 @@
 
 #include "admin_api.h"
 #include "faultline/scenarios/loader.h"
+#include "fuzz_logging.h"
 #include "server_context.h"
 
 namespace {
@@ -85,6 +86,7 @@ void handle_one(detail::AdminApi& api, std::string_view request) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  faultline::fake_server::fuzz::quiet_logs();
   detail::ServerContext context(default_scenario());
   prime(context);
   detail::AdminApi api(context);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "faultline/scenarios/loader.h"
+#include "fuzz_logging.h"
 #include "server_context.h"
 #include "session.h"
 #include "session_harness.h"
@@ -43,6 +44,7 @@ class SessionFuzzer {
         stats_(context_.stats.open_connection(listener, tls)),
         session_(std::make_unique<Session>(
             detail::SessionEnv{context_, host_, stats_, std::move(listener)})) {
+    quiet_logs();
     context_.origins.emplace("main", "https://127.0.0.1:1");
     context_.origins.emplace("plain", "http://127.0.0.1:2");
     context_.origins.emplace("h1only", "https://127.0.0.1:3");
@@ -103,8 +105,9 @@ class SessionFuzzer {
   /** Output, posted work and timers until nothing moves or the round budget is spent. */
   void pump() {
     for (int round = 0; round < kMaxPumpRounds; ++round) {
-      const bool moved = drain() | host_.run_ready();
-      if (!moved && !host_.advance())
+      const bool wrote = drain();
+      const bool ran = host_.run_ready();
+      if (!wrote && !ran && !host_.advance())
         return;
     }
   }
