@@ -115,8 +115,9 @@ TEST_F(H1SessionTest, ChunkedUploadEchoedWithDigest) {
 // answered (U+FFFD in the JSON), not thrown out of the session. (A field name must be a
 // token, RFC 9110 5.1: one with such a byte is a 400 from the parser.)
 TEST_F(H1SessionTest, EchoOfBytesThatAreNotUtf8IsAnsweredWithReplacementCharacters) {
-  send("GET /echo?q=\xff\xfe HTTP/1.1\r\nHost: x\r\nx-bin: a\xff"
-       "b\r\n\r\n");
+  send(
+      "GET /echo?q=\xff\xfe HTTP/1.1\r\nHost: x\r\nx-bin: a\xff"
+      "b\r\n\r\n");
   ASSERT_TRUE(pump([&] { return !output_.empty() && output_.back() == '}'; }));
   EXPECT_EQ(output_.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << output_;
   const auto json = nlohmann::json::parse(output_.substr(output_.find("\r\n\r\n") + 4));

@@ -1,8 +1,6 @@
 // Drives a ProtocolSession without sockets: a host with a virtual clock, and byte
-// pumping at random split sizes.
+// pumping at random split sizes. No GoogleTest here: the fuzz targets use it too.
 #pragma once
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "detail/base64.h"
+#include "faultline/harness/limits.h"
 
 namespace faultline::harness::detail {
 namespace {
@@ -189,6 +190,24 @@ TEST(Protocol, QuotesLongLinesShortened) {
   const std::string q = quote_line(std::string(5000, 'x'));
   EXPECT_LT(q.size(), 300u);
   EXPECT_NE(q.find("5000 bytes"), std::string::npos);
+}
+
+// Found by fuzz_driver_line (corpus: quote-cuts-utf8): the cut at kQuotedLineBytes fell
+// inside a two-byte character, so a UTF-8 line gave a message that is not UTF-8 (and
+// the JSON report writer throws on it).
+TEST(Protocol, QuotedLinesAreCutBetweenUtf8Characters) {
+  std::string line = R"({"id":9,"event":"error","kind":"bogus","message":")";
+  while (line.size() < 2 * kQuotedLineBytes)
+    line += "\xC3\xA9";  // U+00E9, two bytes
+  line += R"("})";
+  for (const std::size_t shift : {0u, 1u}) {
+    const std::string shifted = std::string(shift, ' ') + line;
+    const auto parsed = parse_driver_line(shifted);
+    ASSERT_TRUE(std::holds_alternative<Violation>(parsed));
+    const std::string& message = std::get<Violation>(parsed).message;
+    EXPECT_NO_THROW((void)nlohmann::json(message).dump()) << message;
+    EXPECT_NE(message.find("\xC3\xA9...'"), std::string::npos) << message;
+  }
 }
 
 }  // namespace

@@ -204,8 +204,13 @@ DriverLine parse_event(const json& j, std::string_view line, const std::string& 
 std::string quote_line(std::string_view line) {
   if (line.size() <= kQuotedLineBytes)
     return "'" + std::string(line) + "'";
-  return "'" + std::string(line.substr(0, kQuotedLineBytes)) + "...' (" +
-         std::to_string(line.size()) + " bytes)";
+  // Cut before a UTF-8 continuation byte, never inside a character: the message goes
+  // into JSON reports, and a UTF-8 line must give a UTF-8 message.
+  std::size_t cut = kQuotedLineBytes;
+  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80)
+    --cut;
+  return "'" + std::string(line.substr(0, cut)) + "...' (" + std::to_string(line.size()) +
+         " bytes)";
 }
 
 std::string encode_request(const Request& request) {
