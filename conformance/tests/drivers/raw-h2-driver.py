@@ -11,6 +11,7 @@ Aborts end the request at once (kind aborted). Usage: raw-h2-driver.py --ca FILE
 """
 import base64
 import json
+import select
 import socket
 import ssl
 import struct
@@ -97,7 +98,20 @@ class Connection:
     def read_exact(self, n):
         buf = b""
         while len(buf) < n:
-            chunk = self.sock.recv(n - len(buf))
+            # One TLS call at a time: OpenSSL's SSL object is not safe for a read in one
+            # thread while another writes (records came out corrupt: bad record mac).
+            # Wait for bytes outside the lock, then read under it without blocking (the
+            # bytes may be a partial record or a record with no data, e.g. a ticket).
+            if not self.sock.pending():
+                select.select([self.sock], [], [])
+            with self.write_lock:
+                self.sock.setblocking(False)
+                try:
+                    chunk = self.sock.recv(n - len(buf))
+                except (ssl.SSLWantReadError, BlockingIOError):
+                    continue
+                finally:
+                    self.sock.setblocking(True)
             if not chunk:
                 raise ConnectionError("connection closed")
             buf += chunk
