@@ -65,7 +65,7 @@ final class Call {
   }
 
   /** The final response's status line and fields (lower-case names). */
-  void headers(int status, Map<String, List<String>> fields, String protocol) {
+  synchronized void headers(int status, Map<String, List<String>> fields, String protocol) {
     if (ended.get() || sawHeaders) return;
     sawHeaders = true;
     Map<String, Object> out = new LinkedHashMap<>();
@@ -89,8 +89,12 @@ final class Call {
     loop.write(ev);
   }
 
+  // headers, data, end and fail are synchronized: the check of `ended` and the write of
+  // the event are one step, so no event can follow the terminal one written by another
+  // thread (an abort's error racing a body chunk did).
+
   /** A chunk of the body as the client delivered it. */
-  void data(ByteBuffer chunk) {
+  synchronized void data(ByteBuffer chunk) {
     if (ended.get() || !chunk.hasRemaining()) return;
     Map<String, Object> ev = event("data");
     ev.put("b64", Base64.getEncoder().encodeToString(toBytes(chunk)));
@@ -98,14 +102,14 @@ final class Call {
   }
 
   /** The last body byte arrived. */
-  void end() {
+  synchronized void end() {
     if (!ended.compareAndSet(false, true)) return;
     loop.settled(this, "requests_completed");
     loop.write(event("end"));
   }
 
   /** The request failed; a cancellation by the driver decides the kind. */
-  void fail(String kind, String message) {
+  synchronized void fail(String kind, String message) {
     if (!ended.compareAndSet(false, true)) return;
     String reason = why.get();
     String finalKind = reason != null ? reason : kind;
