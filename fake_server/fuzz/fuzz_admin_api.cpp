@@ -16,10 +16,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "admin_api.h"
+#include "detail/admin_api.h"
 #include "faultline/scenarios/loader.h"
 #include "fuzz_logging.h"
-#include "server_context.h"
+#include "detail/server_context.h"
 
 namespace {
 

@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "h1_session.h"
+#include "detail/h1_session.h"
 #include "session_fuzzer.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

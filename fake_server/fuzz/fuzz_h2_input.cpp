@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "h2_session.h"
+#include "detail/h2_session.h"
 #include "session_fuzzer.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

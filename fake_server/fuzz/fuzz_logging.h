@@ -5,7 +5,7 @@
 
 #include <cstdlib>
 
-#include "log.h"
+#include "detail/log.h"
 
 namespace faultline::fake_server::fuzz {
 

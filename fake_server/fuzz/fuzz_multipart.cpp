@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "multipart.h"
+#include "detail/multipart.h"
 
 namespace {
 

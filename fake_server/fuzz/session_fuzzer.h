@@ -16,8 +16,8 @@
 
 #include "faultline/scenarios/loader.h"
 #include "fuzz_logging.h"
-#include "server_context.h"
-#include "session.h"
+#include "detail/server_context.h"
+#include "detail/session.h"
 #include "session_harness.h"
 
 namespace faultline::fake_server::fuzz {

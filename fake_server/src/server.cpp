@@ -13,13 +13,13 @@
 #include <cstdlib>
 #include <thread>
 
-#include "admin_server.h"
+#include "detail/admin_server.h"
 #include "faultline/certs/certs.h"
-#include "io_loop.h"
-#include "listener.h"
-#include "log.h"
-#include "server_context.h"
-#include "tls_context.h"
+#include "detail/io_loop.h"
+#include "detail/listener.h"
+#include "detail/log.h"
+#include "detail/server_context.h"
+#include "detail/tls_context.h"
 
 namespace faultline::fake_server {
 

@@ -1,5 +1,5 @@
 // Who may call the admin API, decided on a request's head (no sockets).
-#include "admin_access.h"
+#include "detail/admin_access.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // The admin API's logic without sockets: scenario swap and validation, gates, errors.
-#include "admin_api.h"
+#include "detail/admin_api.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

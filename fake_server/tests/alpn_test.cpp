@@ -1,5 +1,5 @@
 // ALPN decisions per policy (the OpenSSL callback only maps them to return codes).
-#include "alpn.h"
+#include "detail/alpn.h"
 
 #include <gtest/gtest.h>
 

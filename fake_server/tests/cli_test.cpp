@@ -1,5 +1,5 @@
 // faultline-server's argument parsing and the ready line.
-#include "cli.h"
+#include "detail/cli.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -1,5 +1,5 @@
 // The flood guard's budgets with a made-up clock.
-#include "flood_guard.h"
+#include "detail/flood_guard.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // The gate registry's bookkeeping: release orders, cancel, and the work each costs
 // (counted in entries visited, not timed).
-#include "gates.h"
+#include "detail/gates.h"
 
 #include <gtest/gtest.h>
 

@@ -1,13 +1,13 @@
 // Body generators, SHA-256, echo: pure logic, no sockets.
-#include "body_source.h"
+#include "detail/body_source.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 
-#include "echo.h"
-#include "random_bytes.h"
-#include "sha256.h"
+#include "detail/echo.h"
+#include "detail/random_bytes.h"
+#include "detail/sha256.h"
 
 namespace faultline::fake_server::detail {
 namespace {

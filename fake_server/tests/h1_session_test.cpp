@@ -1,13 +1,13 @@
 // The HTTP/1.1 session fed raw bytes cut at random sizes, timers on a virtual clock.
-#include "h1_session.h"
+#include "detail/h1_session.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "faultline/scenarios/loader.h"
-#include "random_bytes.h"
+#include "detail/random_bytes.h"
 #include "session_harness.h"
-#include "sha256.h"
+#include "detail/sha256.h"
 
 namespace faultline::fake_server::detail {
 namespace {

@@ -1,6 +1,6 @@
 // The HTTP/2 session against nghttp2's client session, in memory: bytes cut at random
 // sizes both ways, timers on a virtual clock.
-#include "h2_session.h"
+#include "detail/h2_session.h"
 
 #include <gtest/gtest.h>
 #include <nghttp2/nghttp2.h>
@@ -10,9 +10,9 @@
 #include <map>
 
 #include "faultline/scenarios/loader.h"
-#include "random_bytes.h"
+#include "detail/random_bytes.h"
 #include "session_harness.h"
-#include "sha256.h"
+#include "detail/sha256.h"
 
 namespace faultline::fake_server::detail {
 namespace {

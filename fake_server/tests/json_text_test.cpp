@@ -1,6 +1,6 @@
 // JSON for wire bytes: invalid UTF-8 becomes U+FFFD; valid text and the bytes around
 // an invalid one are kept.
-#include "json_text.h"
+#include "detail/json_text.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -1,5 +1,5 @@
 // The streaming multipart/form-data parser, fed at random split sizes.
-#include "multipart.h"
+#include "detail/multipart.h"
 
 #include <gtest/gtest.h>
 

@@ -9,7 +9,7 @@
 #include <random>
 #include <vector>
 
-#include "session.h"
+#include "detail/session.h"
 
 namespace faultline::fake_server::testing {
 

@@ -1,10 +1,10 @@
 // Timeline ring, connection counters, registry JSON and reset, gates.
-#include "stats.h"
+#include "detail/stats.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "gates.h"
+#include "detail/gates.h"
 
 namespace faultline::fake_server::detail {
 namespace {

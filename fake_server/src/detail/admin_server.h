@@ -1,0 +1,43 @@
+// The admin API over HTTP/1.1 (Beast), on its own thread and io_context so that it
+// answers even while the data plane is saturated.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "detail/admin_access.h"
+#include "faultline/fake_server/server.h"
+#include "detail/server_context.h"
+#include "detail/server_limits.h"
+
+namespace faultline::fake_server::detail {
+
+/** How the admin listener guards itself (docs/admin-api.md, "Access"). */
+struct AdminServerOptions {
+  AdminAccessPolicy access;
+  /** A connection that sends no complete request for this long is closed. */
+  std::chrono::milliseconds idle_timeout = kDefaultAdminIdleTimeout;
+};
+
+/** Binds at construction (throws ServerError(bind_failed)); serves from start() until
+    stop() (which joins its thread). */
+class AdminServer {
+ public:
+  AdminServer(ServerContext& context, const std::string& host, std::uint16_t port,
+              AdminServerOptions options);
+  ~AdminServer();
+  AdminServer(const AdminServer&) = delete;
+  AdminServer& operator=(const AdminServer&) = delete;
+
+  [[nodiscard]] std::uint16_t port() const noexcept;
+  void start();
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace faultline::fake_server::detail

@@ -1,0 +1,58 @@
+// Which faults fire on one connection's events: coverage (listener), HTTP/1.1 meaning,
+// `times` per connection or per server, attempt numbers. Protocol-neutral: the HTTP/2
+// and HTTP/1.1 sessions ask it on each event and execute what it returns.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "faultline/scenarios/scenario.h"
+#include "detail/server_context.h"
+
+namespace faultline::fake_server::detail {
+
+/** One fault that fired: the fault and its faults_fired name. */
+struct Firing {
+  const scenarios::Fault* fault = nullptr;
+  std::string key;
+};
+
+/** Per-connection fault bookkeeping. Runs on the connection's strand. */
+class ConnectionFaults {
+ public:
+  /** The scenario snapshot is kept for the connection's life (its faults stay valid). */
+  ConnectionFaults(ServerContext& context, std::shared_ptr<const scenarios::Scenario> scenario,
+                   std::string listener, std::shared_ptr<ConnectionStats> stats, bool h2);
+
+  [[nodiscard]] const scenarios::Scenario& scenario() const { return *scenario_; }
+  [[nodiscard]] bool empty() const { return scenario_->faults.empty(); }
+
+  /** `connect` faults (fired now) and the after_ms faults' indexes with their delays. */
+  std::vector<Firing> on_ready();
+  [[nodiscard]] std::vector<std::pair<std::size_t, std::uint32_t>> after_ms_faults() const;
+  /** An after_ms timer ran out. */
+  std::vector<Firing> on_after_ms(std::size_t index);
+  /** A stream opened: streams_opened / active_streams / path faults, in document order.
+      `opened` counts the connection's streams so far, `active` the open ones. */
+  std::vector<Firing> on_stream_open(std::string_view method, std::string_view path,
+                                     std::string_view request_id, std::uint64_t opened,
+                                     std::uint64_t active);
+  /** The client reset a stream. */
+  std::vector<Firing> on_client_rst();
+
+ private:
+  /** Coverage, HTTP/1.1 meaning and `times`; counts the firing when it may fire. */
+  bool take(std::size_t index, std::vector<Firing>& out);
+
+  ServerContext& context_;
+  std::shared_ptr<const scenarios::Scenario> scenario_;
+  std::string listener_;
+  std::shared_ptr<ConnectionStats> stats_;
+  bool h2_;
+  std::vector<std::uint64_t> fired_;  ///< per fault, on this connection
+};
+
+}  // namespace faultline::fake_server::detail

@@ -1,0 +1,54 @@
+// From a request to a response plan: route matching, template expansion, redirects,
+// bodies. Shared by both protocols; no I/O.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "detail/body_source.h"
+#include "detail/echo.h"
+#include "faultline/scenarios/scenario.h"
+#include "detail/server_context.h"
+
+namespace faultline::fake_server::detail {
+
+/** The route a request matched when its headers arrived. Holds the scenario snapshot,
+    so the route stays valid even if the admin API swaps the scenario meanwhile. */
+struct RouteMatch {
+  std::shared_ptr<const scenarios::Scenario> scenario;
+  const scenarios::Route* route = nullptr;  ///< nullptr: no route (404)
+  scenarios::Captures captures;
+
+  /** The route answers with a description of the request (the body must be digested). */
+  [[nodiscard]] bool echo() const noexcept;
+};
+
+/** The first route for the request; HEAD also takes GET routes. */
+[[nodiscard]] RouteMatch match_route(std::shared_ptr<const scenarios::Scenario> scenario,
+                                     std::string_view listener, std::string_view method,
+                                     std::string_view path);
+
+/** What to send back, in order: wait at the gate (hold), wait delay, then the status
+    and headers, the body pieces, the trailers. */
+struct ResponsePlan {
+  int status = 200;
+  std::vector<scenarios::Header> headers;  ///< lower-case names, no content-length
+  std::vector<scenarios::Header> trailers;
+  std::unique_ptr<BodySource> body;  ///< nullptr: empty body
+  std::optional<std::string> hold;
+  std::chrono::milliseconds delay{0};
+};
+
+/** The response for a matched request. `echo` is the recorder that digested the body
+    when match.echo(). */
+[[nodiscard]] ResponsePlan plan_response(const RouteMatch& match, const RequestHead& head,
+                                         EchoRecorder* echo, const Origins& origins);
+
+/** A JSON error answer: {"error":{"message":...}} with the given status. */
+[[nodiscard]] ResponsePlan error_response(int status, std::string_view message);
+
+}  // namespace faultline::fake_server::detail

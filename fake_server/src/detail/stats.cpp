@@ -1,0 +1,521 @@
+#include "detail/stats.h"
+
+#include <malloc.h>
+
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "detail/json_text.h"
+#include "detail/server_limits.h"
+
+namespace faultline::fake_server::detail {
+
+using nlohmann::json;
+
+ConnectionStats::ConnectionStats(StatsRegistry& registry, std::uint64_t id, std::string listener,
+                                 bool tls, double opened_ms, std::size_t timeline_capacity)
+    : registry_(registry),
+      id_(id),
+      listener_(std::move(listener)),
+      tls_(tls),
+      opened_ms_(opened_ms),
+      opened_at_(Clock::now()),
+      timeline_(timeline_capacity) {}
+
+double ConnectionStats::now_ms() const {
+  return std::chrono::duration<double, std::milli>(Clock::now() - opened_at_).count();
+}
+
+void ConnectionStats::push(TimelineEvent event) {
+  event.t_ms = now_ms();
+  timeline_.push(std::move(event));
+}
+
+void ConnectionStats::set_protocol(std::string_view alpn, std::string_view protocol,
+                                   std::string_view tls_version) {
+  const std::lock_guard lock(mutex_);
+  alpn_ = alpn;
+  protocol_ = protocol;
+  tls_version_ = tls_version;
+}
+
+void ConnectionStats::on_frame(const FrameFacts& frame) {
+  bool opened = false;
+  bool goaway_out = false;
+  std::string rst_in;
+  {
+    const std::lock_guard lock(mutex_);
+    TimelineEvent event;
+    event.dir = frame.dir;
+    event.type = frame.type;
+    event.flags = frame.flags;
+    event.stream = frame.stream;
+    event.length = frame.length;
+    event.error_code = frame.error_code;
+    event.last_stream_id = frame.last_stream_id;
+    push(std::move(event));
+    const bool in = frame.dir == Direction::in;
+    switch (frame.type) {
+      case EventType::headers:
+        if (in && frame.opens_stream) {
+          ++streams_opened_;
+          ++active_streams_;
+          peak_concurrent_ = std::max(peak_concurrent_, active_streams_);
+          opened = true;
+        }
+        break;
+      case EventType::rst_stream: {
+        const std::string code = h2_error_name(static_cast<std::uint32_t>(frame.error_code));
+        if (in) {
+          ++rst_received_[code];
+          rst_in = code;
+        } else {
+          ++rst_sent_[code];
+        }
+        break;
+      }
+      case EventType::goaway:
+        if (in) {
+          ++goaway_received_;
+        } else {
+          ++goaway_sent_;
+          goaway_out = true;
+        }
+        break;
+      case EventType::settings:
+        if (in && (frame.flags & 0x1) == 0)
+          ++settings_received_;
+        break;
+      default:
+        break;
+    }
+  }
+  if (opened)
+    registry_.count_stream();
+  if (goaway_out)
+    registry_.count_goaway_sent();
+  if (!rst_in.empty())
+    registry_.count_rst_received(rst_in);
+}
+
+void ConnectionStats::on_stream_closed() {
+  const std::lock_guard lock(mutex_);
+  if (active_streams_ > 0)
+    --active_streams_;
+}
+
+void ConnectionStats::on_request() {
+  {
+    const std::lock_guard lock(mutex_);
+    ++requests_;
+  }
+  registry_.count_request();
+}
+
+void ConnectionStats::on_served(std::string_view request_id) {
+  if (!request_id.empty())
+    registry_.count_served(request_id);
+}
+
+void ConnectionStats::on_h1_request(std::string_view method, std::string_view path) {
+  const std::lock_guard lock(mutex_);
+  TimelineEvent event;
+  event.dir = Direction::in;
+  event.type = EventType::request;
+  event.method = method;
+  event.path = path;
+  push(std::move(event));
+}
+
+void ConnectionStats::on_h1_response(int status) {
+  const std::lock_guard lock(mutex_);
+  TimelineEvent event;
+  event.dir = Direction::out;
+  event.type = EventType::response;
+  event.status = status;
+  push(std::move(event));
+}
+
+void ConnectionStats::set_bytes(std::uint64_t in, std::uint64_t out) {
+  const std::lock_guard lock(mutex_);
+  bytes_in_ = in >= bytes_in_base_ ? in - bytes_in_base_ : 0;
+  bytes_out_ = out >= bytes_out_base_ ? out - bytes_out_base_ : 0;
+}
+
+void ConnectionStats::add_bytes(std::uint64_t in, std::uint64_t out) {
+  const std::lock_guard lock(mutex_);
+  bytes_in_ += in;
+  bytes_out_ += out;
+}
+
+void ConnectionStats::count_stream_limit_violation() {
+  const std::lock_guard lock(mutex_);
+  ++stream_limit_violations_;
+}
+
+void ConnectionStats::count_ping_sent() {
+  const std::lock_guard lock(mutex_);
+  ++pings_sent_;
+}
+
+void ConnectionStats::count_ping_ack() {
+  const std::lock_guard lock(mutex_);
+  ++ping_acks_;
+}
+
+void ConnectionStats::count_late_frame() {
+  const std::lock_guard lock(mutex_);
+  ++late_frames_sent_;
+}
+
+void ConnectionStats::count_fault(const std::string& key, bool global) {
+  {
+    const std::lock_guard lock(mutex_);
+    ++faults_fired_[key];
+  }
+  if (global)
+    registry_.count_fault(key);
+}
+
+void StatsRegistry::count_fault(const std::string& key) {
+  const std::lock_guard lock(mutex_);
+  ++faults_fired_[key];
+}
+
+void ConnectionStats::count_guard(const std::string& key) {
+  {
+    const std::lock_guard lock(mutex_);
+    if (guard_.empty())
+      guard_ = key;
+  }
+  registry_.count_guard(key);
+}
+
+void StatsRegistry::count_guard(const std::string& key) {
+  const std::lock_guard lock(mutex_);
+  ++guards_[key];
+}
+
+void ConnectionStats::close(std::string_view reason) {
+  std::size_t events = 0;
+  {
+    const std::lock_guard lock(mutex_);
+    if (!open_)
+      return;
+    open_ = false;
+    close_reason_ = reason;
+    active_streams_ = 0;
+    TimelineEvent event;
+    event.dir = Direction::out;
+    event.type = EventType::close;
+    event.detail = reason;
+    push(std::move(event));
+    events = timeline_.size();
+  }
+  registry_.connection_closed(id_, events);
+}
+
+void ConnectionStats::release_timeline() {
+  const std::lock_guard lock(mutex_);
+  timeline_.release();
+}
+
+bool ConnectionStats::open() const {
+  const std::lock_guard lock(mutex_);
+  return open_;
+}
+
+void ConnectionStats::reset() {
+  const std::lock_guard lock(mutex_);
+  streams_opened_ = 0;
+  peak_concurrent_ = active_streams_;
+  requests_ = 0;
+  rst_received_.clear();
+  rst_sent_.clear();
+  goaway_sent_ = goaway_received_ = settings_received_ = 0;
+  stream_limit_violations_ = pings_sent_ = ping_acks_ = late_frames_sent_ = 0;
+  faults_fired_.clear();
+  bytes_in_base_ += bytes_in_;
+  bytes_out_base_ += bytes_out_;
+  bytes_in_ = bytes_out_ = 0;
+  timeline_.clear();
+}
+
+void ConnectionStats::json_into(json& out) const {
+  out = json{{"id", id_},
+             {"listener", listener_},
+             {"tls", tls_},
+             {"alpn", alpn_},
+             {"protocol", protocol_},
+             {"tls_version", tls_version_},
+             {"open", open_},
+             {"close_reason", close_reason_},
+             {"streams_opened", streams_opened_},
+             {"peak_concurrent_streams", peak_concurrent_},
+             {"active_streams", active_streams_},
+             {"requests", requests_},
+             {"rst_received", json(rst_received_)},
+             {"rst_sent", json(rst_sent_)},
+             {"goaway_sent", goaway_sent_},
+             {"goaway_received", goaway_received_},
+             {"settings_received", settings_received_},
+             {"bytes_in", bytes_in_},
+             {"bytes_out", bytes_out_},
+             {"opened_ms", opened_ms_},
+             {"stream_limit_violations", stream_limit_violations_},
+             {"pings_sent", pings_sent_},
+             {"ping_acks", ping_acks_},
+             {"late_frames_sent", late_frames_sent_},
+             {"faults_fired", faults_fired_.empty() ? json::object() : json(faults_fired_)},
+             {"guard", guard_}};
+  if (rst_received_.empty())
+    out["rst_received"] = json::object();
+  if (rst_sent_.empty())
+    out["rst_sent"] = json::object();
+}
+
+std::string ConnectionStats::to_json() const {
+  json out;
+  const std::lock_guard lock(mutex_);
+  json_into(out);
+  return to_json_text(out);
+}
+
+namespace {
+
+json event_json(const TimelineEvent& event) {
+  json out = {{"t_ms", event.t_ms},
+              {"dir", event.dir == Direction::in ? "in" : "out"},
+              {"type", event_type_name(event.type)}};
+  const bool frame = event.type < EventType::request;
+  if (frame) {
+    if (event.stream >= 0)
+      out["stream"] = event.stream;
+    out["flags"] = frame_flag_names(event.type, event.flags);
+    out["length"] = event.length;
+  }
+  if (event.error_code >= 0) {
+    out["error"] = h2_error_name(static_cast<std::uint32_t>(event.error_code));
+  }
+  if (event.last_stream_id >= 0)
+    out["last_stream_id"] = event.last_stream_id;
+  if (event.type == EventType::request) {
+    out["method"] = event.method;
+    out["path"] = event.path;
+  }
+  if (event.type == EventType::response)
+    out["status"] = event.status;
+  if (!event.detail.empty())
+    out["detail"] = event.detail;
+  return out;
+}
+
+}  // namespace
+
+std::string ConnectionStats::timeline_json() const {
+  json events = json::array();
+  std::uint64_t dropped = 0;
+  {
+    const std::lock_guard lock(mutex_);
+    dropped = timeline_.dropped();
+    for (const TimelineEvent& event : timeline_.events()) {
+      events.push_back(event_json(event));
+    }
+  }
+  return to_json_text(json{{"id", id_}, {"dropped", dropped}, {"events", std::move(events)}});
+}
+
+StatsRegistry::StatsRegistry(std::size_t timeline_capacity, std::size_t closed_timeline_events,
+                             std::size_t max_request_ids)
+    : timeline_capacity_(timeline_capacity),
+      closed_timeline_events_(closed_timeline_events),
+      max_request_ids_(max_request_ids),
+      started_(ConnectionStats::Clock::now()) {}
+
+double StatsRegistry::now_ms() const {
+  return std::chrono::duration<double, std::milli>(ConnectionStats::Clock::now() - started_)
+      .count();
+}
+
+std::shared_ptr<ConnectionStats> StatsRegistry::open_connection(std::string listener, bool tls) {
+  const std::uint64_t id = next_id_.fetch_add(1);
+  auto stats = std::make_shared<ConnectionStats>(*this, id, std::move(listener), tls, now_ms(),
+                                                 timeline_capacity_);
+  connections_total_.fetch_add(1, std::memory_order_relaxed);
+  const std::lock_guard lock(mutex_);
+  connections_.emplace(id, stats);
+  return stats;
+}
+
+void StatsRegistry::count_rst_received(std::string_view code) {
+  const std::lock_guard lock(mutex_);
+  auto it = rst_received_.find(code);
+  if (it == rst_received_.end()) {
+    rst_received_.emplace(std::string(code), 1);
+  } else {
+    ++it->second;
+  }
+}
+
+void StatsRegistry::count_served(std::string_view request_id) {
+  const std::lock_guard lock(mutex_);
+  auto it = served_.find(std::string(request_id));
+  if (it != served_.end()) {
+    ++it->second;
+  } else if (served_.size() < max_request_ids_) {
+    served_.emplace(std::string(request_id), 1);
+  } else {
+    ++requests_untracked_;
+  }
+}
+
+void StatsRegistry::connection_closed(std::uint64_t id, std::size_t events) {
+  std::vector<std::shared_ptr<ConnectionStats>> release;
+  {
+    const std::lock_guard lock(mutex_);
+    closed_order_.push_back(Closed{id, events});
+    closed_events_ += events;
+    while (closed_order_.size() > kMaxClosedConnections) {
+      closed_events_ -= closed_order_.front().events;
+      connections_.erase(closed_order_.front().id);
+      closed_order_.pop_front();
+      released_upto_ = released_upto_ > 0 ? released_upto_ - 1 : 0;
+    }
+    // Over the budget: the oldest closed connections lose their timelines (their
+    // counters stay). Each one is released once: amortised O(1) per close.
+    while (closed_events_ > closed_timeline_events_ && released_upto_ + 1 < closed_order_.size()) {
+      Closed& oldest = closed_order_[released_upto_++];
+      closed_events_ -= oldest.events;
+      oldest.events = 0;
+      if (auto it = connections_.find(oldest.id); it != connections_.end())
+        release.push_back(it->second);
+    }
+  }
+  // Outside the registry's lock (a connection's lock is never taken inside it).
+  for (const auto& stats : release)
+    stats->release_timeline();
+}
+
+void trim_free_memory(bool force) {
+  static std::atomic<std::int64_t> last_ms{std::numeric_limits<std::int64_t>::min() / 2};
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+  std::int64_t before = last_ms.load();
+  if (force) {
+    last_ms.store(now);
+  } else if (now - before < kTrimInterval.count() ||
+             !last_ms.compare_exchange_strong(before, now)) {
+    return;  // trimmed recently, or another thread is trimming now
+  }
+  ::malloc_trim(0);
+}
+
+std::uint64_t StatsRegistry::served(std::string_view request_id) const {
+  const std::lock_guard lock(mutex_);
+  auto it = served_.find(std::string(request_id));
+  return it == served_.end() ? 0 : it->second;
+}
+
+std::shared_ptr<ConnectionStats> StatsRegistry::find(std::uint64_t id) const {
+  const std::lock_guard lock(mutex_);
+  auto it = connections_.find(id);
+  return it == connections_.end() ? nullptr : it->second;
+}
+
+std::string StatsRegistry::connections_json() const {
+  json list = json::array();
+  std::vector<std::shared_ptr<ConnectionStats>> snapshot;
+  {
+    const std::lock_guard lock(mutex_);
+    for (const auto& [id, stats] : connections_)
+      snapshot.push_back(stats);
+  }
+  for (const auto& stats : snapshot) {
+    json one;
+    const std::lock_guard lock(stats->mutex_);
+    stats->json_into(one);
+    list.push_back(std::move(one));
+  }
+  return to_json_text(json{{"connections", std::move(list)}});
+}
+
+std::string StatsRegistry::stats_json() const {
+  std::vector<std::shared_ptr<ConnectionStats>> snapshot;
+  json out = {{"connections_total", connections_total_.load()},
+              {"streams_total", streams_total_.load()},
+              {"requests_total", requests_total_.load()},
+              {"goaway_sent", goaway_sent_.load()}};
+  {
+    const std::lock_guard lock(mutex_);
+    for (const auto& [id, stats] : connections_)
+      snapshot.push_back(stats);
+    out["rst_received"] = rst_received_.empty() ? json::object() : json(rst_received_);
+    json requests = json::object();
+    for (const auto& [id, count] : served_)
+      requests[id] = count;
+    out["requests"] = std::move(requests);
+    out["faults_fired"] = faults_fired_.empty() ? json::object() : json(faults_fired_);
+    out["guards"] = guards_.empty() ? json::object() : json(guards_);
+    out["requests_untracked"] = requests_untracked_;
+  }
+  json list = json::array();
+  std::uint64_t open = 0;
+  for (const auto& stats : snapshot) {
+    json one;
+    const std::lock_guard lock(stats->mutex_);
+    stats->json_into(one);
+    if (stats->open_)
+      ++open;
+    list.push_back(std::move(one));
+  }
+  out["connections_open"] = open;
+  out["connections"] = std::move(list);
+  return to_json_text(out);
+}
+
+std::optional<std::string> StatsRegistry::connection_json(std::uint64_t id) const {
+  auto stats = find(id);
+  if (!stats)
+    return std::nullopt;
+  return stats->to_json();
+}
+
+std::optional<std::string> StatsRegistry::timeline_json(std::uint64_t id) const {
+  auto stats = find(id);
+  if (!stats)
+    return std::nullopt;
+  return stats->timeline_json();
+}
+
+void StatsRegistry::reset() {
+  std::vector<std::shared_ptr<ConnectionStats>> open;
+  {
+    const std::lock_guard lock(mutex_);
+    for (auto it = connections_.begin(); it != connections_.end();) {
+      if (it->second->open()) {
+        open.push_back(it->second);
+        ++it;
+      } else {
+        it = connections_.erase(it);
+      }
+    }
+    closed_order_.clear();
+    closed_events_ = 0;
+    released_upto_ = 0;
+    requests_untracked_ = 0;
+    rst_received_.clear();
+    std::unordered_map<std::string, std::uint64_t>().swap(served_);
+    faults_fired_.clear();
+    guards_.clear();
+    connections_total_ = 0;
+    streams_total_ = 0;
+    requests_total_ = 0;
+    goaway_sent_ = 0;
+  }
+  for (const auto& stats : open)
+    stats->reset();
+  trim_free_memory(true);  // what the closed connections held goes back to the system
+}
+
+}  // namespace faultline::fake_server::detail

@@ -1,0 +1,190 @@
+// What the server saw on the wire: per-connection counters and timelines, global
+// counters and per-request-id serve counts. Written by connections on their strands,
+// read and reset by the admin API on its own thread: everything here is locked.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "detail/server_limits.h"
+#include "detail/timeline.h"
+
+namespace faultline::fake_server::detail {
+
+class StatsRegistry;
+
+/** Gives memory the allocator holds but does not use back to the system (glibc
+    malloc_trim), at most once per kTrimInterval unless `force`. Thread safe. */
+void trim_free_memory(bool force = false);
+
+/** A frame as the HTTP/2 session reports it to the stats. */
+struct FrameFacts {
+  Direction dir = Direction::in;
+  EventType type = EventType::data;
+  std::uint8_t flags = 0;
+  std::int32_t stream = 0;
+  std::uint32_t length = 0;
+  std::int64_t error_code = -1;      ///< RST_STREAM, GOAWAY
+  std::int32_t last_stream_id = -1;  ///< GOAWAY
+  bool opens_stream = false;         ///< a request HEADERS frame that opened a stream
+};
+
+/** Counters and timeline of one connection. Thread safe. Owned jointly by the
+    connection (which writes) and the registry (which keeps it after close). */
+class ConnectionStats {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  ConnectionStats(StatsRegistry& registry, std::uint64_t id, std::string listener, bool tls,
+                  double opened_ms, std::size_t timeline_capacity);
+
+  [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
+
+  /** After the handshake / protocol detection. */
+  void set_protocol(std::string_view alpn, std::string_view protocol, std::string_view tls_version);
+  /** An HTTP/2 frame received or sent. */
+  void on_frame(const FrameFacts& frame);
+  /** A stream counted by on_frame(opens_stream) closed. */
+  void on_stream_closed();
+  /** A complete request was dispatched to a route. */
+  void on_request();
+  /** Response headers went out for a request carrying this id (empty: untagged). */
+  void on_served(std::string_view request_id);
+  /** h1: a request head arrived / a response head was sent. */
+  void on_h1_request(std::string_view method, std::string_view path);
+  void on_h1_response(int status);
+  /** Bytes at the socket: absolute totals (TLS: record bytes) or increments. */
+  void set_bytes(std::uint64_t in, std::uint64_t out);
+  void add_bytes(std::uint64_t in, std::uint64_t out);
+  /** Fault-injection counters (docs/admin-api.md, "Additions for fault injection"). */
+  void count_stream_limit_violation();
+  void count_ping_sent();
+  void count_ping_ack();
+  void count_late_frame();
+  /** A fault fired here (also counted in the registry's faults_fired unless `global`
+      is false: an admin firing is counted there once, not per connection). */
+  void count_fault(const std::string& key, bool global = true);
+  /** A protection against hostile clients acted on this connection ("flood:ping",
+      "idle_timeout", ...; docs/reliability.md): the connection's "guard" (the first one
+      sticks) and the registry's "guards" counter. */
+  void count_guard(const std::string& key);
+  /** The connection closed; the first reason given sticks. */
+  void close(std::string_view reason);
+
+  [[nodiscard]] bool open() const;
+  /** The <connection> object of admin-api.md. */
+  [[nodiscard]] std::string to_json() const;
+  /** {"id":N,"dropped":N,"events":[...]} */
+  [[nodiscard]] std::string timeline_json() const;
+  /** Zeroes counters and clears the timeline (active streams stay: they are state). */
+  void reset();
+  /** Frees the timeline (its events count as dropped): the registry's retention budget. */
+  void release_timeline();
+
+ private:
+  friend class StatsRegistry;
+  [[nodiscard]] double now_ms() const;
+  void push(TimelineEvent event);             // lock held
+  void json_into(nlohmann::json& out) const;  // lock held
+
+  StatsRegistry& registry_;
+  const std::uint64_t id_;
+  const std::string listener_;
+  const bool tls_;
+  const double opened_ms_;
+  const Clock::time_point opened_at_;
+
+  mutable std::mutex mutex_;
+  std::string alpn_, protocol_, tls_version_;
+  bool open_ = true;
+  std::string close_reason_;
+  std::uint64_t streams_opened_ = 0, peak_concurrent_ = 0, active_streams_ = 0, requests_ = 0;
+  std::map<std::string, std::uint64_t, std::less<>> rst_received_, rst_sent_;
+  std::uint64_t goaway_sent_ = 0, goaway_received_ = 0, settings_received_ = 0;
+  std::uint64_t bytes_in_ = 0, bytes_out_ = 0;
+  std::uint64_t stream_limit_violations_ = 0, pings_sent_ = 0, ping_acks_ = 0,
+                late_frames_sent_ = 0;
+  std::map<std::string, std::uint64_t, std::less<>> faults_fired_;
+  std::string guard_;
+  std::uint64_t bytes_in_base_ = 0, bytes_out_base_ = 0;  ///< set_bytes totals at reset
+  Timeline timeline_;
+};
+
+/** All connections and global counters. Thread safe. */
+class StatsRegistry {
+ public:
+  /** timeline_capacity: events per connection; the retention bounds are
+      server_limits.h's (smaller in tests). */
+  explicit StatsRegistry(std::size_t timeline_capacity,
+                         std::size_t closed_timeline_events = kClosedTimelineEvents,
+                         std::size_t max_request_ids = kMaxRequestIds);
+
+  /** A new accepted connection (counted in connections_total). */
+  [[nodiscard]] std::shared_ptr<ConnectionStats> open_connection(std::string listener, bool tls);
+
+  /** How many times a request id was served. */
+  [[nodiscard]] std::uint64_t served(std::string_view request_id) const;
+
+  /** GET /v1/stats */
+  [[nodiscard]] std::string stats_json() const;
+  /** GET /v1/connections */
+  [[nodiscard]] std::string connections_json() const;
+  /** GET /v1/connections/{id}; nullopt when unknown. */
+  [[nodiscard]] std::optional<std::string> connection_json(std::uint64_t id) const;
+  /** GET /v1/connections/{id}/timeline; nullopt when unknown. */
+  [[nodiscard]] std::optional<std::string> timeline_json(std::uint64_t id) const;
+  /** POST /v1/reset: counters, timelines, request ids, closed connections. */
+  void reset();
+
+  // Called by ConnectionStats (never with its lock held).
+  void count_stream() noexcept { streams_total_.fetch_add(1, std::memory_order_relaxed); }
+  void count_request() noexcept { requests_total_.fetch_add(1, std::memory_order_relaxed); }
+  void count_goaway_sent() noexcept { goaway_sent_.fetch_add(1, std::memory_order_relaxed); }
+  void count_rst_received(std::string_view code);
+  void count_served(std::string_view request_id);
+  void count_fault(const std::string& key);
+  /** A guard acted (also called for guards with no connection: "connection_limit"). */
+  void count_guard(const std::string& key);
+  /** A connection closed with `events` in its timeline (the retention budget). */
+  void connection_closed(std::uint64_t id, std::size_t events);
+  [[nodiscard]] double now_ms() const;
+
+ private:
+  [[nodiscard]] std::shared_ptr<ConnectionStats> find(std::uint64_t id) const;
+
+  const std::size_t timeline_capacity_;
+  const std::size_t closed_timeline_events_;
+  const std::size_t max_request_ids_;
+  const ConnectionStats::Clock::time_point started_;
+  std::atomic<std::uint64_t> next_id_{1};
+  std::atomic<std::uint64_t> connections_total_{0}, streams_total_{0}, requests_total_{0},
+      goaway_sent_{0};
+
+  mutable std::mutex mutex_;
+  std::map<std::uint64_t, std::shared_ptr<ConnectionStats>> connections_;
+  struct Closed {
+    std::uint64_t id;
+    std::size_t events;  ///< its timeline's events, 0 once released
+  };
+  std::deque<Closed> closed_order_;
+  std::size_t closed_events_ = 0;         ///< timeline events kept for closed connections
+  std::size_t released_upto_ = 0;         ///< closed_order_[0..this) have released timelines
+  std::uint64_t requests_untracked_ = 0;  ///< served with a new id beyond kMaxRequestIds
+  std::map<std::string, std::uint64_t, std::less<>> rst_received_;
+  std::unordered_map<std::string, std::uint64_t> served_;
+  std::map<std::string, std::uint64_t, std::less<>> faults_fired_;
+  std::map<std::string, std::uint64_t, std::less<>> guards_;
+};
+
+}  // namespace faultline::fake_server::detail
