@@ -21,7 +21,7 @@ using RunListener = std::function<void(const CheckInfo& check, const DriverSpec&
                                          const std::vector<DriverSpec>& drivers, int repeat,
                                          int jobs, const RunListener& on_run);
 
-/** The default of --jobs: the hardware threads, at least 1. */
+/** The default of --jobs: twice the hardware threads, at least 1. */
 [[nodiscard]] int default_jobs();
 
 }  // namespace faultline::conformance::runner

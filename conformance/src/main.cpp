@@ -63,8 +63,8 @@ on a fresh faultline-server, prints one line per check and driver, then the matr
   --repeat N     run every check N times per driver (default 1); a verdict that
                  changes between runs is "flaky (k/N)" (k runs failed), never a pass,
                  and fails the run for a gating driver
-  --jobs N       run up to N cells (check x driver) at the same time (default: the
-                 hardware threads, here %JOBS%); every check has its own server and
+  --jobs N       run up to N cells (check x driver) at the same time (default: twice
+                 the hardware threads, here %JOBS%); every check has its own server and
                  driver, the N runs of a cell follow one another, and the lines and
                  reports keep the matrix's order whatever N is
   --external NAME=COMMAND
