@@ -97,11 +97,13 @@ PY
     has "cannot read no-such-file.json"
     ;;
   shipped)
-    # Every bundled driver on checks that are stable for all of them; --strict: no
-    # improvement, no version mismatch either (the file is pinned to what ./faultline
-    # installs). The whole catalogue is ./faultline conformance --expect (minutes).
-    run 0 --check RT-ERROR-BODY,RT-SSE,ALPN-NONE --expect "$SHIPPED" --strict
-    has "every expectation holds"
+    # Every bundled driver on checks whose verdicts do not depend on timing (RT-SSE's
+    # "incrementally" does, under a loaded ctest -j2), and no version mismatch: the file
+    # is pinned to what ./faultline installs. The whole catalogue is ./faultline
+    # conformance --expect conformance/expectations.json (minutes).
+    run 0 --check RT-ERROR-BODY,ALPN-NONE --expect "$SHIPPED"
+    has " 0 regression(s)"
+    if grep -qF "version mismatch" out.txt; then fail "a bundled client's version is not the pinned one"; fi
     ;;
   *)
     fail "unknown case (regression, edited, improvement, version, write, malformed, shipped)"
