@@ -1,9 +1,8 @@
 // RT-* and LATE-OUT-OF-ORDER: bodies of every shape arrive intact.
-#include <openssl/evp.h>
-
 #include <random>
 
 #include "checks_groups.h"
+#include "faultline/common/sha256.h"
 
 namespace faultline::conformance::detail {
 namespace {
@@ -11,18 +10,7 @@ namespace {
 constexpr int kSseEvents = 5;
 constexpr int kOutOfOrder = 16;
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < size; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
-  return out;
-}
+using common::sha256_hex;
 
 std::string random_bytes(std::size_t n, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
