@@ -11,6 +11,7 @@ set(FAULTLINE_EXPORTED_LIBRARIES
   faultline_transport_h2_protocol:transport_h2_protocol
   faultline_transport_testing:transport_testing
   faultline_conformance_transport_driver:conformance_transport_driver
+  faultline_common:common
   faultline_asio:asio
   faultline_options:options)
 # The catalogue in a GoogleTest binary of one's own (faultline/conformance/gtest.h).

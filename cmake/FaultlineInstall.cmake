@@ -13,7 +13,7 @@ install(TARGETS ${FAULTLINE_EXPORTED_TARGETS}
 # Public headers: each module's include/ tree, and the test-only defects header that
 # faultline::conformance exposes. (conformance/drivers/ is private to the suite: its
 # library is exported only because faultline::conformance links it.)
-foreach(dir certs scenarios transport harness conformance transport/testing)
+foreach(dir common certs scenarios transport harness conformance transport/testing)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 endforeach()
 

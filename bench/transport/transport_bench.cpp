@@ -19,8 +19,10 @@
 #include <string>
 #include <vector>
 
+#include "faultline/harness/command.h"
+#include "faultline/harness/errc.h"
+#include "faultline/harness/server_process.h"
 #include "faultline/transport/client.h"
-#include "support/child_process.h"
 
 namespace {
 
@@ -28,7 +30,14 @@ namespace ft = faultline::transport;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
-using faultline::transport::testing_support::ChildProcess;
+using faultline::harness::Command;
+using faultline::harness::ServerProcess;
+
+/** Whichever server a run started: faultline-server or the Node peer. */
+struct LocalServer {
+  std::unique_ptr<ServerProcess> fake_server;
+  std::unique_ptr<Command> node_peer;
+};
 
 constexpr const char* kUsage = R"(Usage: faultline-bench-transport [options]
 
@@ -216,14 +225,12 @@ RunResult run_curl(const Config& config) {
 /** h2load's own report: "finished in 123.45ms" and the "time to 1st byte" mean. */
 RunResult run_h2load(const Config& config) {
   RunResult r;
-  ChildProcess child(
-      {"h2load", "-n", std::to_string(config.requests), "-c", std::to_string(config.sessions), "-m",
-       std::to_string(config.streams), config.url},
-      "/dev/null");
-  std::string out;
-  while (auto line = child.read_line(120s)) {
-    out += *line + "\n";
-  }
+  const std::string out =
+      faultline::harness::run_command(
+          {"h2load", "-n", std::to_string(config.requests), "-c", std::to_string(config.sessions),
+           "-m", std::to_string(config.streams), config.url},
+          120s)
+          .out;
   std::smatch m;
   if (std::regex_search(out, m, std::regex(R"(finished in ([0-9.]+)(ms|s))"))) {
     r.wall_ms = std::stod(m[1]) * (m[2] == "s" ? 1000.0 : 1.0);
@@ -275,8 +282,7 @@ int parse_int(const char* flag, const char* text) {
 }
 
 /** Starts faultline-server with a one-route scenario; returns the URL (empty on failure). */
-std::string start_fake_server(Config& config, const fs::path& dir,
-                              std::unique_ptr<ChildProcess>& server) {
+std::string start_fake_server(Config& config, const fs::path& dir, LocalServer& server) {
   const nlohmann::json scenario = {
       {"name", "bench-delay"},
       {"description", "faultline-bench-transport: every GET /delay answers after a fixed delay."},
@@ -287,25 +293,23 @@ std::string start_fake_server(Config& config, const fs::path& dir,
          {"respond", {{"status", 200}, {"body", "ok"}, {"delay_ms", config.delay_ms}}}}}}};
   const auto file = dir / "bench-delay.json";
   std::ofstream(file) << scenario.dump(2);
-  server = std::make_unique<ChildProcess>(
-      std::vector<std::string>{config.server, "--scenario", file.string(), "--cert-dir",
-                               dir.string()},
-      (dir / "server.log").string());
-  const auto line = server->read_line(30s);
-  if (!line) {
-    std::fprintf(stderr,
-                 "faultline-bench-transport: error: faultline-server gave no ready line (see %s)\n",
-                 (dir / "server.log").c_str());
+  faultline::harness::ServerOptions options;
+  options.binary = config.server;
+  options.scenario = file.string();
+  options.args = {"--cert-dir", dir.string()};
+  options.ready_timeout = 30s;
+  try {
+    server.fake_server = std::make_unique<ServerProcess>(std::move(options));
+  } catch (const faultline::harness::HarnessError& e) {
+    std::fprintf(stderr, "faultline-bench-transport: error: %s\n", e.what());
     return {};
   }
-  const auto ready = nlohmann::json::parse(*line);
-  config.cacert = ready.at("ca").get<std::string>();
-  return ready.at("https").get<std::string>() + "/delay";
+  config.cacert = server.fake_server->ca().string();
+  return server.fake_server->https() + "/delay";
 }
 
 /** Starts tests/peers/peer.js on Node with a fresh self-signed certificate. */
-std::string start_node_peer(Config& config, const fs::path& dir,
-                            std::unique_ptr<ChildProcess>& server) {
+std::string start_node_peer(Config& config, const fs::path& dir, LocalServer& server) {
   const auto key = (dir / "key.pem").string();
   const auto cert = (dir / "cert.pem").string();
   const std::string openssl =
@@ -317,10 +321,10 @@ std::string start_node_peer(Config& config, const fs::path& dir,
     std::fprintf(stderr, "faultline-bench-transport: error: openssl failed\n");
     return {};
   }
-  server = std::make_unique<ChildProcess>(
+  server.node_peer = std::make_unique<Command>(
       std::vector<std::string>{"node", FAULTLINE_TRANSPORT_PEER_JS, "--key", key, "--cert", cert,
                                "--max-streams", std::to_string(config.streams)});
-  const auto line = server->read_line(15s);
+  const auto line = server.node_peer->read_line(15s);
   if (!line) {
     std::fprintf(stderr, "faultline-bench-transport: error: the Node peer did not start\n");
     return {};
@@ -378,7 +382,7 @@ int main(int argc, char** argv) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
 
   // The server: faultline-server with a generated scenario, or the bundled Node peer.
-  std::unique_ptr<ChildProcess> server;
+  LocalServer server;
   fs::path dir;
   if (config.url.empty()) {
     std::string pattern = (fs::temp_directory_path() / "faultline-bench-XXXXXX").string();
@@ -410,7 +414,7 @@ int main(int argc, char** argv) {
     if (wanted("curl")) {
       curl.push_back(run_curl(config));
     }
-    if (wanted("h2load") && faultline::transport::testing_support::in_path("h2load")) {
+    if (wanted("h2load") && !faultline::harness::find_program("h2load").empty()) {
       floor.push_back(run_h2load(config));
     }
   }
@@ -423,7 +427,7 @@ int main(int argc, char** argv) {
   if (!floor.empty()) {
     report("h2load (floor)", floor, config.requests);
   }
-  server.reset();
+  server = {};
   if (!dir.empty()) {
     std::error_code ec;
     fs::remove_all(dir, ec);

@@ -4,8 +4,6 @@
 
 #include "checks_groups.h"
 #include "faultline/harness/bundled_drivers.h"
-#include "faultline/harness/curl_driver.h"
-#include "faultline/harness/external_driver.h"
 #include "transport_driver.h"
 
 namespace faultline::conformance {
@@ -21,12 +19,15 @@ constexpr auto kTransportIdle = 500ms;
 /** Idle timeout the language drivers that have one are started with (POOL-IDLE-REAP). */
 constexpr auto kLanguageDriverIdle = 1000ms;
 
-/** A driver over another language's client (docs/drivers.md) and how the matrix runs it. */
-struct LanguageDriver {
+/** How the matrix runs a driver of harness::driver_registry() beyond its defaults. */
+struct Column {
   const char* name;
   std::vector<std::string> args;
-  bool idle_timer;          ///< started with --idle-timeout kLanguageDriverIdle
-  const char* no_idle_why;  ///< the skip reason otherwise
+  std::optional<bool> h2;  ///< as DriverSpec::h2
+  /** As DriverSpec::idle_timeout: kLanguageDriverIdle for a driver started with
+      --idle-timeout, 0 for one known to have no timer, nullopt = as its hello says. */
+  std::optional<std::chrono::milliseconds> idle_timeout;
+  const char* no_idle_why;  ///< why it has no idle timer ("" = not known)
 };
 
 /** Evidence in a failure message is cut here. */
@@ -127,90 +128,53 @@ std::vector<DriverSpec> bundled_drivers() {
   out.push_back(transport_driver_spec(false));
   out.push_back(transport_driver_spec(true));
 
-  DriverSpec curl;
-  curl.name = "curl";
-  curl.h2 = true;
-  curl.idle_timeout = 0ms;
-  curl.no_idle_timer =
-      "libcurl closes connections older than CURLOPT_MAXAGE_CONN only when it "
-      "next looks at its cache, not by a timer";
-  curl.make = [](const std::filesystem::path& ca) {
-    harness::CurlDriverOptions o;
-    o.ca_file = ca;
-    return std::unique_ptr<harness::Driver>(std::make_unique<harness::CurlDriver>(o));
-  };
-  out.push_back(curl);
-
-  // undici through both of its API layers: Dispatcher#request (the driver's default) and
-  // fetch(). Their capabilities come from the driver's hello.
-  const auto probe = harness::node_driver_options({});
-  std::optional<std::string> no_modules;
-  if (!probe.args.empty()) {
-    auto script = std::filesystem::path(probe.args.front());
-    if (!std::filesystem::exists(script.parent_path() / "node_modules")) {
-      no_modules = "no node_modules in " + script.parent_path().string() + " (npm ci)";
-    }
-  }
-  for (const auto api :
-       {harness::NodeDriverConfig::Api::request, harness::NodeDriverConfig::Api::fetch}) {
-    DriverSpec undici;
-    undici.name = api == harness::NodeDriverConfig::Api::request ? "undici" : "undici-fetch";
-    undici.make = [api](const std::filesystem::path& ca) {
-      harness::NodeDriverConfig c;
-      c.ca_file = ca;
-      c.api = api;
-      return std::unique_ptr<harness::Driver>(
-          std::make_unique<harness::ExternalDriver>(harness::node_driver_options(c)));
-    };
-    undici.unavailable = no_modules;
-    out.push_back(undici);
-  }
-
-  // Node's built-in http2 module: one session per origin, h2 only, no redirects.
-  DriverSpec node_http2;
-  node_http2.name = "node-http2";
-  node_http2.make = [](const std::filesystem::path& ca) {
-    harness::NodeHttp2DriverConfig c;
-    c.ca_file = ca;
-    return std::unique_ptr<harness::Driver>(
-        std::make_unique<harness::ExternalDriver>(harness::node_http2_driver_options(c)));
-  };
-  const auto probe_http2 = harness::node_http2_driver_options({});
-  if (!probe_http2.args.empty() && std::filesystem::exists(probe_http2.args.front())) {
-    out.push_back(node_http2);
-  }
-
-  // The drivers over other languages' clients (<data dir>/drivers/bin), none gating.
+  // Every other bundled driver, from the harness's registry (none gating).
   const std::string idle_ms = std::to_string(kLanguageDriverIdle.count());
-  const std::vector<LanguageDriver> language_drivers = {
-      {"go", {"--connections", "4", "--idle-timeout", idle_ms}, true, ""},
+  const std::vector<Column> columns = {
+      {"curl",
+       {},
+       true,
+       0ms,
+       "libcurl closes connections older than CURLOPT_MAXAGE_CONN only when it next looks at "
+       "its cache, not by a timer"},
+      {"go",
+       {"--connections", "4", "--idle-timeout", idle_ms},
+       std::nullopt,
+       kLanguageDriverIdle,
+       ""},
       // One connection: httpcore's h2 shape (it keeps one per origin), so that its h1
       // pool has the same size as the max_sessions its hello declares.
       {"python-httpx",
        {"--max-connections", "1"},
-       false,
+       std::nullopt,
+       std::nullopt,
        "httpcore applies keepalive_expiry when the pool is next used, not by a timer"},
-      {"java", {}, false, "JDK 17's HttpClient has no idle timeout for HTTP/2 connections"},
-      {"okhttp", {"--idle-timeout", idle_ms}, true, ""},
+      {"java",
+       {},
+       std::nullopt,
+       std::nullopt,
+       "JDK 17's HttpClient has no idle timeout for HTTP/2 connections"},
+      {"okhttp", {"--idle-timeout", idle_ms}, std::nullopt, kLanguageDriverIdle, ""},
       {"node-fetch",
        {"--connections", "4"},
-       false,
+       std::nullopt,
+       std::nullopt,
        "undici 6 closes no idle HTTP/2 session by a timer"},
   };
-  for (const auto& language : language_drivers) {
+  for (const auto& driver : harness::driver_registry()) {
+    const auto column = std::find_if(columns.begin(), columns.end(),
+                                     [&](const Column& c) { return driver.name == c.name; });
     DriverSpec spec;
-    spec.name = language.name;
-    if (language.idle_timer) {
-      spec.idle_timeout = kLanguageDriverIdle;
-    } else {
-      spec.no_idle_timer = language.no_idle_why;
+    spec.name = driver.name;
+    std::vector<std::string> args;
+    if (column != columns.end()) {
+      args = column->args;
+      spec.h2 = column->h2;
+      spec.idle_timeout = column->idle_timeout;
+      spec.no_idle_timer = column->no_idle_why;
     }
-    spec.make = [name = std::string(language.name),
-                 args = language.args](const std::filesystem::path& ca) {
-      return std::unique_ptr<harness::Driver>(std::make_unique<harness::ExternalDriver>(
-          harness::bundled_driver_options(name, {ca, args})));
-    };
-    spec.unavailable = harness::bundled_driver_unavailable(language.name);
+    spec.make = [&driver, args](const std::filesystem::path& ca) { return driver.make(ca, args); };
+    spec.unavailable = driver.unavailable();
     out.push_back(spec);
   }
   return out;

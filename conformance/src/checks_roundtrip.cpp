@@ -1,9 +1,8 @@
 // RT-*: bodies of every shape (SSE, multipart, binary, error bodies) arrive intact.
-#include <openssl/evp.h>
-
 #include <random>
 
 #include "checks_groups.h"
+#include "faultline/common/sha256.h"
 
 namespace faultline::conformance::detail {
 
@@ -13,18 +12,7 @@ namespace {
 
 constexpr int kSseEvents = 5;
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < size; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
-  return out;
-}
+using common::sha256_hex;
 
 std::string random_bytes(std::size_t n, std::uint64_t seed) {
   std::mt19937_64 rng(seed);

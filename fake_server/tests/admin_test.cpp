@@ -2,7 +2,7 @@
 // what the client did, timelines, scenario replacement, reset.
 #include <gtest/gtest.h>
 
-#include "server_process.h"
+#include "process_support.h"
 
 namespace faultline::fake_server::testing {
 namespace {
@@ -12,7 +12,7 @@ using nlohmann::json;
 class Admin : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = ServerProcess::start({"--scenario", "default"});
+    server_ = TestServer::start({"--scenario", "default"});
     ASSERT_TRUE(server_);
   }
 
@@ -34,7 +34,7 @@ class Admin : public ::testing::Test {
         20s, gate + " holding " + std::to_string(count));
   }
 
-  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<TestServer> server_;
 };
 
 TEST_F(Admin, HeldStreamIsReleasedInArrivalOrder) {

@@ -2,11 +2,13 @@
 // multipart, SSE pacing measured at the client, redirects, trailers.
 #include <gtest/gtest.h>
 
-#include "server_process.h"
+#include "faultline/common/sha256.h"
+#include "process_support.h"
 
 namespace faultline::fake_server::testing {
 namespace {
 
+using common::sha256_hex;
 using nlohmann::json;
 
 /** One server for these stateless requests. */
@@ -122,7 +124,7 @@ TEST(Sse, ArrivesIncrementally) {
     "name": "sse",
     "routes": [{"match": {"path": "/sse"},
                 "respond": {"body": {"sse": {"events": 4, "interval_ms": 300, "data": "{i}"}}}}]})");
-  auto server = ServerProcess::start({"--scenario", file.string()});
+  auto server = TestServer::start({"--scenario", file.string()});
   ASSERT_TRUE(server);
   for (const char* mode : {"h2", "h1"}) {
     const CommandResult result =

@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "server_process.h"
+#include "process_support.h"
 
 namespace faultline::fake_server::testing {
 namespace {
@@ -47,7 +47,7 @@ TEST(Cli, HelpExitsZero) {
 }
 
 TEST(Cli, ReadyLineThenSigtermExitsZero) {
-  auto server = ServerProcess::start({"--scenario", "default"});
+  auto server = TestServer::start({"--scenario", "default"});
   ASSERT_TRUE(server);
   const auto& ready = server->ready();
   // The contract's fields (docs/admin-api.md).
@@ -126,15 +126,15 @@ TEST(Cli, OwnCertificatesAndCertDir) {
   const fs::path dir =
       fs::temp_directory_path() / ("faultline-certdir-" + std::to_string(::getpid()));
   fs::remove_all(dir);
-  auto first = ServerProcess::start({"--cert-dir", dir.string()});
+  auto first = TestServer::start({"--cert-dir", dir.string()});
   ASSERT_TRUE(first);
   EXPECT_EQ(fs::path(first->ca()), dir / "ca.pem");
   ASSERT_EQ(first->stop(), 0);
   ASSERT_TRUE(fs::exists(dir / "cert.pem"));  // --cert-dir is kept
 
-  auto second = ServerProcess::start({"--cert", (dir / "cert.pem").string(), "--key",
-                                      (dir / "key.pem").string(), "--ca", (dir / "ca.pem").string(),
-                                      "--threads", "3"});
+  auto second =
+      TestServer::start({"--cert", (dir / "cert.pem").string(), "--key", (dir / "key.pem").string(),
+                         "--ca", (dir / "ca.pem").string(), "--threads", "3"});
   ASSERT_TRUE(second);
   const CommandResult result = run_command(
       {curl(), "-sS", "--cacert", (dir / "ca.pem").string(), second->https() + "/health"});

@@ -18,7 +18,7 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 /** Waits until the server has exactly one connection and knows its protocol; its id. */
-std::uint64_t one_ready_connection(const ServerProcess& server, const std::string& protocol) {
+std::uint64_t one_ready_connection(const TestServer& server, const std::string& protocol) {
   std::uint64_t id = 0;
   EXPECT_TRUE(eventually(
       [&] {
@@ -33,7 +33,7 @@ std::uint64_t one_ready_connection(const ServerProcess& server, const std::strin
 }
 
 /** The connection's stats once the server has closed it. */
-json closed_connection(const ServerProcess& server, std::uint64_t id) {
+json closed_connection(const TestServer& server, std::uint64_t id) {
   json conn;
   EXPECT_TRUE(eventually(
       [&] {
@@ -73,7 +73,7 @@ class FaultTlsClose : public ::testing::TestWithParam<CloseCase> {};
 
 TEST_P(FaultTlsClose, TheClientSeesTheModesEnding) {
   const CloseCase& c = GetParam();
-  auto server = ServerProcess::start({"--scenario", "default"});
+  auto server = TestServer::start({"--scenario", "default"});
   ASSERT_TRUE(server);
   // The probe completes the handshake and then only reads.
   auto probe = close_probe_background(server->port("main"),
@@ -111,7 +111,7 @@ TEST_P(FaultTlsClose, TheClientSeesTheModesEnding) {
 
 TEST_P(FaultTlsClose, OpensslSClientSeesTheModesEnding) {
   const CloseCase& c = GetParam();
-  auto server = ServerProcess::start({"--scenario", "default"});
+  auto server = TestServer::start({"--scenario", "default"});
   ASSERT_TRUE(server);
   // s_client keeps the connection open on its empty stdin (-ign_eof) and logs every
   // TLS message (-msg), the server's alerts included.
@@ -147,7 +147,7 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(FaultClose, MidBodyOnHttp2TruncatesTheBodyThenLosesTheConnection) {
-  auto server = ServerProcess::start({"--scenario", "default"});
+  auto server = TestServer::start({"--scenario", "default"});
   ASSERT_TRUE(server);
   ASSERT_TRUE(install_faults(
       *server, json::array({{{"name", "cut"},
@@ -187,7 +187,7 @@ TEST(FaultClose, MidBodyOnHttp2TruncatesTheBodyThenLosesTheConnection) {
 }
 
 TEST(FaultClose, IdleHttp1KeepAliveClosesAfterTheGoawaysDelay) {
-  auto server = ServerProcess::start({"--scenario", "default"});
+  auto server = TestServer::start({"--scenario", "default"});
   ASSERT_TRUE(server);
   // One request on a TLS HTTP/1.1 keep-alive connection; the probe then reads to the end.
   // A HEAD request: its exchange is over when the server records the response, so the
@@ -231,7 +231,7 @@ TEST(FaultClose, IdleHttp1KeepAliveClosesAfterTheGoawaysDelay) {
 }
 
 TEST(FaultClose, Http1MidHeadersCutsTheResponseHeadInHalf) {
-  auto server = ServerProcess::start({"--scenario", "default"});
+  auto server = TestServer::start({"--scenario", "default"});
   ASSERT_TRUE(server);
   // Attempts 2 and 3 of GET /health are cut; the first is served whole.
   ASSERT_TRUE(

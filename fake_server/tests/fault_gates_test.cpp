@@ -14,7 +14,7 @@ using nlohmann::json;
 class FaultGates : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = ServerProcess::start({"--scenario", "hold-gates"});
+    server_ = TestServer::start({"--scenario", "hold-gates"});
     ASSERT_TRUE(server_);
   }
 
@@ -60,7 +60,7 @@ class FaultGates : public ::testing::Test {
     return ids;
   }
 
-  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<TestServer> server_;
 };
 
 TEST_F(FaultGates, ReverseGateReleasesLastInFirstOut) {

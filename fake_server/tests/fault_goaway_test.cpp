@@ -25,7 +25,7 @@ std::string last_stream_id(std::int64_t id) {
 }
 
 TEST(FaultGoaway, AfterTheFifthStreamNamesIt) {
-  auto server = ServerProcess::start({"--scenario", "goaway-after-5"});
+  auto server = TestServer::start({"--scenario", "goaway-after-5"});
   ASSERT_TRUE(server);
   const CommandResult result = nghttp({"-m", "7", server->https() + "/health"});
   const auto frames = parse_nghttp_log(result.out);
@@ -49,7 +49,7 @@ TEST(FaultGoaway, AfterTheFifthStreamNamesIt) {
 }
 
 TEST(FaultGoaway, GracefulShutdownSendsMaxThenTheLastStream) {
-  auto server = ServerProcess::start({"--scenario", "goaway-graceful"});
+  auto server = TestServer::start({"--scenario", "goaway-graceful"});
   ASSERT_TRUE(server);
   // Three slow requests: the third opens the shutdown; all three are below the final
   // last-stream-id and complete.
@@ -72,7 +72,7 @@ TEST(FaultGoaway, GracefulShutdownSendsMaxThenTheLastStream) {
 }
 
 TEST(FaultGoaway, StormGreetsEveryConnectionWithGoawayZero) {
-  auto server = ServerProcess::start({"--scenario", "goaway-storm"});
+  auto server = TestServer::start({"--scenario", "goaway-storm"});
   ASSERT_TRUE(server);
   for (int i = 0; i < 2; ++i) {
     const CommandResult result = nghttp({server->https() + "/health"});
@@ -91,7 +91,7 @@ TEST(FaultGoaway, StormGreetsEveryConnectionWithGoawayZero) {
 }
 
 TEST(FaultGoaway, AdminActionSendsTheGivenIdErrorAndDebug) {
-  auto server = ServerProcess::start({"--scenario", "default"});
+  auto server = TestServer::start({"--scenario", "default"});
   ASSERT_TRUE(server);
   auto client = nghttp_held(*server);
   ASSERT_TRUE(client);
@@ -132,7 +132,7 @@ namespace {
 
 TEST(FaultGoaway, EvenLastStreamIdGoesOutRaw) {
   // nghttp2 refuses an even last-stream-id (a server stream id): the raw writer sends it.
-  auto server = ServerProcess::start({"--scenario", "default"});
+  auto server = TestServer::start({"--scenario", "default"});
   ASSERT_TRUE(server);
   auto client = nghttp_held(*server);
   ASSERT_TRUE(client);
@@ -150,7 +150,7 @@ TEST(FaultGoaway, EvenLastStreamIdGoesOutRaw) {
 }
 
 TEST(FaultGoaway, CloseAfterMsClosesWithAStreamStillOpen) {
-  auto server = ServerProcess::start({"--scenario", "default"});
+  auto server = TestServer::start({"--scenario", "default"});
   ASSERT_TRUE(server);
   auto client = nghttp_held(*server);
   ASSERT_TRUE(client);

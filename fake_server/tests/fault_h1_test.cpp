@@ -13,7 +13,7 @@ namespace {
 using nlohmann::json;
 
 TEST(FaultHttp1, GoawayClosesAfterTheFifthResponse) {
-  auto server = ServerProcess::start({"--scenario", "goaway-after-5"});
+  auto server = TestServer::start({"--scenario", "goaway-after-5"});
   ASSERT_TRUE(server);
   std::vector<std::string> argv{curl(),       "-sS", "--http1.1",       "--cacert",
                                 server->ca(), "-w",  "%{num_connects} "};
@@ -40,7 +40,7 @@ TEST(FaultHttp1, GoawayClosesAfterTheFifthResponse) {
 }
 
 TEST(FaultHttp1, RstStreamClosesTheConnectionAtTheSamePoint) {
-  auto server = ServerProcess::start({"--scenario", "rst-internal"});
+  auto server = TestServer::start({"--scenario", "rst-internal"});
   ASSERT_TRUE(server);
   const auto file = write_temp_file("faultline-h1-mid-body", "");
   const CommandResult mid =
@@ -56,7 +56,7 @@ TEST(FaultHttp1, RstStreamClosesTheConnectionAtTheSamePoint) {
 }
 
 TEST(FaultHttp1, ResetAllResetsHttp1ConnectionsToo) {
-  auto server = ServerProcess::start({"--scenario", "reset-all"});
+  auto server = TestServer::start({"--scenario", "reset-all"});
   ASSERT_TRUE(server);
   BackgroundCommand client(
       {curl(), "-sS", "--http1.1", "--cacert", server->ca(), server->https() + "/hold"}, 60s);

@@ -11,7 +11,7 @@ namespace {
 using nlohmann::json;
 
 TEST(FaultLimit, TheLimitIsAnnounced) {
-  auto server = ServerProcess::start({"--scenario", "max-streams-10"});
+  auto server = TestServer::start({"--scenario", "max-streams-10"});
   ASSERT_TRUE(server);
   const CommandResult result = nghttp({server->https() + "/health"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -26,7 +26,7 @@ TEST(FaultLimit, TheLimitIsAnnounced) {
 }
 
 TEST(FaultLimit, StreamsBeyondTheLimitAreRefused) {
-  auto server = ServerProcess::start({"--scenario", "max-streams-10"});
+  auto server = TestServer::start({"--scenario", "max-streams-10"});
   ASSERT_TRUE(server);
   // 20 held requests in one write, after the client ACKed the limit of 10.
   json requests = json::array();
@@ -56,7 +56,7 @@ TEST(FaultLimit, StreamsBeyondTheLimitAreRefused) {
 TEST(FaultLimit, NodeClientOpeningTwentyStreamsGetsTenAtATime) {
   // Node's http2 (nghttp2) obeys the announced limit: every request is served and the
   // server never sees more than 10 open streams.
-  auto server = ServerProcess::start({"--scenario", "max-streams-10"});
+  auto server = TestServer::start({"--scenario", "max-streams-10"});
   ASSERT_TRUE(server);
   const std::string script = R"(
 const http2 = require('http2');
@@ -87,7 +87,7 @@ s.on('remoteSettings', (settings) => {
 }
 
 TEST(FaultLimit, SettingsFaultLowersTheLimitMidConnection) {
-  auto server = ServerProcess::start({"--scenario", "limit-lowered"});
+  auto server = TestServer::start({"--scenario", "limit-lowered"});
   ASSERT_TRUE(server);
   BackgroundCommand client({FAULTLINE_NGHTTP, "-v", "-n", server->https() + "/hold"}, 60s);
   ASSERT_TRUE(eventually(
@@ -130,7 +130,7 @@ namespace faultline::fake_server::testing {
 namespace {
 
 TEST(FaultLimit, TwentyOpenStreamsLowerTheLimitToFive) {
-  auto server = ServerProcess::start({"--scenario", "limit-lowered"});
+  auto server = TestServer::start({"--scenario", "limit-lowered"});
   ASSERT_TRUE(server);
   json requests = json::array();
   for (int i = 0; i < 20; ++i)
@@ -150,7 +150,7 @@ TEST(FaultLimit, TwentyOpenStreamsLowerTheLimitToFive) {
 }
 
 TEST(FaultLimit, StormEndsOnReset) {
-  auto server = ServerProcess::start({"--scenario", "default"});
+  auto server = TestServer::start({"--scenario", "default"});
   ASSERT_TRUE(server);
   EXPECT_EQ(server->admin_call("POST", "/v1/actions", R"({"storm":{"debug":"calm"}})").body,
             json({{"applied", 1}}));
@@ -178,7 +178,7 @@ namespace faultline::fake_server::testing {
 namespace {
 
 TEST(FaultLimit, UnenforcedLimitServesViolationsButCountsThem) {
-  auto server = ServerProcess::start({"--scenario", "max-streams-10"});
+  auto server = TestServer::start({"--scenario", "max-streams-10"});
   ASSERT_TRUE(server);
   json scenario = server->admin_call("GET", "/v1/scenario").body;
   scenario["enforce_stream_limit"] = false;

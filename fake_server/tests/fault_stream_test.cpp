@@ -27,7 +27,7 @@ int late_x_frames(const json& seen, std::int64_t stream) {
 }
 
 TEST(FaultStream, RefusedOnTheFirstAttemptServedOnTheSecond) {
-  auto server = ServerProcess::start({"--scenario", "refused-first-attempt"});
+  auto server = TestServer::start({"--scenario", "refused-first-attempt"});
   ASSERT_TRUE(server);
   const std::vector<std::string> args{"-H", "x-faultline-request-id: job-1",
                                       server->https() + "/flaky"};
@@ -53,7 +53,7 @@ TEST(FaultStream, RefusedOnTheFirstAttemptServedOnTheSecond) {
 }
 
 TEST(FaultStream, MidBodyResetAfterTheConfiguredBytes) {
-  auto server = ServerProcess::start({"--scenario", "rst-internal"});
+  auto server = TestServer::start({"--scenario", "rst-internal"});
   ASSERT_TRUE(server);
   const auto frames = parse_nghttp_log(nghttp({server->https() + "/rst/internal/mid-body"}).out);
   std::uint64_t body = 0;
@@ -73,7 +73,7 @@ TEST(FaultStream, MidBodyResetAfterTheConfiguredBytes) {
 }
 
 TEST(FaultStream, DataAfterEndStream) {
-  auto server = ServerProcess::start({"--scenario", "late-data-after-end"});
+  auto server = TestServer::start({"--scenario", "late-data-after-end"});
   ASSERT_TRUE(server);
   const json seen = raw_h2(server->port("plain"),
                            {{"requests", {{{"path", "/late"}}}}, {"until", {{"late", 3}}}});
@@ -88,7 +88,7 @@ TEST(FaultStream, DataAfterEndStream) {
 }
 
 TEST(FaultStream, DataAfterTheClientsReset) {
-  auto server = ServerProcess::start({"--scenario", "late-data-after-rst"});
+  auto server = TestServer::start({"--scenario", "late-data-after-rst"});
   ASSERT_TRUE(server);
   const json seen = raw_h2(
       server->port("plain"),
@@ -102,7 +102,7 @@ TEST(FaultStream, DataAfterTheClientsReset) {
 }
 
 TEST(FaultStream, DataOnAStreamTheClientNeverOpened) {
-  auto server = ServerProcess::start({"--scenario", "unknown-stream-data"});
+  auto server = TestServer::start({"--scenario", "unknown-stream-data"});
   ASSERT_TRUE(server);
   const json seen = raw_h2(server->port("plain"),
                            {{"requests", {{{"path", "/unknown/even"}}}}, {"until_data_on", 2}});
@@ -120,7 +120,7 @@ TEST(FaultStream, DataOnAStreamTheClientNeverOpened) {
 }
 
 TEST(FaultStream, DataOnTheNextUnusedOddStreamId) {
-  auto server = ServerProcess::start({"--scenario", "unknown-stream-data"});
+  auto server = TestServer::start({"--scenario", "unknown-stream-data"});
   ASSERT_TRUE(server);
   // The client opens streams 1 and 3 only; the fault fires on 3 and writes on 5.
   const json seen = raw_h2(
@@ -147,7 +147,7 @@ TEST(FaultStream, DataOnTheNextUnusedOddStreamId) {
 }
 
 TEST(FaultStream, ResetAllConnectionsOnAnAdminCall) {
-  auto server = ServerProcess::start({"--scenario", "reset-all"});
+  auto server = TestServer::start({"--scenario", "reset-all"});
   ASSERT_TRUE(server);
   auto h2 = raw_h2_background(server->port("plain"), {{"requests", {{{"path", "/hold"}}}}});
   BackgroundCommand tls(
@@ -168,7 +168,7 @@ TEST(FaultStream, ResetAllConnectionsOnAnAdminCall) {
 }
 
 TEST(FaultStream, PingsAreSentAndTheirAcksCounted) {
-  auto server = ServerProcess::start({"--scenario", "ping"});
+  auto server = TestServer::start({"--scenario", "ping"});
   ASSERT_TRUE(server);
   const json seen =
       raw_h2(server->port("plain"), {{"requests", json::array()}, {"until_pings", 10}});
@@ -185,7 +185,7 @@ TEST(FaultStream, PingsAreSentAndTheirAcksCounted) {
 }
 
 TEST(FaultStream, SlowTlsHandshake) {
-  auto server = ServerProcess::start({"--scenario", "slow"});
+  auto server = TestServer::start({"--scenario", "slow"});
   ASSERT_TRUE(server);
   const CommandResult result =
       run_command({curl(), "-sS", "-o", "/dev/null", "-w", "%{time_appconnect}", "--cacert",
@@ -201,7 +201,7 @@ namespace faultline::fake_server::testing {
 namespace {
 
 TEST(FaultStream, GoawayBelowTheNewestStreamAbandonsIt) {
-  auto server = ServerProcess::start({"--scenario", "goaway-above-last"});
+  auto server = TestServer::start({"--scenario", "goaway-above-last"});
   ASSERT_TRUE(server);
   const CommandResult result = nghttp({"-m", "7", server->https() + "/health"});
   const auto frames = parse_nghttp_log(result.out);
@@ -224,7 +224,7 @@ TEST(FaultStream, GoawayBelowTheNewestStreamAbandonsIt) {
 }
 
 TEST(FaultStream, LateDataThenTrailersAfterTheClientsReset) {
-  auto server = ServerProcess::start({"--scenario", "late-trailers"});
+  auto server = TestServer::start({"--scenario", "late-trailers"});
   ASSERT_TRUE(server);
   // The raw client resets at the first DATA; the server keeps writing 'x' DATA for
   // 100 ms, then a trailers HEADERS with END_STREAM, where the client stops.
@@ -250,7 +250,7 @@ TEST(FaultStream, LateDataThenTrailersAfterTheClientsReset) {
 }
 
 TEST(FaultStream, CloseMidHeadersCutsTheHeadersFrame) {
-  auto server = ServerProcess::start({"--scenario", "default"});
+  auto server = TestServer::start({"--scenario", "default"});
   ASSERT_TRUE(server);
   ASSERT_TRUE(
       install_faults(*server, json::array({{{"on", {{"path", "/health"}}},
@@ -276,7 +276,7 @@ namespace faultline::fake_server::testing {
 namespace {
 
 TEST(FaultStream, AfterMsTriggerFiresOnTime) {
-  auto server = ServerProcess::start({"--scenario", "default"});
+  auto server = TestServer::start({"--scenario", "default"});
   ASSERT_TRUE(server);
   ASSERT_TRUE(install_faults(*server, json::array({{{"name", "late-ping"},
                                                     {"on", {{"after_ms", 150}}},

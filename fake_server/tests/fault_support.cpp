@@ -45,7 +45,7 @@ CommandResult nghttp(const std::vector<std::string>& args, std::chrono::millisec
   return run_command(argv, deadline);
 }
 
-std::unique_ptr<BackgroundCommand> nghttp_held(const ServerProcess& server) {
+std::unique_ptr<BackgroundCommand> nghttp_held(const TestServer& server) {
   auto client = std::make_unique<BackgroundCommand>(
       std::vector<std::string>{FAULTLINE_NGHTTP, "-v", "-n", server.https() + "/hold"}, 60s);
   const auto held = eventually(
@@ -58,7 +58,7 @@ std::unique_ptr<BackgroundCommand> nghttp_held(const ServerProcess& server) {
   return client;
 }
 
-::testing::AssertionResult apply_to_one(const ServerProcess& server, const nlohmann::json& action,
+::testing::AssertionResult apply_to_one(const TestServer& server, const nlohmann::json& action,
                                         std::uint64_t connection) {
   const std::string query = connection == 0 ? "" : "?connection=" + std::to_string(connection);
   const auto reply = server.admin_call("POST", "/v1/actions" + query, action.dump());
@@ -68,8 +68,7 @@ std::unique_ptr<BackgroundCommand> nghttp_held(const ServerProcess& server) {
   return ::testing::AssertionSuccess();
 }
 
-::testing::AssertionResult install_faults(const ServerProcess& server,
-                                          const nlohmann::json& faults) {
+::testing::AssertionResult install_faults(const TestServer& server, const nlohmann::json& faults) {
   nlohmann::json scenario = server.admin_call("GET", "/v1/scenario").body;
   scenario["faults"] = faults;
   const auto reply = server.admin_call("PUT", "/v1/scenario", scenario.dump());
@@ -79,7 +78,7 @@ std::unique_ptr<BackgroundCommand> nghttp_held(const ServerProcess& server) {
   return ::testing::AssertionSuccess();
 }
 
-std::vector<nlohmann::json> timeline_events(const ServerProcess& server, std::uint64_t connection,
+std::vector<nlohmann::json> timeline_events(const TestServer& server, std::uint64_t connection,
                                             const std::string& dir, const std::string& type) {
   const auto reply =
       server.admin_call("GET", "/v1/connections/" + std::to_string(connection) + "/timeline");

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "server_process.h"
+#include "process_support.h"
 
 namespace faultline::fake_server::testing {
 
@@ -34,21 +34,21 @@ struct LoggedFrame {
 
 /** `nghttp -v` on GET /hold in the background, returned once gate `hold` holds its stream
     (the gate must hold nothing else); null, with a test failure, when it never does. */
-[[nodiscard]] std::unique_ptr<BackgroundCommand> nghttp_held(const ServerProcess& server);
+[[nodiscard]] std::unique_ptr<BackgroundCommand> nghttp_held(const TestServer& server);
 
 /** POST /v1/actions with one action, to one connection (0: every open one); succeeds
     when the server answers that it applied it to exactly one connection. */
-[[nodiscard]] ::testing::AssertionResult apply_to_one(const ServerProcess& server,
+[[nodiscard]] ::testing::AssertionResult apply_to_one(const TestServer& server,
                                                       const nlohmann::json& action,
                                                       std::uint64_t connection = 0);
 
 /** Replaces the active scenario's faults through PUT /v1/scenario (its routes stay);
     fails with the server's answer when it refuses them. */
-[[nodiscard]] ::testing::AssertionResult install_faults(const ServerProcess& server,
+[[nodiscard]] ::testing::AssertionResult install_faults(const TestServer& server,
                                                         const nlohmann::json& faults);
 
 /** The out-going events of one type in a connection's server timeline. */
-[[nodiscard]] std::vector<nlohmann::json> timeline_events(const ServerProcess& server,
+[[nodiscard]] std::vector<nlohmann::json> timeline_events(const TestServer& server,
                                                           std::uint64_t connection,
                                                           const std::string& dir,
                                                           const std::string& type);

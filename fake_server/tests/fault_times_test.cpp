@@ -25,7 +25,7 @@ struct Outcome {
 };
 
 /** `nghttp -m count` on one connection: which of its requests were refused or answered. */
-Outcome run_requests(const ServerProcess& server, int count) {
+Outcome run_requests(const TestServer& server, int count) {
   const CommandResult result = nghttp({"-m", std::to_string(count), server.https() + "/health"});
   EXPECT_FALSE(result.timed_out);
   const auto frames = parse_nghttp_log(result.out);
@@ -48,7 +48,7 @@ Outcome run_requests(const ServerProcess& server, int count) {
 }
 
 TEST(FaultTimes, TwiceAConnectionRefusesTheFirstTwoStreamsOfEach) {
-  auto server = ServerProcess::start({"--scenario", "default"});
+  auto server = TestServer::start({"--scenario", "default"});
   ASSERT_TRUE(server);
   ASSERT_TRUE(install_faults(*server, refuse_health(2, "connection")));
   // Two connections of four requests each: each connection's first two are refused.
@@ -72,7 +72,7 @@ TEST(FaultTimes, TwiceAConnectionRefusesTheFirstTwoStreamsOfEach) {
 }
 
 TEST(FaultTimes, TwiceAServerRefusesOnlyTheFirstTwoStreamsOverall) {
-  auto server = ServerProcess::start({"--scenario", "default"});
+  auto server = TestServer::start({"--scenario", "default"});
   ASSERT_TRUE(server);
   ASSERT_TRUE(install_faults(*server, refuse_health(2, "server")));
   // The first connection uses up both firings; the second is served whole.
@@ -100,7 +100,7 @@ TEST(FaultTimes, TwiceAServerRefusesOnlyTheFirstTwoStreamsOverall) {
 }
 
 /** The server PINGs (non-ACK) one nghttp connection received. */
-std::size_t server_pings(const ServerProcess& server) {
+std::size_t server_pings(const TestServer& server) {
   const CommandResult result = nghttp({server.https() + "/health"});
   EXPECT_EQ(result.exit_code, 0) << result.err << result.out;
   std::size_t n = 0;
@@ -110,7 +110,7 @@ std::size_t server_pings(const ServerProcess& server) {
 }
 
 TEST(FaultTimes, ConnectFaultFiresOnEveryConnectionOrOnceForTheServer) {
-  auto server = ServerProcess::start({"--scenario", "default"});
+  auto server = TestServer::start({"--scenario", "default"});
   ASSERT_TRUE(server);
   const auto ping_on_connect = [](const std::string& scope) {
     return json::array({{{"name", "hello"},

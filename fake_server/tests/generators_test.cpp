@@ -7,7 +7,6 @@
 
 #include "detail/echo.h"
 #include "detail/random_bytes.h"
-#include "detail/sha256.h"
 
 namespace faultline::fake_server::detail {
 namespace {
@@ -36,15 +35,6 @@ Drained drain(BodySource& source, std::size_t read_size = 1 << 20) {
     out.pauses.push_back(std::exchange(pending, 0ms));
   }
   return out;
-}
-
-TEST(Sha256, KnownVectors) {
-  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  Sha256 incremental;
-  incremental.update(std::string_view("hel"));
-  incremental.update(std::string_view("lo"));
-  EXPECT_EQ(incremental.hex_digest(),
-            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
 }
 
 TEST(RandomBytes, FirstWordIsSplitmix64OfTheSeed) {

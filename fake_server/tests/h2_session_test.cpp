@@ -9,14 +9,15 @@
 #include <cstring>
 #include <map>
 
-#include "faultline/scenarios/loader.h"
 #include "detail/random_bytes.h"
+#include "faultline/common/sha256.h"
+#include "faultline/scenarios/loader.h"
 #include "session_harness.h"
-#include "detail/sha256.h"
 
 namespace faultline::fake_server::detail {
 namespace {
 
+using common::sha256_hex;
 using testing::FakeHost;
 using namespace std::chrono_literals;
 

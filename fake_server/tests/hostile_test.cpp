@@ -10,7 +10,7 @@
 #include <sstream>
 #include <string>
 
-#include "server_process.h"
+#include "process_support.h"
 
 namespace faultline::fake_server::testing {
 namespace {
@@ -61,7 +61,7 @@ class Hostile : public ::testing::Test {
   /** Starts the server and takes the baseline after one served request (warm-up). */
   void start(std::vector<std::string> args = {}, std::vector<std::string> wrapper = {}) {
     args.insert(args.begin(), {"--scenario", "default"});
-    server_ = ServerProcess::start_wrapped(wrapper, args);
+    server_ = TestServer::start_wrapped(wrapper, args);
     ASSERT_TRUE(server_);
     ASSERT_TRUE(legit_request_served());
     fds_ = open_fds(server_->pid());
@@ -148,7 +148,7 @@ class Hostile : public ::testing::Test {
     return peak;
   }
 
-  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<TestServer> server_;
   std::size_t fds_ = 0;
   long rss_ = 0;
 };
@@ -317,7 +317,7 @@ TEST_F(Hostile, IdleAdminConnectionsAreClosed) {
 }
 
 /** curl's status code for an admin call with extra arguments (headers, body). */
-int admin_status(const ServerProcess& server, const std::string& method, const std::string& path,
+int admin_status(const TestServer& server, const std::string& method, const std::string& path,
                  std::vector<std::string> extra = {}) {
   std::vector<std::string> argv{curl(), "-s",           "-o", "/dev/null",
                                 "-w",   "%{http_code}", "-X", method};

@@ -5,8 +5,12 @@
 
 #include <random>
 
+#include "faultline/common/sha256.h"
+
 namespace faultline::fake_server::detail {
 namespace {
+
+using common::sha256_hex;
 
 std::string form(const std::string& boundary, const std::string& binary) {
   return "preamble to ignore\r\n"

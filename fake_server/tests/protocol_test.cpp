@@ -1,13 +1,13 @@
 // Protocol negotiation seen by independent clients: curl, nghttp, Node (http2 and tls).
 #include <gtest/gtest.h>
 
-#include "server_process.h"
+#include "process_support.h"
 
 namespace faultline::fake_server::testing {
 namespace {
 
 /** curl's negotiated HTTP version ("2", "1.1") for a GET, or "" when it failed. */
-std::string curl_version(const ServerProcess& server, const std::string& url,
+std::string curl_version(const TestServer& server, const std::string& url,
                          const std::string& flag) {
   const CommandResult result = run_command({curl(), "-sS", flag, "--cacert", server.ca(), "-o",
                                             "/dev/null", "-w", "%{http_version}", url});
@@ -16,7 +16,7 @@ std::string curl_version(const ServerProcess& server, const std::string& url,
 
 /** A TLS handshake offering only `alpn` (Node's tls): "alpn h2", "alpn none" (no
     protocol negotiated) or "error <code>" (e.g. the no_application_protocol alert). */
-std::string handshake(const ServerProcess& server, const std::string& listener,
+std::string handshake(const TestServer& server, const std::string& listener,
                       const std::string& alpn) {
   const char* script = R"(
     const tls = require('tls'), fs = require('fs'), [port, ca, alpn] = process.argv.slice(1);
@@ -51,7 +51,7 @@ class AlpnPolicy : public ::testing::TestWithParam<AlpnCase> {};
 
 TEST_P(AlpnPolicy, NegotiatesAsTheScenarioSays) {
   const AlpnCase& c = GetParam();
-  auto server = ServerProcess::start({"--scenario", c.scenario});
+  auto server = TestServer::start({"--scenario", c.scenario});
   ASSERT_TRUE(server);
   const std::string url = server->https() + "/health";
   EXPECT_EQ(curl_version(*server, url, "--http2"), c.offer_both);
@@ -125,7 +125,7 @@ TEST(ProtocolSettings, CustomSettingsReachTheWire) {
                  "max_frame_size": 32768, "header_table_size": 1024,
                  "max_header_list_size": 20000},
     "routes": [{"match": {"path": "/x"}, "respond": {"body": "x"}}]})");
-  auto server = ServerProcess::start({"--scenario", file.string()});
+  auto server = TestServer::start({"--scenario", file.string()});
   ASSERT_TRUE(server);
   const CommandResult result = run_command({FAULTLINE_NGHTTP, "-v", "-n", server->https() + "/x"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -155,7 +155,7 @@ TEST_F(Protocol, NodeHttp2Client) {
 
 TEST(ProtocolStrict, NodeOfferingOnlyH2GetsTheAlert) {
   // Node's http2.connect offers h2 only: an h1-strict listener must alert.
-  auto server = ServerProcess::start({"--scenario", "h1-strict"});
+  auto server = TestServer::start({"--scenario", "h1-strict"});
   ASSERT_TRUE(server);
   const char* script = R"(
     const http2 = require('http2'), fs = require('fs');

@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "server_process.h"
+#include "process_support.h"
 
 namespace faultline::fake_server::testing {
 namespace {
@@ -48,7 +48,7 @@ std::pair<std::string, bool> send_raw(int port, const std::string& bytes,
 }
 
 TEST(Robustness, GarbageOnCleartextIs400AndCloseWhileOthersAreServed) {
-  auto server = ServerProcess::start({"--scenario", "default"});
+  auto server = TestServer::start({"--scenario", "default"});
   ASSERT_TRUE(server);
   const auto [answer, closed] = send_raw(server->port("plain"), "\x01\x02\x03 garbage\r\n\r\n");
   EXPECT_TRUE(closed);
@@ -66,7 +66,7 @@ TEST(Robustness, GarbageOnCleartextIs400AndCloseWhileOthersAreServed) {
 // used to end the whole process from the echo's JSON; it is answered, and the server
 // and its stats keep working.
 TEST(Robustness, BytesThatAreNotUtf8AreEchoedAndCountedWithoutHarm) {
-  auto server = ServerProcess::start({"--scenario", "default"});
+  auto server = TestServer::start({"--scenario", "default"});
   ASSERT_TRUE(server);
   const std::string request =
       "GET /echo?q=\xff HTTP/1.1\r\nHost: x\r\nx-bin: \xff\xfe\r\n"
@@ -83,7 +83,7 @@ TEST(Robustness, BytesThatAreNotUtf8AreEchoedAndCountedWithoutHarm) {
 }
 
 TEST(Robustness, GarbageAfterH2NegotiationIsGoawayProtocolErrorWhileOthersAreServed) {
-  auto server = ServerProcess::start({"--scenario", "default"});
+  auto server = TestServer::start({"--scenario", "default"});
   ASSERT_TRUE(server);
   // One healthy h2 session stays open around a TLS connection that negotiates h2 and
   // then sends garbage; the healthy one must keep working.
@@ -130,7 +130,7 @@ TEST(Robustness, GarbageAfterH2NegotiationIsGoawayProtocolErrorWhileOthersAreSer
 }
 
 TEST(Robustness, ClientVanishingMidBodyDoesNotDisturbOthers) {
-  auto server = ServerProcess::start({"--scenario", "default"});
+  auto server = TestServer::start({"--scenario", "default"});
   ASSERT_TRUE(server);
   const char* script = R"(
     const http2 = require('http2'), fs = require('fs');
@@ -158,7 +158,7 @@ TEST(Robustness, OversizeRequestsAre413And431) {
     "name": "limits",
     "limits": {"max_request_body_bytes": 1000, "max_header_bytes": 2048},
     "routes": [{"match": {"path": "/echo"}, "respond": {"body": {"echo": true}}}]})");
-  auto server = ServerProcess::start({"--scenario", file.string()});
+  auto server = TestServer::start({"--scenario", file.string()});
   ASSERT_TRUE(server);
   const auto body = write_temp_file("body.bin", std::string(5000, 'x'));
   for (const char* flag : {"--http2", "--http1.1"}) {
@@ -185,7 +185,7 @@ TEST(Robustness, OversizeRequestsAre413And431) {
 TEST(Robustness, H2loadBurstOnSeveralThreadsAllSucceed) {
   // Many multiplexed streams on a server with several I/O threads: every request is
   // answered and the counters add up (correctness, not speed).
-  auto server = ServerProcess::start({"--scenario", "tiny", "--threads", "3"});
+  auto server = TestServer::start({"--scenario", "tiny", "--threads", "3"});
   ASSERT_TRUE(server);
   const CommandResult result = run_command(
       {FAULTLINE_H2LOAD, "-n", "20000", "-c", "4", "-m", "32", server->https() + "/tiny"}, 120s);

@@ -43,10 +43,12 @@ void check_line(std::string_view line) {
     finding(std::string("parse_driver_line threw: ") + e.what(), line);
   }
   if (const auto* violation = std::get_if<detail::Violation>(&parsed)) {
-    if (violation->message.empty())
+    if (violation->message.empty()) {
       finding("a violation without a message", line);
-    if (valid_utf8(line) && !valid_utf8(violation->message))
+    }
+    if (valid_utf8(line) && !valid_utf8(violation->message)) {
       finding("a UTF-8 line gave a message that is not UTF-8: " + violation->message, line);
+    }
   }
 }
 

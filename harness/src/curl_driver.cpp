@@ -32,11 +32,13 @@ std::string lower(std::string_view text) {
 }
 
 std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
     text.remove_prefix(1);
-  while (!text.empty() &&
-         (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' || text.back() == '\n'))
+  }
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' ||
+                           text.back() == '\n')) {
     text.remove_suffix(1);
+  }
   return text;
 }
 
@@ -131,8 +133,9 @@ struct CurlDriver::Impl {
     info.capabilities.liveness_timeout_ms = 0;
     info.capabilities.retries_421 = false;
     multi.reset(curl_multi_init());
-    if (!multi)
+    if (!multi) {
       throw std::runtime_error("curl_multi_init failed");
+    }
     curl_multi_setopt(multi.get(), CURLMOPT_PIPELINING,
                       options.h2 ? CURLPIPE_MULTIPLEX : CURLPIPE_NOTHING);
     curl_multi_setopt(multi.get(), CURLMOPT_MAX_HOST_CONNECTIONS, options.max_host_connections);
@@ -167,19 +170,22 @@ struct CurlDriver::Impl {
         stop = stopping;
       }
       for (auto& command : batch) {
-        if (auto* add = std::get_if<AddCommand>(&command))
+        if (auto* add = std::get_if<AddCommand>(&command)) {
           start(std::move(add->transfer));
-        else
+        } else {
           abort_transfer(std::get<AbortCommand>(command).id);
+        }
       }
-      if (stop)
+      if (stop) {
         break;
+      }
       int running = 0;
       curl_multi_perform(multi.get(), &running);
       int queued = 0;
       while (CURLMsg* msg = curl_multi_info_read(multi.get(), &queued)) {
-        if (msg->msg != CURLMSG_DONE)
+        if (msg->msg != CURLMSG_DONE) {
           continue;
+        }
         Transfer* t = nullptr;
         curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
         finish(t, msg->data.result);
@@ -205,10 +211,12 @@ struct CurlDriver::Impl {
     curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
                      options.h2 ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1);
     curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
-    if (!options.ca_file.empty())
+    if (!options.ca_file.empty()) {
       curl_easy_setopt(h, CURLOPT_CAINFO, options.ca_file.c_str());
-    if (r.timeout_ms > 0)
+    }
+    if (r.timeout_ms > 0) {
       curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout_ms));
+    }
     if (r.redirect == RedirectMode::follow) {
       curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
       curl_easy_setopt(h, CURLOPT_MAXREDIRS, static_cast<long>(kMaxRedirects));
@@ -220,8 +228,9 @@ struct CurlDriver::Impl {
       const std::string line = value.empty() ? name + ";" : name + ": " + value;
       detail::slist_append(t->headers, line.c_str());
     }
-    if (!has_expect)
+    if (!has_expect) {
       detail::slist_append(t->headers, "Expect:");  // no 100-continue round trip
+    }
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, t->headers.get());
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &Impl::on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, t.get());
@@ -252,10 +261,12 @@ struct CurlDriver::Impl {
       curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t.body.size()));
       curl_easy_setopt(h, CURLOPT_POSTFIELDS, t.body.data());
     }
-    if (r.method != "GET" && r.method != "POST")
+    if (r.method != "GET" && r.method != "POST") {
       curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r.method.c_str());
-    if (r.method == "GET" && r.body)
+    }
+    if (r.method == "GET" && r.body) {
       curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "GET");
+    }
   }
 
   static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
@@ -273,16 +284,20 @@ struct CurlDriver::Impl {
                             : std::atoi(std::string(line.substr(space + 1, 3)).c_str());
       return n;
     }
-    if (t->headers_emitted)
+    if (t->headers_emitted) {
       return n;  // trailers: not part of the protocol's events
-    if (trim(line).empty())
+    }
+    if (trim(line).empty()) {
       return t->impl->on_header_block_end(*t) ? n : 0;
+    }
     const auto colon = line.find(':');
-    if (colon == std::string_view::npos)
+    if (colon == std::string_view::npos) {
       return n;
+    }
     std::string name = lower(trim(line.substr(0, colon)));
-    if (name == "location")
+    if (name == "location") {
       t->block_has_location = true;
+    }
     t->block.emplace_back(std::move(name), std::string(trim(line.substr(colon + 1))));
     return n;
   }
@@ -290,12 +305,14 @@ struct CurlDriver::Impl {
   /** false stops the transfer (redirect refused in mode "error"). */
   bool on_header_block_end(Transfer& t) {
     const int status = t.block_status;
-    if (status >= 100 && status < 200)
+    if (status >= 100 && status < 200) {
       return true;
+    }
     const RedirectMode mode = t.exchange->request().redirect;
     if (is_redirect(status) && t.block_has_location) {
-      if (mode == RedirectMode::follow)
+      if (mode == RedirectMode::follow) {
         return true;  // libcurl follows it
+      }
       if (mode == RedirectMode::error) {
         t.refusal = "redirect " + std::to_string(status) + " to '" +
                     find_header(t.block, "location").value_or("") +
@@ -308,8 +325,9 @@ struct CurlDriver::Impl {
   }
 
   void emit_headers(Transfer& t) {
-    if (t.headers_emitted)
+    if (t.headers_emitted) {
       return;
+    }
     t.headers_emitted = true;
     Event e;
     e.type = Event::Type::headers;
@@ -323,8 +341,9 @@ struct CurlDriver::Impl {
   static std::size_t on_data(char* data, std::size_t size, std::size_t count, void* user) {
     auto* t = static_cast<Transfer*>(user);
     const std::size_t n = size * count;
-    if (!t->headers_emitted)
+    if (!t->headers_emitted) {
       t->impl->emit_headers(*t);
+    }
     Event e;
     e.type = Event::Type::data;
     e.data.assign(data, n);
@@ -334,13 +353,15 @@ struct CurlDriver::Impl {
   }
 
   static int on_debug(CURL*, curl_infotype type, char* data, std::size_t size, void* user) {
-    if (type != CURLINFO_TEXT)
+    if (type != CURLINFO_TEXT) {
       return 0;
+    }
     auto* impl = static_cast<Impl*>(user);
     std::lock_guard lock(impl->mutex);
     impl->log.append(data, size);
-    if (impl->log.size() > kDefaultStderrLimit)
+    if (impl->log.size() > kDefaultStderrLimit) {
       impl->log.erase(0, impl->log.size() - kDefaultStderrLimit);
+    }
     return 0;
   }
 
@@ -361,8 +382,9 @@ struct CurlDriver::Impl {
         long status = 0;
         curl_easy_getinfo(t->easy.get(), CURLINFO_RESPONSE_CODE, &status);
         t->block_status = static_cast<int>(status);
-        if (status == 0)
+        if (status == 0) {
           return fail(*t, ErrorKind::other, "transfer completed without a response");
+        }
         emit_headers(*t);
       }
       ++completed;  // counted before the event, so stats read after it include it
@@ -373,28 +395,32 @@ struct CurlDriver::Impl {
       t->exchange->push(std::move(e));
       return;
     }
-    if (!t->refusal.empty())
+    if (!t->refusal.empty()) {
       return fail(*t, ErrorKind::network, t->refusal);
+    }
     std::string message = curl_easy_strerror(result);
-    if (t->error_buffer[0] != '\0')
+    if (t->error_buffer[0] != '\0') {
       message += ": " + std::string(t->error_buffer);
+    }
     fail(*t, kind_of(result),
          "curl error " + std::to_string(static_cast<int>(result)) + " (" + message + ")");
   }
 
   void fail(Transfer& t, ErrorKind kind, std::string message) {
-    if (kind == ErrorKind::aborted)
+    if (kind == ErrorKind::aborted) {
       ++aborted;
-    else
+    } else {
       ++failed;
+    }
     forget(t.exchange->id());
     t.exchange->push(detail::make_error(kind, std::move(message), detail::elapsed_ms(t.sent)));
   }
 
   void abort_transfer(std::uint64_t id) {
     auto it = active.find(id);
-    if (it == active.end())
+    if (it == active.end()) {
       return;
+    }
     auto t = std::move(it->second);
     active.erase(it);
     count_connects(*t);
@@ -456,8 +482,9 @@ std::string CurlDriver::diagnostics() const {
   std::string out = "libcurl " + impl_->info.version + " (multi, max " +
                     std::to_string(impl_->info.max_sessions) + " connections per host, " +
                     std::to_string(impl_->info.max_streams) + " streams each)";
-  if (!impl_->log.empty())
+  if (!impl_->log.empty()) {
     out += "\nverbose log:\n" + impl_->log;
+  }
   return out;
 }
 

@@ -24,9 +24,11 @@ std::string format_ms(double ms) {
 }  // namespace
 
 std::optional<std::string> find_header(const Headers& headers, std::string_view name) {
-  for (const auto& [key, value] : headers)
-    if (iequals(key, name))
+  for (const auto& [key, value] : headers) {
+    if (iequals(key, name)) {
       return value;
+    }
+  }
   return std::nullopt;
 }
 
@@ -50,9 +52,11 @@ std::string_view to_string(ErrorKind kind) noexcept {
 
 std::optional<ErrorKind> parse_error_kind(std::string_view text) noexcept {
   for (auto kind : {ErrorKind::aborted, ErrorKind::timeout, ErrorKind::network, ErrorKind::protocol,
-                    ErrorKind::other, ErrorKind::driver})
-    if (to_string(kind) == text)
+                    ErrorKind::other, ErrorKind::driver}) {
+    if (to_string(kind) == text) {
       return kind;
+    }
+  }
   return std::nullopt;
 }
 
@@ -86,22 +90,25 @@ std::string Response::describe() const {
   std::string out;
   if (has_headers) {
     out += std::to_string(status);
-    if (!protocol.empty())
+    if (!protocol.empty()) {
       out += " " + protocol;
+    }
     out += " at " + format_ms(headers_ms);
   } else {
     out += "no headers";
   }
   out += ", " + std::to_string(data_events) + " data events (" + std::to_string(body.size()) +
          " bytes)";
-  if (ended)
+  if (ended) {
     out += ", end at " + format_ms(done_ms);
+  }
   if (error) {
     out += ", error " + std::string(to_string(error->kind)) + " at " + format_ms(done_ms) + ": " +
            error->message;
   }
-  if (!done())
+  if (!done()) {
     out += ", not done";
+  }
   return out;
 }
 
@@ -110,14 +117,18 @@ Exchange::Exchange(Request request) : request_(std::move(request)) {}
 bool Exchange::push(Event event) {
   {
     std::lock_guard lock(mutex_);
-    if (done_)
+    if (done_) {
       return false;
-    if (event.type == Event::Type::headers)
+    }
+    if (event.type == Event::Type::headers) {
       has_headers_ = true;
-    if (event.type == Event::Type::data)
+    }
+    if (event.type == Event::Type::data) {
       body_bytes_ += event.data.size();
-    if (event.terminal())
+    }
+    if (event.terminal()) {
       done_ = true;
+    }
     events_.push_back(std::move(event));
   }
   cv_.notify_all();
@@ -238,19 +249,22 @@ BatchResult wait_all(const std::vector<std::shared_ptr<Exchange>>& exchanges, De
     } else {
       ++result.pending;
     }
-    if (examples.size() < kExamples)
+    if (examples.size() < kExamples) {
       examples.push_back("request " + std::to_string(exchange->id()) + " (" +
                          exchange->request().method + " " + exchange->request().url +
                          "): " + r.response.describe());
+    }
   }
   result.ok = result.succeeded == exchanges.size();
   result.description = std::to_string(result.succeeded) + "/" + std::to_string(exchanges.size()) +
                        " succeeded, " + std::to_string(result.failed) + " failed";
-  for (const auto& [kind, n] : by_kind)
+  for (const auto& [kind, n] : by_kind) {
     result.description += " (" + std::string(kind) + ": " + std::to_string(n) + ")";
+  }
   result.description += ", " + std::to_string(result.pending) + " not done by the deadline";
-  for (const auto& e : examples)
+  for (const auto& e : examples) {
     result.description += "\n  " + e;
+  }
   return result;
 }
 

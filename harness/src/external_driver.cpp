@@ -49,8 +49,9 @@ struct ExternalDriver::Impl {
 
   explicit Impl(ExternalDriverOptions opts) : options(std::move(opts)) {
     who = "driver '" + options.program.string();
-    for (const auto& a : options.args)
+    for (const auto& a : options.args) {
       who += " " + a;
+    }
     who += "'";
   }
 
@@ -72,8 +73,9 @@ struct ExternalDriver::Impl {
     std::unique_lock lock(mutex);
     const bool answered = cv.wait_until(lock, Deadline(options.hello_timeout).at(),
                                         [&] { return hello_received || fault.has_value(); });
-    if (fault)
+    if (fault) {
       throw HarnessError(fault_code, *fault);
+    }
     if (!answered) {
       lock.unlock();
       child->terminate(options.shutdown_timeout);
@@ -85,11 +87,13 @@ struct ExternalDriver::Impl {
 
   void on_line(const std::string& line) {
     auto parsed = detail::parse_driver_line(line);
-    if (auto* v = std::get_if<detail::Violation>(&parsed))
+    if (auto* v = std::get_if<detail::Violation>(&parsed)) {
       return on_fault(v->code, v->message);
+    }
     std::unique_lock lock(mutex);
-    if (fault)
+    if (fault) {
       return;
+    }
     if (!hello_received) {
       auto* hello = std::get_if<detail::HelloLine>(&parsed);
       if (!hello) {
@@ -135,24 +139,30 @@ struct ExternalDriver::Impl {
                                                   std::to_string(ev.id) + ": " +
                                                   detail::quote_line(line));
     }
-    if (ev.event.type == Event::Type::headers)
+    if (ev.event.type == Event::Type::headers) {
       entry->has_headers = true;
-    if (ev.event.t_ms < 0)
+    }
+    if (ev.event.t_ms < 0) {
       ev.event.t_ms = detail::elapsed_ms(entry->sent);
+    }
     auto exchange = entry->exchange;
-    if (ev.event.terminal())
+    if (ev.event.terminal()) {
       table.erase(ev.id);
+    }
     lock.unlock();
     exchange->push(std::move(ev.event));
   }
 
   static const char* order_problem(const detail::ExchangeTable::Entry& entry, Event::Type type) {
-    if (type == Event::Type::headers && entry.has_headers)
+    if (type == Event::Type::headers && entry.has_headers) {
       return "sent headers twice";
-    if (type == Event::Type::data && !entry.has_headers)
+    }
+    if (type == Event::Type::data && !entry.has_headers) {
       return "sent data before headers";
-    if (type == Event::Type::end && !entry.has_headers)
+    }
+    if (type == Event::Type::end && !entry.has_headers) {
       return "sent end before headers";
+    }
     return nullptr;
   }
 
@@ -162,9 +172,10 @@ struct ExternalDriver::Impl {
       auto orphans = table.take_all();
       cv.notify_all();
       lock.unlock();
-      for (auto& ex : orphans)
+      for (auto& ex : orphans) {
         ex->push(detail::make_error(ErrorKind::driver, who + " was shut down before request " +
                                                            std::to_string(ex->id()) + " finished"));
+      }
       return;
     }
     lock.unlock();
@@ -174,8 +185,9 @@ struct ExternalDriver::Impl {
   /** First fault wins: every request in flight fails with it, the driver is killed. */
   void on_fault(errc code, const std::string& problem) {
     std::unique_lock lock(mutex);
-    if (fault || shutting_down)
+    if (fault || shutting_down) {
       return;
+    }
     fault_code = code;
     // The I/O thread runs this; the child (so `process`) outlives it: its destructor joins
     // that thread.
@@ -191,10 +203,12 @@ struct ExternalDriver::Impl {
     const std::string message = *fault;
     cv.notify_all();
     lock.unlock();
-    for (auto& ex : orphans)
+    for (auto& ex : orphans) {
       ex->push(detail::make_error(ErrorKind::driver, message));
-    if (process)
+    }
+    if (process) {
       process->signal(SIGKILL);
+    }
   }
 
   std::shared_ptr<Exchange> send(Request request) {
@@ -215,43 +229,50 @@ struct ExternalDriver::Impl {
 
   void abort(std::uint64_t id) {
     std::lock_guard lock(mutex);
-    if (fault || shutting_down || !table.find(id))
+    if (fault || shutting_down || !table.find(id)) {
       return;
+    }
     child->write(detail::encode_abort(id));
   }
 
   StatsResult stats(Deadline deadline) {
     auto waiter = std::make_shared<StatsWaiter>();
     std::unique_lock lock(mutex);
-    if (fault)
+    if (fault) {
       return {false, {}, "driver failed earlier: " + *fault};
-    if (shutting_down)
+    }
+    if (shutting_down) {
       return {false, {}, who + " is shut down"};
+    }
     stats_waiters.push_back(waiter);
     child->write(detail::encode_op("stats"));
     if (!cv.wait_until(lock, deadline.at(), [&] { return waiter->done; })) {
       waiter->abandoned = true;
       return {false, {}, who + " did not answer stats before the deadline"};
     }
-    if (!waiter->error.empty())
+    if (!waiter->error.empty()) {
       return {false, {}, waiter->error};
+    }
     return {true, std::move(waiter->stats), "stats from " + who};
   }
 
   bool shutdown() {
     {
       std::lock_guard lock(mutex);
-      if (shutdown_clean)
+      if (shutdown_clean) {
         return *shutdown_clean;
-      if (fault)
+      }
+      if (fault) {
         return false;
+      }
       shutting_down = true;
     }
     child->write(detail::encode_op("shutdown"));
     child->close_stdin();
     auto status = child->wait_exit(options.shutdown_timeout);
-    if (!status)
+    if (!status) {
       status = child->terminate(options.shutdown_timeout);
+    }
     std::lock_guard lock(mutex);
     shutdown_clean = status->clean() && !status->killed;
     return *shutdown_clean;
@@ -264,8 +285,9 @@ ExternalDriver::ExternalDriver(ExternalDriverOptions options)
 }
 
 ExternalDriver::~ExternalDriver() {
-  if (impl_->child)
+  if (impl_->child) {
     impl_->shutdown();
+  }
   std::unique_ptr<detail::ChildProcess> child;
   {
     std::lock_guard lock(impl_->mutex);  // callbacks read `child` under the lock
@@ -293,10 +315,12 @@ StatsResult ExternalDriver::stats(Deadline deadline) {
 std::string ExternalDriver::diagnostics() const {
   std::lock_guard lock(impl_->mutex);
   std::string out = impl_->who;
-  if (impl_->hello_received)
+  if (impl_->hello_received) {
     out += " (" + impl_->info.name + " " + impl_->info.version + ")";
-  if (impl_->fault)
+  }
+  if (impl_->fault) {
     return out + "\nfault: " + *impl_->fault;
+  }
   const std::string err = impl_->child ? impl_->child->stderr_text() : std::string{};
   return out + (err.empty() ? "\nstderr: (empty)" : "\nstderr:\n" + err);
 }
@@ -321,8 +345,9 @@ namespace {
 ExternalDriverOptions node_script(std::filesystem::path dir, const char* name,
                                   std::vector<std::string> args,
                                   const std::filesystem::path& ca_file) {
-  if (dir.empty())
+  if (dir.empty()) {
     dir = default_data_directory() / "drivers" / name;
+  }
   ExternalDriverOptions options;
   options.program = "node";
   options.args = {(dir / "faultline-driver.js").string()};

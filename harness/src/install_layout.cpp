@@ -22,18 +22,21 @@ std::filesystem::path installation_prefix() {
   std::filesystem::path dir = executable_directory();
   for (int level = 0; level <= kLayoutSearchDepth && !dir.empty(); ++level) {
     std::error_code ec;
-    if (std::filesystem::is_directory(dir / FAULTLINE_INSTALL_DATADIR, ec))
+    if (std::filesystem::is_directory(dir / FAULTLINE_INSTALL_DATADIR, ec)) {
       return dir;
-    if (dir == dir.root_path())
+    }
+    if (dir == dir.root_path()) {
       break;
+    }
     dir = dir.parent_path();
   }
   return {};
 }
 
 std::filesystem::path default_data_directory() {
-  if (const char* env = std::getenv("FAULTLINE_DATA_DIR"); env && *env)
+  if (const char* env = std::getenv("FAULTLINE_DATA_DIR"); env && *env) {
     return env;
+  }
   const auto prefix = installation_prefix();
   return prefix.empty() ? std::filesystem::path{} : prefix / FAULTLINE_INSTALL_DATADIR;
 }

@@ -72,28 +72,32 @@ std::vector<Expected> expectations() {
 std::pair<int, std::string> run(const std::string& command) {
   std::string out;
   FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr)
+  if (pipe == nullptr) {
     return {-1, "popen failed"};
+  }
   char buf[4096];
   std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0)
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) {
     out.append(buf, n);
+  }
   const int status = ::pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
 std::string shell_command(const Expected& e, const std::vector<std::string>& args) {
   std::string command = "'" + bundled_driver_program(e.driver).string() + "'";
-  for (const auto& a : args)
+  for (const auto& a : args) {
     command += " '" + a + "'";
+  }
   return command;
 }
 
 class BundledDriver : public ::testing::TestWithParam<Expected> {
  protected:
   void SetUp() override {
-    if (auto why = bundled_driver_unavailable(GetParam().driver))
+    if (auto why = bundled_driver_unavailable(GetParam().driver)) {
       FAIL() << *why;  // a missing toolchain is a failure, never a skip
+    }
   }
 
   /** Starts the driver with `args` and expects it to fail before its hello, saying `what`. */

@@ -26,8 +26,9 @@ class RefusingPort {
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof addr;
     if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
       throw std::runtime_error("cannot bind a loopback port");
+    }
     port_ = ntohs(addr.sin_port);
   }
   ~RefusingPort() { ::close(fd_); }
@@ -107,10 +108,12 @@ TEST_P(DriverOnNghttpd, ConcurrentRequestsStayWithinThePoolLimit) {
     warm = 1;
   }
   std::vector<std::shared_ptr<Exchange>> exchanges;
-  for (int i = 0; i < 64; ++i)
+  for (int i = 0; i < 64; ++i) {
     exchanges.push_back(driver_->send(get("/hello.txt")));
-  for (auto& ex : exchanges)
+  }
+  for (auto& ex : exchanges) {
     ASSERT_TRUE(to_assertion(ex->wait_done(30s)));
+  }
   auto stats = driver_->stats(10s);
   ASSERT_TRUE(to_assertion(stats));
   EXPECT_GE(stats.stats["connections_opened"].get<int>(), 1) << stats.stats.dump();

@@ -1,13 +1,12 @@
 // The harness against the real faultline-server: ServerProcess and AdminClient on the
-// contract of notes/admin-api.md, and the libcurl and Node/undici drivers end to end on
+// contract of docs/admin-api.md, and the libcurl and Node/undici drivers end to end on
 // the default scenario (h2 over TLS, echo with SHA-256, streamed bytes, SSE, redirects in
 // the three modes, held streams, aborts, timeouts, the h1-only listener).
-#include <openssl/evp.h>
-
 #include <gtest/gtest.h>
 
 #include <thread>
 
+#include "faultline/common/sha256.h"
 #include "faultline/harness/errc.h"
 #include "faultline/harness/gtest.h"
 #include "faultline/harness/server_process.h"
@@ -18,29 +17,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string sha256_hex(const std::string& bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
-  return out;
-}
-
-/** Polls `pred` until it holds or the deadline passes (admin state has no push channel). */
-template <class Pred>
-bool eventually(Pred pred, Deadline deadline) {
-  while (!pred()) {
-    if (deadline.passed())
-      return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
+using common::sha256_hex;
 
 ServerOptions default_scenario() {
   ServerOptions o;
@@ -100,8 +77,9 @@ TEST(RealServer, AdminClientSpeaksTheContract) {
   auto stats = admin.stats();
   ASSERT_TRUE(to_assertion(stats));
   for (const char* field :
-       {"connections_total", "connections_open", "streams_total", "requests_total"})
+       {"connections_total", "connections_open", "streams_total", "requests_total"}) {
     EXPECT_TRUE(stats.body.contains(field)) << field << " in " << stats.body.dump();
+  }
   EXPECT_TRUE(to_assertion(admin.reset()));
   EXPECT_TRUE(to_assertion(admin.gates()));
   EXPECT_EQ(admin.release("hold").body["released"], 0);
@@ -121,18 +99,14 @@ class DriverOnServer : public ::testing::TestWithParam<DriverKind> {
   /** Waits until the server holds `count` streams at gate `gate`. */
   ::testing::AssertionResult held(const std::string& gate, int count) {
     AdminClient admin = server_.admin();
-    nlohmann::json last;
-    const bool ok = eventually(
-        [&] {
-          last = admin.gates().body;
-          return last.contains("gates") && last["gates"].contains(gate) &&
-                 last["gates"][gate].value("held", 0) >= count;
-        },
-        Deadline(20s));
-    if (ok)
-      return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure()
-           << "gate " << gate << " never held " << count << ": " << last.dump();
+    auto gate_holds = [&]() -> ::testing::AssertionResult {
+      const nlohmann::json gates = admin.gates().body;
+      const bool holds = gates.contains("gates") && gates["gates"].contains(gate) &&
+                         gates["gates"][gate].value("held", 0) >= count;
+      return (holds ? ::testing::AssertionSuccess() : ::testing::AssertionFailure())
+             << gates.dump();
+    };
+    return eventually(gate_holds, 20s, "gate " + gate + " holds " + std::to_string(count));
   }
 
   ServerProcess server_{default_scenario()};
@@ -153,8 +127,9 @@ TEST_P(DriverOnServer, EchoDescribesABinaryUploadAndTheServerCountsTheRequestId)
   r.method = "POST";
   r.headers = {{"content-type", "application/octet-stream"}, {"x-faultline-request-id", "echo-1"}};
   r.body = std::string(100 * 1024, '\0');
-  for (std::size_t i = 0; i < r.body->size(); ++i)
+  for (std::size_t i = 0; i < r.body->size(); ++i) {
     (*r.body)[i] = static_cast<char>(i * 7 + i / 256);
+  }
   auto done = driver_->send(r)->wait_done(20s);
   ASSERT_TRUE(to_assertion(done));
   EXPECT_EQ(find_header(done.response.headers, "x-faultline-request-id"), "echo-1");
@@ -184,9 +159,11 @@ TEST_P(DriverOnServer, SseArrivesIncrementally) {
   EXPECT_EQ(find_header(done.response.headers, "content-type"), "text/event-stream");
   EXPECT_NE(done.response.body.find("event: tick"), std::string::npos) << done.response.body;
   double first_data = -1;
-  for (const auto& e : ex->events())
-    if (e.type == Event::Type::data && first_data < 0)
+  for (const auto& e : ex->events()) {
+    if (e.type == Event::Type::data && first_data < 0) {
       first_data = e.t_ms;
+    }
+  }
   const double end = done.response.done_ms;
   EXPECT_GE(first_data, 0);
   EXPECT_LT(first_data, end - 100)

@@ -100,8 +100,9 @@ TEST(Exchange, NextReturnsEventsInOrderAcrossThreads) {
   auto ex = make_exchange();
   std::thread producer([&] {
     ex.push(headers_event(200));
-    for (int i = 0; i < 100; ++i)
+    for (int i = 0; i < 100; ++i) {
       ex.push(data_event(std::string(1, static_cast<char>('a' + i % 26))));
+    }
     ex.push(end_event());
   });
   auto first = ex.next(5s);
@@ -135,8 +136,9 @@ TEST(Exchange, WaitBodyCountsBytes) {
 
 TEST(Exchange, KindsAndModesRoundTripAsText) {
   for (auto kind : {ErrorKind::aborted, ErrorKind::timeout, ErrorKind::network, ErrorKind::protocol,
-                    ErrorKind::other, ErrorKind::driver})
+                    ErrorKind::other, ErrorKind::driver}) {
     EXPECT_EQ(parse_error_kind(to_string(kind)), kind);
+  }
   EXPECT_FALSE(parse_error_kind("bogus"));
   EXPECT_EQ(to_string(RedirectMode::manual), "manual");
   EXPECT_EQ(to_string(Event::Type::data), "data");

@@ -67,8 +67,9 @@ TEST(ExternalDriver, EventsArriveInOrderThroughNext) {
     auto n = ex->next(10s);
     ASSERT_TRUE(to_assertion(n));
     types.push_back(n.event->type);
-    if (n.event->terminal())
+    if (n.event->terminal()) {
       break;
+    }
   }
   EXPECT_EQ(types, (std::vector<Event::Type>{Event::Type::headers, Event::Type::data,
                                              Event::Type::data, Event::Type::end}));

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "detail/base64.h"
+#include "faultline/common/base64.h"
 #include "faultline/harness/limits.h"
 
 namespace faultline::harness::detail {
@@ -12,22 +12,10 @@ using nlohmann::json;
 
 template <class T>
 T as(const DriverLine& line) {
-  if (const auto* v = std::get_if<Violation>(&line); v && !std::is_same_v<T, Violation>)
+  if (const auto* v = std::get_if<Violation>(&line); v && !std::is_same_v<T, Violation>) {
     ADD_FAILURE() << "unexpected violation: " << v->message;
-  return std::get<T>(line);
-}
-
-TEST(Base64, RoundTripsEveryLength) {
-  std::string bytes;
-  for (int i = 0; i < 300; ++i) {
-    EXPECT_EQ(base64_decode(base64_encode(bytes)), bytes) << i;
-    bytes += static_cast<char>(i * 37);
   }
-  EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
-  EXPECT_EQ(base64_encode("fo"), "Zm8=");
-  EXPECT_EQ(base64_decode("Zm8"), "fo");  // padding optional
-  EXPECT_FALSE(base64_decode("Zm9v!"));
-  EXPECT_FALSE(base64_decode("Z"));
+  return std::get<T>(line);
 }
 
 TEST(Protocol, EncodesRequestsAsOneLine) {
@@ -48,7 +36,7 @@ TEST(Protocol, EncodesRequestsAsOneLine) {
   EXPECT_EQ(j["method"], "POST");
   EXPECT_EQ(j["headers"]["x-a"], json::array({"1", "2"}));
   EXPECT_EQ(j["headers"]["x-b"], "3");
-  EXPECT_EQ(base64_decode(j["body_b64"].get<std::string>()), std::string("hi\n\0", 4));
+  EXPECT_EQ(common::base64_decode(j["body_b64"].get<std::string>()), std::string("hi\n\0", 4));
   EXPECT_EQ(j["timeout_ms"], 2000);
   EXPECT_EQ(j["redirect"], "manual");
   r.body.reset();
@@ -197,8 +185,9 @@ TEST(Protocol, QuotesLongLinesShortened) {
 // the JSON report writer throws on it).
 TEST(Protocol, QuotedLinesAreCutBetweenUtf8Characters) {
   std::string line = R"({"id":9,"event":"error","kind":"bogus","message":")";
-  while (line.size() < 2 * kQuotedLineBytes)
+  while (line.size() < 2 * kQuotedLineBytes) {
     line += "\xC3\xA9";  // U+00E9, two bytes
+  }
   line += R"("})";
   for (const std::size_t shift : {0u, 1u}) {
     const std::string shifted = std::string(shift, ' ') + line;

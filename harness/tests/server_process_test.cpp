@@ -89,6 +89,18 @@ TEST(ServerProcess, StartsParsesTheReadyLineAndStopsCleanly) {
   EXPECT_EQ(server.stop().description, stopped.description);
 }
 
+TEST(ServerProcess, StartsThroughAWrapperThatExecsIt) {
+  ServerOptions o = stub_options("server_ready.sh");
+  o.wrapper = {"env", "FAULTLINE_STUB_NOTE=wrapped"};
+  ServerProcess server(o);
+  // env execs the server: one process, whose environment the wrapper set.
+  EXPECT_EQ(server.ready().pid, server.pid());
+  EXPECT_TRUE(server.stop());
+  EXPECT_NE(server.stderr_text().find("stub server: starting (wrapped)"), std::string::npos)
+      << server.stderr_text();
+  EXPECT_EQ(server.stdout_after_ready(), "");
+}
+
 TEST(ServerProcess, ChildExitingBeforeTheReadyLineIsAnErrorWithItsStderr) {
   const auto e =
       expect_harness_error([] { ServerProcess s(stub_options("server_exits_early.sh")); });

@@ -4,7 +4,6 @@
 #include <string>
 #include <vector>
 
-#include "detail/base64.h"
 #include "detail/json_reader.h"
 #include "detail/limits.h"
 #include "detail/names.h"
@@ -12,6 +11,7 @@
 #include "detail/parse_helpers.h"
 #include "detail/path_pattern.h"
 #include "detail/templates.h"
+#include "faultline/common/base64.h"
 #include "faultline/scenarios/loader.h"
 
 namespace faultline::scenarios {
@@ -244,7 +244,7 @@ Body parse_body(const Json& value, const Loc& loc, const RouteContext& route) {
     return FixedBody{get_string(spec, at)};
   }
   if (kind == "base64") {
-    std::optional<std::string> bytes = base64_decode(get_string(spec, at));
+    std::optional<std::string> bytes = common::base64_decode(get_string(spec, at));
     if (!bytes) {
       fail(at, "not valid base64 (standard alphabet, padded, no whitespace)");
     }

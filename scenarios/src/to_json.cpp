@@ -1,10 +1,10 @@
 // to_json(): a Scenario back to the JSON form parse_scenario() reads.
 #include <variant>
 
-#include "detail/base64.h"
 #include "detail/fault_names.h"
 #include "detail/json_reader.h"
 #include "detail/templates.h"
+#include "faultline/common/base64.h"
 #include "faultline/scenarios/loader.h"
 
 namespace faultline::scenarios {
@@ -43,7 +43,7 @@ struct BodyWriter {
     if (is_utf8(body.data)) {
       return Json{{"text", body.data}};
     }
-    return Json{{"base64", detail::base64_encode(body.data)}};
+    return Json{{"base64", common::base64_encode(body.data)}};
   }
   Json operator()(const EchoBody&) const { return Json{{"echo", true}}; }
   Json operator()(const RandomBody& body) const {

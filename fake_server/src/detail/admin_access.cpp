@@ -4,8 +4,8 @@
 
 #include <boost/asio/ip/address.hpp>
 
-#include "detail/sha256.h"
 #include "detail/text.h"
+#include "faultline/common/sha256.h"
 
 namespace faultline::fake_server::detail {
 
@@ -77,8 +77,8 @@ bool is_loopback_address(std::string_view address) {
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
-  const std::string da = sha256_hex(a);
-  const std::string db = sha256_hex(b);
+  const std::string da = common::sha256_hex(a);
+  const std::string db = common::sha256_hex(b);
   return CRYPTO_memcmp(da.data(), db.data(), da.size()) == 0;
 }
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "detail/multipart.h"
-#include "detail/sha256.h"
+#include "faultline/common/sha256.h"
 
 namespace faultline::fake_server::detail {
 
@@ -38,7 +38,7 @@ class EchoRecorder {
   [[nodiscard]] std::uint64_t body_bytes() const noexcept { return body_bytes_; }
 
  private:
-  Sha256 sha_;
+  common::Sha256 sha_;
   std::uint64_t body_bytes_ = 0;
   std::optional<MultipartParser> multipart_;
 };

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "detail/sha256.h"
+#include "faultline/common/sha256.h"
 
 namespace faultline::fake_server::detail {
 
@@ -60,7 +60,7 @@ class MultipartParser {
   std::string pending_;    ///< unconsumed input
   State state_ = State::preamble;
   std::vector<PartDigest> parts_;
-  std::optional<Sha256> part_sha_;
+  std::optional<common::Sha256> part_sha_;
   std::string error_;
 };
 

@@ -216,7 +216,7 @@ class Server:
         self.stop()
         return False
 
-    # Admin API (see notes/admin-api.md).
+    # Admin API (see docs/admin-api.md).
     def call(self, method, path, body=None, timeout=None):
         data = None
         headers = {"accept": "application/json"}

@@ -55,10 +55,12 @@ struct ChildSetup {
     std::sort(keep.begin(), keep.end());
     unsigned from = 0;
     for (const int fd : keep) {
-      if (fd < 0)
+      if (fd < 0) {
         continue;
-      if (static_cast<unsigned>(fd) > from)
+      }
+      if (static_cast<unsigned>(fd) > from) {
         ::close_range(from, static_cast<unsigned>(fd) - 1, 0);
+      }
       from = static_cast<unsigned>(fd) + 1;
     }
     ::close_range(from, ~0U, 0);
@@ -95,15 +97,17 @@ std::string ExitStatus::describe() const {
   } else {
     out = "exit status unknown";
   }
-  if (killed)
+  if (killed) {
     out += " after SIGKILL";
+  }
   return out;
 }
 
 std::filesystem::path resolve_program(const std::filesystem::path& program) {
   const std::string name = program.string();
-  if (name.empty())
+  if (name.empty()) {
     return {};
+  }
   if (name.find('/') != std::string::npos) {
     std::error_code ec;
     auto abs = std::filesystem::absolute(program, ec);
@@ -116,10 +120,12 @@ std::filesystem::path resolve_program(const std::filesystem::path& program) {
     const std::string dir(dirs.substr(0, colon));
     std::filesystem::path candidate = std::filesystem::path(dir.empty() ? "." : dir) / program;
     std::error_code ec;
-    if (std::filesystem::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0)
+    if (std::filesystem::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0) {
       return std::filesystem::absolute(candidate, ec);
-    if (colon == std::string_view::npos)
+    }
+    if (colon == std::string_view::npos) {
       break;
+    }
     dirs.remove_prefix(colon + 1);
   }
   return {};
@@ -167,16 +173,18 @@ struct ChildProcess::Impl {
   void spawn() {
     ignore_sigpipe_once();
     const auto exe = resolve_program(options.program);
-    if (exe.empty())
+    if (exe.empty()) {
       throw HarnessError(errc::spawn_failed,
                          "cannot start '" + options.program.string() + "': not found in PATH");
+    }
     bp2::error_code ec;
     Process p = bp2::default_process_launcher{}(ctx.get_executor(), ec,
                                                 bp2::filesystem::path(exe.string()), options.args,
                                                 bp2::process_stdio{in, out, err}, ChildSetup{});
-    if (ec)
+    if (ec) {
       throw HarnessError(errc::spawn_failed,
                          "cannot start '" + exe.string() + "': " + ec.message());
+    }
     pid = p.id();
     // Our own pidfd: signals through it can never reach a recycled pid.
     pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
@@ -192,8 +200,9 @@ struct ChildProcess::Impl {
     out.async_read_some(asio::buffer(out_chunk), [this](bp2::error_code ec, std::size_t n) {
       on_out_bytes(std::string_view(out_chunk.data(), n));
       if (ec) {
-        if (!out_line.empty() && !discarding_line)
+        if (!out_line.empty() && !discarding_line) {
           deliver_line(std::move(out_line));
+        }
         out_line.clear();
         out_eof = true;
         maybe_finish();
@@ -204,23 +213,32 @@ struct ChildProcess::Impl {
   }
 
   void on_out_bytes(std::string_view bytes) {
+    if (callbacks.on_bytes) {
+      if (!bytes.empty()) {
+        callbacks.on_bytes(bytes);
+      }
+      return;
+    }
     while (!bytes.empty()) {
       const auto nl = bytes.find('\n');
       const std::string_view piece = bytes.substr(0, nl);
-      if (!discarding_line)
+      if (!discarding_line) {
         out_line.append(piece);
+      }
       if (nl == std::string_view::npos) {
         if (!discarding_line && out_line.size() > options.max_line) {
           discarding_line = true;
           out_line.clear();
-          if (callbacks.on_stdout_problem)
+          if (callbacks.on_stdout_problem) {
             callbacks.on_stdout_problem("stdout line longer than " +
                                         std::to_string(options.max_line) + " bytes");
+          }
         }
         return;
       }
-      if (!discarding_line)
+      if (!discarding_line) {
         deliver_line(std::move(out_line));
+      }
       out_line.clear();
       discarding_line = false;
       bytes.remove_prefix(nl + 1);
@@ -228,16 +246,19 @@ struct ChildProcess::Impl {
   }
 
   void deliver_line(std::string&& line) {
-    if (!line.empty() && line.back() == '\r')
+    if (!line.empty() && line.back() == '\r') {
       line.pop_back();
-    if (callbacks.on_line)
+    }
+    if (callbacks.on_line) {
       callbacks.on_line(std::move(line));
+    }
   }
 
   void read_err() {
     err.async_read_some(asio::buffer(err_chunk), [this](bp2::error_code ec, std::size_t n) {
-      if (n > 0)
+      if (n > 0) {
         append_stderr(std::string_view(err_chunk.data(), n));
+      }
       if (ec) {
         err_eof = true;
         maybe_finish();
@@ -263,20 +284,23 @@ struct ChildProcess::Impl {
     // Output still buffered in the pipes is read before on_exit, for a while.
     drain_timer.expires_after(kExitDrainGrace);
     drain_timer.async_wait([this](bp2::error_code timer_ec) {
-      if (!timer_ec)
+      if (!timer_ec) {
         finish();
+      }
     });
     maybe_finish();
   }
 
   void maybe_finish() {
-    if (reaped && out_eof && err_eof)
+    if (reaped && out_eof && err_eof) {
       finish();
+    }
   }
 
   void finish() {
-    if (finished)
+    if (finished) {
       return;
+    }
     finished = true;
     drain_timer.cancel();
     bp2::error_code ignored;
@@ -289,16 +313,19 @@ struct ChildProcess::Impl {
       status = s;
     }
     cv.notify_all();
-    if (callbacks.on_exit)
+    if (callbacks.on_exit) {
       callbacks.on_exit(s);
+    }
   }
 
   void do_write() {
-    if (writing)
+    if (writing) {
       return;
+    }
     if (writes.empty()) {
-      if (close_requested && !stdin_closed)
+      if (close_requested && !stdin_closed) {
         close_in();
+      }
       return;
     }
     writing = true;
@@ -326,8 +353,9 @@ struct ChildProcess::Impl {
       return;
     }
     std::lock_guard lock(mutex);
-    if (!status && pid > 0)
+    if (!status && pid > 0) {
       ::kill(pid, signo);
+    }
   }
 };
 
@@ -337,8 +365,9 @@ ChildProcess::ChildProcess(ChildOptions options, ChildCallbacks callbacks)
 }
 
 ChildProcess::~ChildProcess() {
-  if (!impl_->thread.joinable())
+  if (!impl_->thread.joinable()) {
     return;
+  }
   if (!exit_status()) {
     {
       std::lock_guard lock(impl_->mutex);
@@ -350,8 +379,9 @@ ChildProcess::~ChildProcess() {
   impl_->work.reset();
   impl_->ctx.stop();
   impl_->thread.join();
-  if (impl_->pidfd >= 0)
+  if (impl_->pidfd >= 0) {
     ::close(impl_->pidfd);
+  }
 }
 
 int ChildProcess::pid() const noexcept {
@@ -360,8 +390,9 @@ int ChildProcess::pid() const noexcept {
 
 void ChildProcess::write(std::string data) {
   asio::post(impl_->ctx, [impl = impl_.get(), data = std::move(data)]() mutable {
-    if (impl->stdin_closed || impl->close_requested)
+    if (impl->stdin_closed || impl->close_requested) {
       return;
+    }
     impl->writes.push_back(std::move(data));
     impl->do_write();
   });
@@ -391,22 +422,25 @@ std::optional<ExitStatus> ChildProcess::exit_status() const {
 
 ExitStatus ChildProcess::terminate(std::chrono::milliseconds grace) {
   impl_->send_signal(SIGTERM);
-  if (auto s = wait_exit(grace))
+  if (auto s = wait_exit(grace)) {
     return *s;
+  }
   {
     std::lock_guard lock(impl_->mutex);
     impl_->killed = true;
   }
   impl_->send_signal(SIGKILL);
-  if (auto s = wait_exit(std::chrono::seconds(10)))
+  if (auto s = wait_exit(std::chrono::seconds(10))) {
     return *s;
+  }
   return ExitStatus{-1, SIGKILL, true};
 }
 
 std::string ChildProcess::stderr_text() const {
   std::lock_guard lock(impl_->mutex);
-  if (impl_->stderr_dropped == 0)
+  if (impl_->stderr_dropped == 0) {
     return impl_->stderr_buf;
+  }
   return "[... " + std::to_string(impl_->stderr_dropped) + " earlier bytes dropped ...]\n" +
          impl_->stderr_buf;
 }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "faultline/harness/deadline.h"
@@ -34,10 +35,13 @@ struct ChildOptions {
 };
 
 /** Called on the child's I/O thread. on_line gets every stdout line without its newline
-    (and an unterminated last line at EOF); on_exit fires once, after the child was reaped
-    and its stdout/stderr drained (or kExitDrainGrace passed), so stderr is complete. */
+    (and an unterminated last line at EOF); when on_bytes is set instead, it gets stdout
+    as it arrives, unsplit (a program whose output is bytes, not lines). on_exit fires
+    once, after the child was reaped and its stdout/stderr drained (or kExitDrainGrace
+    passed), so stdout and stderr are complete. */
 struct ChildCallbacks {
   std::function<void(std::string&& line)> on_line;
+  std::function<void(std::string_view bytes)> on_bytes;
   std::function<void(const std::string& problem)> on_stdout_problem;
   std::function<void(const ExitStatus& status)> on_exit;
 };

@@ -6,8 +6,9 @@ namespace faultline::harness::detail {
 
 std::shared_ptr<Exchange> ExchangeTable::add(Request& request) {
   if (request.id == 0) {
-    while (used_.count(next_id_) != 0)
+    while (used_.count(next_id_) != 0) {
       ++next_id_;
+    }
     request.id = next_id_++;
   } else if (used_.count(request.id) != 0) {
     throw std::invalid_argument("request id " + std::to_string(request.id) +
@@ -27,8 +28,9 @@ ExchangeTable::Entry* ExchangeTable::find(std::uint64_t id) {
 std::vector<std::shared_ptr<Exchange>> ExchangeTable::take_all() {
   std::vector<std::shared_ptr<Exchange>> out;
   out.reserve(in_flight_.size());
-  for (auto& [id, entry] : in_flight_)
+  for (auto& [id, entry] : in_flight_) {
     out.push_back(std::move(entry.exchange));
+  }
   in_flight_.clear();
   return out;
 }

@@ -2,7 +2,7 @@
 
 #include <limits>
 
-#include "detail/base64.h"
+#include "faultline/common/base64.h"
 #include "faultline/harness/limits.h"
 
 namespace faultline::harness::detail {
@@ -23,8 +23,9 @@ class Fields {
   const json* get(const char* name, json::value_t type, bool required) {
     auto it = object_.find(name);
     if (it == object_.end()) {
-      if (required)
+      if (required) {
         fail(std::string("lacks field \"") + name + "\"");
+      }
       return nullptr;
     }
     const bool type_ok = type == json::value_t::number_float
@@ -44,8 +45,9 @@ class Fields {
   std::int64_t integer(const char* name, bool required = true) {
     auto it = object_.find(name);
     if (it == object_.end()) {
-      if (required)
+      if (required) {
         fail(std::string("lacks field \"") + name + "\"");
+      }
       return 0;
     }
     if (!it->is_number_integer()) {
@@ -60,14 +62,16 @@ class Fields {
   }
 
   void fail(std::string problem, errc code = errc::driver_missing_field) {
-    if (!failed_)
+    if (!failed_) {
       violation_ = Violation{code, context_ + " " + problem + ": " + quote_line(line_)};
+    }
     failed_ = true;
   }
   /** Records a problem found by another Fields (a nested object). */
   void fail_with(Violation v) {
-    if (!failed_)
+    if (!failed_) {
       violation_ = std::move(v);
+    }
     failed_ = true;
   }
   [[nodiscard]] bool failed() const { return failed_; }
@@ -86,19 +90,23 @@ void parse_capabilities(const json& caps, std::string_view line, Fields& hello,
                         DriverCapabilities& out) {
   Fields f(caps, line, "hello capabilities");
   auto milliseconds = [&](const char* name) -> std::optional<std::int64_t> {
-    if (!caps.contains(name))
+    if (!caps.contains(name)) {
       return std::nullopt;
+    }
     const std::int64_t v = f.integer(name);
-    if (!f.failed() && v < 0)
+    if (!f.failed() && v < 0) {
       f.fail(std::string("field \"") + name + "\" must not be negative");
+    }
     return v;
   };
   out.idle_timeout_ms = milliseconds("idle_timeout_ms");
   out.liveness_timeout_ms = milliseconds("liveness_timeout_ms");
-  if (const json* r = f.get("retries_421", json::value_t::boolean, false))
+  if (const json* r = f.get("retries_421", json::value_t::boolean, false)) {
     out.retries_421 = r->get<bool>();
-  if (f.failed())
+  }
+  if (f.failed()) {
     hello.fail_with(f.violation());
+  }
 }
 
 DriverLine parse_hello(const json& j, std::string_view line) {
@@ -109,11 +117,13 @@ DriverLine parse_hello(const json& j, std::string_view line) {
   hello.info.version = f.string("version");
   hello.info.max_sessions = static_cast<int>(f.integer("max_sessions"));
   hello.info.max_streams = static_cast<int>(f.integer("max_streams"));
-  if (const json* h2 = f.get("h2", json::value_t::boolean, true))
+  if (const json* h2 = f.get("h2", json::value_t::boolean, true)) {
     hello.info.h2 = h2->get<bool>();
+  }
   hello.info.api = f.string("api", false);
-  if (const json* caps = f.get("capabilities", json::value_t::object, false))
+  if (const json* caps = f.get("capabilities", json::value_t::object, false)) {
     parse_capabilities(*caps, line, f, hello.info.capabilities);
+  }
   if (f.failed()) {
     auto v = f.violation();
     v.code = errc::driver_bad_hello;
@@ -128,15 +138,17 @@ DriverLine parse_hello(const json& j, std::string_view line) {
 }
 
 bool parse_headers(const json& object, Headers& out) {
-  if (!object.is_object())
+  if (!object.is_object()) {
     return false;
+  }
   for (const auto& [name, value] : object.items()) {
     if (value.is_string()) {
       out.emplace_back(name, value.get<std::string>());
     } else if (value.is_array()) {
       for (const auto& item : value) {
-        if (!item.is_string())
+        if (!item.is_string()) {
           return false;
+        }
         out.emplace_back(name, item.get<std::string>());
       }
     } else {
@@ -164,21 +176,24 @@ DriverLine parse_event(const json& j, std::string_view line, const std::string& 
   if (type == "headers") {
     e.type = Event::Type::headers;
     e.status = static_cast<int>(f.integer("status"));
-    if (!f.failed() && (e.status < 100 || e.status > 599))
+    if (!f.failed() && (e.status < 100 || e.status > 599)) {
       f.fail("status out of 100..599");
+    }
     if (const json* h = f.get("headers", json::value_t::object, true);
-        h && !parse_headers(*h, e.headers))
+        h && !parse_headers(*h, e.headers)) {
       f.fail("headers must map names to strings or arrays of strings");
+    }
     e.protocol = f.string("protocol", false);
   } else if (type == "data") {
     e.type = Event::Type::data;
     const std::string b64 = f.string("b64");
     if (!f.failed()) {
-      auto bytes = base64_decode(b64);
-      if (!bytes)
+      auto bytes = common::base64_decode(b64, common::Base64Padding::optional);
+      if (!bytes) {
         f.fail("field \"b64\" is not valid base64");
-      else
+      } else {
         e.data = std::move(*bytes);
+      }
     }
   } else if (type == "end") {
     e.type = Event::Type::end;
@@ -188,27 +203,31 @@ DriverLine parse_event(const json& j, std::string_view line, const std::string& 
     e.message = f.string("message");
     if (!f.failed()) {
       auto parsed = parse_error_kind(kind);
-      if (!parsed || *parsed == ErrorKind::driver)
+      if (!parsed || *parsed == ErrorKind::driver) {
         f.fail("field \"kind\" is not one of aborted|timeout|network|protocol|other");
-      else
+      } else {
         e.kind = *parsed;
+      }
     }
   }
-  if (f.failed())
+  if (f.failed()) {
     return f.violation();
+  }
   return out;
 }
 
 }  // namespace
 
 std::string quote_line(std::string_view line) {
-  if (line.size() <= kQuotedLineBytes)
+  if (line.size() <= kQuotedLineBytes) {
     return "'" + std::string(line) + "'";
+  }
   // Cut before a UTF-8 continuation byte, never inside a character: the message goes
   // into JSON reports, and a UTF-8 line must give a UTF-8 message.
   std::size_t cut = kQuotedLineBytes;
-  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80)
+  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) {
     --cut;
+  }
   return "'" + std::string(line.substr(0, cut)) + "...' (" + std::to_string(line.size()) +
          " bytes)";
 }
@@ -217,12 +236,13 @@ std::string encode_request(const Request& request) {
   json headers = json::object();
   for (const auto& [name, value] : request.headers) {
     auto it = headers.find(name);
-    if (it == headers.end())
+    if (it == headers.end()) {
       headers[name] = value;
-    else if (it->is_array())
+    } else if (it->is_array()) {
       it->push_back(value);
-    else
+    } else {
       *it = json::array({*it, value});
+    }
   }
   json j = {{"op", "request"},
             {"id", request.id},
@@ -231,8 +251,9 @@ std::string encode_request(const Request& request) {
             {"headers", headers},
             {"timeout_ms", request.timeout_ms},
             {"redirect", to_string(request.redirect)}};
-  if (request.body)
-    j["body_b64"] = base64_encode(*request.body);
+  if (request.body) {
+    j["body_b64"] = common::base64_encode(*request.body);
+  }
   return line_of(j);
 }
 
@@ -246,23 +267,28 @@ std::string encode_op(std::string_view op) {
 
 DriverLine parse_driver_line(std::string_view line) {
   json j = json::parse(line, nullptr, false);
-  if (j.is_discarded())
+  if (j.is_discarded()) {
     return Violation{errc::driver_bad_json, "line is not JSON: " + quote_line(line)};
-  if (!j.is_object())
+  }
+  if (!j.is_object()) {
     return Violation{errc::driver_bad_json, "line is not a JSON object: " + quote_line(line)};
+  }
   auto it = j.find("event");
-  if (it == j.end() || !it->is_string())
+  if (it == j.end() || !it->is_string()) {
     return Violation{errc::driver_missing_field,
                      "line lacks a string field \"event\": " + quote_line(line)};
+  }
   const std::string type = it->get<std::string>();
-  if (type == "hello")
+  if (type == "hello") {
     return parse_hello(j, line);
+  }
   if (type == "stats") {
     j.erase("event");
     return StatsLine{std::move(j)};
   }
-  if (type == "headers" || type == "data" || type == "end" || type == "error")
+  if (type == "headers" || type == "data" || type == "end" || type == "error") {
     return parse_event(j, line, type);
+  }
   return Violation{errc::driver_unknown_event,
                    "unknown event \"" + type + "\": " + quote_line(line)};
 }

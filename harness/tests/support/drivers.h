@@ -11,8 +11,6 @@
 #include <gtest/gtest.h>
 
 #include "faultline/harness/bundled_drivers.h"
-#include "faultline/harness/curl_driver.h"
-#include "faultline/harness/external_driver.h"
 
 namespace faultline::harness::testing {
 
@@ -34,8 +32,9 @@ inline void PrintTo(const DriverKind& kind, std::ostream* out) {
   *out << kind.name;
 }
 
-/** A driver of harness/drivers/bin by name, with its default pool. */
-inline DriverKind bundled_kind(const std::string& name) {
+/** A bundled driver of the registry by name, as these tests run it. */
+inline DriverKind registered_kind(const RegisteredDriver& driver) {
+  const std::string& name = driver.name;
   std::string test_name = name;
   std::replace(test_name.begin(), test_name.end(), '-', '_');
   // Node's bundled undici 6 multiplexes h2 streams only with pipelining above 1, and then
@@ -43,15 +42,15 @@ inline DriverKind bundled_kind(const std::string& name) {
   // Request.onHeaders; docs/drivers.md): these tests are about the driver, so they run it
   // one stream per connection. The conformance column runs it multiplexed.
   std::vector<std::string> args;
-  if (name == "node-fetch")
-    args = {"--pipelining", "1"};
-  DriverKind kind{test_name, [name, args](const std::filesystem::path& ca) {
-                    BundledDriverConfig c;
-                    c.ca_file = ca;
-                    c.args = args;
-                    return std::unique_ptr<Driver>(
-                        std::make_unique<ExternalDriver>(bundled_driver_options(name, c)));
+  if (name == "node-fetch") {
+    { args = {"--pipelining", "1"}; }
+  }
+  DriverKind kind{test_name, [&driver, args](const std::filesystem::path& ca) {
+                    return driver.make(ca, args);
                   }};
+  // Node's http2 module: one session per origin, h2 only, no redirect following.
+  kind.follows_redirects = name != "node-http2";
+  kind.speaks_h1 = name != "node-http2";
   // The JDK's HttpClient returns the last 3xx once it has followed its limit of
   // redirects (jdk.httpclient.redirects.retrylimit) instead of failing (docs/drivers.md).
   kind.redirect_limit_fails = name != "java";
@@ -60,39 +59,12 @@ inline DriverKind bundled_kind(const std::string& name) {
   return kind;
 }
 
+/** Every bundled driver, built or not: one that is missing fails its tests. */
 inline std::vector<DriverKind> driver_kinds() {
-  std::vector<DriverKind> kinds = {
-      {"curl",
-       [](const std::filesystem::path& ca) {
-         CurlDriverOptions o;
-         o.ca_file = ca;
-         return std::unique_ptr<Driver>(std::make_unique<CurlDriver>(o));
-       }},
-      {"undici",
-       [](const std::filesystem::path& ca) {
-         NodeDriverConfig c;
-         c.ca_file = ca;
-         return std::unique_ptr<Driver>(std::make_unique<ExternalDriver>(node_driver_options(c)));
-       }},
-      {"undici_fetch",
-       [](const std::filesystem::path& ca) {
-         NodeDriverConfig c;
-         c.ca_file = ca;
-         c.api = NodeDriverConfig::Api::fetch;
-         return std::unique_ptr<Driver>(std::make_unique<ExternalDriver>(node_driver_options(c)));
-       }},
-      {"node_http2",
-       [](const std::filesystem::path& ca) {
-         NodeHttp2DriverConfig c;
-         c.ca_file = ca;
-         return std::unique_ptr<Driver>(
-             std::make_unique<ExternalDriver>(node_http2_driver_options(c)));
-       },
-       /*follows_redirects=*/false, /*speaks_h1=*/false},
-  };
-  // Every bundled driver, built or not: one that is missing fails its tests.
-  for (const auto& name : bundled_driver_names())
-    kinds.push_back(bundled_kind(name));
+  std::vector<DriverKind> kinds;
+  for (const auto& driver : driver_registry()) {
+    { kinds.push_back(registered_kind(driver)); }
+  }
   return kinds;
 }
 

@@ -10,9 +10,9 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 
 #include "detail/child_process.h"
+#include "faultline/harness/gtest.h"
 
 namespace faultline::harness::testing {
 namespace {
@@ -23,16 +23,18 @@ using namespace std::chrono_literals;
 void run(const std::string& program, std::vector<std::string> args) {
   detail::ChildProcess child({program, std::move(args), 64 * 1024, 1 << 20}, {});
   const auto status = child.wait_exit(30s);
-  if (!status || !status->clean())
+  if (!status || !status->clean()) {
     throw std::runtime_error(program + " failed (" + (status ? status->describe() : "timeout") +
                              "): " + child.stderr_text());
+  }
 }
 
 void write_file(const std::filesystem::path& file, const std::string& bytes) {
   std::ofstream out(file, std::ios::binary);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out)
+  if (!out) {
     throw std::runtime_error("cannot write " + file.string());
+  }
 }
 
 std::set<unsigned long> socket_inodes(int pid) {
@@ -41,8 +43,9 @@ std::set<unsigned long> socket_inodes(int pid) {
   for (const auto& entry :
        std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
     const auto target = std::filesystem::read_symlink(entry.path(), ec).string();
-    if (target.rfind("socket:[", 0) == 0)
+    if (target.rfind("socket:[", 0) == 0) {
       inodes.insert(std::stoul(target.substr(8)));
+    }
   }
   return inodes;
 }
@@ -61,8 +64,9 @@ int listening_port(int pid) {
       unsigned long inode = 0;
       fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >>
           timeout >> inode;
-      if (state == "0A" && inodes.count(inode) != 0)
+      if (state == "0A" && inodes.count(inode) != 0) {
         return std::stoi(local.substr(local.find(':') + 1), nullptr, 16);
+      }
     }
   }
   return 0;
@@ -94,8 +98,9 @@ std::string NghttpdPeer::megabyte_body() {
 NghttpdPeer::NghttpdPeer() : child_(std::make_unique<Child>()) {
   std::string templ =
       (std::filesystem::temp_directory_path() / "faultline-nghttpd-XXXXXX").string();
-  if (!::mkdtemp(templ.data()))
+  if (!::mkdtemp(templ.data())) {
     throw std::runtime_error("mkdtemp failed");
+  }
   dir_ = templ;
   std::filesystem::create_directories(dir_ / "www");
   run("openssl",
@@ -110,8 +115,9 @@ NghttpdPeer::NghttpdPeer() : child_(std::make_unique<Child>()) {
   detail::ChildCallbacks callbacks;
   callbacks.on_line = [child = child_.get()](std::string&& line) {
     // -v prints "IPv4: listen 127.0.0.1:0" once the socket listens (then every frame).
-    if (line.find(": listen ") == std::string::npos)
+    if (line.find(": listen ") == std::string::npos) {
       return;
+    }
     std::lock_guard lock(child->mutex);
     child->listening = true;
     child->cv.notify_all();
@@ -126,24 +132,26 @@ NghttpdPeer::NghttpdPeer() : child_(std::make_unique<Child>()) {
       std::move(callbacks));
   {
     std::unique_lock lock(child_->mutex);
-    if (!child_->cv.wait_for(lock, 20s, [&] { return child_->listening; }))
+    if (!child_->cv.wait_for(lock, 20s, [&] { return child_->listening; })) {
       throw std::runtime_error("nghttpd did not start listening: " +
                                child_->process->stderr_text());
+    }
   }
   // The kernel's socket table is read after the listen line; poll it with a deadline.
   int port = 0;
-  for (const auto deadline = std::chrono::steady_clock::now() + 10s;
-       (port = listening_port(child_->process->pid())) == 0 &&
-       std::chrono::steady_clock::now() < deadline;)
-    std::this_thread::sleep_for(5ms);
-  if (port == 0)
-    throw std::runtime_error("cannot find nghttpd's port in /proc");
+  const auto found =
+      eventually([&] { return (port = listening_port(child_->process->pid())) != 0; }, 10s,
+                 "nghttpd's listening port in /proc");
+  if (!found) {
+    throw std::runtime_error(found.message());
+  }
   origin_ = "https://127.0.0.1:" + std::to_string(port);
 }
 
 NghttpdPeer::~NghttpdPeer() {
-  if (child_->process)
+  if (child_->process) {
     child_->process->terminate(5s);
+  }
   child_->process.reset();
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);

@@ -90,7 +90,7 @@ TEST_F(TransportAlpn, NegativeCacheExpiresAfterItsTtl) {
         expect_http11(client, peer, 1);
         return client.stats().origins.at(peer.origin()).h2_attempts >= 2;
       },
-      "h2 offered again once the TTL passed"));
+      10s, "h2 offered again once the TTL passed"));
 }
 
 // The "h1" driver: the same client forced to HTTP/1.1 never offers h2.

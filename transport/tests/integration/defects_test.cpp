@@ -47,13 +47,14 @@ TEST_F(DefectsOnTheWire, IgnoreAbortWhenQueuedHoldsTheAbortUntilASlotFrees) {
   Request held;
   held.url = peer.url("/hold/g");
   auto a = client.send(held);
-  ASSERT_TRUE(eventually([&] { return peer.control("/admin/held?gate=g")["held"] == 1; }, "held"));
+  ASSERT_TRUE(
+      eventually([&] { return peer.control("/admin/held?gate=g")["held"] == 1; }, 10s, "held"));
   AbortController controller;
   Request queued;
   queued.url = peer.url("/hello");
   queued.abort = controller.signal();
   auto q = client.send(queued);
-  ASSERT_TRUE(eventually([&] { return client.stats().queue_depth == 1; }, "queued"));
+  ASSERT_TRUE(eventually([&] { return client.stats().queue_depth == 1; }, 10s, "queued"));
   controller.abort();
   EXPECT_EQ(q.wait_for(300ms), std::future_status::timeout) << "defect: abort ignored while queued";
   peer.control("/release/g");

@@ -1,11 +1,12 @@
 // Against the project's own faultline-server (built from fake_server/ in the same build
-// tree; started as a process, never linked): its ready line, its built-in scenarios and
-// its admin API as the evidence. Skipped when the binary has not been built.
+// tree; started as a process by harness::ServerProcess, never linked): its built-in
+// scenarios, and its admin API as the evidence. Skipped when the binary has not been built.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "faultline/harness/server_process.h"
 #include "faultline/transport/client.h"
 #include "support/peers.h"
 
@@ -14,59 +15,33 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing_support::await;
-using testing_support::ChildProcess;
 using testing_support::eventually;
 using testing_support::fetch;
 
-/** faultline-server with a built-in scenario, on ports chosen by the kernel. */
-class FakeServer {
- public:
-  explicit FakeServer(const std::string& scenario) {
-    process_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{FAULTLINE_SERVER_BIN, "--scenario", scenario, "--listen",
-                                 "127.0.0.1:0", "--admin", "127.0.0.1:0"},
-        "/dev/null");
-    const auto line = process_->read_line(20s);
-    if (!line) {
-      throw std::runtime_error("faultline-server printed no ready line");
-    }
-    ready_ = nlohmann::json::parse(*line);
-  }
-  [[nodiscard]] std::string https(const std::string& path) const {
-    return ready_.at("https").get<std::string>() + path;
-  }
-  [[nodiscard]] std::string listener(const std::string& name, const std::string& path) const {
-    return ready_.at("listeners").at(name).get<std::string>() + path;
-  }
-  [[nodiscard]] std::string ca() const { return ready_.at("ca").get<std::string>(); }
-  /** An admin call over a separate HTTP/1.1 client. */
-  nlohmann::json admin(const std::string& method, const std::string& path) const {
-    Options options;
-    options.force_http1 = true;
-    Client client(options);
-    Request request;
-    request.method = method;
-    request.url = ready_.at("admin").get<std::string>() + path;
-    request.timeout = 10s;
-    auto future = client.send(request);
-    Result result;
-    if (!await(future, result) || !result.ok()) {
-      throw std::runtime_error("admin " + path + " failed: " + result.error.message());
-    }
-    return nlohmann::json::parse(result.response.body);
-  }
-  Options client_options() const {
-    Options options;
-    options.tls.ca_file = ca();
-    options.connect_timeout = 5s;
-    options.request_timeout = 20s;
-    return options;
-  }
+/** faultline-server with a built-in scenario, on ports chosen by the kernel, through the
+    harness's launcher. */
+harness::ServerProcess start_server(const std::string& scenario) {
+  harness::ServerOptions options;
+  options.binary = FAULTLINE_SERVER_BIN;
+  options.scenario = scenario;
+  options.args = {"--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"};
+  return harness::ServerProcess(std::move(options));
+}
 
- private:
-  std::unique_ptr<ChildProcess> process_;
-  nlohmann::json ready_;
-};
+/** A client trusting the server's CA, with test-friendly timeouts. */
+Options client_options(const harness::ServerProcess& server) {
+  Options options;
+  options.tls.ca_file = server.ca().string();
+  options.connect_timeout = 5s;
+  options.request_timeout = 20s;
+  return options;
+}
+
+/** An admin answer's body; fails the test when there is no 2xx JSON answer. */
+nlohmann::json body_of(const harness::AdminResponse& response) {
+  EXPECT_TRUE(response.ok()) << response.describe();
+  return response.body;
+}
 
 class AgainstFakeServer : public ::testing::TestWithParam<Protocol> {
  protected:
@@ -75,8 +50,8 @@ class AgainstFakeServer : public ::testing::TestWithParam<Protocol> {
       GTEST_SKIP() << FAULTLINE_SERVER_BIN << " is not built";
     }
   }
-  Options options_for(const FakeServer& server) const {
-    Options options = server.client_options();
+  Options options_for(const harness::ServerProcess& server) const {
+    Options options = client_options(server);
     options.force_http1 = GetParam() == Protocol::http11;
     return options;
   }
@@ -84,12 +59,12 @@ class AgainstFakeServer : public ::testing::TestWithParam<Protocol> {
 
 // POOL-REUSE, with the server's own counters as evidence.
 TEST_P(AgainstFakeServer, POOL_REUSE_WithinLimitsAndServedOnce) {
-  FakeServer server("default");
+  auto server = start_server("default");
   Client client(options_for(server));
   std::vector<std::future<Result>> futures;
   for (int i = 0; i < 300; ++i) {
     Request request;
-    request.url = server.https("/health");
+    request.url = server.https() + "/health";
     request.headers.emplace_back("x-faultline-request-id", "req-" + std::to_string(i));
     futures.push_back(client.send(request));
   }
@@ -100,7 +75,7 @@ TEST_P(AgainstFakeServer, POOL_REUSE_WithinLimitsAndServedOnce) {
     EXPECT_EQ(r.response.body, "ok");
     EXPECT_EQ(r.response.protocol, GetParam());
   }
-  const auto stats = server.admin("GET", "/v1/stats");
+  const auto stats = body_of(server.admin().stats());
   int ours = 0;
   for (const auto& c : stats["connections"]) {
     if (c["listener"] == "main") {
@@ -118,19 +93,19 @@ TEST_P(AgainstFakeServer, POOL_REUSE_WithinLimitsAndServedOnce) {
 // REDIRECT-PARITY on the server's chains of every status, a loop, and a cross-origin
 // redirect to its h1-only listener.
 TEST_P(AgainstFakeServer, REDIRECT_PARITY_ChainsLoopsAndCrossOrigin) {
-  FakeServer server("default");
+  auto server = start_server("default");
   Client client(options_for(server));
   for (const std::string chain :
        {"/redirect/5", "/redirect301/3", "/redirect303/3", "/redirect307/3", "/redirect308/3"}) {
-    const auto r = fetch(client, server.https(chain));
+    const auto r = fetch(client, server.https() + chain);
     ASSERT_TRUE(r.ok()) << chain << ": " << r.error.message() << " " << r.detail;
     EXPECT_EQ(r.response.body, "done") << chain;
     EXPECT_GE(r.response.redirects, 3U) << chain;
   }
-  EXPECT_EQ(fetch(client, server.https("/loop/a")).error, errc::too_many_redirects);
+  EXPECT_EQ(fetch(client, server.https() + "/loop/a").error, errc::too_many_redirects);
   Request post;
   post.method = "POST";
-  post.url = server.https("/cross/h1");
+  post.url = server.https() + "/cross/h1";
   post.body = Body::bytes("cross-origin body");
   post.timeout = 20s;
   auto future = client.send(post);
@@ -138,14 +113,14 @@ TEST_P(AgainstFakeServer, REDIRECT_PARITY_ChainsLoopsAndCrossOrigin) {
   ASSERT_TRUE(await(future, r));
   ASSERT_TRUE(r.ok()) << r.error.message() << " " << r.detail;
   EXPECT_EQ(r.response.protocol, Protocol::http11) << "the h1-only listener";
-  EXPECT_EQ(r.response.url, server.listener("h1only", "/echo"));
+  EXPECT_EQ(r.response.url, server.listener("h1only") + "/echo");
 }
 
 // RT-SSE with events split across frames, and trailers.
 TEST_P(AgainstFakeServer, RT_SSE_SplitEventsAndTrailers) {
-  FakeServer server("default");
+  auto server = start_server("default");
   Client client(options_for(server));
-  const auto sse = fetch(client, server.https("/sse/split"));
+  const auto sse = fetch(client, server.https() + "/sse/split");
   ASSERT_TRUE(sse.ok()) << sse.error.message();
   EXPECT_EQ(find_header(sse.response.headers, "content-type"), "text/event-stream");
   std::size_t events = 0;
@@ -154,7 +129,7 @@ TEST_P(AgainstFakeServer, RT_SSE_SplitEventsAndTrailers) {
     ++events;
   }
   EXPECT_EQ(events, 5U) << sse.response.body;
-  const auto trailers = fetch(client, server.https("/trailers"));
+  const auto trailers = fetch(client, server.https() + "/trailers");
   ASSERT_TRUE(trailers.ok());
   EXPECT_EQ(trailers.response.body, "body with trailers\n");
   EXPECT_EQ(find_header(trailers.response.trailers, "x-trailer"), "yes");
@@ -162,19 +137,19 @@ TEST_P(AgainstFakeServer, RT_SSE_SplitEventsAndTrailers) {
 
 // ABORT-QUEUED with the server's hold gate saturating a 1 x 1 pool.
 TEST_P(AgainstFakeServer, ABORT_QUEUED_NeverReachesTheServer) {
-  FakeServer server("default");
+  auto server = start_server("default");
   Options options = options_for(server);
   options.max_sessions_per_origin = 1;
   options.max_streams_per_session = 1;
   Client client(options);
   Request held;
-  held.url = server.https("/hold");
+  held.url = server.https() + "/hold";
   auto h = client.send(held);
   ASSERT_TRUE(eventually(
-      [&] { return server.admin("GET", "/v1/gates")["gates"]["hold"]["held"] == 1; }, "held"));
+      [&] { return body_of(server.admin().gates())["gates"]["hold"]["held"] == 1; }, 10s, "held"));
   AbortController controller;
   Request queued;
-  queued.url = server.https("/health");
+  queued.url = server.https() + "/health";
   queued.headers.emplace_back("x-faultline-request-id", "queued");
   queued.abort = controller.signal();
   auto q = client.send(queued);
@@ -182,11 +157,11 @@ TEST_P(AgainstFakeServer, ABORT_QUEUED_NeverReachesTheServer) {
   Result rq;
   ASSERT_TRUE(await(q, rq, 5s));
   EXPECT_EQ(rq.error, errc::aborted);
-  server.admin("POST", "/v1/gates/hold/release");
+  EXPECT_TRUE(harness::to_assertion(server.admin().release("hold")));
   Result rh;
   ASSERT_TRUE(await(h, rh));
   EXPECT_TRUE(rh.ok()) << rh.error.message();
-  EXPECT_FALSE(server.admin("GET", "/v1/stats")["requests"].contains("queued"));
+  EXPECT_FALSE(body_of(server.admin().stats())["requests"].contains("queued"));
 }
 
 INSTANTIATE_TEST_SUITE_P(TransportDrivers, AgainstFakeServer,
@@ -207,10 +182,10 @@ class FakeServerAlpn : public ::testing::Test {
 // ALPN-H1-STRICT and ALPN-NONE on the server's listeners: HTTP/1.1, one h2 attempt.
 TEST_F(FakeServerAlpn, HttpOneOriginsAreRemembered) {
   for (const std::string scenario : {"h1-strict", "h1-only", "alpn-none"}) {
-    FakeServer server(scenario);
-    Client client(server.client_options());
+    auto server = start_server(scenario);
+    Client client(client_options(server));
     for (int i = 0; i < 20; ++i) {
-      const auto r = fetch(client, server.https("/health"));
+      const auto r = fetch(client, server.https() + "/health");
       ASSERT_TRUE(r.ok()) << scenario << ": " << r.error.message() << " " << r.detail;
       ASSERT_EQ(r.response.protocol, Protocol::http11) << scenario;
     }
@@ -222,11 +197,11 @@ TEST_F(FakeServerAlpn, HttpOneOriginsAreRemembered) {
 
 // An h2-only server and a client forced to HTTP/1.1: a typed TLS failure, not a hang.
 TEST_F(FakeServerAlpn, ForcedHttp11AgainstH2OnlyFailsTyped) {
-  FakeServer server("h2-only");
-  Options options = server.client_options();
+  auto server = start_server("h2-only");
+  Options options = client_options(server);
   options.force_http1 = true;
   Client client(options);
-  const auto r = fetch(client, server.https("/health"));
+  const auto r = fetch(client, server.https() + "/health");
   EXPECT_EQ(r.error, errc::tls_failed) << r.error.message() << " " << r.detail;
 }
 

@@ -43,7 +43,7 @@ class H2Pool : public ::testing::Test {
   static ::testing::AssertionResult held(const NodePeer& peer, int n,
                                          const std::string& gate = "g") {
     return eventually(
-        [&] { return peer.control("/admin/held?gate=" + gate)["held"].get<int>() >= n; },
+        [&] { return peer.control("/admin/held?gate=" + gate)["held"].get<int>() >= n; }, 10s,
         "peer holds " + std::to_string(n) + " requests at gate " + gate);
   }
   static std::vector<Result> await_all(std::vector<std::future<Result>>& futures) {
@@ -136,7 +136,7 @@ TEST_F(H2Pool, POOL_LIMIT_LOWERED_NewStreamsRespectTheNewLimit) {
     released += peer.control("/release/w")["released"].get<int>();
     if (released < 30) {
       ASSERT_TRUE(
-          eventually([&] { return peer.control("/admin/held?gate=w")["held"].get<int>() > 0; },
+          eventually([&] { return peer.control("/admin/held?gate=w")["held"].get<int>() > 0; }, 10s,
                      "next batch held"));
       EXPECT_LE(peer.control("/admin/held?gate=w")["held"].get<int>(), 5);
     }
@@ -199,7 +199,7 @@ TEST_F(H2Pool, ABORT_INFLIGHT_ResetsTheStreamOnly) {
   Result rv;
   ASSERT_TRUE(await(victim, rv, 5s));
   EXPECT_EQ(rv.error, errc::aborted);
-  EXPECT_TRUE(eventually([&] { return peer.stats()["rst_received"].get<int>() == 1; },
+  EXPECT_TRUE(eventually([&] { return peer.stats()["rst_received"].get<int>() == 1; }, 10s,
                          "RST_STREAM(CANCEL) seen"));
   peer.control("/release/g");
   Result rs;
@@ -237,7 +237,8 @@ TEST_F(H2Pool, DRAIN_GOAWAY_GRACEFUL_NewRequestsUseANewSession) {
   auto a = send(client, peer.url("/hold/g"));
   ASSERT_TRUE(held(peer, 1));
   peer.control("/admin/goaway");
-  ASSERT_TRUE(eventually([&] { return client.stats().goaways_received == 1; }, "GOAWAY received"));
+  ASSERT_TRUE(
+      eventually([&] { return client.stats().goaways_received == 1; }, 10s, "GOAWAY received"));
   // The drained session keeps its held stream; a new request opens a new session.
   const auto fresh = fetch(client, peer.url("/hello"));
   ASSERT_TRUE(fresh.ok()) << fresh.error.message() << " " << fresh.detail;
@@ -337,7 +338,7 @@ TEST_F(H2Pool, POOL_IDLE_REAP_ClosesIdleSessions) {
         const auto s = client.stats();
         return s.closed_by_reason.count(CloseReason::idle) == 1 && s.sessions_open == 0;
       },
-      "session reaped"));
+      10s, "session reaped"));
   ASSERT_TRUE(fetch(client, peer.url("/hello")).ok());
   EXPECT_EQ(client.stats().h2_sessions_opened, 2U);
   EXPECT_EQ(peer.stats()["h2_sessions"], 2);

@@ -1,9 +1,13 @@
 #include "support/peers.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <mutex>
 #include <stdexcept>
-#include <thread>
 
 namespace faultline::transport::testing_support {
 
@@ -27,7 +31,49 @@ struct TlsDirCleanup {
   }
 };
 
+/** Whether a TCP connect to 127.0.0.1:port succeeds now. */
+bool port_accepts(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  const bool ok = fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  if (fd >= 0) {
+    ::close(fd);
+  }
+  return ok;
+}
+
 }  // namespace
+
+bool in_path(const std::string& program) {
+  return !harness::find_program(program).empty();
+}
+
+int pick_free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof(addr);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+    throw std::runtime_error("cannot bind a port on 127.0.0.1");
+  }
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool wait_for_port(int port, std::chrono::milliseconds timeout) {
+  // The peer is starting; there is no event to wait on from outside its process.
+  return static_cast<bool>(eventually([port] { return port_accepts(port); }, timeout,
+                                      "127.0.0.1:" + std::to_string(port) + " accepts"));
+}
 
 const TlsFiles& TlsFiles::shared() {
   static const TlsFiles files = [] {
@@ -61,12 +107,13 @@ Options trusting_options(std::size_t sessions, std::uint32_t streams) {
 
 NodePeer::NodePeer(const std::string& mode, int max_streams) {
   const auto& tls = TlsFiles::shared();
-  process_ = std::make_unique<ChildProcess>(std::vector<std::string>{
+  process_ = std::make_unique<harness::Command>(std::vector<std::string>{
       "node", FAULTLINE_TRANSPORT_PEER_JS, "--key", tls.key.string(), "--cert", tls.cert.string(),
       "--mode", mode, "--max-streams", std::to_string(max_streams)});
   const auto line = process_->read_line(15s);
   if (!line) {
-    throw std::runtime_error("peer.js printed no ready line within 15 s");
+    throw std::runtime_error("peer.js printed no ready line within 15 s; its stderr: " +
+                             process_->stderr_text());
   }
   port_ = nlohmann::json::parse(*line).at("port").get<int>();
 }
@@ -95,7 +142,7 @@ Nghttpd::Nghttpd(const fs::path& docroot, int max_streams, bool echo_upload) {
       argv.emplace_back("--echo-upload");
     }
     argv.insert(argv.end(), {std::to_string(port_), tls.key.string(), tls.cert.string()});
-    process_ = std::make_unique<ChildProcess>(argv, "/dev/null");
+    process_ = std::make_unique<harness::Command>(argv);
     if (wait_for_port(port_, 10s) && process_->running()) {
       return;
     }
@@ -111,19 +158,6 @@ Nghttpd::Nghttpd(const fs::path& docroot, int max_streams, bool echo_upload) {
   }
   out = future.get();
   return ::testing::AssertionSuccess();
-}
-
-::testing::AssertionResult eventually(const std::function<bool()>& condition,
-                                      const std::string& what, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) {
-      return ::testing::AssertionSuccess();
-    }
-    // Polling state owned by another process or thread; bounded by the deadline.
-    std::this_thread::sleep_for(5ms);
-  }
-  return ::testing::AssertionFailure() << "not true within " << timeout.count() << " ms: " << what;
 }
 
 Result fetch(Client& client, const std::string& url, std::chrono::milliseconds timeout) {

@@ -14,12 +14,25 @@
 #include <optional>
 #include <string>
 
+#include "faultline/harness/command.h"
+#include "faultline/harness/gtest.h"
 #include "faultline/transport/client.h"
-#include "support/child_process.h"
 
 namespace faultline::transport::testing_support {
 
 using namespace std::chrono_literals;
+
+using harness::eventually;
+
+/** True when `program` is found in PATH. */
+bool in_path(const std::string& program);
+
+/** A port on 127.0.0.1 that was free a moment ago (bind port 0, read it, close), for
+    peers that cannot bind port 0 themselves. */
+int pick_free_port();
+
+/** True when a TCP connect to 127.0.0.1:port succeeds before `timeout`. */
+bool wait_for_port(int port, std::chrono::milliseconds timeout);
 
 /** A self-signed P-256 certificate for localhost/127.0.0.1 made with the openssl CLI,
     once per test process, in a temporary directory removed at exit. */
@@ -52,7 +65,7 @@ class NodePeer {
   [[nodiscard]] nlohmann::json stats() const { return control("/stats"); }
 
  private:
-  std::unique_ptr<ChildProcess> process_;
+  std::unique_ptr<harness::Command> process_;
   int port_ = 0;
 };
 
@@ -66,7 +79,7 @@ class Nghttpd {
   }
 
  private:
-  std::unique_ptr<ChildProcess> process_;
+  std::unique_ptr<harness::Command> process_;
   int port_ = 0;
 };
 
@@ -77,11 +90,6 @@ Options trusting_options(std::size_t sessions = 4, std::uint32_t streams = 100);
 /** Waits for a future with a deadline; fails the assertion with what it saw. */
 ::testing::AssertionResult await(std::future<Result>& future, Result& out,
                                  std::chrono::milliseconds timeout = 20s);
-
-/** Polls `condition` until true or `timeout`; `what` names it in the failure. */
-::testing::AssertionResult eventually(const std::function<bool()>& condition,
-                                      const std::string& what,
-                                      std::chrono::milliseconds timeout = 10s);
 
 /** A GET through `client`, waited for. */
 Result fetch(Client& client, const std::string& url, std::chrono::milliseconds timeout = 20s);

@@ -1,4 +1,4 @@
-// A small synchronous client of the fake server's admin API (docs: notes/admin-api.md).
+// A small synchronous client of the fake server's admin API (docs: docs/admin-api.md).
 #pragma once
 
 #include <chrono>

@@ -1,17 +1,46 @@
-// The external drivers bundled with Faultline over other languages' HTTP clients
-// (harness/drivers/<name>/). Their programs live in <default_data_directory()>/drivers/bin/,
+// The drivers bundled with Faultline, in one registry (driver_registry()): libcurl in
+// process, the Node drivers, and the external drivers over other languages' HTTP clients
+// (harness/drivers/<name>/), whose programs live in <default_data_directory()>/drivers/bin/,
 // in a build tree and in an install prefix alike (install_layout.h).
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "faultline/harness/driver.h"
 #include "faultline/harness/external_driver.h"
 
 namespace faultline::harness {
+
+/** One bundled driver: its name (a column of the conformance matrix, a parameter of the
+    harness's end-to-end tests), how to make one, and whether it can run here. */
+struct RegisteredDriver {
+  /** "curl", "undici", "undici-fetch", "node-http2", "go", "python-httpx", "java",
+      "okhttp", "node-fetch". */
+  std::string name;
+  /** Makes the driver trusting `ca` (empty: the client's default trust); `args` are
+      appended to an external driver's command line (see its --help), and must be empty
+      for curl. Throws what the driver's constructor throws. */
+  std::function<std::unique_ptr<Driver>(const std::filesystem::path& ca,
+                                        const std::vector<std::string>& args)>
+      make;
+  /** Why it cannot run here (its program or its npm modules missing); nullopt when it
+      can. */
+  std::function<std::optional<std::string>()> unavailable;
+};
+
+/** Every bundled driver, in matrix order: curl, undici, undici-fetch, node-http2, then
+    bundled_driver_names(). The driver over Faultline's own transport is not here: the
+    conformance suite adds it (conformance/drivers/). */
+[[nodiscard]] const std::vector<RegisteredDriver>& driver_registry();
+
+/** The registry entry named `name`; throws std::invalid_argument for an unknown one. */
+[[nodiscard]] const RegisteredDriver& registered_driver(std::string_view name);
 
 /** How to start one of the bundled drivers. */
 struct BundledDriverConfig {

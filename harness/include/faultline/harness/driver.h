@@ -53,8 +53,8 @@ struct StatsResult {
     events arrive on the driver's own thread into each request's Exchange.
 
     Implementations: CurlDriver (libcurl multi, in process), ExternalDriver (any program
-    speaking docs/driver-protocol.md, e.g. the Node/undici driver). The driver over
-    Faultline's own transport joins them as a third implementation of this interface. */
+    speaking docs/driver-protocol.md, e.g. the Node/undici driver), and TransportDriver
+    over Faultline's own transport (conformance/drivers/transport_driver.h). */
 class Driver {
  public:
   virtual ~Driver() = default;

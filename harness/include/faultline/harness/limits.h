@@ -6,27 +6,29 @@
 
 namespace faultline::harness {
 
-using namespace std::chrono_literals;
-
 /** The driver protocol version this harness speaks (docs/driver-protocol.md). */
 inline constexpr int kProtocolVersion = 1;
 
 /** How long a server may take to print its ready line. Generous: a loaded 2-core CI
     machine running sanitizer builds starts the server slowly. */
-inline constexpr std::chrono::milliseconds kDefaultReadyTimeout = 20s;
+inline constexpr std::chrono::milliseconds kDefaultReadyTimeout = std::chrono::seconds{20};
 /** How long a stopping child may take to exit after SIGTERM before SIGKILL. */
-inline constexpr std::chrono::milliseconds kDefaultStopTimeout = 5s;
+inline constexpr std::chrono::milliseconds kDefaultStopTimeout = std::chrono::seconds{5};
 /** How long an external driver may take to answer hello (Node start-up included). */
-inline constexpr std::chrono::milliseconds kDefaultHelloTimeout = 20s;
+inline constexpr std::chrono::milliseconds kDefaultHelloTimeout = std::chrono::seconds{20};
 /** How long an external driver may take to exit after the shutdown op. */
-inline constexpr std::chrono::milliseconds kDefaultShutdownTimeout = 3s;
+inline constexpr std::chrono::milliseconds kDefaultShutdownTimeout = std::chrono::seconds{3};
 /** Default timeout of one admin API call. */
-inline constexpr std::chrono::milliseconds kDefaultAdminTimeout = 5s;
+inline constexpr std::chrono::milliseconds kDefaultAdminTimeout = std::chrono::seconds{5};
+/** How often eventually() (gtest.h) polls the state it waits for. */
+inline constexpr std::chrono::milliseconds kEventuallyPoll{10};
 /** How long stderr may still drain after a child exited, so evidence is complete. */
-inline constexpr std::chrono::milliseconds kExitDrainGrace = 1s;
+inline constexpr std::chrono::milliseconds kExitDrainGrace = std::chrono::seconds{1};
 
 /** Bytes of a child's stderr kept for evidence (the most recent ones). */
 inline constexpr std::size_t kDefaultStderrLimit = 64 * 1024;
+/** Bytes of a Command's stderr kept (command.h): whole logs of the tools tests run. */
+inline constexpr std::size_t kCommandStderrLimit = 16 * 1024 * 1024;
 /** Longest line accepted from a child's stdout (a data event of a 16 MiB body in
     one chunk, base64-encoded, fits). */
 inline constexpr std::size_t kMaxLineBytes = 32 * 1024 * 1024;

@@ -25,6 +25,9 @@ struct ServerOptions {
   std::string scenario;
   /** Further arguments, appended as given. */
   std::vector<std::string> args;
+  /** A program and its arguments that the server is started through and that execs the
+      rest (prlimit, env): argv is wrapper + binary + arguments. Empty: none. */
+  std::vector<std::string> wrapper;
   /** When set, the server is started with --admin-token and admin() sends it. */
   std::string admin_token;
   std::chrono::milliseconds ready_timeout = kDefaultReadyTimeout;
@@ -87,6 +90,9 @@ class ServerProcess {
   [[nodiscard]] AdminClient admin() const;
   /** The captured stderr (the most recent stderr_limit bytes). */
   [[nodiscard]] std::string stderr_text() const;
+  /** What the server printed on stdout after its ready line (up to stderr_limit bytes;
+      faultline-server prints nothing more). */
+  [[nodiscard]] std::string stdout_after_ready() const;
   /** Whether the child is still running. */
   [[nodiscard]] bool running() const;
   /** SIGTERM, wait up to the stop timeout, SIGKILL after it. Idempotent: a second call

@@ -1,10 +1,10 @@
-#include "detail/sha256.h"
+#include "faultline/common/sha256.h"
 
 #include <openssl/evp.h>
 
 #include <stdexcept>
 
-namespace faultline::fake_server::detail {
+namespace faultline::common {
 
 void Sha256::Free::operator()(evp_md_ctx_st* ctx) const noexcept {
   EVP_MD_CTX_free(ctx);
@@ -49,4 +49,4 @@ std::string sha256_hex(std::string_view bytes) {
   return sha.hex_digest();
 }
 
-}  // namespace faultline::fake_server::detail
+}  // namespace faultline::common

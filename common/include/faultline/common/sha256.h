@@ -1,4 +1,4 @@
-// Streaming SHA-256 through OpenSSL EVP.
+// SHA-256 through OpenSSL EVP: streaming, and of a whole buffer (lower-case hex).
 #pragma once
 
 #include <cstdint>
@@ -9,7 +9,7 @@
 
 struct evp_md_ctx_st;
 
-namespace faultline::fake_server::detail {
+namespace faultline::common {
 
 /** Incremental SHA-256. Not copyable; one digest per object. */
 class Sha256 {
@@ -34,4 +34,4 @@ class Sha256 {
 /** SHA-256 of a whole buffer, lower-case hex. */
 [[nodiscard]] std::string sha256_hex(std::string_view bytes);
 
-}  // namespace faultline::fake_server::detail
+}  // namespace faultline::common
