@@ -8,7 +8,7 @@
 
 #include "faultline/fake_server/server.h"
 #include "faultline/scenarios/loader.h"
-#include "src/cli.h"
+#include "detail/cli.h"
 
 namespace {
 
