@@ -90,9 +90,10 @@ TEST(H1ResponseHead, SwitchingProtocolsIsRejected) {
 // Names must be tokens (no whitespace before the colon); values hold no NUL or CR: what
 // nghttp2 enforces on the h2 path.
 TEST(H1ResponseHead, MalformedFieldLinesRejectTheResponse) {
+  using namespace std::string_view_literals;
   for (const std::string_view line :
-       {"X-Bad : value\r\n", "Bad Name: x\r\n", ": empty name\r\n", "no colon at all\r\n",
-        std::string_view("X-Nul: a\0b\r\n", 12), "X-Cr: a\rb\r\n"}) {
+       {"X-Bad : value\r\n"sv, "Bad Name: x\r\n"sv, ": empty name\r\n"sv, "no colon at all\r\n"sv,
+        "X-Nul: a\0b\r\n"sv, "X-Cr: a\rb\r\n"sv}) {
     H1ResponseHead head;
     ASSERT_EQ(head.on_line("HTTP/1.1 200 OK\r\n"), Step::more);
     EXPECT_EQ(head.on_line(line), Step::rejected) << line;
