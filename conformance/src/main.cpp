@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "command_line.h"
 #include "faultline/conformance/checks.h"
 #include "faultline/harness/external_driver.h"
 
@@ -62,18 +63,6 @@ on one, 1 when one does, 2 on a usage error. the other drivers (libcurl, Node's 
 request() and fetch(), node:http2 and built-in fetch, Go's net/http, httpx, the JDK's
 HttpClient, OkHttp) are reported, not gating.
 )USAGE";
-
-std::vector<std::string> split(const std::string& list) {
-  std::vector<std::string> out;
-  std::stringstream in(list);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    if (!item.empty()) {
-      out.push_back(item);
-    }
-  }
-  return out;
-}
 
 /** A --external NAME=COMMAND column: the program gets "--ca FILE" after its own arguments. */
 std::optional<DriverSpec> external_driver_spec(const std::string& arg) {
@@ -359,9 +348,9 @@ int main(int argc, char** argv) {
     } else if (arg == "--build") {
       build = value("--build");
     } else if (arg == "--driver") {
-      driver_filter = split(value("--driver"));
+      driver_filter = faultline::conformance::split_list(value("--driver"));
     } else if (arg == "--check") {
-      check_filter = split(value("--check"));
+      check_filter = faultline::conformance::split_list(value("--check"));
     } else if (arg == "--external") {
       const auto spec_arg = value("--external");
       auto spec = external_driver_spec(spec_arg);
@@ -391,10 +380,7 @@ int main(int argc, char** argv) {
     }
   }
   if (!build.empty()) {
-    auto server = build / "fake_server" / "faultline-server";
-    if (getenv("FAULTLINE_SERVER") == nullptr && fs::exists(server)) {
-      setenv("FAULTLINE_SERVER", server.c_str(), 1);
-    }
+    faultline::conformance::use_server_of_build(build);
     if (reports.empty()) {
       reports = build / "reports";
     }
