@@ -89,6 +89,9 @@ Outcome outcome_of(CURLcode code, const Transfer& transfer) {
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
     case CURLE_PARTIAL_FILE:
+    // The connection died while the body was being sent and curl cannot send it again
+    // on a new one (we give it no seek callback: a POST is not re-sent behind our back).
+    case CURLE_SEND_FAIL_REWIND:
       return Outcome::failed_with(errc::session_lost, detail);
     case CURLE_READ_ERROR:
     case CURLE_ABORTED_BY_CALLBACK:
