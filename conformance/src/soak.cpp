@@ -423,6 +423,13 @@ class Soak {
     if (response.error) {
       result_.examples.emplace(std::string(f.kind->name) + " " + outcome, response.error->message);
     }
+    if (response.error && response.error->kind == harness::ErrorKind::driver &&
+        ++driver_failures_ == 1) {
+      // The driver itself broke (crashed, or spoke the protocol wrongly): every request
+      // after it fails the same way, so one violation says it.
+      violation("the driver broke at request " + std::to_string(f.index) + ": " +
+                response.error->message.substr(0, 2000));
+    }
     if (f.kind->black_hole && !response.error) {
       violation("black-hole request " + std::to_string(f.index) +
                 " succeeded: " + response.describe());
@@ -571,6 +578,7 @@ class Soak {
   std::unique_ptr<harness::AdminClient> admin_;
   std::deque<InFlight> in_flight_;
   std::vector<std::pair<std::string, bool>> posts_;  ///< request id, succeeded
+  std::uint64_t driver_failures_ = 0;                ///< requests that ended with kind driver
 };
 
 }  // namespace
