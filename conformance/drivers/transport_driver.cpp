@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "faultline/harness/limits.h"
 #include "faultline/transport/client.h"
@@ -86,7 +87,11 @@ struct TransportDriver::Impl {
   TransportDriverOptions options;
   harness::DriverInfo info;
   std::mutex mutex;
+  /** Requests in flight (an abort finds their controller here; dropped on completion). */
   std::map<std::uint64_t, transport::AbortController> controllers;
+  /** Every id ever used, so that a reused one is refused (8 bytes a request, not a
+      controller's shared state: a long soak stays flat). */
+  std::unordered_set<std::uint64_t> used_ids;
   std::atomic<std::uint64_t> next_id{1};
   transport::Client client;  // last: destroyed first, its completions see the rest alive
 };
@@ -110,12 +115,13 @@ std::shared_ptr<harness::Exchange> TransportDriver::send(harness::Request reques
     std::lock_guard lock(impl_->mutex);
     if (request.id == 0) {
       request.id = impl_->next_id++;
-      while (impl_->controllers.count(request.id) != 0) {
+      while (impl_->used_ids.count(request.id) != 0) {
         request.id = impl_->next_id++;
       }
-    } else if (impl_->controllers.count(request.id) != 0) {
+    } else if (impl_->used_ids.count(request.id) != 0) {
       throw std::invalid_argument("request id " + std::to_string(request.id) + " already used");
     }
+    impl_->used_ids.insert(request.id);
     impl_->controllers.emplace(request.id, controller);
   }
   auto exchange = std::make_shared<harness::Exchange>(request);
@@ -156,7 +162,13 @@ std::shared_ptr<harness::Exchange> TransportDriver::send(harness::Request reques
     e.data = std::string(chunk);
     exchange->push(std::move(e));
   };
-  handlers.on_complete = [exchange, sent](transport::Result&& result) {
+  // The client is destroyed first (Impl's last member): its completions see Impl alive.
+  handlers.on_complete = [exchange, sent, impl = impl_.get(),
+                          id = request.id](transport::Result&& result) {
+    {
+      std::lock_guard lock(impl->mutex);
+      impl->controllers.erase(id);
+    }
     harness::Event e;
     e.t_ms = elapsed_ms(sent);
     if (result.ok()) {

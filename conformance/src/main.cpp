@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "cell_runner.h"
+#include "command_line.h"
 #include "expectations.h"
 #include "faultline/conformance/checks.h"
 #include "faultline/harness/external_driver.h"
@@ -99,18 +100,6 @@ written), 2 on a usage error or an unreadable expectations file. The other drive
 (libcurl, Node's undici request() and fetch(), node:http2 and built-in fetch, Go's
 net/http, httpx, the JDK's HttpClient, OkHttp) gate only through --expect.
 )USAGE";
-
-std::vector<std::string> split(const std::string& list) {
-  std::vector<std::string> out;
-  std::stringstream in(list);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    if (!item.empty()) {
-      out.push_back(item);
-    }
-  }
-  return out;
-}
 
 /** A --external NAME=COMMAND column: the program gets "--ca FILE" after its own arguments. */
 std::optional<DriverSpec> external_driver_spec(const std::string& arg) {
@@ -202,9 +191,9 @@ Options parse_options(int argc, char** argv) {
     } else if (arg == "--build") {
       o.build = value("--build");
     } else if (arg == "--driver") {
-      o.driver_filter = split(value("--driver"));
+      o.driver_filter = faultline::conformance::split_list(value("--driver"));
     } else if (arg == "--check") {
-      o.check_filter = split(value("--check"));
+      o.check_filter = faultline::conformance::split_list(value("--check"));
     } else if (arg == "--external") {
       const auto spec_arg = value("--external");
       auto spec = external_driver_spec(spec_arg);
@@ -313,10 +302,7 @@ std::string host_description() {
 int main(int argc, char** argv) {
   auto o = parse_options(argc, argv);
   if (!o.build.empty()) {
-    auto server = o.build / "fake_server" / "faultline-server";
-    if (getenv("FAULTLINE_SERVER") == nullptr && fs::exists(server)) {
-      setenv("FAULTLINE_SERVER", server.c_str(), 1);
-    }
+    faultline::conformance::use_server_of_build(o.build);
     if (o.reports.empty()) {
       o.reports = o.build / "reports";
     }

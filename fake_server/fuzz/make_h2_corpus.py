@@ -7,60 +7,16 @@ import os
 import struct
 import sys
 
-DATA, HEADERS, PRIORITY, RST_STREAM, SETTINGS, PING, GOAWAY, WINDOW_UPDATE, CONTINUATION = (
-    0, 1, 2, 3, 4, 6, 7, 8, 9)
-END_STREAM, ACK, END_HEADERS, PADDED, PRIORITY_FLAG = 0x1, 0x1, 0x4, 0x8, 0x20
-CANCEL = 0x8
-
-# Static table indices (RFC 7541, Appendix A).
-INDEXED = {(":method", "GET"): 2, (":method", "POST"): 3, (":path", "/"): 4,
-           (":scheme", "http"): 6, (":scheme", "https"): 7}
-NAME_INDEX = {":authority": 1, ":path": 4, "content-type": 31, "content-length": 28, "te": 0}
-
-
-def frame(kind, flags, stream, payload=b""):
-    return struct.pack(">I", len(payload))[1:] + bytes([kind, flags]) + struct.pack(
-        ">I", stream) + payload
-
-
-def integer(value, prefix_bits, first=0):
-    limit = (1 << prefix_bits) - 1
-    if value < limit:
-        return bytes([first | value])
-    out = [first | limit]
-    value -= limit
-    while value >= 128:
-        out.append(value % 128 + 128)
-        value //= 128
-    out.append(value)
-    return bytes(out)
-
-
-def string(text):
-    raw = text.encode()
-    return integer(len(raw), 7) + raw
-
-
-def hpack(fields):
-    """Indexed where the static table has the pair, else literal without indexing."""
-    out = b""
-    for name, value in fields:
-        if (name, value) in INDEXED:
-            out += integer(INDEXED[(name, value)], 7, 0x80)
-        elif NAME_INDEX.get(name):
-            out += integer(NAME_INDEX[name], 4) + string(value)
-        else:
-            out += b"\x00" + string(name) + string(value)
-    return out
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "cmake",
+                                "fuzz"))
+from h2_frames import (ACK, CANCEL, CONTINUATION, DATA, END_HEADERS, END_STREAM, GOAWAY,  # noqa: E402
+                       HEADERS, PADDED, PING, PRIORITY, PRIORITY_FLAG, RST_STREAM, SETTINGS,
+                       WINDOW_UPDATE, frame, hpack, settings)
 
 
 def request(method, path, extra=()):
     return hpack([(":method", method), (":scheme", "https"), (":authority", "127.0.0.1"),
                   (":path", path), *extra])
-
-
-def settings(*pairs):
-    return frame(SETTINGS, 0, 0, b"".join(struct.pack(">HI", k, v) for k, v in pairs))
 
 
 HELLO = settings((0x2, 0), (0x4, 65535)) + frame(SETTINGS, ACK, 0)

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "detail/h1_response_head.h"
 #include "detail/limits.h"
 #include "detail/text.h"
 
@@ -52,16 +53,17 @@ struct Transfer {
   std::uint32_t attempt = 0;
   std::unique_ptr<CURL, EasyDeleter> easy;
   std::unique_ptr<curl_slist, SlistDeleter> headers;
-  int status = 0;
-  Headers block;
-  bool head_done = false;
-  Headers trailers;
+  H1ResponseHead head;  ///< the response's header lines, judged
   bool cancelled = false;
   bool body_failed = false;
   char error[CURL_ERROR_SIZE] = {};
 };
 
 Outcome outcome_of(CURLcode code, const Transfer& transfer) {
+  if (transfer.head.rejected()) {
+    return Outcome::failed_with(errc::protocol_error,
+                                "malformed HTTP/1.1 response: " + transfer.head.error());
+  }
   std::string detail = curl_easy_strerror(code);
   if (transfer.error[0] != '\0') {
     detail += ": ";
@@ -87,6 +89,9 @@ Outcome outcome_of(CURLcode code, const Transfer& transfer) {
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
     case CURLE_PARTIAL_FILE:
+    // The connection died while the body was being sent and curl cannot send it again
+    // on a new one (we give it no seek callback: a POST is not re-sent behind our back).
+    case CURLE_SEND_FAIL_REWIND:
       return Outcome::failed_with(errc::session_lost, detail);
     case CURLE_READ_ERROR:
     case CURLE_ABORTED_BY_CALLBACK:
@@ -413,8 +418,8 @@ void CurlBackend::drain_messages() {
     const auto attempt = raw->attempt;
     const bool cancelled = raw->cancelled;
     Outcome outcome = outcome_of(code, *raw);
-    auto trailers = std::move(raw->trailers);
-    const bool head_done = raw->head_done;
+    auto trailers = raw->head.take_trailers();
+    const bool head_done = raw->head.head_done();
     remove(*raw);  // raw is gone now
     if (cancelled) {
       continue;
@@ -437,40 +442,16 @@ std::size_t CurlBackend::header_callback(char* data, std::size_t size, std::size
 }
 
 std::size_t CurlBackend::on_header_line(Transfer& t, std::string_view line) {
-  const std::size_t consumed = line.size();
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
-    line.remove_suffix(1);
+  switch (t.head.on_line(line)) {
+    case H1ResponseHead::Step::more:
+      return line.size();
+    case H1ResponseHead::Step::head:
+      t.exchange->on_head(t.attempt, t.head.status(), t.head.take_headers(), Protocol::http11);
+      return t.cancelled ? 0 : line.size();
+    case H1ResponseHead::Step::rejected:
+      return 0;  // curl ends the transfer; outcome_of() reports the head's error
   }
-  if (line.starts_with("HTTP/")) {
-    // A new status line: an interim (1xx) response or the final one.
-    t.block.clear();
-    t.status = 0;
-    const auto space = line.find(' ');
-    if (space != std::string_view::npos && line.size() >= space + 4) {
-      std::from_chars(line.data() + space + 1, line.data() + space + 4, t.status);
-    }
-    return consumed;
-  }
-  if (line.empty()) {
-    if (t.head_done || t.status < 200) {
-      return consumed;  // end of trailers, or of an interim response
-    }
-    t.head_done = true;
-    t.exchange->on_head(t.attempt, t.status, std::move(t.block), Protocol::http11);
-    t.block.clear();
-    return t.cancelled ? 0 : consumed;
-  }
-  const auto colon = line.find(':');
-  if (colon == std::string_view::npos) {
-    return consumed;
-  }
-  auto value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
-    value.remove_prefix(1);
-  }
-  auto& target = t.head_done ? t.trailers : t.block;
-  target.emplace_back(to_lower(line.substr(0, colon)), std::string(value));
-  return consumed;
+  return 0;
 }
 
 std::size_t CurlBackend::write_callback(char* data, std::size_t size, std::size_t n,

@@ -383,11 +383,12 @@ int H2Protocol::on_header(const nghttp2_frame* frame, std::string_view name,
   }
   auto& stream = it->second;
   if (name == ":status") {
-    int status = 0;
-    for (char c : value) {
-      status = status * 10 + (c - '0');
+    // nghttp2 checks :status as well (HTTP messaging rules); the stream is reset when not.
+    const auto status = parse_status_code(value);
+    if (!status) {
+      return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     }
-    stream.status = status;
+    stream.status = *status;
     return 0;
   }
   stream.block.emplace_back(std::string(name), std::string(value));

@@ -19,6 +19,11 @@ inline constexpr std::int32_t kConnectionWindow = 16 * 1024 * 1024;
 inline constexpr std::size_t kReadBuffer = 64 * 1024;
 inline constexpr std::size_t kWriteBatch = 64 * 1024;
 
+/** Bytes of an HTTP/1.1 response head (its interim heads included) and of its trailers
+    that the fallback accepts; a longer one fails the request as a protocol error. */
+inline constexpr std::size_t kMaxResponseHeadBytes = 256 * 1024;
+inline constexpr std::size_t kMaxResponseTrailerBytes = 256 * 1024;
+
 /** Buffer size asked from a pull source per call. */
 inline constexpr std::size_t kPullChunk = 16 * 1024;
 

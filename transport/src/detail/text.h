@@ -1,6 +1,7 @@
 // ASCII helpers for header names and URLs (locale-independent).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -53,6 +54,24 @@ namespace faultline::transport::detail {
     }
   }
   return true;
+}
+
+/** A three-digit status code from 100 to 599, as `:status` or a status line carries it. */
+[[nodiscard]] constexpr std::optional<int> parse_status_code(std::string_view digits) noexcept {
+  if (digits.size() != 3) {
+    return std::nullopt;
+  }
+  int code = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    code = code * 10 + (c - '0');
+  }
+  if (code < 100 || code > 599) {
+    return std::nullopt;
+  }
+  return code;
 }
 
 }  // namespace faultline::transport::detail

@@ -1,0 +1,63 @@
+// The head of an HTTP/1.1 response as libcurl hands it over, one header line per call:
+// what the HTTP/1.1 fallback judges itself (libcurl does the framing: Content-Length,
+// chunked, connection reuse). No curl, no sockets: unit-tested and fuzzed on lines.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "faultline/transport/http.h"
+
+namespace faultline::transport::detail {
+
+/** Lines of one response: 1xx interim heads (dropped), the final head, and after the
+    body the trailer lines of a chunked response. Rules (RFC 9112 sections 4 and 5):
+    - a status line is `HTTP/1.<digit> SP 3DIGIT [SP reason]`, its code 100 to 599; a
+      101 is refused (the transport never asks to switch protocols);
+    - a field name is a token (so no whitespace before the colon), lower-cased; its
+      value loses leading and trailing whitespace and holds no NUL, CR or LF (what
+      nghttp2 enforces on the h2 path, so both protocols judge a head alike);
+    - a line that starts with SP or HTAB continues the previous field (obs-fold):
+      joined with one SP;
+    - a head (interim heads included) and the trailers are bounded in bytes.
+    A rejected response stays rejected. One transfer; loop thread only. */
+class H1ResponseHead {
+ public:
+  /** What a line did. */
+  enum class Step {
+    more,      ///< taken; more lines belong to this response
+    head,      ///< the final head is complete: status() and take_headers()
+    rejected,  ///< the response is malformed (error() says why): stop the transfer
+  };
+
+  /** One line as curl delivers it (its CRLF or LF at the end, or none). */
+  Step on_line(std::string_view line);
+
+  /** The final status (0 until the head is complete). */
+  [[nodiscard]] int status() const noexcept { return head_done_ ? status_ : 0; }
+  [[nodiscard]] bool head_done() const noexcept { return head_done_; }
+  [[nodiscard]] bool rejected() const noexcept { return !error_.empty(); }
+  /** Why the response was rejected (empty while it is not). */
+  [[nodiscard]] const std::string& error() const noexcept { return error_; }
+  /** The final head's fields (once, after Step::head). */
+  [[nodiscard]] Headers take_headers() noexcept { return std::move(fields_); }
+  /** The trailer fields received so far (after the head). */
+  [[nodiscard]] Headers take_trailers() noexcept { return std::move(trailers_); }
+
+ private:
+  Step reject(std::string why);
+  Step on_status_line(std::string_view line);
+  Step on_field_line(std::string_view line, Headers& target);
+
+  Headers fields_;
+  Headers trailers_;
+  std::string error_;
+  std::size_t head_bytes_ = 0;     ///< bytes of every head line so far (interim ones too)
+  std::size_t trailer_bytes_ = 0;  ///< bytes of trailer lines so far
+  int status_ = 0;
+  bool in_head_ = false;  ///< a status line arrived and its blank line has not
+  bool head_done_ = false;
+};
+
+}  // namespace faultline::transport::detail
