@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "detail/cli.h"
 #include "faultline/fake_server/server.h"
 #include "faultline/scenarios/loader.h"
-#include "src/cli.h"
 
 namespace {
 
