@@ -6,7 +6,9 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "detail/session.h"
@@ -26,6 +28,18 @@ class FakeHost final : public detail::SessionHost {
 
   std::function<void()> make_waker(std::function<void()> fn) override {
     return [this, fn = std::move(fn)] { posted_.push_back(fn); };
+  }
+
+  /** How the session asked to close the transport (the first call wins). */
+  struct Close {
+    scenarios::CloseMode mode = scenarios::CloseMode::fin;
+    bool after_flush = false;
+    std::string reason;
+    std::chrono::milliseconds at{0};  ///< virtual time of the call
+  };
+  void close_transport(scenarios::CloseMode mode, bool after_flush, std::string reason) override {
+    if (!closed)
+      closed = Close{mode, after_flush, std::move(reason), now_};
   }
 
   /** Runs posted wakers and the timers due now; true when something ran. */
@@ -62,6 +76,7 @@ class FakeHost final : public detail::SessionHost {
   [[nodiscard]] std::size_t timers() const { return timers_.size(); }
 
   int write_signals = 0;
+  std::optional<Close> closed;
 
  private:
   struct Timer {
