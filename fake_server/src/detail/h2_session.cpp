@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "detail/h2_session_bridge.h"
 #include "detail/log.h"
 #include "detail/server_limits.h"
 #include "detail/text.h"
@@ -50,129 +51,10 @@ struct H2Session::Stream {
 
 namespace {
 
-std::string_view view(const std::uint8_t* data, std::size_t length) {
-  return {reinterpret_cast<const char*>(data), length};
-}
-
 nghttp2_nv make_nv(std::string_view name, std::string_view value) {
   return nghttp2_nv{const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(name.data())),
                     const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(value.data())),
                     name.size(), value.size(), NGHTTP2_NV_FLAG_NONE};
-}
-
-H2Session& self(void* user_data) {
-  return *static_cast<H2Session*>(user_data);
-}
-
-// One forwarding function per callback: cast user_data, call the member, map
-// exceptions to NGHTTP2_ERR_CALLBACK_FAILURE.
-int forward_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
-  try {
-    return self(user_data).on_begin_headers(*frame);
-  } catch (...) {
-    return NGHTTP2_ERR_CALLBACK_FAILURE;
-  }
-}
-
-int forward_header(nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* name,
-                   std::size_t namelen, const std::uint8_t* value, std::size_t valuelen,
-                   std::uint8_t, void* user_data) {
-  try {
-    return self(user_data).on_header(*frame, view(name, namelen), view(value, valuelen));
-  } catch (...) {
-    return NGHTTP2_ERR_CALLBACK_FAILURE;
-  }
-}
-
-int forward_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
-  try {
-    return self(user_data).on_frame_recv(*frame);
-  } catch (...) {
-    return NGHTTP2_ERR_CALLBACK_FAILURE;
-  }
-}
-
-int forward_data_chunk_recv(nghttp2_session*, std::uint8_t, std::int32_t stream_id,
-                            const std::uint8_t* data, std::size_t len, void* user_data) {
-  try {
-    return self(user_data).on_data_chunk_recv(stream_id, view(data, len));
-  } catch (...) {
-    return NGHTTP2_ERR_CALLBACK_FAILURE;
-  }
-}
-
-int forward_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
-  try {
-    return self(user_data).on_frame_send(*frame);
-  } catch (...) {
-    return NGHTTP2_ERR_CALLBACK_FAILURE;
-  }
-}
-
-int forward_stream_close(nghttp2_session*, std::int32_t stream_id, std::uint32_t error_code,
-                         void* user_data) {
-  try {
-    return self(user_data).on_stream_close(stream_id, error_code);
-  } catch (...) {
-    return NGHTTP2_ERR_CALLBACK_FAILURE;
-  }
-}
-
-ssize_t forward_read_body(nghttp2_session*, std::int32_t stream_id, std::uint8_t* buf,
-                          std::size_t length, std::uint32_t* data_flags, nghttp2_data_source*,
-                          void* user_data) {
-  try {
-    return self(user_data).on_read_body(stream_id, buf, length, data_flags);
-  } catch (...) {
-    return NGHTTP2_ERR_CALLBACK_FAILURE;
-  }
-}
-
-int forward_error(nghttp2_session*, int lib_error_code, const char* msg, std::size_t len,
-                  void* user_data) {
-  FAULTLINE_LOG(debug, (LogTag{"h2"}),
-                "nghttp2: " << std::string_view(msg, len) << " (" << lib_error_code << ")");
-  return 0;
-}
-
-/** The callback table, built once for every session. */
-const nghttp2_session_callbacks* callbacks() {
-  struct Deleter {
-    void operator()(nghttp2_session_callbacks* cbs) const noexcept {
-      nghttp2_session_callbacks_del(cbs);
-    }
-  };
-  static const std::unique_ptr<nghttp2_session_callbacks, Deleter> table = [] {
-    nghttp2_session_callbacks* cbs = nullptr;
-    if (nghttp2_session_callbacks_new(&cbs) != 0)
-      throw std::bad_alloc();
-    nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, forward_begin_headers);
-    nghttp2_session_callbacks_set_on_header_callback(cbs, forward_header);
-    nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, forward_frame_recv);
-    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, forward_data_chunk_recv);
-    nghttp2_session_callbacks_set_on_frame_send_callback(cbs, forward_frame_send);
-    nghttp2_session_callbacks_set_on_stream_close_callback(cbs, forward_stream_close);
-    nghttp2_session_callbacks_set_error_callback2(cbs, forward_error);
-    return std::unique_ptr<nghttp2_session_callbacks, Deleter>(cbs);
-  }();
-  return table.get();
-}
-
-/** Session options, built once: nghttp2's own reset limiter sits above the flood
-    guard's budget, so a rapid reset is answered ENHANCE_YOUR_CALM by the guard. A
-    scenario that turns the guard off gets nghttp2's limiter. */
-const nghttp2_option* session_options() {
-  struct Deleter {
-    void operator()(nghttp2_option* option) const noexcept { nghttp2_option_del(option); }
-  };
-  static const std::unique_ptr<nghttp2_option, Deleter> options = [] {
-    nghttp2_option* option = nullptr;
-    if (nghttp2_option_new(&option) != 0)
-      throw std::bad_alloc();
-    nghttp2_option_set_stream_reset_rate_limit(option, kNghttp2ResetBurst, kNghttp2ResetRate);
-    return std::unique_ptr<nghttp2_option, Deleter>(option);
-  }();
-  return options.get();
 }
 
 }  // namespace
@@ -182,8 +64,8 @@ H2Session::H2Session(SessionEnv env)
       scenario_(env_.context.scenarios),
       flood_guard_(scenario_.get()->limits.flood_guard) {
   nghttp2_session* session = nullptr;
-  if (nghttp2_session_server_new2(&session, callbacks(), this,
-                                  flood_guard_ ? session_options() : nullptr) != 0)
+  if (nghttp2_session_server_new2(&session, h2_session_callbacks(), this,
+                                  flood_guard_ ? h2_session_options() : nullptr) != 0)
     throw std::bad_alloc();
   session_.reset(session);
   faults_ = std::make_unique<H2Faults>(env_, session_.get());
@@ -579,7 +461,7 @@ void H2Session::submit_response(Stream& stream) {
       (!stream.head_only && ((plan.body && !plan.body->done()) || !plan.trailers.empty())) ||
       faults_->needs_body(stream.id);
   nghttp2_data_provider provider{};
-  provider.read_callback = forward_read_body;
+  provider.read_callback = h2_read_body;
   const int rv = nghttp2_submit_response(session_.get(), stream.id, nva.data(), nva.size(),
                                          has_body ? &provider : nullptr);
   if (rv != 0) {
