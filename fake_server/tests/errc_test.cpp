@@ -41,8 +41,9 @@ TEST(FakeServerErrc, CodesRoundTripThroughTheirCategory) {
 
 TEST(FakeServerErrc, ValuesAreDenseFromOneAndAllListed) {
   int expected = 1;
-  for (const errc e : kAllErrc)
+  for (const errc e : kAllErrc) {
     EXPECT_EQ(static_cast<int>(e), expected++);
+  }
   // The value after the last one (and 0) has no name and the fallback message.
   EXPECT_EQ(to_string(static_cast<errc>(expected)), "unknown");
   EXPECT_EQ(make_error_code(static_cast<errc>(expected)).message(), "unknown fake_server error");

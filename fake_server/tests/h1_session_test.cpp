@@ -4,10 +4,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "faultline/scenarios/loader.h"
 #include "detail/random_bytes.h"
-#include "session_harness.h"
 #include "detail/sha256.h"
+#include "faultline/scenarios/loader.h"
+#include "session_harness.h"
 
 namespace faultline::fake_server::detail {
 namespace {
@@ -45,8 +45,9 @@ class H1SessionTest : public ::testing::Test {
       std::vector<std::uint8_t> out;
       session_->produce_output(out, 1 << 16);
       output_.append(out.begin(), out.end());
-      if (done())
+      if (done()) {
         return ::testing::AssertionSuccess();
+      }
       if (out.empty() && !host_.run_ready() && !host_.advance()) {
         return ::testing::AssertionFailure() << "stalled; output so far:\n" << output_;
       }

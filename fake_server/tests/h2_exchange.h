@@ -122,8 +122,9 @@ class H2Client {
       const std::size_t n = std::min(length, data.size() - at);
       std::memcpy(buf, data.data() + at, n);
       at += n;
-      if (at == data.size())
+      if (at == data.size()) {
         *flags |= NGHTTP2_DATA_FLAG_EOF;
+      }
       return static_cast<ssize_t>(n);
     };
     bodies_.push_back(owned);
@@ -138,8 +139,9 @@ class H2Client {
     for (;;) {
       const std::uint8_t* data = nullptr;
       const auto n = nghttp2_session_mem_send(session_.get(), &data);
-      if (n <= 0)
+      if (n <= 0) {
         break;
+      }
       out.insert(out.end(), data, data + n);
     }
     return out;
@@ -149,11 +151,13 @@ class H2Client {
       one (for faults that break the protocol on purpose) keeps the first such error. */
   void feed(std::span<const std::uint8_t> bytes) {
     const auto rv = nghttp2_session_mem_recv(session_.get(), bytes.data(), bytes.size());
-    if (rv >= 0)
+    if (rv >= 0) {
       return;
+    }
     if (!strict) {
-      if (recv_error == 0)
+      if (recv_error == 0) {
         recv_error = static_cast<int>(rv);
+      }
       return;
     }
     ADD_FAILURE() << "client: " << nghttp2_strerror(static_cast<int>(rv));
@@ -204,8 +208,9 @@ class H2Exchange {
   [[nodiscard]] ::testing::AssertionResult pump(const std::function<bool()>& done,
                                                 std::size_t max_piece = 97) {
     for (int round = 0; round < 200000; ++round) {
-      if (done())
+      if (done()) {
         return ::testing::AssertionSuccess();
+      }
       bool progress = false;
       const auto to_server = client.take_output();
       if (!to_server.empty()) {
@@ -220,8 +225,9 @@ class H2Exchange {
         feed_split(to_client, rng, max_piece, [&](auto piece) { client.feed(piece); });
         progress = true;
       }
-      if (!progress && !host.advance())
+      if (!progress && !host.advance()) {
         return ::testing::AssertionFailure() << "stalled at t=" << host.now().count() << "ms";
+      }
     }
     return ::testing::AssertionFailure() << "no end after many rounds";
   }
@@ -235,8 +241,9 @@ class H2Exchange {
   [[nodiscard]] std::vector<const SentFrame*> sent(detail::FrameType type) const {
     std::vector<const SentFrame*> out;
     for (const SentFrame& frame : frames) {
-      if (frame.is(type))
+      if (frame.is(type)) {
         out.push_back(&frame);
+      }
     }
     return out;
   }
@@ -251,8 +258,9 @@ class H2Exchange {
   /** For a test that writes the client's bytes itself: hands them to the session, then
       runs what is due and records what the server wrote (the H2Client stays idle). */
   void raw_exchange(std::span<const std::uint8_t> to_server) {
-    if (!to_server.empty())
+    if (!to_server.empty()) {
       session.on_input(to_server);
+    }
     (void)host.run_ready();
     std::vector<std::uint8_t> to_client;
     session.produce_output(to_client, 1 << 16);

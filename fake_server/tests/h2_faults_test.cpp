@@ -50,8 +50,9 @@ std::vector<std::uint8_t> bytes_of(std::string_view text) {
 std::vector<const SentFrame*> on_stream(const H2Exchange& ex, std::uint32_t id) {
   std::vector<const SentFrame*> out;
   for (const SentFrame& frame : ex.frames) {
-    if (frame.header.stream_id == id)
+    if (frame.header.stream_id == id) {
       out.push_back(&frame);
+    }
   }
   return out;
 }
@@ -59,8 +60,9 @@ std::vector<const SentFrame*> on_stream(const H2Exchange& ex, std::uint32_t id) 
 std::uint64_t data_bytes(const std::vector<const SentFrame*>& frames) {
   std::uint64_t n = 0;
   for (const SentFrame* frame : frames) {
-    if (frame->is(FrameType::data))
+    if (frame->is(FrameType::data)) {
       n += frame->header.length;
+    }
   }
   return n;
 }
@@ -77,8 +79,9 @@ TEST(H2GoawayFaults, AfterTheFifthStreamNamesItAndClosesOnceIdle) {
                               "do": {"goaway": {"last_stream_id": "current"}}}])"));
   // Seven delayed requests at once: the fifth (stream 9) fires the fault.
   std::vector<std::int32_t> ids;
-  for (int i = 0; i < 7; ++i)
+  for (int i = 0; i < 7; ++i) {
     ids.push_back(ex.client.request("GET", "/slow", {tag("r" + std::to_string(i))}));
+  }
   ASSERT_TRUE(ex.pump([&] { return ex.host.closed.has_value(); }));
 
   const auto goaways = ex.sent(FrameType::goaway);
@@ -91,8 +94,9 @@ TEST(H2GoawayFaults, AfterTheFifthStreamNamesItAndClosesOnceIdle) {
     EXPECT_EQ(ex.client.streams[ids[i]].body, "slow") << "stream " << ids[i];
     EXPECT_EQ(ex.context.stats.served("r" + std::to_string(i)), 1u);
   }
-  for (int i = 5; i < 7; ++i)
+  for (int i = 5; i < 7; ++i) {
     EXPECT_EQ(ex.context.stats.served("r" + std::to_string(i)), 0u) << "stream " << ids[i];
+  }
   EXPECT_EQ(ex.host.closed->reason, "goaway: idle");
   EXPECT_EQ(ex.host.closed->mode, scenarios::CloseMode::close_notify);
   EXPECT_EQ(ex.connection_stats()["faults_fired"], json({{"g5", 1}}));
@@ -119,8 +123,9 @@ TEST(H2GoawayFaults, GracefulSendsMaxThenTheLastStreamAfterTheDelay) {
   EXPECT_EQ(final->last_stream_id, 5u);
   EXPECT_EQ(final->debug, "bye");
   EXPECT_EQ(goaways[1]->at, 200ms);
-  for (auto id : {a, b, c})
+  for (auto id : {a, b, c}) {
     EXPECT_EQ(ex.client.streams[id].body, "slow");
+  }
   EXPECT_EQ(ex.host.closed->at, 200ms);  // every stream ended at 100 ms: idle at once
 }
 
@@ -220,8 +225,9 @@ class RawClient {
 std::vector<std::uint32_t> resets_of(const H2Exchange& ex, std::uint32_t id) {
   std::vector<std::uint32_t> codes;
   for (const SentFrame* frame : on_stream(ex, id)) {
-    if (frame->is(FrameType::rst_stream))
+    if (frame->is(FrameType::rst_stream)) {
       codes.push_back(detail::decode_rst_stream(frame->frame()).value_or(0xffffffff));
+    }
   }
   return codes;
 }
@@ -270,8 +276,9 @@ TEST(H2SettingsFaults, ALoweredLimitHoldsOnlyOnceAcknowledged) {
   client.get(1, "/hold");                  // fires the fault: a second SETTINGS goes out
   std::vector<const SentFrame*> settings;  // not the ACK of the client's SETTINGS
   for (const SentFrame* frame : ex.sent(FrameType::settings)) {
-    if ((frame->header.flags & frame_flag::kAck) == 0)
+    if ((frame->header.flags & frame_flag::kAck) == 0) {
       settings.push_back(frame);
+    }
   }
   ASSERT_EQ(settings.size(), 2u);
   EXPECT_EQ(detail::decode_settings(settings[1]->frame()),
@@ -321,8 +328,9 @@ TEST(H2CutFaults, RstMidBodyCutsAfterTheGivenBytes) {
   EXPECT_EQ(data_bytes(frames), 300u);
   ASSERT_FALSE(frames.empty());
   EXPECT_EQ(frames.back()->payload, std::vector<std::uint8_t>({0, 0, 0, 8}));
-  for (const SentFrame* frame : frames)
+  for (const SentFrame* frame : frames) {
     EXPECT_EQ(frame->header.flags & frame_flag::kEndStream, 0);
+  }
   EXPECT_EQ(ex.client.streams[id].close_error, 8u);
 }
 
@@ -374,11 +382,13 @@ std::vector<std::vector<std::uint8_t>> late_data(const H2Exchange& ex, std::uint
   std::vector<std::vector<std::uint8_t>> out;
   bool ended = false;
   for (const SentFrame* frame : on_stream(ex, id)) {
-    if (ended && frame->is(FrameType::data))
+    if (ended && frame->is(FrameType::data)) {
       out.push_back(frame->payload);
+    }
     if ((frame->is(FrameType::data) || frame->is(FrameType::headers)) &&
-        (frame->header.flags & frame_flag::kEndStream) != 0)
+        (frame->header.flags & frame_flag::kEndStream) != 0) {
       ended = true;
+    }
   }
   return out;
 }
@@ -392,8 +402,9 @@ TEST(H2LateFaults, DataAfterEndStreamFollowsTheCompletedResponse) {
   ASSERT_TRUE(ex.finish(id));
   ASSERT_TRUE(ex.pump([&] { return late_data(ex, static_cast<std::uint32_t>(id)).size() == 3; }));
   EXPECT_EQ(ex.client.streams[id].body, "ok");
-  for (const auto& payload : late_data(ex, static_cast<std::uint32_t>(id)))
+  for (const auto& payload : late_data(ex, static_cast<std::uint32_t>(id))) {
     EXPECT_EQ(payload, std::vector<std::uint8_t>(10, scenarios::kLateDataByte));
+  }
   EXPECT_EQ(ex.connection_stats()["late_frames_sent"], 3);
 }
 
@@ -417,8 +428,9 @@ TEST(H2LateFaults, DataThenTrailersAfterTheClientsReset) {
   std::vector<std::uint8_t> block;
   detail::append_hpack_literal(block, "x-trailer", "yes");
   EXPECT_EQ(trailers.payload, block);
-  for (std::size_t i = frames.size() - 3; i + 1 < frames.size(); ++i)
+  for (std::size_t i = frames.size() - 3; i + 1 < frames.size(); ++i) {
     EXPECT_EQ(frames[i]->payload, std::vector<std::uint8_t>(8, scenarios::kLateDataByte));
+  }
   EXPECT_EQ(ex.connection_stats()["late_frames_sent"], 3);
 }
 

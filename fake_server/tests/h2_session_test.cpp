@@ -83,8 +83,9 @@ TEST_F(H2SessionTest, SseEventsArriveOnTheirTimersSplitAcrossFrames) {
   EXPECT_EQ(stream.headers.at("content-type"), "text/event-stream");
   EXPECT_EQ(stream.body.rfind("id: 0\nevent: tick\ndata: event 0\n\nid: 1\n", 0), 0u);
   // split [1,2,3]: every DATA frame is at most 3 bytes (the last one may be empty).
-  for (std::size_t length : stream.data_frames)
+  for (std::size_t length : stream.data_frames) {
     EXPECT_LE(length, 3u);
+  }
   // Five events 10 ms apart: the first arrives at 0 ms, the last at 40 ms.
   EXPECT_EQ(stream.data_at.front(), 0ms);
   EXPECT_EQ(stream.data_at.back(), 40ms);
@@ -159,8 +160,9 @@ TEST_F(H2SessionTest, StatsCountStreamsAndPeakConcurrency) {
   EXPECT_EQ(c["requests"], 10);
   EXPECT_EQ(c["active_streams"], 0);
   EXPECT_GE(c["peak_concurrent_streams"], 1);
-  for (int i = 0; i < 10; ++i)
+  for (int i = 0; i < 10; ++i) {
     EXPECT_EQ(context_.stats.served("id" + std::to_string(i)), 1u);
+  }
 }
 
 TEST_F(H2SessionTest, OversizeBodyIs413) {

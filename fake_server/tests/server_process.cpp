@@ -23,8 +23,9 @@ using Clock = std::chrono::steady_clock;
 /** Forks and execs argv; stdin/stdout/stderr from the given fds (-1: /dev/null). */
 pid_t spawn(const std::vector<std::string>& argv, int in_fd, int out_fd, int err_fd) {
   std::vector<char*> args;
-  for (const auto& arg : argv)
+  for (const auto& arg : argv) {
     args.push_back(const_cast<char*>(arg.c_str()));
+  }
   args.push_back(nullptr);
   const pid_t pid = ::fork();
   if (pid == 0) {
@@ -46,10 +47,12 @@ int reap(pid_t pid, Clock::time_point deadline) {
   int status = 0;
   for (;;) {
     const pid_t done = ::waitpid(pid, &status, WNOHANG);
-    if (done == pid)
+    if (done == pid) {
       return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    if (done < 0)
+    }
+    if (done < 0) {
       return -1;
+    }
     if (Clock::now() >= deadline) {
       ::kill(-pid, SIGKILL);
       ::kill(pid, SIGKILL);
@@ -112,8 +115,9 @@ BackgroundCommand::~BackgroundCommand() {
 
 CommandResult BackgroundCommand::wait() {
   State& s = *state_;
-  if (s.waited || s.pid < 0)
+  if (s.waited || s.pid < 0) {
     return s.result;
+  }
   s.waited = true;
   std::array<char, 65536> buffer;
   bool out_open = true;
@@ -128,11 +132,13 @@ CommandResult BackgroundCommand::wait() {
       break;
     }
     pollfd fds[2] = {{out_open ? s.out_fd : -1, POLLIN, 0}, {err_open ? s.err_fd : -1, POLLIN, 0}};
-    if (::poll(fds, 2, static_cast<int>(std::min<long>(left.count(), 100))) < 0)
+    if (::poll(fds, 2, static_cast<int>(std::min<long>(left.count(), 100))) < 0) {
       continue;
+    }
     for (int i = 0; i < 2; ++i) {
-      if (fds[i].revents == 0)
+      if (fds[i].revents == 0) {
         continue;
+      }
       const ssize_t n = ::read(fds[i].fd, buffer.data(), buffer.size());
       if (n <= 0) {
         (i == 0 ? out_open : err_open) = false;
@@ -144,8 +150,9 @@ CommandResult BackgroundCommand::wait() {
   ::close(s.out_fd);
   ::close(s.err_fd);
   s.result.exit_code = reap(s.pid, std::max(s.deadline, Clock::now() + 1s));
-  if (s.result.timed_out)
+  if (s.result.timed_out) {
     s.result.exit_code = -1;
+  }
   return s.result;
 }
 
@@ -208,10 +215,12 @@ std::unique_ptr<ServerProcess> ServerProcess::start_wrapped(const std::vector<st
 }
 
 ServerProcess::~ServerProcess() {
-  if (pid_ > 0)
+  if (pid_ > 0) {
     (void)stop();
-  if (stdout_fd_ >= 0)
+  }
+  if (stdout_fd_ >= 0) {
     ::close(stdout_fd_);
+  }
   std::error_code ignored;
   std::filesystem::remove(stderr_file_, ignored);
 }
@@ -222,8 +231,9 @@ int ServerProcess::port(const std::string& listener) const {
 }
 
 int ServerProcess::stop(std::chrono::milliseconds deadline) {
-  if (pid_ <= 0)
+  if (pid_ <= 0) {
     return -1;
+  }
   ::kill(pid_, SIGTERM);
   const int status = reap(pid_, Clock::now() + deadline);
   pid_ = -1;
@@ -238,11 +248,13 @@ std::string ServerProcess::extra_stdout() {
   std::array<char, 4096> buffer;
   for (;;) {
     pollfd fd{stdout_fd_, POLLIN, 0};
-    if (::poll(&fd, 1, 0) <= 0)
+    if (::poll(&fd, 1, 0) <= 0) {
       break;
+    }
     const ssize_t n = ::read(stdout_fd_, buffer.data(), buffer.size());
-    if (n <= 0)
+    if (n <= 0) {
       break;
+    }
     stdout_rest_.append(buffer.data(), static_cast<std::size_t>(n));
   }
   return stdout_rest_;
@@ -267,8 +279,9 @@ ServerProcess::Reply ServerProcess::admin_call(const std::string& method, const 
   }
   reply.status = std::atoi(result.out.c_str() + eol + 1);
   reply.body = nlohmann::json::parse(result.out.substr(0, eol), nullptr, false);
-  if (reply.body.is_discarded())
+  if (reply.body.is_discarded()) {
     reply.body = nullptr;
+  }
   return reply;
 }
 
@@ -311,8 +324,9 @@ std::string splitmix_bytes(std::uint64_t seed, std::size_t size) {
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     z ^= z >> 31;
-    for (int i = 0; i < 8; ++i)
+    for (int i = 0; i < 8; ++i) {
       out += static_cast<char>((z >> (8 * i)) & 0xff);
+    }
   }
   out.resize(size);
   return out;
@@ -322,12 +336,14 @@ std::string splitmix_bytes(std::uint64_t seed, std::size_t size) {
                                       std::chrono::milliseconds deadline, const std::string& what) {
   const auto end = Clock::now() + deadline;
   while (Clock::now() < end) {
-    if (pred())
+    if (pred()) {
       return ::testing::AssertionSuccess();
+    }
     std::this_thread::sleep_for(10ms);
   }
-  if (pred())
+  if (pred()) {
     return ::testing::AssertionSuccess();
+  }
   return ::testing::AssertionFailure() << "not within " << deadline.count() << " ms: " << what;
 }
 

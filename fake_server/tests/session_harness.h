@@ -38,8 +38,9 @@ class FakeHost final : public detail::SessionHost {
     std::chrono::milliseconds at{0};  ///< virtual time of the call
   };
   void close_transport(scenarios::CloseMode mode, bool after_flush, std::string reason) override {
-    if (!closed)
+    if (!closed) {
       closed = Close{mode, after_flush, std::move(reason), now_};
+    }
   }
 
   /** Runs posted wakers and the timers due now; true when something ran. */
@@ -53,8 +54,9 @@ class FakeHost final : public detail::SessionHost {
     }
     for (;;) {
       auto due = next_timer();
-      if (due == timers_.end() || due->at > now_)
+      if (due == timers_.end() || due->at > now_) {
         break;
+      }
       auto fn = std::move(due->fn);
       timers_.erase(due);
       fn();
@@ -66,8 +68,9 @@ class FakeHost final : public detail::SessionHost {
   /** Moves the clock to the next timer; false when none is armed. */
   bool advance() {
     auto due = next_timer();
-    if (due == timers_.end())
+    if (due == timers_.end()) {
       return false;
+    }
     now_ = std::max(now_, due->at);
     return true;
   }

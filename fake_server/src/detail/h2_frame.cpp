@@ -117,8 +117,9 @@ void FrameWriter::window_update(std::uint32_t stream_id, std::uint32_t increment
 }
 
 std::optional<FrameHeader> complete_frame_at(std::span<const std::uint8_t> bytes, std::size_t at) {
-  if (at > bytes.size() || bytes.size() - at < kFrameHeaderBytes)
+  if (at > bytes.size() || bytes.size() - at < kFrameHeaderBytes) {
     return std::nullopt;
+  }
   const std::uint8_t* p = bytes.data() + at;
   FrameHeader header;
   header.length = read24(p);
@@ -127,15 +128,17 @@ std::optional<FrameHeader> complete_frame_at(std::span<const std::uint8_t> bytes
   const std::uint32_t id = read32(p + 5);
   header.stream_id = id & kStreamIdMask;
   header.reserved_bit = (id & ~kStreamIdMask) != 0;
-  if (bytes.size() - at - kFrameHeaderBytes < header.length)
+  if (bytes.size() - at - kFrameHeaderBytes < header.length) {
     return std::nullopt;
+  }
   return header;
 }
 
 std::optional<Frame> FrameReader::next() {
   const auto header = complete_frame_at(bytes_, at_);
-  if (!header)
+  if (!header) {
     return std::nullopt;
+  }
   Frame frame{*header, at_, bytes_.subspan(at_ + kFrameHeaderBytes, header->length)};
   at_ += kFrameHeaderBytes + header->length;
   return frame;
@@ -156,8 +159,9 @@ std::uint32_t append_setting(std::vector<std::uint8_t>& out, std::size_t at, Set
 }
 
 std::optional<std::vector<SettingEntry>> decode_settings(const Frame& frame) {
-  if (frame.payload.size() % kSettingEntryBytes != 0)
+  if (frame.payload.size() % kSettingEntryBytes != 0) {
     return std::nullopt;
+  }
   std::vector<SettingEntry> entries;
   for (std::size_t i = 0; i < frame.payload.size(); i += kSettingEntryBytes) {
     const std::uint8_t* p = frame.payload.data() + i;
@@ -168,14 +172,16 @@ std::optional<std::vector<SettingEntry>> decode_settings(const Frame& frame) {
 }
 
 std::optional<std::uint32_t> decode_rst_stream(const Frame& frame) {
-  if (frame.payload.size() != 4)
+  if (frame.payload.size() != 4) {
     return std::nullopt;
+  }
   return read32(frame.payload.data());
 }
 
 std::optional<GoawayPayload> decode_goaway(const Frame& frame) {
-  if (frame.payload.size() < kGoawayFixedBytes)
+  if (frame.payload.size() < kGoawayFixedBytes) {
     return std::nullopt;
+  }
   const std::uint8_t* p = frame.payload.data();
   return GoawayPayload{read32(p) & kStreamIdMask, read32(p + 4),
                        std::string_view(reinterpret_cast<const char*>(p + kGoawayFixedBytes),

@@ -1,6 +1,7 @@
 // The nghttp2 bridge of the server's HTTP/2 session: one forwarding function per
 // callback (cast user_data, call one H2Session member, map exceptions to
-// NGHTTP2_ERR_CALLBACK_FAILURE), the callback table and the session options, built once.
+// NGHTTP2_ERR_CALLBACK_FAILURE), the callback table and the session options, built once,
+// and nghttp2's frames in the server's terms (timeline facts, flood budgets).
 #include "detail/h2_session_bridge.h"
 
 #include <memory>
@@ -104,8 +105,9 @@ const nghttp2_session_callbacks* h2_session_callbacks() {
   };
   static const std::unique_ptr<nghttp2_session_callbacks, Deleter> table = [] {
     nghttp2_session_callbacks* cbs = nullptr;
-    if (nghttp2_session_callbacks_new(&cbs) != 0)
+    if (nghttp2_session_callbacks_new(&cbs) != 0) {
       throw std::bad_alloc();
+    }
     nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, forward_begin_headers);
     nghttp2_session_callbacks_set_on_header_callback(cbs, forward_header);
     nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, forward_frame_recv);
@@ -124,12 +126,63 @@ const nghttp2_option* h2_session_options() {
   };
   static const std::unique_ptr<nghttp2_option, Deleter> options = [] {
     nghttp2_option* option = nullptr;
-    if (nghttp2_option_new(&option) != 0)
+    if (nghttp2_option_new(&option) != 0) {
       throw std::bad_alloc();
+    }
     nghttp2_option_set_stream_reset_rate_limit(option, kNghttp2ResetBurst, kNghttp2ResetRate);
     return std::unique_ptr<nghttp2_option, Deleter>(option);
   }();
   return options.get();
+}
+
+FrameFacts frame_facts(const nghttp2_frame& frame, Direction dir, std::uint32_t length,
+                       bool opens) {
+  FrameFacts facts;
+  facts.dir = dir;
+  facts.type = frame.hd.type <= NGHTTP2_CONTINUATION ? static_cast<EventType>(frame.hd.type)
+                                                     : EventType::unknown_frame;
+  facts.flags = frame.hd.flags;
+  facts.stream = frame.hd.stream_id;
+  facts.length = length;
+  switch (frame.hd.type) {
+    case NGHTTP2_RST_STREAM:
+      facts.error_code = frame.rst_stream.error_code;
+      break;
+    case NGHTTP2_GOAWAY:
+      facts.error_code = frame.goaway.error_code;
+      facts.last_stream_id = frame.goaway.last_stream_id;
+      break;
+    case NGHTTP2_HEADERS:
+      facts.opens_stream =
+          opens && dir == Direction::in && frame.headers.cat == NGHTTP2_HCAT_REQUEST;
+      break;
+    default:
+      break;
+  }
+  return facts;
+}
+
+std::optional<FloodKind> flood_kind(const nghttp2_frame& frame) {
+  const bool ack = (frame.hd.flags & NGHTTP2_FLAG_ACK) != 0;
+  switch (frame.hd.type) {
+    case NGHTTP2_SETTINGS:
+      return ack ? std::nullopt : std::optional(FloodKind::settings);
+    case NGHTTP2_PING:
+      return ack ? std::nullopt : std::optional(FloodKind::ping);
+    case NGHTTP2_WINDOW_UPDATE:
+      return FloodKind::window_update;
+    case NGHTTP2_PRIORITY:
+      return FloodKind::priority;
+    case NGHTTP2_RST_STREAM:
+      return FloodKind::reset_stream;
+    case NGHTTP2_DATA:
+      if (frame.hd.length == 0 && (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) {
+        return FloodKind::empty_data;
+      }
+      return std::nullopt;
+    default:
+      return std::nullopt;
+  }
 }
 
 }  // namespace faultline::fake_server::detail
