@@ -131,11 +131,7 @@ void H2CutFaults::on_headers_sent(std::int32_t id) {
   }
 }
 
-bool H2CutFaults::cut_headers(std::vector<std::uint8_t>& out, std::size_t at, std::int32_t id,
-                              std::uint32_t length) {
-  if (!cut_headers_ || cut_headers_->first != id) {
-    return false;
-  }
+bool H2CutFaults::cut(std::vector<std::uint8_t>& out, std::size_t at, std::uint32_t length) {
   // The frame header and the first half of the block, then the close.
   const scenarios::CloseMode mode = cut_headers_->second;
   cut_headers_.reset();
@@ -145,7 +141,7 @@ bool H2CutFaults::cut_headers(std::vector<std::uint8_t>& out, std::size_t at, st
   return true;
 }
 
-void H2CutFaults::on_stream_close(std::int32_t id) {
+void H2CutFaults::forget(std::int32_t id) {
   armed_.erase(id);
   body_sent_.erase(id);
   cut_.erase(id);

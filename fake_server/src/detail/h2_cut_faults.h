@@ -43,10 +43,19 @@ class H2CutFaults {
   /** The HEADERS frame of `id` (payload `length`) is at out[at]: true when it is the
       one a mid_headers close cuts - the output then ends halfway through it. */
   bool cut_headers(std::vector<std::uint8_t>& out, std::size_t at, std::int32_t id,
-                   std::uint32_t length);
-  void on_stream_close(std::int32_t id);
+                   std::uint32_t length) {
+    return cut_headers_ && cut_headers_->first == id && cut(out, at, length);
+  }
+  void on_stream_close(std::int32_t id) {
+    if (!armed_.empty() || !cut_.empty()) {
+      forget(id);
+    }
+  }
 
  private:
+  bool cut(std::vector<std::uint8_t>& out, std::size_t at, std::uint32_t length);
+  void forget(std::int32_t id);
+
   H2FaultState& state_;
   std::map<std::int32_t, std::vector<const scenarios::Action*>> armed_;  ///< in firing order
   std::map<std::int32_t, std::uint64_t> body_sent_;

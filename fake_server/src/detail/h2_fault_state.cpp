@@ -41,14 +41,6 @@ void H2FaultState::record_raw(const FrameFacts& facts, bool late) {
   }
 }
 
-void H2FaultState::drain_raw(std::vector<std::uint8_t>& out) {
-  if (raw_.empty()) {
-    return;
-  }
-  out.insert(out.end(), raw_.begin(), raw_.end());
-  raw_.clear();
-}
-
 void H2FaultState::close(scenarios::CloseMode mode, const std::string& reason) {
   if (stopped_) {
     return;

@@ -53,7 +53,12 @@ class H2FaultState {
   [[nodiscard]] FrameWriter raw() { return FrameWriter(raw_); }
   /** A raw frame was queued: the timeline and counters see it as sent. */
   void record_raw(const FrameFacts& facts, bool late);
-  void drain_raw(std::vector<std::uint8_t>& out);
+  void drain_raw(std::vector<std::uint8_t>& out) {
+    if (!raw_.empty()) {
+      out.insert(out.end(), raw_.begin(), raw_.end());
+      raw_.clear();
+    }
+  }
   /** Drops the raw frames not yet written (a close cut the output). */
   void discard_raw() { raw_.clear(); }
 

@@ -116,24 +116,6 @@ void FrameWriter::window_update(std::uint32_t stream_id, std::uint32_t increment
   put32(out_, increment);
 }
 
-std::optional<FrameHeader> complete_frame_at(std::span<const std::uint8_t> bytes, std::size_t at) {
-  if (at > bytes.size() || bytes.size() - at < kFrameHeaderBytes) {
-    return std::nullopt;
-  }
-  const std::uint8_t* p = bytes.data() + at;
-  FrameHeader header;
-  header.length = read24(p);
-  header.type = p[3];
-  header.flags = p[4];
-  const std::uint32_t id = read32(p + 5);
-  header.stream_id = id & kStreamIdMask;
-  header.reserved_bit = (id & ~kStreamIdMask) != 0;
-  if (bytes.size() - at - kFrameHeaderBytes < header.length) {
-    return std::nullopt;
-  }
-  return header;
-}
-
 std::optional<Frame> FrameReader::next() {
   const auto header = complete_frame_at(bytes_, at_);
   if (!header) {

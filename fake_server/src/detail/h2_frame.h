@@ -113,8 +113,25 @@ class FrameWriter {
 
 /** The header of the frame at bytes[at..], if that whole frame (header and payload) is
     in the buffer; nullopt while it is incomplete. */
-[[nodiscard]] std::optional<FrameHeader> complete_frame_at(std::span<const std::uint8_t> bytes,
-                                                           std::size_t at);
+[[nodiscard]] inline std::optional<FrameHeader> complete_frame_at(
+    std::span<const std::uint8_t> bytes, std::size_t at) {
+  if (at > bytes.size() || bytes.size() - at < kFrameHeaderBytes) {
+    return std::nullopt;
+  }
+  const std::uint8_t* p = bytes.data() + at;
+  FrameHeader header;
+  header.length = ((std::uint32_t{p[0]} << 16) | (std::uint32_t{p[1]} << 8) | p[2]);
+  header.type = p[3];
+  header.flags = p[4];
+  const std::uint32_t id = ((std::uint32_t{p[5]} << 24) | (std::uint32_t{p[6]} << 16) |
+                            (std::uint32_t{p[7]} << 8) | p[8]);
+  header.stream_id = id & 0x7fffffffu;
+  header.reserved_bit = (id & ~0x7fffffffu) != 0;
+  if (bytes.size() - at - kFrameHeaderBytes < header.length) {
+    return std::nullopt;
+  }
+  return header;
+}
 
 /** Walks the complete frames of a buffer in order; a trailing partial frame is left
     (rest() says where it starts). */

@@ -27,7 +27,7 @@ void H2LateFaults::on_end_stream_sent(std::int32_t id) {
   }
 }
 
-void H2LateFaults::after_output() {
+void H2LateFaults::write_due() {
   auto due = std::move(due_);
   due_.clear();
   for (const auto& [id, action] : due) {
@@ -44,7 +44,7 @@ void H2LateFaults::on_client_rst(std::int32_t id) {
   after_rst(id, *it->second, 0, deadline);
 }
 
-void H2LateFaults::on_stream_close(std::int32_t id) {
+void H2LateFaults::forget(std::int32_t id) {
   after_end_.erase(id);
   after_rst_.erase(id);
 }

@@ -33,12 +33,22 @@ class H2LateFaults {
   /** nghttp2 sent END_STREAM on `id`: its late DATA goes right after that frame. */
   void on_end_stream_sent(std::int32_t id);
   /** After a chunk of nghttp2 output: the late DATA armed by END_STREAMs in it. */
-  void after_output();
+  void after_output() {
+    if (!due_.empty()) {
+      write_due();
+    }
+  }
   /** The client reset an open stream: its data_after_rst burst starts. */
   void on_client_rst(std::int32_t id);
-  void on_stream_close(std::int32_t id);
+  void on_stream_close(std::int32_t id) {
+    if (!after_end_.empty() || !after_rst_.empty()) {
+      forget(id);
+    }
+  }
 
  private:
+  void write_due();
+  void forget(std::int32_t id);
   /** One raw DATA frame, if the client's connection window has room for it. */
   bool raw_data(std::int32_t id, std::uint32_t bytes);
   void raw_trailers(std::int32_t id);
