@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "detail/cli.h"
 #include "faultline/fake_server/server.h"
 #include "faultline/scenarios/loader.h"
-#include "detail/cli.h"
 
 namespace {
 
@@ -46,15 +46,19 @@ int main(int argc, char** argv) {
     } else if (const char* token = std::getenv("FAULTLINE_ADMIN_TOKEN"); token != nullptr) {
       options.admin_token = token;
     }
-    if (cli.admin_idle_timeout)
+    if (cli.admin_idle_timeout) {
       options.admin_idle_timeout = *cli.admin_idle_timeout;
-    if (cli.max_connections)
+    }
+    if (cli.max_connections) {
       options.max_connections = *cli.max_connections;
-    if (cli.max_held_streams)
+    }
+    if (cli.max_held_streams) {
       options.max_held_streams = *cli.max_held_streams;
+    }
     options.threads = cli.threads;
-    if (cli.cert)
+    if (cli.cert) {
       options.cert_files = fs::CertFiles{*cli.cert, *cli.key, cli.ca};
+    }
     options.cert_dir = cli.cert_dir;
     options.stop_on_signals = true;
 

@@ -17,9 +17,9 @@
 #include <nlohmann/json.hpp>
 
 #include "detail/admin_api.h"
+#include "detail/server_context.h"
 #include "faultline/scenarios/loader.h"
 #include "fuzz_logging.h"
-#include "detail/server_context.h"
 
 namespace {
 
@@ -77,10 +77,12 @@ void handle_one(detail::AdminApi& api, std::string_view request) {
   } catch (const std::exception& e) {
     finding(std::string("handle() threw: ") + e.what(), method, target);
   }
-  if (reply.status < 100 || reply.status > 599)
+  if (reply.status < 100 || reply.status > 599) {
     finding("status " + std::to_string(reply.status), method, target);
-  if (!nlohmann::json::accept(reply.body))
+  }
+  if (!nlohmann::json::accept(reply.body)) {
     finding("a body that is not JSON: " + reply.body.substr(0, 200), method, target);
+  }
 }
 
 }  // namespace

@@ -56,19 +56,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   pieces.finish();
 
-  if (whole.complete() != pieces.complete())
+  if (whole.complete() != pieces.complete()) {
     finding("complete() depends on how the body was cut");
-  if (whole.error() != pieces.error())
+  }
+  if (whole.error() != pieces.error()) {
     finding("error() depends on how the body was cut");
-  if (whole.parts().size() != pieces.parts().size())
+  }
+  if (whole.parts().size() != pieces.parts().size()) {
     finding("the number of parts depends on how the body was cut");
+  }
   std::uint64_t total = 0;
   for (std::size_t i = 0; i < whole.parts().size(); ++i) {
-    if (!same(whole.parts()[i], pieces.parts()[i]))
+    if (!same(whole.parts()[i], pieces.parts()[i])) {
       finding("a part's digest depends on how the body was cut");
+    }
     total += whole.parts()[i].bytes;
   }
-  if (total > body.size())
+  if (total > body.size()) {
     finding("more part bytes reported than the body holds");
+  }
   return 0;
 }

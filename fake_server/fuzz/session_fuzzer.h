@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
-#include "faultline/scenarios/loader.h"
-#include "fuzz_logging.h"
 #include "detail/server_context.h"
 #include "detail/session.h"
+#include "faultline/scenarios/loader.h"
+#include "fuzz_logging.h"
 #include "session_harness.h"
 
 namespace faultline::fake_server::fuzz {
@@ -71,8 +71,9 @@ class SessionFuzzer {
   void finish() {
     pump();
     for (const auto& route : default_scenario().routes) {
-      if (route.respond.hold)
+      if (route.respond.hold) {
         context_.gates.release(*route.respond.hold, std::nullopt);
+      }
     }
     pump();
     session_->on_peer_closed();
@@ -94,8 +95,9 @@ class SessionFuzzer {
     while (output_bytes_ < kMaxOutputBytes) {
       out_.clear();
       session_->produce_output(out_, kOutputChunkBytes);
-      if (out_.empty())
+      if (out_.empty()) {
         break;
+      }
       output_bytes_ += out_.size();
       any = true;
     }
@@ -107,8 +109,9 @@ class SessionFuzzer {
     for (int round = 0; round < kMaxPumpRounds; ++round) {
       const bool wrote = drain();
       const bool ran = host_.run_ready();
-      if (!wrote && !ran && !host_.advance())
+      if (!wrote && !ran && !host_.advance()) {
         return;
+      }
     }
   }
 

@@ -35,4 +35,20 @@ std::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), fake_server_category()};
 }
 
+std::string_view to_string(errc e) noexcept {
+  switch (e) {
+    case errc::invalid_argument:
+      return "invalid_argument";
+    case errc::scenario_invalid:
+      return "scenario_invalid";
+    case errc::bind_failed:
+      return "bind_failed";
+    case errc::tls_failed:
+      return "tls_failed";
+    case errc::io_failed:
+      return "io_failed";
+  }
+  return "unknown";
+}
+
 }  // namespace faultline::fake_server

@@ -14,12 +14,12 @@
 #include <thread>
 
 #include "detail/admin_server.h"
-#include "faultline/certs/certs.h"
 #include "detail/io_loop.h"
 #include "detail/listener.h"
 #include "detail/log.h"
 #include "detail/server_context.h"
 #include "detail/tls_context.h"
+#include "faultline/certs/certs.h"
 
 namespace faultline::fake_server {
 
@@ -31,8 +31,9 @@ namespace {
 
 std::string origin(bool tls, const asio::ip::address& address, std::uint16_t port) {
   std::string host = address.to_string();
-  if (address.is_v6())
+  if (address.is_v6()) {
     host = "[" + host + "]";
+  }
   return std::string(tls ? "https://" : "http://") + host + ":" + std::to_string(port);
 }
 
@@ -119,8 +120,9 @@ struct Server::Impl {
       auto& ref = *state;
       context->listeners.push_back(std::move(state));
       std::unique_ptr<asio::ssl::context> tls_context;
-      if (spec.tls)
+      if (spec.tls) {
         tls_context = detail::make_tls_context(bundle, ref);
+      }
       const std::uint16_t port = i == 0 ? options.listen_port : 0;
       listeners.push_back(std::make_unique<detail::Listener>(
           io, *context, ref, tcp::endpoint(address, port), tls_context.get()));
@@ -128,20 +130,24 @@ struct Server::Impl {
       ref.origin = origin(spec.tls, address, listeners.back()->port());
       context->origins.emplace(ref.name, ref.origin);
       ready.listeners.emplace_back(ref.name, ref.origin);
-      if (spec.tls && ready.https.empty())
+      if (spec.tls && ready.https.empty()) {
         ready.https = ref.origin;
-      if (!spec.tls && ready.http.empty())
+      }
+      if (!spec.tls && ready.http.empty()) {
         ready.http = ref.origin;
+      }
     }
     for (const auto& route : scenario.routes) {
-      if (route.respond.hold)
+      if (route.respond.hold) {
         context->gates.declare(*route.respond.hold);
+      }
     }
     context->gates.configure(scenario.gates);
     const auto admin_address = asio::ip::make_address(options.admin_host, ec);
-    if (ec)
+    if (ec) {
       throw ServerError(errc::invalid_argument,
                         "--admin: not an IP address: " + options.admin_host);
+    }
     // Anyone who reaches the admin API can reconfigure the server: beyond loopback only
     // with a token.
     if (!detail::is_loopback_address(options.admin_host) && options.admin_token.empty()) {
@@ -164,12 +170,14 @@ struct Server::Impl {
   /** Installed before anything is announced, so that a signal right after the ready
       line stops the server gracefully. */
   void catch_signals() {
-    if (!options.stop_on_signals)
+    if (!options.stop_on_signals) {
       return;
+    }
     signals.emplace(io, SIGINT, SIGTERM);
     signals->async_wait([this](const boost::system::error_code& ec, int signal) {
-      if (ec)
+      if (ec) {
         return;
+      }
       FAULTLINE_LOG(info, (LogTag{"server"}), "signal " << signal << ": stopping");
       stop();
     });
@@ -177,8 +185,9 @@ struct Server::Impl {
 
   void run() {
     admin->start();
-    for (auto& listener : listeners)
+    for (auto& listener : listeners) {
       listener->start();
+    }
     FAULTLINE_LOG(info, (LogTag{"server"}),
                   "serving scenario " << options.scenario.name << " on " << ready.listeners.size()
                                       << " listener(s)");
@@ -187,20 +196,24 @@ struct Server::Impl {
       extra.emplace_back([this] { detail::run_io_loop(io, "server"); });
     }
     detail::run_io_loop(io, "server");
-    for (auto& thread : extra)
+    for (auto& thread : extra) {
       thread.join();
+    }
     admin->stop();
     FAULTLINE_LOG(info, (LogTag{"server"}), "stopped");
   }
 
   void stop() {
-    if (stopping.exchange(true))
+    if (stopping.exchange(true)) {
       return;
+    }
     asio::post(io, [this] {
-      if (signals)
+      if (signals) {
         signals->cancel();
-      for (auto& listener : listeners)
+      }
+      for (auto& listener : listeners) {
         listener->stop();
+      }
       context->live.stop_all();
       grace_deadline = std::chrono::steady_clock::now() + detail::kStopGrace;
       wait_for_connections();
@@ -215,8 +228,9 @@ struct Server::Impl {
     }
     grace_timer.expires_after(detail::kStopPollInterval);
     grace_timer.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec)
+      if (!ec) {
         wait_for_connections();
+      }
     });
   }
 

@@ -92,8 +92,9 @@ TEST_F(Admin, StatsCountOneConnectionAndAHundredStreams) {
   EXPECT_EQ(timeline["events"][0]["type"], "SETTINGS");
   int response_headers = 0;
   for (const auto& event : timeline["events"]) {
-    if (event["dir"] == "out" && event["type"] == "HEADERS")
+    if (event["dir"] == "out" && event["type"] == "HEADERS") {
       ++response_headers;
+    }
   }
   EXPECT_EQ(response_headers, 100);
 }
@@ -116,8 +117,9 @@ TEST_F(Admin, EachTaggedRequestIsServedOnce) {
   EXPECT_EQ(stats["connections_total"], 1);
   EXPECT_EQ(stats["streams_total"], 100);
   ASSERT_EQ(stats["requests"].size(), 100u);
-  for (int i = 0; i < 100; ++i)
+  for (int i = 0; i < 100; ++i) {
     EXPECT_EQ(stats["requests"]["n-" + std::to_string(i)], 1) << i;
+  }
   EXPECT_GT(stats["connections"][0]["peak_concurrent_streams"], 1);
 }
 

@@ -24,8 +24,9 @@ CommandResult run_server(const std::vector<std::string>& args) {
     return ::testing::AssertionFailure()
            << "exit " << result.exit_code << ", stderr: " << result.err;
   }
-  if (!result.out.empty())
+  if (!result.out.empty()) {
     return ::testing::AssertionFailure() << "stdout: " << result.out;
+  }
   if (result.err.rfind("faultline-server: error: ", 0) != 0 ||
       result.err.find('\n') != result.err.size() - 1) {
     return ::testing::AssertionFailure() << "not one error line: " << result.err;

@@ -82,15 +82,6 @@ TEST(Cli, ErrorsAreOneLineInvalidArgument) {
   }
 }
 
-TEST(Errc, EveryValueHasAMessage) {
-  for (errc e : {errc::invalid_argument, errc::scenario_invalid, errc::bind_failed,
-                 errc::tls_failed, errc::io_failed}) {
-    const std::error_code code = e;
-    EXPECT_EQ(code.category().name(), std::string("faultline.fake_server"));
-    EXPECT_NE(code.message(), "unknown fake_server error");
-  }
-}
-
 TEST(ReadyLine, ContractFields) {
   ReadyInfo info;
   info.https = "https://127.0.0.1:1";

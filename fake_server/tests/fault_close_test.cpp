@@ -23,8 +23,9 @@ std::uint64_t one_ready_connection(const TestServer& server, const std::string& 
   EXPECT_TRUE(eventually(
       [&] {
         const json conns = server.stats()["connections"];
-        if (conns.size() != 1 || conns[0]["protocol"] != protocol)
+        if (conns.size() != 1 || conns[0]["protocol"] != protocol) {
           return false;
+        }
         id = conns[0]["id"].get<std::uint64_t>();
         return true;
       },

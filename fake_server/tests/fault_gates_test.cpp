@@ -29,16 +29,18 @@ class FaultGates : public ::testing::Test {
   /** n requests to path on one nghttp connection, in the background. */
   std::unique_ptr<BackgroundCommand> requests(const std::string& path, int n) {
     std::vector<std::string> argv{FAULTLINE_NGHTTP, "-v", "-n"};
-    for (int i = 0; i < n; ++i)
+    for (int i = 0; i < n; ++i) {
       argv.push_back(server_->https() + path + "?i=" + std::to_string(i));
+    }
     return std::make_unique<BackgroundCommand>(argv, 60s);
   }
 
   /** Stream ids in the order their response HEADERS arrived at nghttp. */
   static std::vector<std::int64_t> response_order(const std::string& log) {
     std::vector<std::int64_t> ids;
-    for (const auto& frame : received(parse_nghttp_log(log), "HEADERS"))
+    for (const auto& frame : received(parse_nghttp_log(log), "HEADERS")) {
       ids.push_back(frame.stream);
+    }
     return ids;
   }
 
@@ -46,8 +48,9 @@ class FaultGates : public ::testing::Test {
   static std::vector<std::int64_t> request_order(const std::string& log) {
     std::vector<std::int64_t> ids;
     for (const auto& frame : parse_nghttp_log(log)) {
-      if (frame.dir == "send" && frame.type == "HEADERS")
+      if (frame.dir == "send" && frame.type == "HEADERS") {
         ids.push_back(frame.stream);
+      }
     }
     return ids;
   }
@@ -55,8 +58,9 @@ class FaultGates : public ::testing::Test {
   /** The same order as the server's timeline saw it go out. */
   std::vector<std::int64_t> server_order() {
     std::vector<std::int64_t> ids;
-    for (const auto& event : timeline_events(*server_, 1, "out", "HEADERS"))
+    for (const auto& event : timeline_events(*server_, 1, "out", "HEADERS")) {
       ids.push_back(event["stream"].get<std::int64_t>());
+    }
     return ids;
   }
 
@@ -105,8 +109,9 @@ TEST_F(FaultGates, RandomGateFollowsTheSeededOrder) {
   const std::vector<std::int64_t> requests = request_order(result.out);
   ASSERT_EQ(requests.size(), 5u);
   std::vector<std::int64_t> expected;
-  for (std::size_t index : scenarios::release_order(config, 5))
+  for (std::size_t index : scenarios::release_order(config, 5)) {
     expected.push_back(requests[index]);
+  }
   EXPECT_EQ(response_order(result.out), expected) << result.out;
   EXPECT_EQ(server_order(), expected);
 }

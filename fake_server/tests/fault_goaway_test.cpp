@@ -14,8 +14,9 @@ using nlohmann::json;
 std::vector<std::int64_t> requests_of(const std::vector<LoggedFrame>& frames) {
   std::vector<std::int64_t> ids;
   for (const auto& frame : frames) {
-    if (frame.dir == "send" && frame.type == "HEADERS")
+    if (frame.dir == "send" && frame.type == "HEADERS") {
       ids.push_back(frame.stream);
+    }
   }
   return ids;
 }
@@ -86,8 +87,9 @@ TEST(FaultGoaway, StormGreetsEveryConnectionWithGoawayZero) {
   const json stats = server->stats();
   EXPECT_EQ(stats["requests_total"], 0);
   EXPECT_EQ(stats["goaway_sent"], 2);
-  for (const auto& conn : stats["connections"])
+  for (const auto& conn : stats["connections"]) {
     EXPECT_EQ(conn["close_reason"], "goaway storm");
+  }
 }
 
 TEST(FaultGoaway, AdminActionSendsTheGivenIdErrorAndDebug) {
@@ -168,8 +170,9 @@ TEST(FaultGoaway, CloseAfterMsClosesWithAStreamStillOpen) {
   const auto frames = parse_nghttp_log(result.out);
   std::int64_t request = -1;
   for (const auto& frame : frames) {
-    if (frame.dir == "send" && frame.type == "HEADERS")
+    if (frame.dir == "send" && frame.type == "HEADERS") {
       request = frame.stream;
+    }
   }
   const auto goaways = received(frames, "GOAWAY");
   ASSERT_EQ(goaways.size(), 1u) << result.out;

@@ -21,8 +21,9 @@ TEST(FaultHttp1, GoawayClosesAfterTheFifthResponse) {
     argv.push_back("-o");
     argv.push_back("/dev/null");
   }
-  for (int i = 0; i < 6; ++i)
+  for (int i = 0; i < 6; ++i) {
     argv.push_back(server->https() + "/health");
+  }
   const CommandResult result = run_command(argv);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   // Five requests on the first connection; the sixth needed a new one.

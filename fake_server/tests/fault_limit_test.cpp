@@ -30,8 +30,9 @@ TEST(FaultLimit, StreamsBeyondTheLimitAreRefused) {
   ASSERT_TRUE(server);
   // 20 held requests in one write, after the client ACKed the limit of 10.
   json requests = json::array();
-  for (int i = 0; i < 20; ++i)
+  for (int i = 0; i < 20; ++i) {
     requests.push_back({{"path", "/hold"}});
+  }
   const json seen = raw_h2(server->port("plain"), {{"requests", requests}, {"until_refused", 10}});
   ASSERT_FALSE(seen["timed_out"].get<bool>()) << seen.dump();
   std::vector<std::int64_t> refused;
@@ -42,8 +43,9 @@ TEST(FaultLimit, StreamsBeyondTheLimitAreRefused) {
     }
   }
   std::vector<std::int64_t> expected;
-  for (int i = 10; i < 20; ++i)
+  for (int i = 10; i < 20; ++i) {
     expected.push_back(2 * i + 1);
+  }
   EXPECT_EQ(refused, expected);
 
   const json conn = server->stats()["connections"][0];
@@ -100,8 +102,9 @@ TEST(FaultLimit, SettingsFaultLowersTheLimitMidConnection) {
       [&] {
         int acks = 0;
         for (const auto& e : timeline_events(*server, 1, "in", "SETTINGS")) {
-          if (e["flags"] == json::array({"ACK"}))
+          if (e["flags"] == json::array({"ACK"})) {
             ++acks;
+          }
         }
         return acks == 2;
       },
@@ -133,15 +136,17 @@ TEST(FaultLimit, TwentyOpenStreamsLowerTheLimitToFive) {
   auto server = TestServer::start({"--scenario", "limit-lowered"});
   ASSERT_TRUE(server);
   json requests = json::array();
-  for (int i = 0; i < 20; ++i)
+  for (int i = 0; i < 20; ++i) {
     requests.push_back({{"path", "/hold"}});
+  }
   // The 20th open stream fires active_streams: 20 -> SETTINGS(MAX_CONCURRENT_STREAMS 5).
   const json seen = raw_h2(server->port("plain"), {{"requests", requests}, {"until_settings", 2}});
   ASSERT_FALSE(seen["timed_out"].get<bool>()) << seen.dump();
   std::vector<json> settings;
   for (const auto& frame : seen["frames"]) {
-    if (frame["type"] == 4 && frame.contains("settings"))
+    if (frame["type"] == 4 && frame.contains("settings")) {
       settings.push_back(frame["settings"]);
+    }
   }
   ASSERT_EQ(settings.size(), 2u);
   EXPECT_EQ(settings[0]["3"], 100);
@@ -184,8 +189,9 @@ TEST(FaultLimit, UnenforcedLimitServesViolationsButCountsThem) {
   scenario["enforce_stream_limit"] = false;
   ASSERT_EQ(server->admin_call("PUT", "/v1/scenario", scenario.dump()).status, 200);
   json requests = json::array();
-  for (int i = 0; i < 12; ++i)
+  for (int i = 0; i < 12; ++i) {
     requests.push_back({{"path", "/hold"}});
+  }
   auto client = raw_h2_background(server->port("plain"), {{"requests", requests}});
   ASSERT_TRUE(eventually(
       [&] { return server->admin_call("GET", "/v1/gates").body["gates"]["hold"]["held"] == 12; },

@@ -16,12 +16,15 @@ int late_x_frames(const json& seen, std::int64_t stream) {
   int n = 0;
   bool ended = false;
   for (const auto& frame : seen["frames"]) {
-    if (frame["stream"] != stream)
+    if (frame["stream"] != stream) {
       continue;
-    if (ended && frame["type"] == 0 && frame.value("x", false))
+    }
+    if (ended && frame["type"] == 0 && frame.value("x", false)) {
       ++n;
-    if ((frame["type"] == 0 || frame["type"] == 1) && (frame["flags"].get<int>() & 1) != 0)
+    }
+    if ((frame["type"] == 0 || frame["type"] == 1) && (frame["flags"].get<int>() & 1) != 0) {
       ended = true;
+    }
   }
   return n;
 }
@@ -130,8 +133,9 @@ TEST(FaultStream, DataOnTheNextUnusedOddStreamId) {
   std::vector<json> on_five;
   for (const auto& frame : seen["frames"]) {
     EXPECT_LE(frame["stream"].get<int>(), 5) << frame.dump();
-    if (frame["stream"] == 5)
+    if (frame["stream"] == 5) {
       on_five.push_back(frame);
+    }
   }
   // Nothing but that DATA on 5: no HEADERS ever opened it.
   ASSERT_EQ(on_five.size(), 1u) << seen.dump();
@@ -175,8 +179,9 @@ TEST(FaultStream, PingsAreSentAndTheirAcksCounted) {
   ASSERT_FALSE(seen["timed_out"].get<bool>()) << seen.dump();
   std::vector<std::int64_t> counters;
   for (const auto& frame : seen["frames"]) {
-    if (frame["type"] == 6 && (frame["flags"].get<int>() & 1) == 0)
+    if (frame["type"] == 6 && (frame["flags"].get<int>() & 1) == 0) {
       counters.push_back(frame["counter"].get<std::int64_t>());
+    }
   }
   EXPECT_EQ(counters, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
   ASSERT_TRUE(eventually([&] { return server->stats()["connections"][0]["ping_acks"] == 10; }, 20s,
@@ -207,8 +212,9 @@ TEST(FaultStream, GoawayBelowTheNewestStreamAbandonsIt) {
   const auto frames = parse_nghttp_log(result.out);
   std::vector<std::int64_t> requests;
   for (const auto& frame : frames) {
-    if (frame.dir == "send" && frame.type == "HEADERS")
+    if (frame.dir == "send" && frame.type == "HEADERS") {
       requests.push_back(frame.stream);
+    }
   }
   ASSERT_EQ(requests.size(), 7u);
   const auto goaways = received(frames, "GOAWAY");
@@ -217,8 +223,9 @@ TEST(FaultStream, GoawayBelowTheNewestStreamAbandonsIt) {
             std::string::npos);
   // Only the four streams at or below it were answered.
   std::vector<std::int64_t> answered;
-  for (const auto& frame : received(frames, "HEADERS"))
+  for (const auto& frame : received(frames, "HEADERS")) {
     answered.push_back(frame.stream);
+  }
   EXPECT_EQ(answered, std::vector<std::int64_t>(requests.begin(), requests.begin() + 4));
   EXPECT_EQ(server->stats()["connections"][0]["faults_fired"], json({{"goaway-above-last", 1}}));
 }
@@ -241,8 +248,9 @@ TEST(FaultStream, LateDataThenTrailersAfterTheClientsReset) {
       EXPECT_EQ(frame["length"], 256);
       ++late;
     }
-    if (frame["type"] == 1 && frame["flags"] == 5)
+    if (frame["type"] == 1 && frame["flags"] == 5) {
       trailers = true;
+    }
   }
   EXPECT_GE(late, 1);
   EXPECT_TRUE(trailers) << seen.dump();

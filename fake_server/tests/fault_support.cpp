@@ -33,8 +33,9 @@ std::vector<LoggedFrame> parse_nghttp_log(const std::string& log) {
 std::vector<LoggedFrame> received(const std::vector<LoggedFrame>& frames, const std::string& type) {
   std::vector<LoggedFrame> out;
   for (const auto& frame : frames) {
-    if (frame.dir == "recv" && frame.type == type)
+    if (frame.dir == "recv" && frame.type == type) {
       out.push_back(frame);
+    }
   }
   return out;
 }
@@ -62,9 +63,10 @@ std::unique_ptr<BackgroundCommand> nghttp_held(const TestServer& server) {
                                         std::uint64_t connection) {
   const std::string query = connection == 0 ? "" : "?connection=" + std::to_string(connection);
   const auto reply = server.admin_call("POST", "/v1/actions" + query, action.dump());
-  if (reply.body != nlohmann::json({{"applied", 1}}))
+  if (reply.body != nlohmann::json({{"applied", 1}})) {
     return ::testing::AssertionFailure() << "POST /v1/actions" << query << " " << action.dump()
                                          << ": " << reply.status << " " << reply.body.dump();
+  }
   return ::testing::AssertionSuccess();
 }
 
@@ -72,9 +74,10 @@ std::unique_ptr<BackgroundCommand> nghttp_held(const TestServer& server) {
   nlohmann::json scenario = server.admin_call("GET", "/v1/scenario").body;
   scenario["faults"] = faults;
   const auto reply = server.admin_call("PUT", "/v1/scenario", scenario.dump());
-  if (reply.status != 200)
+  if (reply.status != 200) {
     return ::testing::AssertionFailure()
            << "PUT /v1/scenario: " << reply.status << " " << reply.body.dump();
+  }
   return ::testing::AssertionSuccess();
 }
 
@@ -84,8 +87,9 @@ std::vector<nlohmann::json> timeline_events(const TestServer& server, std::uint6
       server.admin_call("GET", "/v1/connections/" + std::to_string(connection) + "/timeline");
   std::vector<nlohmann::json> out;
   for (const auto& event : reply.body["events"]) {
-    if (event.value("dir", "") == dir && event.value("type", "") == type)
+    if (event.value("dir", "") == dir && event.value("type", "") == type) {
       out.push_back(event);
+    }
   }
   return out;
 }
@@ -129,8 +133,9 @@ std::optional<std::string> python3() {
 
 std::unique_ptr<BackgroundCommand> close_probe_background(int port, const nlohmann::json& config) {
   const auto program = python3();
-  if (!program)
+  if (!program) {
     return nullptr;
+  }
   return std::make_unique<BackgroundCommand>(
       std::vector<std::string>{*program, FAULTLINE_CLOSE_PROBE, std::to_string(port),
                                config.dump()},
@@ -140,8 +145,9 @@ std::unique_ptr<BackgroundCommand> close_probe_background(int port, const nlohma
 nlohmann::json close_probe(int port, const nlohmann::json& config,
                            std::chrono::milliseconds deadline) {
   const auto program = python3();
-  if (!program)
+  if (!program) {
     return nullptr;
+  }
   return raw_result(run_command(
       {*program, FAULTLINE_CLOSE_PROBE, std::to_string(port), config.dump()}, deadline));
 }

@@ -32,16 +32,18 @@ Outcome run_requests(const TestServer& server, int count) {
   Outcome out;
   std::vector<std::int64_t> requests;
   for (const auto& frame : frames) {
-    if (frame.dir == "send" && frame.type == "HEADERS")
+    if (frame.dir == "send" && frame.type == "HEADERS") {
       requests.push_back(frame.stream);
+    }
   }
   EXPECT_EQ(requests.size(), static_cast<std::size_t>(count)) << result.out;
   for (const auto& frame : received(frames, "RST_STREAM")) {
     EXPECT_NE(frame.detail.find("REFUSED_STREAM"), std::string::npos) << frame.detail;
     out.refused.push_back(frame.stream);
   }
-  for (const auto& frame : received(frames, "HEADERS"))
+  for (const auto& frame : received(frames, "HEADERS")) {
     out.answered.push_back(frame.stream);
+  }
   // Every request got exactly one of the two.
   EXPECT_EQ(out.refused.size() + out.answered.size(), requests.size()) << result.out;
   return out;
@@ -104,8 +106,9 @@ std::size_t server_pings(const TestServer& server) {
   const CommandResult result = nghttp({server.https() + "/health"});
   EXPECT_EQ(result.exit_code, 0) << result.err << result.out;
   std::size_t n = 0;
-  for (const auto& frame : received(parse_nghttp_log(result.out), "PING"))
+  for (const auto& frame : received(parse_nghttp_log(result.out), "PING")) {
     n += (frame.flags & 1u) == 0 ? 1 : 0;
+  }
   return n;
 }
 

@@ -12,8 +12,9 @@ using Clock = FloodGuard::Clock;
 /** How many frames of `kind` the guard takes at one instant before refusing. */
 std::size_t frames_until_refused(FloodGuard& guard, FloodKind kind, Clock::time_point now) {
   std::size_t n = 0;
-  while (guard.spend(kind, now) && n < 1'000'000)
+  while (guard.spend(kind, now) && n < 1'000'000) {
     ++n;
+  }
   return n;
 }
 
@@ -63,8 +64,9 @@ TEST(FloodGuard, StreamsOpenedEarnPriorityAndEmptyDataButNotResets) {
   const auto budget = [](FloodKind kind) {
     return default_flood_budgets()[static_cast<std::size_t>(kind)];
   };
-  for (int i = 0; i < 100; ++i)
+  for (int i = 0; i < 100; ++i) {
     guard.on_stream_opened();
+  }
   EXPECT_EQ(frames_until_refused(guard, FloodKind::priority, t0),
             budget(FloodKind::priority).burst + 100 * budget(FloodKind::priority).per_stream);
   // Opening streams and resetting them at once (rapid reset) earns nothing.

@@ -81,8 +81,9 @@ TEST_F(GatesTest, CancellingManyHeldStreamsVisitsEachEntryOnce) {
   const auto other = hold("b", kStreams);
   std::shuffle(tickets.begin(), tickets.end(), std::mt19937_64(7));
   const std::uint64_t before = gates_.entries_visited();
-  for (const auto ticket : tickets)
+  for (const auto ticket : tickets) {
     ASSERT_TRUE(gates_.cancel(ticket));
+  }
   EXPECT_EQ(gates_.entries_visited() - before, kStreams);
   EXPECT_EQ(gates_.held("a"), 0u);
   EXPECT_EQ(gates_.held("b"), kStreams);
@@ -96,8 +97,9 @@ TEST_F(GatesTest, ReleasingOneAtATimeVisitsOnlyTheReleasedEntries) {
   constexpr std::size_t kStreams = 20000;
   (void)hold("a", kStreams);
   const std::uint64_t before = gates_.entries_visited();
-  for (std::size_t i = 0; i < kStreams; ++i)
+  for (std::size_t i = 0; i < kStreams; ++i) {
     ASSERT_EQ(gates_.release("a", 1), 1u);
+  }
   EXPECT_EQ(gates_.entries_visited() - before, kStreams);
   ASSERT_EQ(released_.size(), kStreams);
   EXPECT_TRUE(std::is_sorted(released_.begin(), released_.end()));

@@ -46,8 +46,9 @@ class H1SessionTest : public ::testing::Test {
       std::vector<std::uint8_t> out;
       session_->produce_output(out, 1 << 16);
       output_.append(out.begin(), out.end());
-      if (done())
+      if (done()) {
         return ::testing::AssertionSuccess();
+      }
       if (out.empty() && !host_.run_ready() && !host_.advance()) {
         return ::testing::AssertionFailure() << "stalled; output so far:\n" << output_;
       }

@@ -1,5 +1,4 @@
-// The HTTP/2 session against nghttp2's client session, in memory: bytes cut at random
-// sizes both ways, timers on a virtual clock.
+// The HTTP/2 session against nghttp2's client session, in memory (h2_exchange.h).
 #include "detail/h2_session.h"
 
 #include <gtest/gtest.h>
@@ -12,209 +11,34 @@
 #include "detail/random_bytes.h"
 #include "faultline/common/sha256.h"
 #include "faultline/scenarios/loader.h"
-#include "session_harness.h"
+#include "h2_exchange.h"
 
 namespace faultline::fake_server::detail {
 namespace {
 
 using common::sha256_hex;
+using testing::ClientStream;
 using testing::FakeHost;
 using namespace std::chrono_literals;
-
-/** What the client saw on one stream. */
-struct ClientStream {
-  int status = 0;
-  std::map<std::string, std::string> headers;
-  std::map<std::string, std::string> trailers;
-  std::string body;
-  std::vector<std::size_t> data_frames;
-  std::vector<std::chrono::milliseconds> data_at;  ///< virtual time of each DATA frame
-  bool closed = false;
-  std::uint32_t close_error = 0;
-  bool headers_done = false;
-};
-
-/** nghttp2's client session as an independent peer. */
-class H2Client {
- public:
-  explicit H2Client(const FakeHost& clock) : clock_(clock) {
-    nghttp2_session_callbacks* cbs = nullptr;
-    nghttp2_session_callbacks_new(&cbs);
-    nghttp2_session_callbacks_set_on_header_callback(
-        cbs, [](nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* name,
-                std::size_t namelen, const std::uint8_t* value, std::size_t valuelen, std::uint8_t,
-                void* user) {
-          auto& self = *static_cast<H2Client*>(user);
-          auto& stream = self.streams[frame->hd.stream_id];
-          const std::string n(reinterpret_cast<const char*>(name), namelen);
-          const std::string v(reinterpret_cast<const char*>(value), valuelen);
-          if (n == ":status") {
-            stream.status = std::stoi(v);
-          } else if (stream.headers_done) {
-            stream.trailers[n] = v;
-          } else {
-            stream.headers[n] = v;
-          }
-          return 0;
-        });
-    nghttp2_session_callbacks_set_on_frame_recv_callback(
-        cbs, [](nghttp2_session*, const nghttp2_frame* frame, void* user) {
-          auto& self = *static_cast<H2Client*>(user);
-          if (frame->hd.type == NGHTTP2_HEADERS) {
-            self.streams[frame->hd.stream_id].headers_done = true;
-          } else if (frame->hd.type == NGHTTP2_DATA) {
-            auto& stream = self.streams[frame->hd.stream_id];
-            stream.data_frames.push_back(frame->hd.length);
-            stream.data_at.push_back(self.clock_.now());
-          } else if (frame->hd.type == NGHTTP2_SETTINGS && !(frame->hd.flags & NGHTTP2_FLAG_ACK)) {
-            for (std::size_t i = 0; i < frame->settings.niv; ++i) {
-              self.settings[frame->settings.iv[i].settings_id] = frame->settings.iv[i].value;
-            }
-          } else if (frame->hd.type == NGHTTP2_GOAWAY) {
-            self.goaway_error = frame->goaway.error_code;
-          }
-          return 0;
-        });
-    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(
-        cbs, [](nghttp2_session*, std::uint8_t, std::int32_t id, const std::uint8_t* data,
-                std::size_t len, void* user) {
-          static_cast<H2Client*>(user)->streams[id].body.append(reinterpret_cast<const char*>(data),
-                                                                len);
-          return 0;
-        });
-    nghttp2_session_callbacks_set_on_stream_close_callback(
-        cbs, [](nghttp2_session*, std::int32_t id, std::uint32_t error, void* user) {
-          auto& stream = static_cast<H2Client*>(user)->streams[id];
-          stream.closed = true;
-          stream.close_error = error;
-          return 0;
-        });
-    nghttp2_session* session = nullptr;
-    nghttp2_session_client_new(&session, cbs, this);
-    nghttp2_session_callbacks_del(cbs);
-    session_.reset(session);
-    nghttp2_settings_entry window{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20};
-    nghttp2_submit_settings(session, NGHTTP2_FLAG_NONE, &window, 1);
-  }
-
-  /** Submits a request; the body (if any) is sent from memory. */
-  std::int32_t request(const std::string& method, const std::string& path,
-                       std::vector<std::pair<std::string, std::string>> headers = {},
-                       std::optional<std::string> body = std::nullopt) {
-    headers.insert(
-        headers.begin(),
-        {{":method", method}, {":path", path}, {":scheme", "https"}, {":authority", "localhost"}});
-    std::vector<nghttp2_nv> nva;
-    for (auto& [n, v] : headers) {
-      nva.push_back({reinterpret_cast<std::uint8_t*>(n.data()),
-                     reinterpret_cast<std::uint8_t*>(v.data()), n.size(), v.size(),
-                     NGHTTP2_NV_FLAG_NONE});
-    }
-    nghttp2_data_provider provider{};
-    auto owned = std::make_shared<std::pair<std::string, std::size_t>>(body.value_or(""), 0);
-    provider.source.ptr = owned.get();
-    provider.read_callback = [](nghttp2_session*, std::int32_t, std::uint8_t* buf,
-                                std::size_t length, std::uint32_t* flags, nghttp2_data_source* src,
-                                void*) -> ssize_t {
-      auto& [data, at] = *static_cast<std::pair<std::string, std::size_t>*>(src->ptr);
-      const std::size_t n = std::min(length, data.size() - at);
-      std::memcpy(buf, data.data() + at, n);
-      at += n;
-      if (at == data.size())
-        *flags |= NGHTTP2_DATA_FLAG_EOF;
-      return static_cast<ssize_t>(n);
-    };
-    bodies_.push_back(owned);
-    const std::int32_t id = nghttp2_submit_request(session_.get(), nullptr, nva.data(), nva.size(),
-                                                   body ? &provider : nullptr, nullptr);
-    streams[id];
-    return id;
-  }
-
-  std::vector<std::uint8_t> take_output() {
-    std::vector<std::uint8_t> out;
-    for (;;) {
-      const std::uint8_t* data = nullptr;
-      const auto n = nghttp2_session_mem_send(session_.get(), &data);
-      if (n <= 0)
-        break;
-      out.insert(out.end(), data, data + n);
-    }
-    return out;
-  }
-
-  void feed(std::span<const std::uint8_t> bytes) {
-    const auto rv = nghttp2_session_mem_recv(session_.get(), bytes.data(), bytes.size());
-    ASSERT_GE(rv, 0) << nghttp2_strerror(static_cast<int>(rv));
-  }
-
-  nghttp2_session* session() { return session_.get(); }
-
-  std::map<std::int32_t, ClientStream> streams;
-  std::map<std::int32_t, std::uint32_t> settings;
-  std::optional<std::uint32_t> goaway_error;
-
- private:
-  struct Del {
-    void operator()(nghttp2_session* s) const { nghttp2_session_del(s); }
-  };
-  const FakeHost& clock_;
-  std::unique_ptr<nghttp2_session, Del> session_;
-  std::vector<std::shared_ptr<std::pair<std::string, std::size_t>>> bodies_;
-};
 
 class H2SessionTest : public ::testing::Test {
  protected:
   explicit H2SessionTest(const char* scenario = "default")
-      : context_(scenarios::load_builtin_scenario(scenario)),
-        stats_(context_.stats.open_connection("main", true)),
-        session_(SessionEnv{context_, host_, stats_, "main"}),
-        client_(host_) {
-    context_.origins.emplace("main", "https://127.0.0.1:1");
-    context_.origins.emplace("h1only", "https://127.0.0.1:3");
-    session_.start();
-  }
+      : ex_(scenarios::load_builtin_scenario(scenario)) {}
 
-  /** Moves bytes both ways, cut at random sizes, running timers on the virtual clock,
-      until `done` or nothing can happen any more. */
   [[nodiscard]] ::testing::AssertionResult pump(const std::function<bool()>& done,
                                                 std::size_t max_piece = 97) {
-    for (int round = 0; round < 200000; ++round) {
-      if (done())
-        return ::testing::AssertionSuccess();
-      bool progress = false;
-      const auto to_server = client_.take_output();
-      if (!to_server.empty()) {
-        testing::feed_split(to_server, rng_, max_piece,
-                            [&](auto piece) { session_.on_input(piece); });
-        progress = true;
-      }
-      progress |= host_.run_ready();
-      std::vector<std::uint8_t> to_client;
-      session_.produce_output(to_client, 1 << 16);
-      if (!to_client.empty()) {
-        testing::feed_split(to_client, rng_, max_piece, [&](auto piece) { client_.feed(piece); });
-        progress = true;
-      }
-      if (!progress && !host_.advance()) {
-        return ::testing::AssertionFailure() << "stalled at t=" << host_.now().count() << "ms";
-      }
-    }
-    return ::testing::AssertionFailure() << "no end after many rounds";
+    return ex_.pump(done, max_piece);
   }
+  [[nodiscard]] ::testing::AssertionResult finish(std::int32_t id) { return ex_.finish(id); }
+  nlohmann::json stats() { return ex_.server_stats(); }
 
-  [[nodiscard]] ::testing::AssertionResult finish(std::int32_t id) {
-    return pump([&] { return client_.streams[id].closed; });
-  }
-
-  nlohmann::json stats() { return nlohmann::json::parse(context_.stats.stats_json()); }
-
-  ServerContext context_;
-  FakeHost host_;
-  std::shared_ptr<ConnectionStats> stats_;
-  H2Session session_;
-  H2Client client_;
-  std::mt19937 rng_{42};
+  testing::H2Exchange ex_;
+  ServerContext& context_ = ex_.context;
+  FakeHost& host_ = ex_.host;
+  std::shared_ptr<ConnectionStats>& stats_ = ex_.stats;
+  H2Session& session_ = ex_.session;
+  testing::H2Client& client_ = ex_.client;
 };
 
 TEST_F(H2SessionTest, SendsTheScenarioSettingsAndAnswersHealth) {
@@ -260,8 +84,9 @@ TEST_F(H2SessionTest, SseEventsArriveOnTheirTimersSplitAcrossFrames) {
   EXPECT_EQ(stream.headers.at("content-type"), "text/event-stream");
   EXPECT_EQ(stream.body.rfind("id: 0\nevent: tick\ndata: event 0\n\nid: 1\n", 0), 0u);
   // split [1,2,3]: every DATA frame is at most 3 bytes (the last one may be empty).
-  for (std::size_t length : stream.data_frames)
+  for (std::size_t length : stream.data_frames) {
     EXPECT_LE(length, 3u);
+  }
   // Five events 10 ms apart: the first arrives at 0 ms, the last at 40 ms.
   EXPECT_EQ(stream.data_at.front(), 0ms);
   EXPECT_EQ(stream.data_at.back(), 40ms);
@@ -336,8 +161,9 @@ TEST_F(H2SessionTest, StatsCountStreamsAndPeakConcurrency) {
   EXPECT_EQ(c["requests"], 10);
   EXPECT_EQ(c["active_streams"], 0);
   EXPECT_GE(c["peak_concurrent_streams"], 1);
-  for (int i = 0; i < 10; ++i)
+  for (int i = 0; i < 10; ++i) {
     EXPECT_EQ(context_.stats.served("id" + std::to_string(i)), 1u);
+  }
 }
 
 TEST_F(H2SessionTest, OversizeBodyIs413) {

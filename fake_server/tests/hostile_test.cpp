@@ -31,8 +31,9 @@ std::size_t open_fds(pid_t pid) {
   std::size_t n = 0;
   if (DIR* dir = ::opendir(("/proc/" + std::to_string(pid) + "/fd").c_str())) {
     while (const dirent* entry = ::readdir(dir)) {
-      if (entry->d_name[0] != '.')
+      if (entry->d_name[0] != '.') {
         ++n;
+      }
     }
     ::closedir(dir);
   }
@@ -43,16 +44,18 @@ long rss_kb(pid_t pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0)
+    if (line.rfind("VmRSS:", 0) == 0) {
       return std::atol(line.c_str() + 6);
+    }
   }
   return -1;
 }
 
 std::size_t count_of(const std::string& text, const std::string& part) {
   std::size_t n = 0;
-  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
+  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
     ++n;
+  }
   return n;
 }
 
@@ -71,8 +74,9 @@ class Hostile : public ::testing::Test {
   /** Replaces the scenario's limits (new connections get them). */
   void set_limits(const json& limits) {
     json scenario = server_->admin_call("GET", "/v1/scenario").body;
-    for (const auto& [name, value] : limits.items())
+    for (const auto& [name, value] : limits.items()) {
       scenario["limits"][name] = value;
+    }
     const auto put = server_->admin_call("PUT", "/v1/scenario", scenario.dump());
     ASSERT_EQ(put.status, 200) << put.body.dump();
   }
@@ -101,13 +105,15 @@ class Hostile : public ::testing::Test {
   [[nodiscard]] ::testing::AssertionResult legit_request_served() const {
     const CommandResult h1 =
         run_command({curl(), "-sS", "--max-time", "10", server_->http() + "/health"}, 20s);
-    if (h1.out != "ok")
+    if (h1.out != "ok") {
       return ::testing::AssertionFailure() << "GET /health over HTTP/1.1: " << h1.out << h1.err;
+    }
     const CommandResult h2 = run_command({curl(), "-sS", "--max-time", "10", "--cacert",
                                           server_->ca(), server_->https() + "/health"},
                                          20s);
-    if (h2.out != "ok")
+    if (h2.out != "ok") {
       return ::testing::AssertionFailure() << "GET /health over TLS: " << h2.out << h2.err;
+    }
     return ::testing::AssertionSuccess();
   }
 
@@ -138,8 +144,9 @@ class Hostile : public ::testing::Test {
           .get<std::size_t>();
     };
     std::size_t peak = 0;
-    for (int i = 0; i < 10; ++i)
+    for (int i = 0; i < 10; ++i) {
       peak = std::max(peak, held());
+    }
     EXPECT_TRUE(legit_request_served()) << "during the held-stream flood";
     const CommandResult result = running->wait();
     EXPECT_EQ(result.exit_code, 0) << result.err;
@@ -249,8 +256,9 @@ TEST_F(Hostile, PipelinedBytesBehindAHeldResponseAreNotBuffered) {
   EXPECT_LT(report["sent"].get<long>(), 32l << 20) << report.dump();
   // What the server read: its bound plus at most one more read (16 KiB), not the rest.
   std::uint64_t most = 0;
-  for (const auto& connection : server_->stats()["connections"])
+  for (const auto& connection : server_->stats()["connections"]) {
     most = std::max(most, connection["bytes_in"].get<std::uint64_t>());
+  }
   EXPECT_LE(most, 64u * 1024 + 16 * 1024 + 1024) << "bytes one connection got the server to read";
   expect_recovered("pipeline");
 }

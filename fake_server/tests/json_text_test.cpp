@@ -15,8 +15,9 @@ std::string written(const std::string& text) {
 }
 
 TEST(JsonText, ValidUtf8IsKept) {
-  for (const std::string text : {"", "plain", "caf\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80"})
+  for (const std::string text : {"", "plain", "caf\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80"}) {
     EXPECT_EQ(written(text), text);
+  }
 }
 
 TEST(JsonText, InvalidBytesBecomeReplacementsAndTheRestStays) {

@@ -34,8 +34,9 @@ std::string form(const std::string& boundary, const std::string& binary) {
 
 std::string binary_with_near_delimiters(const std::string& boundary) {
   std::string binary;
-  for (int i = 0; i < 300; ++i)
+  for (int i = 0; i < 300; ++i) {
     binary += static_cast<char>(i * 7);
+  }
   binary += "\r\n--" + boundary.substr(0, boundary.size() - 1) + "X";  // almost a delimiter
   binary += std::string("\0\r\n\r", 4);
   return binary;

@@ -34,8 +34,9 @@ std::pair<std::string, bool> send_raw(int port, const std::string& bytes,
   char buffer[4096];
   while (std::chrono::steady_clock::now() < end) {
     pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 100) <= 0)
+    if (::poll(&p, 1, 100) <= 0) {
       continue;
+    }
     const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
     if (n <= 0) {
       closed = true;

@@ -6,7 +6,9 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "detail/session.h"
@@ -28,6 +30,19 @@ class FakeHost final : public detail::SessionHost {
     return [this, fn = std::move(fn)] { posted_.push_back(fn); };
   }
 
+  /** How the session asked to close the transport (the first call wins). */
+  struct Close {
+    scenarios::CloseMode mode = scenarios::CloseMode::fin;
+    bool after_flush = false;
+    std::string reason;
+    std::chrono::milliseconds at{0};  ///< virtual time of the call
+  };
+  void close_transport(scenarios::CloseMode mode, bool after_flush, std::string reason) override {
+    if (!closed) {
+      closed = Close{mode, after_flush, std::move(reason), now_};
+    }
+  }
+
   /** Runs posted wakers and the timers due now; true when something ran. */
   bool run_ready() {
     bool ran = false;
@@ -39,8 +54,9 @@ class FakeHost final : public detail::SessionHost {
     }
     for (;;) {
       auto due = next_timer();
-      if (due == timers_.end() || due->at > now_)
+      if (due == timers_.end() || due->at > now_) {
         break;
+      }
       auto fn = std::move(due->fn);
       timers_.erase(due);
       fn();
@@ -52,8 +68,9 @@ class FakeHost final : public detail::SessionHost {
   /** Moves the clock to the next timer; false when none is armed. */
   bool advance() {
     auto due = next_timer();
-    if (due == timers_.end())
+    if (due == timers_.end()) {
       return false;
+    }
     now_ = std::max(now_, due->at);
     return true;
   }
@@ -62,6 +79,7 @@ class FakeHost final : public detail::SessionHost {
   [[nodiscard]] std::size_t timers() const { return timers_.size(); }
 
   int write_signals = 0;
+  std::optional<Close> closed;
 
  private:
   struct Timer {

@@ -131,8 +131,9 @@ TEST(StatsRegistry, ClosedTimelinesBeyondTheBudgetAreReleasedOldestFirst) {
   std::vector<std::shared_ptr<ConnectionStats>> closed;
   for (int i = 0; i < 5; ++i) {
     auto conn = registry.open_connection("plain", false);
-    for (int k = 0; k < 9; ++k)
+    for (int k = 0; k < 9; ++k) {
       conn->on_h1_request("GET", "/x");  // 9 events, 10 with the close
+    }
     conn->close("peer closed");
     closed.push_back(conn);
   }
@@ -148,8 +149,9 @@ TEST(StatsRegistry, ClosedTimelinesBeyondTheBudgetAreReleasedOldestFirst) {
 TEST(StatsRegistry, RequestIdsBeyondTheCapAreCountedAsUntracked) {
   StatsRegistry registry(16, kClosedTimelineEvents, /*max_request_ids=*/3);
   auto conn = registry.open_connection("plain", false);
-  for (const char* id : {"a", "b", "c", "d", "e", "a"})
+  for (const char* id : {"a", "b", "c", "d", "e", "a"}) {
     conn->on_served(id);
+  }
   const json stats = json::parse(registry.stats_json());
   EXPECT_EQ(stats["requests"], json({{"a", 2}, {"b", 1}, {"c", 1}}));
   EXPECT_EQ(stats["requests_untracked"], 2);

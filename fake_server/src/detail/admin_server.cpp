@@ -14,10 +14,10 @@
 
 #include "detail/admin_access.h"
 #include "detail/admin_api.h"
-#include "faultline/fake_server/errc.h"
 #include "detail/io_loop.h"
 #include "detail/log.h"
 #include "detail/server_limits.h"
+#include "faultline/fake_server/errc.h"
 
 namespace faultline::fake_server::detail {
 
@@ -33,8 +33,9 @@ AdminRequestFacts facts_of(const http::request_parser<http::string_body>& parser
   const auto& request = parser.get();
   auto field = [&](http::field name) -> std::optional<std::string_view> {
     const auto it = request.find(name);
-    if (it == request.end())
+    if (it == request.end()) {
       return std::nullopt;
+    }
     return std::string_view(it->value().data(), it->value().size());
   };
   AdminRequestFacts facts;
@@ -43,8 +44,9 @@ AdminRequestFacts facts_of(const http::request_parser<http::string_body>& parser
   facts.origin = field(http::field::origin);
   facts.authorization = field(http::field::authorization);
   facts.content_type = field(http::field::content_type);
-  if (const auto it = request.find("sec-fetch-site"); it != request.end())
+  if (const auto it = request.find("sec-fetch-site"); it != request.end()) {
     facts.sec_fetch_site = std::string_view(it->value().data(), it->value().size());
+  }
   // Chunked or unknown length: assume a body, so that it must be declared JSON.
   facts.body_bytes = parser.content_length().value_or(parser.chunked() ? 1 : 0);
   return facts;
@@ -111,8 +113,9 @@ class AdminSession : public std::enable_shared_from_this<AdminSession> {
       stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
       return;
     }
-    if (ec == beast::error::timeout)
+    if (ec == beast::error::timeout) {
       FAULTLINE_LOG(debug, (LogTag{"admin"}), "idle connection closed");
+    }
     // Garbage, a reset or a timeout: drop the connection.
   }
 
@@ -138,8 +141,9 @@ class AdminSession : public std::enable_shared_from_this<AdminSession> {
   void reply(AdminReply answer, bool keep_alive) {
     response_.emplace(static_cast<http::status>(answer.status), 11);
     response_->set(http::field::content_type, "application/json");
-    if (answer.status == 401)
+    if (answer.status == 401) {
       response_->set(http::field::www_authenticate, "Bearer");
+    }
     response_->keep_alive(keep_alive);
     response_->body() = std::move(answer.body);
     response_->body() += '\n';
@@ -147,8 +151,9 @@ class AdminSession : public std::enable_shared_from_this<AdminSession> {
     stream_.expires_after(options_.idle_timeout);
     http::async_write(stream_, *response_,
                       [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-                        if (ec)
+                        if (ec) {
                           return;
+                        }
                         if (keep_alive) {
                           self->do_read_header();
                         } else {
@@ -173,14 +178,16 @@ struct AdminServer::Impl {
 
   void do_accept() {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
-      if (!acceptor.is_open())
+      if (!acceptor.is_open()) {
         return;
+      }
       if (ec) {
         // Out of descriptors (or any other accept failure): pause rather than spin.
         retry.expires_after(kAcceptBackoffLast);
         retry.async_wait([this](beast::error_code wait_ec) {
-          if (!wait_ec && acceptor.is_open())
+          if (!wait_ec && acceptor.is_open()) {
             do_accept();
+          }
         });
         return;
       }
@@ -203,17 +210,21 @@ AdminServer::AdminServer(ServerContext& context, const std::string& host, std::u
     : impl_(std::make_unique<Impl>(context, std::move(options))) {
   beast::error_code ec;
   const auto address = asio::ip::make_address(host, ec);
-  if (ec)
+  if (ec) {
     throw ServerError(errc::invalid_argument, "--admin: not an IP address: " + host);
+  }
   const tcp::endpoint endpoint(address, port);
   auto& acceptor = impl_->acceptor;
   acceptor.open(endpoint.protocol(), ec);
-  if (!ec)
+  if (!ec) {
     acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec)
+  }
+  if (!ec) {
     acceptor.bind(endpoint, ec);
-  if (!ec)
+  }
+  if (!ec) {
     acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  }
   if (ec) {
     throw ServerError(errc::bind_failed, "cannot listen on " + host + ":" + std::to_string(port) +
                                              " (admin): " + ec.message());
@@ -235,8 +246,9 @@ void AdminServer::start() {
 }
 
 void AdminServer::stop() {
-  if (!impl_->thread.joinable())
+  if (!impl_->thread.joinable()) {
     return;
+  }
   asio::post(impl_->io, [this] {
     beast::error_code ignored;
     impl_->acceptor.close(ignored);

@@ -11,19 +11,22 @@ std::optional<std::string_view> offered(std::string_view offer, std::string_view
   std::size_t i = 0;
   while (i < offer.size()) {
     const std::size_t length = static_cast<unsigned char>(offer[i]);
-    if (i + 1 + length > offer.size())
+    if (i + 1 + length > offer.size()) {
       return std::nullopt;  // malformed: stop
+    }
     const std::string_view entry = offer.substr(i + 1, length);
-    if (entry == name)
+    if (entry == name) {
       return entry;
+    }
     i += 1 + length;
   }
   return std::nullopt;
 }
 
 AlpnDecision pick(std::optional<std::string_view> chosen, AlpnAnswer otherwise) {
-  if (chosen)
+  if (chosen) {
     return {AlpnAnswer::select, *chosen};
+  }
   return {otherwise, {}};
 }
 
@@ -33,8 +36,9 @@ AlpnDecision decide_alpn(scenarios::AlpnPolicy policy, std::string_view offer) {
   using scenarios::AlpnPolicy;
   switch (policy) {
     case AlpnPolicy::h2_h1: {
-      if (auto h2 = offered(offer, "h2"))
+      if (auto h2 = offered(offer, "h2")) {
         return {AlpnAnswer::select, *h2};
+      }
       return pick(offered(offer, "http/1.1"), AlpnAnswer::no_protocol);
     }
     case AlpnPolicy::h1_only:

@@ -81,8 +81,9 @@ std::string encode_sse_event(const scenarios::SseBody& sse, std::uint32_t index,
     out += "data: ";
     out.append(data, start, eol == std::string::npos ? std::string::npos : eol - start);
     out += '\n';
-    if (eol == std::string::npos)
+    if (eol == std::string::npos) {
       break;
+    }
     start = eol + 1;
   }
   out += '\n';
@@ -112,8 +113,9 @@ void SseSource::start_event() {
 
 std::size_t SseSource::read(std::span<std::uint8_t> out) {
   if (event_pos_ == event_.size()) {
-    if (next_event_ >= sse_.events)
+    if (next_event_ >= sse_.events) {
       return 0;
+    }
     start_event();
   }
   if (piece_left_ == 0) {

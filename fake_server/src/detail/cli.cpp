@@ -2,8 +2,8 @@
 
 #include <charconv>
 
-#include "faultline/fake_server/errc.h"
 #include "detail/server_limits.h"
+#include "faultline/fake_server/errc.h"
 
 namespace faultline::fake_server::detail {
 
@@ -19,12 +19,14 @@ std::optional<HostPort> parse_host_port(std::string_view text) {
     port = text.substr(close + 2);
   } else {
     const std::size_t colon = text.rfind(':');
-    if (colon == std::string_view::npos)
+    if (colon == std::string_view::npos) {
       return std::nullopt;
+    }
     host = text.substr(0, colon);
     port = text.substr(colon + 1);
-    if (host.find(':') != std::string_view::npos)
+    if (host.find(':') != std::string_view::npos) {
       return std::nullopt;  // IPv6 needs brackets
+    }
   }
   unsigned value = 0;
   auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
@@ -106,10 +108,12 @@ CliOptions parse_cli(const std::vector<std::string>& args) {
       continue;
     }
     auto value = [&]() -> std::string {
-      if (inline_value)
+      if (inline_value) {
         return *inline_value;
-      if (i + 1 >= args.size())
+      }
+      if (i + 1 >= args.size()) {
         fail(name + ": missing value");
+      }
       return args[++i];
     };
     if (name == "--scenario") {
@@ -117,13 +121,15 @@ CliOptions parse_cli(const std::vector<std::string>& args) {
     } else if (name == "--listen" || name == "--admin") {
       const std::string text = value();
       auto parsed = parse_host_port(text);
-      if (!parsed)
+      if (!parsed) {
         fail(name + ": expected HOST:PORT, got \"" + text + "\"");
+      }
       (name == "--listen" ? options.listen : options.admin) = *parsed;
     } else if (name == "--admin-token") {
       options.admin_token = value();
-      if (options.admin_token->empty())
+      if (options.admin_token->empty()) {
         fail("--admin-token: must not be empty");
+      }
     } else if (name == "--admin-idle-timeout-ms") {
       options.admin_idle_timeout = std::chrono::milliseconds(parse_count(name, value(), 1));
     } else if (name == "--max-connections") {
@@ -151,8 +157,9 @@ CliOptions parse_cli(const std::vector<std::string>& args) {
     } else if (name == "--log-level") {
       const std::string text = value();
       auto level = parse_log_level(text);
-      if (!level)
+      if (!level) {
         fail("--log-level: expected trace|debug|info|warn|error|off, got \"" + text + "\"");
+      }
       options.log_level = *level;
     } else {
       fail("unknown option \"" + args[i] + "\" (try --help)");
@@ -161,8 +168,9 @@ CliOptions parse_cli(const std::vector<std::string>& args) {
   if (options.cert.has_value() != options.key.has_value()) {
     fail("--cert and --key go together");
   }
-  if (options.ca && !options.cert)
+  if (options.ca && !options.cert) {
     fail("--ca needs --cert and --key");
+  }
   return options;
 }
 

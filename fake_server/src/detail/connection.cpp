@@ -65,8 +65,9 @@ class Connection final : public SessionHost,
         [weak](std::shared_ptr<const AdminAction> action) {
           if (auto self = weak.lock()) {
             asio::post(self->executor(), [self, action = std::move(action)] {
-              if (self->closed_ || !self->session_)
+              if (self->closed_ || !self->session_) {
                 return;
+              }
               self->guarded([&] { self->session_->apply_admin(*action); });
               self->after_activity();
             });
@@ -91,8 +92,9 @@ class Connection final : public SessionHost,
 
   // SessionHost
   void signal_write() override {
-    if (writing_ || write_posted_ || closed_)
+    if (writing_ || write_posted_ || closed_) {
       return;
+    }
     write_posted_ = true;
     asio::post(executor(), [self = this->shared_from_this()] {
       self->write_posted_ = false;
@@ -101,12 +103,14 @@ class Connection final : public SessionHost,
   }
 
   void run_after(std::chrono::milliseconds delay, std::function<void()> fn) override {
-    if (closed_)
+    if (closed_) {
       return;
+    }
     if (delay.count() <= 0) {
       asio::post(executor(), [self = this->shared_from_this(), fn = std::move(fn)] {
-        if (self->closed_)
+        if (self->closed_) {
           return;
+        }
         self->guarded(fn);
         self->after_activity();
       });
@@ -119,16 +123,18 @@ class Connection final : public SessionHost,
     ref.async_wait([self = this->shared_from_this(), id,
                     fn = std::move(fn)](const boost::system::error_code& ec) {
       self->timers_.erase(id);
-      if (ec || self->closed_)
+      if (ec || self->closed_) {
         return;
+      }
       self->guarded(fn);
       self->after_activity();
     });
   }
 
   void close_transport(scenarios::CloseMode mode, bool after_flush, std::string reason) override {
-    if (closed_ || pending_close_)
+    if (closed_ || pending_close_) {
       return;
+    }
     pending_close_ = mode;
     close_reason_ = std::move(reason);
     if (!after_flush) {
@@ -142,11 +148,13 @@ class Connection final : public SessionHost,
   std::function<void()> make_waker(std::function<void()> fn) override {
     return [weak = this->weak_from_this(), fn = std::move(fn)] {
       auto self = weak.lock();
-      if (!self)
+      if (!self) {
         return;
+      }
       asio::post(self->executor(), [self, fn] {
-        if (self->closed_)
+        if (self->closed_) {
           return;
+        }
         self->guarded(fn);
         self->after_activity();
       });
@@ -165,8 +173,9 @@ class Connection final : public SessionHost,
 
   void do_handshake() {
     run_after(kHandshakeTimeout, [this] {
-      if (!session_)
+      if (!session_) {
         close("tls handshake timeout");
+      }
     });
     stream_.async_handshake(asio::ssl::stream_base::server,
                             [self = this->shared_from_this()](const boost::system::error_code& ec) {
@@ -190,8 +199,9 @@ class Connection final : public SessionHost,
       const bool h2 = selected == "h2" ||
                       (selected.empty() && listener_.alpn.load() == scenarios::AlpnPolicy::h2_only);
       stats_->set_protocol(selected, h2 ? "h2" : "http/1.1", SSL_get_version(ssl));
-      if (!guarded([&] { begin_session(h2); }))
+      if (!guarded([&] { begin_session(h2); })) {
         return;
+      }
       do_read();
     }
   }
@@ -212,8 +222,9 @@ class Connection final : public SessionHost,
     sniffed_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     const std::size_t n = std::min(sniffed_.size(), kH2Preface.size());
     const bool prefix = std::string_view(sniffed_).substr(0, n) == kH2Preface.substr(0, n);
-    if (prefix && n < kH2Preface.size())
+    if (prefix && n < kH2Preface.size()) {
       return;  // not enough yet
+    }
     stats_->set_protocol("", prefix ? "h2c" : "http/1.1", "");
     begin_session(prefix);
     const std::string first = std::move(sniffed_);
@@ -229,8 +240,9 @@ class Connection final : public SessionHost,
   }
 
   void on_read(const boost::system::error_code& ec, std::size_t n) {
-    if (closed_)
+    if (closed_) {
       return;
+    }
     count_bytes(n, 0);
     if (ec && closing_) {
       // Our close_notify is out and the peer has ended (its close_notify or a bare FIN):
@@ -260,8 +272,9 @@ class Connection final : public SessionHost,
       }
     });
     after_activity();
-    if (closed_ || (session_ && session_->should_close()))
+    if (closed_ || (session_ && session_->should_close())) {
       return;
+    }
     if (session_ && !session_->wants_input()) {
       // HTTP/1.1 read-ahead at its bound: after_activity resumes. No read is pending
       // now, so the connection keeps itself alive meanwhile.
@@ -275,8 +288,9 @@ class Connection final : public SessionHost,
   /** Resumes a read paused at the session's input bound, once it wants input again. */
   void maybe_resume_read() {
     if (!read_paused_ || closed_ || !session_ || !session_->wants_input() ||
-        session_->should_close())
+        session_->should_close()) {
       return;
+    }
     read_paused_ = false;
     do_read();             // holds the connection from here
     paused_self_.reset();  // not the last reference: do_read's handler has one
@@ -285,8 +299,9 @@ class Connection final : public SessionHost,
   /** Arms the timeout of the phase the session is in (scenario limits), when it changed. */
   void update_phase() {
     const SessionPhase now = session_ ? session_->phase() : SessionPhase::awaiting_head;
-    if (phase_ && *phase_ == now)
+    if (phase_ && *phase_ == now) {
       return;
+    }
     phase_ = now;
     ++phase_generation_;
     const std::uint32_t ms = now == SessionPhase::awaiting_head ? limits_.header_timeout_ms
@@ -299,8 +314,9 @@ class Connection final : public SessionHost,
     phase_timer_.expires_after(std::chrono::milliseconds(ms));
     phase_timer_.async_wait([self = this->shared_from_this(),
                              generation = phase_generation_](const boost::system::error_code& ec) {
-      if (!ec && !self->closed_ && generation == self->phase_generation_)
+      if (!ec && !self->closed_ && generation == self->phase_generation_) {
         self->on_phase_timeout();
+      }
     });
   }
 
@@ -314,8 +330,9 @@ class Connection final : public SessionHost,
     FAULTLINE_LOG(debug, tag(), "idle timeout: closing");
     stats_->count_guard("idle_timeout");
     close_reason_ = "idle timeout";
-    if (!guarded([&] { session_->on_idle_timeout(); }))
+    if (!guarded([&] { session_->on_idle_timeout(); })) {
       return;
+    }
     // The goodbye (GOAWAY) is flushed, then the connection closes; a peer that does not
     // read it is not waited for beyond one more idle period.
     run_after(std::chrono::milliseconds(limits_.idle_timeout_ms),
@@ -325,23 +342,28 @@ class Connection final : public SessionHost,
 
   /** After the session did something: flush its output, close when it is done. */
   void after_activity() {
-    if (closed_)
+    if (closed_) {
       return;
-    if (!writing_)
+    }
+    if (!writing_) {
       do_write();
-    if (closed_)
+    }
+    if (closed_) {
       return;
+    }
     update_phase();
     maybe_resume_read();
   }
 
   void do_write() {
-    if (writing_ || closed_ || !session_)
+    if (writing_ || closed_ || !session_) {
       return;
+    }
     write_buffer_.clear();
     // After a close fault the session only flushes what it produced before it.
-    if (!guarded([&] { session_->produce_output(write_buffer_, kWriteCoalesceBytes); }))
+    if (!guarded([&] { session_->produce_output(write_buffer_, kWriteCoalesceBytes); })) {
       return;
+    }
     if (write_buffer_.empty()) {
       if (pending_close_) {
         finish_close();
@@ -361,29 +383,33 @@ class Connection final : public SessionHost,
   void on_write(const boost::system::error_code& ec, std::size_t n) {
     writing_ = false;
     count_bytes(0, n);
-    if (closed_)
+    if (closed_) {
       return;
+    }
     if (ec) {
       close("write error: " + ec.message());
       return;
     }
     do_write();
-    if (!closed_)
+    if (!closed_) {
       maybe_resume_read();
+    }
   }
 
   void count_bytes(std::size_t in, std::size_t out) {
     if constexpr (kTls) {
       record_socket_bytes(stream_, *stats_);
     } else {
-      if (in != 0 || out != 0)
+      if (in != 0 || out != 0) {
         stats_->add_bytes(in, out);
+      }
     }
   }
 
   void stop() {
-    if (closed_)
+    if (closed_) {
       return;
+    }
     if (!session_) {
       close("server stopped");
       return;
@@ -395,8 +421,9 @@ class Connection final : public SessionHost,
 
   /** A close fault's way out: TCP RST, FIN, or (TLS) close_notify then FIN. */
   void finish_close() {
-    if (closed_ || closing_)
+    if (closed_ || closing_) {
       return;
+    }
     const scenarios::CloseMode mode = *pending_close_;
     const std::string reason = close_reason_;
     if (mode == scenarios::CloseMode::reset) {
@@ -425,8 +452,9 @@ class Connection final : public SessionHost,
   }
 
   void close(const std::string& reason) {
-    if (closed_)
+    if (closed_) {
       return;
+    }
     closed_ = true;
     FAULTLINE_LOG(debug, tag(), "closed: " << reason);
     timers_.clear();
@@ -441,8 +469,9 @@ class Connection final : public SessionHost,
   /** Drops the self-reference of a paused read, later on the strand (the caller may be
       running on this object). */
   void release_paused_self() {
-    if (paused_self_)
+    if (paused_self_) {
       asio::post(executor(), [self = std::move(paused_self_)] {});
+    }
   }
 
   void finish_stats(const std::string& reason) {
@@ -456,8 +485,9 @@ class Connection final : public SessionHost,
       FAULTLINE_LOG(error, tag(), "internal error while closing: " << e.what());
     }
     context_.live.remove(stats_->id());
-    if (context_.live.size() == 0)
+    if (context_.live.size() == 0) {
       trim_free_memory();  // the last one gone: what connections held goes back
+    }
   }
 
   /** Runs one step of the session. An exception (a bug, or input the code did not

@@ -17,16 +17,20 @@ ConnectionFaults::ConnectionFaults(ServerContext& context,
 
 bool ConnectionFaults::take(std::size_t index, std::vector<Firing>& out) {
   const scenarios::Fault& fault = scenario_->faults[index];
-  if (fault.listener && *fault.listener != listener_)
+  if (fault.listener && *fault.listener != listener_) {
     return false;
-  if (!h2_ && !scenarios::has_h1_meaning(fault.action))
+  }
+  if (!h2_ && !scenarios::has_h1_meaning(fault.action)) {
     return false;
+  }
   if (fault.scope == scenarios::FaultScope::server) {
-    if (!context_.faults.take_server_firing(index, fault.times))
+    if (!context_.faults.take_server_firing(index, fault.times)) {
       return false;
+    }
   } else {
-    if (fault.times && fired_[index] >= *fault.times)
+    if (fault.times && fired_[index] >= *fault.times) {
       return false;
+    }
   }
   ++fired_[index];
   Firing firing{&fault, fault_key(fault, index)};
@@ -41,8 +45,9 @@ bool ConnectionFaults::take(std::size_t index, std::vector<Firing>& out) {
 std::vector<Firing> ConnectionFaults::on_ready() {
   std::vector<Firing> out;
   for (std::size_t i = 0; i < scenario_->faults.size(); ++i) {
-    if (std::holds_alternative<scenarios::ConnectTrigger>(scenario_->faults[i].trigger))
+    if (std::holds_alternative<scenarios::ConnectTrigger>(scenario_->faults[i].trigger)) {
       take(i, out);
+    }
   }
   return out;
 }
@@ -50,8 +55,9 @@ std::vector<Firing> ConnectionFaults::on_ready() {
 std::vector<std::pair<std::size_t, std::uint32_t>> ConnectionFaults::after_ms_faults() const {
   std::vector<std::pair<std::size_t, std::uint32_t>> out;
   for (std::size_t i = 0; i < scenario_->faults.size(); ++i) {
-    if (const auto* t = std::get_if<scenarios::AfterMsTrigger>(&scenario_->faults[i].trigger))
+    if (const auto* t = std::get_if<scenarios::AfterMsTrigger>(&scenario_->faults[i].trigger)) {
       out.emplace_back(i, t->ms);
+    }
   }
   return out;
 }
@@ -66,8 +72,9 @@ std::vector<Firing> ConnectionFaults::on_stream_open(std::string_view method, st
                                                      std::string_view request_id,
                                                      std::uint64_t opened, std::uint64_t active) {
   std::vector<Firing> out;
-  if (scenario_->faults.empty())
+  if (scenario_->faults.empty()) {
     return out;
+  }
   const std::uint32_t attempt = context_.faults.next_attempt(request_id, path);
   for (std::size_t i = 0; i < scenario_->faults.size(); ++i) {
     const scenarios::Trigger& trigger = scenario_->faults[i].trigger;
@@ -80,8 +87,9 @@ std::vector<Firing> ConnectionFaults::on_stream_open(std::string_view method, st
       hit =
           scenarios::attempt_matches(t->attempt, attempt) && path_trigger_matches(*t, method, path);
     }
-    if (hit)
+    if (hit) {
       take(i, out);
+    }
   }
   return out;
 }
@@ -89,8 +97,9 @@ std::vector<Firing> ConnectionFaults::on_stream_open(std::string_view method, st
 std::vector<Firing> ConnectionFaults::on_client_rst() {
   std::vector<Firing> out;
   for (std::size_t i = 0; i < scenario_->faults.size(); ++i) {
-    if (std::holds_alternative<scenarios::ClientRstTrigger>(scenario_->faults[i].trigger))
+    if (std::holds_alternative<scenarios::ClientRstTrigger>(scenario_->faults[i].trigger)) {
       take(i, out);
+    }
   }
   return out;
 }

@@ -26,8 +26,9 @@ EchoRecorder::EchoRecorder(std::string_view content_type) {
 void EchoRecorder::on_body(std::string_view bytes) {
   body_bytes_ += bytes.size();
   sha_.update(bytes);
-  if (multipart_)
+  if (multipart_) {
     multipart_->feed(bytes);
+  }
 }
 
 std::string EchoRecorder::finish_json(const RequestHead& head) {

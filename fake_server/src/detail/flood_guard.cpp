@@ -39,8 +39,9 @@ const std::array<FloodBudget, kFloodKinds>& default_flood_budgets() {
 
 FloodGuard::FloodGuard(Clock::time_point now, const std::array<FloodBudget, kFloodKinds>& budgets)
     : budgets_(budgets) {
-  for (std::size_t i = 0; i < kFloodKinds; ++i)
+  for (std::size_t i = 0; i < kFloodKinds; ++i) {
     buckets_[i] = Bucket{static_cast<double>(budgets_[i].burst), now};
+  }
 }
 
 bool FloodGuard::spend(FloodKind kind, Clock::time_point now) {
@@ -50,13 +51,15 @@ bool FloodGuard::spend(FloodKind kind, Clock::time_point now) {
   const double seconds = std::chrono::duration<double>(now - bucket.refilled).count();
   if (seconds > 0) {
     // Refills stop at the burst; credit earned by work (earn()) may lie above it.
-    if (bucket.tokens < budget.burst)
+    if (bucket.tokens < budget.burst) {
       bucket.tokens = std::min<double>(budget.burst, bucket.tokens + seconds * budget.per_second);
+    }
     bucket.refilled = now;
   }
   if (bucket.tokens < 1) {
-    if (!exhausted_)
+    if (!exhausted_) {
       exhausted_ = kind;
+    }
     return false;
   }
   bucket.tokens -= 1;

@@ -15,17 +15,20 @@ GateRegistry::Ticket GateRegistry::hold(std::string_view name, Waiter waiter) {
   {
     const std::lock_guard lock(mutex_);
     auto it = gates_.find(name);
-    if (it == gates_.end())
+    if (it == gates_.end()) {
       it = gates_.emplace(std::string(name), Gate{}).first;
+    }
     ticket = next_ticket_++;
     Gate& gate = it->second;
     gate.held.emplace_hint(gate.held.end(), ticket, std::move(waiter));
     index_.emplace(ticket, &gate);
-    if (gate.config.release_when_held && gate.held.size() >= *gate.config.release_when_held)
+    if (gate.config.release_when_held && gate.held.size() >= *gate.config.release_when_held) {
       waiters = take(gate, std::nullopt);
+    }
   }
-  for (Waiter& w : waiters)
+  for (Waiter& w : waiters) {
     w();
+  }
   return ticket;
 }
 
@@ -44,23 +47,27 @@ std::vector<GateRegistry::Waiter> GateRegistry::take(Gate& gate, std::optional<s
   waiters.reserve(n);
   switch (gate.config.order) {
     case scenarios::GateOrder::arrival:
-      while (waiters.size() < n)
+      while (waiters.size() < n) {
         waiters.push_back(remove(gate, gate.held.begin()));
+      }
       break;
     case scenarios::GateOrder::reverse:
-      while (waiters.size() < n)
+      while (waiters.size() < n) {
         waiters.push_back(remove(gate, std::prev(gate.held.end())));
+      }
       break;
     case scenarios::GateOrder::random: {
       // The shuffle is defined over every held stream (release_order): O(held).
       std::vector<std::map<Ticket, Waiter>::iterator> entries;
       entries.reserve(held);
-      for (auto it = gate.held.begin(); it != gate.held.end(); ++it)
+      for (auto it = gate.held.begin(); it != gate.held.end(); ++it) {
         entries.push_back(it);
+      }
       visited_ += held;
       const std::vector<std::size_t> order = scenarios::release_order(gate.config, held);
-      for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t i = 0; i < n; ++i) {
         waiters.push_back(remove(gate, entries[order[i]]));
+      }
       break;
     }
   }
@@ -71,12 +78,14 @@ std::vector<GateRegistry::Waiter> GateRegistry::take(Gate& gate, std::optional<s
 void GateRegistry::configure(
     const std::map<std::string, scenarios::GateConfig, std::less<>>& configs) {
   const std::lock_guard lock(mutex_);
-  for (auto& [name, gate] : gates_)
+  for (auto& [name, gate] : gates_) {
     gate.config = scenarios::GateConfig{};
+  }
   for (const auto& [name, config] : configs) {
     auto it = gates_.find(name);
-    if (it == gates_.end())
+    if (it == gates_.end()) {
       it = gates_.emplace(name, Gate{}).first;
+    }
     it->second.config = config;
   }
 }
@@ -84,8 +93,9 @@ void GateRegistry::configure(
 bool GateRegistry::cancel(Ticket ticket) {
   const std::lock_guard lock(mutex_);
   const auto where = index_.find(ticket);
-  if (where == index_.end())
+  if (where == index_.end()) {
     return false;
+  }
   Gate& gate = *where->second;
   remove(gate, gate.held.find(ticket));
   return true;
@@ -96,19 +106,22 @@ std::size_t GateRegistry::release(std::string_view name, std::optional<std::size
   {
     const std::lock_guard lock(mutex_);
     auto it = gates_.find(name);
-    if (it == gates_.end())
+    if (it == gates_.end()) {
       return 0;
+    }
     waiters = take(it->second, count);
   }
-  for (Waiter& waiter : waiters)
+  for (Waiter& waiter : waiters) {
     waiter();
+  }
   return waiters.size();
 }
 
 void GateRegistry::declare(std::string_view name) {
   const std::lock_guard lock(mutex_);
-  if (gates_.find(name) == gates_.end())
+  if (gates_.find(name) == gates_.end()) {
     gates_.emplace(std::string(name), Gate{});
+  }
 }
 
 std::string GateRegistry::json() const {
@@ -122,8 +135,9 @@ std::string GateRegistry::json() const {
 
 void GateRegistry::reset_counters() {
   const std::lock_guard lock(mutex_);
-  for (auto& [name, gate] : gates_)
+  for (auto& [name, gate] : gates_) {
     gate.released = 0;
+  }
 }
 
 std::size_t GateRegistry::held(std::string_view name) const {

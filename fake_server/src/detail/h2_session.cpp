@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "detail/h2_session_bridge.h"
 #include "detail/log.h"
 #include "detail/server_limits.h"
 #include "detail/text.h"
@@ -50,129 +51,10 @@ struct H2Session::Stream {
 
 namespace {
 
-std::string_view view(const std::uint8_t* data, std::size_t length) {
-  return {reinterpret_cast<const char*>(data), length};
-}
-
 nghttp2_nv make_nv(std::string_view name, std::string_view value) {
   return nghttp2_nv{const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(name.data())),
                     const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(value.data())),
                     name.size(), value.size(), NGHTTP2_NV_FLAG_NONE};
-}
-
-H2Session& self(void* user_data) {
-  return *static_cast<H2Session*>(user_data);
-}
-
-// One forwarding function per callback: cast user_data, call the member, map
-// exceptions to NGHTTP2_ERR_CALLBACK_FAILURE.
-int forward_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
-  try {
-    return self(user_data).on_begin_headers(*frame);
-  } catch (...) {
-    return NGHTTP2_ERR_CALLBACK_FAILURE;
-  }
-}
-
-int forward_header(nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* name,
-                   std::size_t namelen, const std::uint8_t* value, std::size_t valuelen,
-                   std::uint8_t, void* user_data) {
-  try {
-    return self(user_data).on_header(*frame, view(name, namelen), view(value, valuelen));
-  } catch (...) {
-    return NGHTTP2_ERR_CALLBACK_FAILURE;
-  }
-}
-
-int forward_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
-  try {
-    return self(user_data).on_frame_recv(*frame);
-  } catch (...) {
-    return NGHTTP2_ERR_CALLBACK_FAILURE;
-  }
-}
-
-int forward_data_chunk_recv(nghttp2_session*, std::uint8_t, std::int32_t stream_id,
-                            const std::uint8_t* data, std::size_t len, void* user_data) {
-  try {
-    return self(user_data).on_data_chunk_recv(stream_id, view(data, len));
-  } catch (...) {
-    return NGHTTP2_ERR_CALLBACK_FAILURE;
-  }
-}
-
-int forward_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
-  try {
-    return self(user_data).on_frame_send(*frame);
-  } catch (...) {
-    return NGHTTP2_ERR_CALLBACK_FAILURE;
-  }
-}
-
-int forward_stream_close(nghttp2_session*, std::int32_t stream_id, std::uint32_t error_code,
-                         void* user_data) {
-  try {
-    return self(user_data).on_stream_close(stream_id, error_code);
-  } catch (...) {
-    return NGHTTP2_ERR_CALLBACK_FAILURE;
-  }
-}
-
-ssize_t forward_read_body(nghttp2_session*, std::int32_t stream_id, std::uint8_t* buf,
-                          std::size_t length, std::uint32_t* data_flags, nghttp2_data_source*,
-                          void* user_data) {
-  try {
-    return self(user_data).on_read_body(stream_id, buf, length, data_flags);
-  } catch (...) {
-    return NGHTTP2_ERR_CALLBACK_FAILURE;
-  }
-}
-
-int forward_error(nghttp2_session*, int lib_error_code, const char* msg, std::size_t len,
-                  void* user_data) {
-  FAULTLINE_LOG(debug, (LogTag{"h2"}),
-                "nghttp2: " << std::string_view(msg, len) << " (" << lib_error_code << ")");
-  return 0;
-}
-
-/** The callback table, built once for every session. */
-const nghttp2_session_callbacks* callbacks() {
-  struct Deleter {
-    void operator()(nghttp2_session_callbacks* cbs) const noexcept {
-      nghttp2_session_callbacks_del(cbs);
-    }
-  };
-  static const std::unique_ptr<nghttp2_session_callbacks, Deleter> table = [] {
-    nghttp2_session_callbacks* cbs = nullptr;
-    if (nghttp2_session_callbacks_new(&cbs) != 0)
-      throw std::bad_alloc();
-    nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, forward_begin_headers);
-    nghttp2_session_callbacks_set_on_header_callback(cbs, forward_header);
-    nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, forward_frame_recv);
-    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, forward_data_chunk_recv);
-    nghttp2_session_callbacks_set_on_frame_send_callback(cbs, forward_frame_send);
-    nghttp2_session_callbacks_set_on_stream_close_callback(cbs, forward_stream_close);
-    nghttp2_session_callbacks_set_error_callback2(cbs, forward_error);
-    return std::unique_ptr<nghttp2_session_callbacks, Deleter>(cbs);
-  }();
-  return table.get();
-}
-
-/** Session options, built once: nghttp2's own reset limiter sits above the flood
-    guard's budget, so a rapid reset is answered ENHANCE_YOUR_CALM by the guard. A
-    scenario that turns the guard off gets nghttp2's limiter. */
-const nghttp2_option* session_options() {
-  struct Deleter {
-    void operator()(nghttp2_option* option) const noexcept { nghttp2_option_del(option); }
-  };
-  static const std::unique_ptr<nghttp2_option, Deleter> options = [] {
-    nghttp2_option* option = nullptr;
-    if (nghttp2_option_new(&option) != 0)
-      throw std::bad_alloc();
-    nghttp2_option_set_stream_reset_rate_limit(option, kNghttp2ResetBurst, kNghttp2ResetRate);
-    return std::unique_ptr<nghttp2_option, Deleter>(option);
-  }();
-  return options.get();
 }
 
 }  // namespace
@@ -182,9 +64,10 @@ H2Session::H2Session(SessionEnv env)
       scenario_(env_.context.scenarios),
       flood_guard_(scenario_.get()->limits.flood_guard) {
   nghttp2_session* session = nullptr;
-  if (nghttp2_session_server_new2(&session, callbacks(), this,
-                                  flood_guard_ ? session_options() : nullptr) != 0)
+  if (nghttp2_session_server_new2(&session, h2_session_callbacks(), this,
+                                  flood_guard_ ? h2_session_options() : nullptr) != 0) {
     throw std::bad_alloc();
+  }
   session_.reset(session);
   faults_ = std::make_unique<H2Faults>(env_, session_.get());
 }
@@ -209,8 +92,9 @@ void H2Session::start() {
   entries = faults_->initial_settings(std::move(entries));
   const int rv =
       nghttp2_submit_settings(session_.get(), NGHTTP2_FLAG_NONE, entries.data(), entries.size());
-  if (rv != 0)
+  if (rv != 0) {
     fail("nghttp2_submit_settings", rv);
+  }
   faults_->on_ready();
   env_.host.signal_write();
 }
@@ -230,37 +114,11 @@ void H2Session::fail(const char* what, int code, std::uint32_t error) {
   }
 }
 
-namespace {
-
-/** The budget a received frame spends, if it is one that brings the server no work. */
-std::optional<FloodKind> flood_kind(const nghttp2_frame& frame) {
-  const bool ack = (frame.hd.flags & NGHTTP2_FLAG_ACK) != 0;
-  switch (frame.hd.type) {
-    case NGHTTP2_SETTINGS:
-      return ack ? std::nullopt : std::optional(FloodKind::settings);
-    case NGHTTP2_PING:
-      return ack ? std::nullopt : std::optional(FloodKind::ping);
-    case NGHTTP2_WINDOW_UPDATE:
-      return FloodKind::window_update;
-    case NGHTTP2_PRIORITY:
-      return FloodKind::priority;
-    case NGHTTP2_RST_STREAM:
-      return FloodKind::reset_stream;
-    case NGHTTP2_DATA:
-      if (frame.hd.length == 0 && (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) == 0)
-        return FloodKind::empty_data;
-      return std::nullopt;
-    default:
-      return std::nullopt;
-  }
-}
-
-}  // namespace
-
 bool H2Session::within_budget(const nghttp2_frame& frame) {
   const auto kind = flood_kind(frame);
-  if (!kind || flood_.spend(*kind, FloodGuard::Clock::now()))
+  if (!kind || flood_.spend(*kind, FloodGuard::Clock::now())) {
     return true;
+  }
   FAULTLINE_LOG(warn, (LogTag{"h2", env_.stats->id()}),
                 "closing: " << to_string(*kind) << " flood (GOAWAY ENHANCE_YOUR_CALM)");
   env_.stats->count_guard(std::string("flood:") + to_string(*kind));
@@ -269,16 +127,18 @@ bool H2Session::within_budget(const nghttp2_frame& frame) {
 }
 
 void H2Session::on_input(std::span<const std::uint8_t> bytes) {
-  if (failed_)
+  if (failed_) {
     return;
+  }
   const auto rv = nghttp2_session_mem_recv(session_.get(), bytes.data(), bytes.size());
   if (rv < 0) {
     FAULTLINE_LOG(warn, (LogTag{"h2", env_.stats->id()}),
                   "closing: bad input from the client: " << nghttp2_strerror(static_cast<int>(rv)));
     // Too many SETTINGS/PING ACKs queued (nghttp2's max_outbound_ack): a flood too.
     const bool flooded = rv == NGHTTP2_ERR_FLOODED;
-    if (flooded)
+    if (flooded) {
       env_.stats->count_guard("flood:outbound_ack");
+    }
     fail("nghttp2_session_mem_recv", static_cast<int>(rv),
          flooded ? NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_PROTOCOL_ERROR);
   }
@@ -298,21 +158,25 @@ void H2Session::produce_output(std::vector<std::uint8_t>& out, std::size_t max) 
       failed_ = true;
       return;
     }
-    if (n == 0)
+    if (n == 0) {
       break;
+    }
     const std::size_t from = out.size();
     out.insert(out.end(), data, data + n);
     faults_->on_output(out, from);
   }
-  if (!faults_->output_stopped())
+  if (!faults_->output_stopped()) {
     faults_->drain_raw(out);
+  }
 }
 
 bool H2Session::should_close() const {
-  if (failed_)
+  if (failed_) {
     return !nghttp2_session_want_write(session_.get());
-  if (const auto decided = faults_->should_close())
+  }
+  if (const auto decided = faults_->should_close()) {
     return *decided;
+  }
   return !nghttp2_session_want_read(session_.get()) && !nghttp2_session_want_write(session_.get());
 }
 
@@ -327,16 +191,18 @@ void H2Session::shutdown() {
 
 void H2Session::on_closed(std::string_view reason) {
   for (auto& [id, stream] : streams_) {
-    if (stream->ticket)
+    if (stream->ticket) {
       env_.context.gates.cancel(*stream->ticket);
+    }
   }
   streams_.clear();
   env_.stats->close(reason);
 }
 
 SessionPhase H2Session::phase() const {
-  if (!peer_settings_)
+  if (!peer_settings_) {
     return SessionPhase::awaiting_head;
+  }
   return streams_.empty() ? SessionPhase::idle : SessionPhase::busy;
 }
 
@@ -345,38 +211,21 @@ void H2Session::apply_admin(const AdminAction& action) {
 }
 
 void H2Session::record_frame(const nghttp2_frame& frame, Direction dir, bool opens) {
-  FrameFacts facts;
-  facts.dir = dir;
-  facts.type = frame.hd.type <= NGHTTP2_CONTINUATION ? static_cast<EventType>(frame.hd.type)
-                                                     : EventType::unknown_frame;
-  facts.flags = frame.hd.flags;
-  facts.stream = frame.hd.stream_id;
-  facts.length = dir == Direction::out ? faults_->bytes_written(frame)
-                                       : static_cast<std::uint32_t>(frame.hd.length);
-  if (dir == Direction::out && frame.hd.type == NGHTTP2_SETTINGS &&
-      (frame.hd.flags & NGHTTP2_FLAG_ACK) == 0)
-    facts.length += faults_->settings_patch_bytes();
-  switch (frame.hd.type) {
-    case NGHTTP2_RST_STREAM:
-      facts.error_code = frame.rst_stream.error_code;
-      break;
-    case NGHTTP2_GOAWAY:
-      facts.error_code = frame.goaway.error_code;
-      facts.last_stream_id = frame.goaway.last_stream_id;
-      break;
-    case NGHTTP2_HEADERS:
-      facts.opens_stream =
-          opens && dir == Direction::in && frame.headers.cat == NGHTTP2_HCAT_REQUEST;
-      break;
-    default:
-      break;
+  auto length = static_cast<std::uint32_t>(frame.hd.length);
+  if (dir == Direction::out) {
+    // What reaches the wire: a cut HEADERS frame, a patched SETTINGS frame.
+    length = faults_->bytes_written(frame);
+    if (frame.hd.type == NGHTTP2_SETTINGS && (frame.hd.flags & NGHTTP2_FLAG_ACK) == 0) {
+      length += faults_->settings_patch_bytes();
+    }
   }
-  env_.stats->on_frame(facts);
+  env_.stats->on_frame(frame_facts(frame, dir, length, opens));
 }
 
 int H2Session::on_begin_headers(const nghttp2_frame& frame) {
-  if (frame.hd.type != NGHTTP2_HEADERS || frame.headers.cat != NGHTTP2_HCAT_REQUEST)
+  if (frame.hd.type != NGHTTP2_HEADERS || frame.headers.cat != NGHTTP2_HCAT_REQUEST) {
     return 0;
+  }
   std::unique_ptr<Stream> stream;
   if (spare_streams_.empty()) {
     stream = std::make_unique<Stream>();
@@ -392,8 +241,9 @@ int H2Session::on_begin_headers(const nghttp2_frame& frame) {
 int H2Session::on_header(const nghttp2_frame& frame, std::string_view name,
                          std::string_view value) {
   Stream* stream = find(frame.hd.stream_id);
-  if (stream == nullptr || frame.headers.cat != NGHTTP2_HCAT_REQUEST)
+  if (stream == nullptr || frame.headers.cat != NGHTTP2_HCAT_REQUEST) {
     return 0;
+  }
   // RFC 7541 4.1 entry size, as SETTINGS_MAX_HEADER_LIST_SIZE counts it.
   stream->header_bytes += name.size() + value.size() + 32;
   if (stream->header_bytes > scenario_.get()->limits.max_header_bytes) {
@@ -420,10 +270,12 @@ int H2Session::on_header(const nghttp2_frame& frame, std::string_view name,
 }
 
 int H2Session::on_frame_recv(const nghttp2_frame& frame) {
-  if (failed_)
+  if (failed_) {
     return 0;  // the rest of a read after a flood or a connection error
-  if (flood_guard_ && !within_budget(frame))
+  }
+  if (flood_guard_ && !within_budget(frame)) {
     return 0;
+  }
   // A new stream meets the stream limit and the faults before it counts as opened.
   H2Faults::Verdict verdict = H2Faults::Verdict::serve;
   Stream* stream = nullptr;
@@ -436,14 +288,16 @@ int H2Session::on_frame_recv(const nghttp2_frame& frame) {
     }
   }
   record_frame(frame, Direction::in, verdict != H2Faults::Verdict::refused);
-  if (frame.hd.type == NGHTTP2_SETTINGS)
+  if (frame.hd.type == NGHTTP2_SETTINGS) {
     peer_settings_ = true;  // nghttp2 refuses anything else first (RFC 9113 3.4)
+  }
   faults_->on_frame_recv(frame);
   switch (frame.hd.type) {
     case NGHTTP2_HEADERS:
       stream = find(frame.hd.stream_id);
-      if (stream == nullptr)
+      if (stream == nullptr) {
         return 0;
+      }
       if (frame.headers.cat == NGHTTP2_HCAT_REQUEST) {
         stream->counted = verdict != H2Faults::Verdict::refused;
         if (verdict != H2Faults::Verdict::serve) {
@@ -478,22 +332,25 @@ void H2Session::on_request_headers(Stream& stream) {
   FAULTLINE_LOG(debug, (LogTag{"h2", env_.stats->id(), stream.id}),
                 stream.head.method << " " << stream.head.path);
   stream.match = match_route(scenario, env_.listener, stream.head.method, stream.head.path);
-  if (stream.match.echo())
+  if (stream.match.echo()) {
     stream.echo = std::make_unique<EchoRecorder>(stream.content_type);
+  }
 }
 
 int H2Session::on_data_chunk_recv(std::int32_t stream_id, std::string_view data) {
   Stream* stream = find(stream_id);
-  if (stream == nullptr || stream->rejected)
+  if (stream == nullptr || stream->rejected) {
     return 0;
+  }
   stream->body_bytes += data.size();
   const auto& scenario = stream->match.scenario ? stream->match.scenario : scenario_.get();
   if (stream->body_bytes > scenario->limits.max_request_body_bytes) {
     reject(*stream, 413, "request body exceeds max_request_body_bytes");
     return 0;
   }
-  if (stream->echo)
+  if (stream->echo) {
     stream->echo->on_body(data);
+  }
   return 0;
 }
 
@@ -506,8 +363,9 @@ void H2Session::reject(Stream& stream, int status, std::string_view message) {
 }
 
 void H2Session::on_request_end(Stream& stream) {
-  if (stream.rejected)
+  if (stream.rejected) {
     return;
+  }
   env_.stats->on_request();
   stream.plan = plan_response(stream.match, stream.head, stream.echo.get(), env_.context.origins);
   stream.echo.reset();
@@ -535,12 +393,14 @@ void H2Session::on_request_end(Stream& stream) {
 
 void H2Session::after_hold(std::int32_t stream_id) {
   Stream* stream = find(stream_id);
-  if (stream == nullptr)
+  if (stream == nullptr) {
     return;
+  }
   if (stream->plan.delay.count() > 0) {
     env_.host.run_after(stream->plan.delay, [this, stream_id] {
-      if (Stream* delayed = find(stream_id))
+      if (Stream* delayed = find(stream_id)) {
         submit_response(*delayed);
+      }
     });
     return;
   }
@@ -548,8 +408,9 @@ void H2Session::after_hold(std::int32_t stream_id) {
 }
 
 void H2Session::submit_response(Stream& stream) {
-  if (faults_->abandoned(stream.id))
+  if (faults_->abandoned(stream.id)) {
     return;  // above a GOAWAY's last-stream-id: nothing more goes out on it
+  }
   const ResponsePlan& plan = stream.plan;
   std::array<char, 8> status{};
   const auto status_end = std::to_chars(status.data(), status.data() + status.size(), plan.status);
@@ -568,18 +429,21 @@ void H2Session::submit_response(Stream& stream) {
   nva.push_back(make_nv(
       ":status",
       std::string_view(status.data(), static_cast<std::size_t>(status_end.ptr - status.data()))));
-  for (const auto& [name, value] : plan.headers)
+  for (const auto& [name, value] : plan.headers) {
     nva.push_back(make_nv(name, value));
-  if (!length_text.empty())
+  }
+  if (!length_text.empty()) {
     nva.push_back(make_nv("content-length", length_text));
-  if (!stream.request_id.empty())
+  }
+  if (!stream.request_id.empty()) {
     nva.push_back(make_nv(kRequestIdHeader, stream.request_id));
+  }
 
   const bool has_body =
       (!stream.head_only && ((plan.body && !plan.body->done()) || !plan.trailers.empty())) ||
       faults_->needs_body(stream.id);
   nghttp2_data_provider provider{};
-  provider.read_callback = forward_read_body;
+  provider.read_callback = h2_read_body;
   const int rv = nghttp2_submit_response(session_.get(), stream.id, nva.data(), nva.size(),
                                          has_body ? &provider : nullptr);
   if (rv != 0) {
@@ -591,15 +455,18 @@ void H2Session::submit_response(Stream& stream) {
 }
 
 void H2Session::submit_trailers(Stream& stream, std::uint32_t* data_flags) {
-  if (stream.plan.trailers.empty())
+  if (stream.plan.trailers.empty()) {
     return;
+  }
   std::vector<nghttp2_nv>& nva = nva_;
   nva.clear();
-  for (const auto& [name, value] : stream.plan.trailers)
+  for (const auto& [name, value] : stream.plan.trailers) {
     nva.push_back(make_nv(name, value));
+  }
   const int rv = nghttp2_submit_trailer(session_.get(), stream.id, nva.data(), nva.size());
-  if (rv == 0)
+  if (rv == 0) {
     *data_flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+  }
 }
 
 ssize_t H2Session::on_read_body(std::int32_t stream_id, std::uint8_t* buf, std::size_t length,
@@ -609,15 +476,17 @@ ssize_t H2Session::on_read_body(std::int32_t stream_id, std::uint8_t* buf, std::
     const std::optional<std::uint64_t> size =
         stream->plan.body ? stream->plan.body->size() : std::optional<std::uint64_t>(0);
     if (const auto budget = faults_->body_budget(stream_id, size)) {
-      if (*budget == 0)
+      if (*budget == 0) {
         return NGHTTP2_ERR_DEFERRED;  // cut here by a fault: nothing more on this stream
+      }
       length = static_cast<std::size_t>(std::min<std::uint64_t>(length, *budget));
     }
   }
   if (stream == nullptr || !stream->plan.body) {
     *data_flags |= NGHTTP2_DATA_FLAG_EOF;
-    if (stream != nullptr)
+    if (stream != nullptr) {
       submit_trailers(*stream, data_flags);
+    }
     return 0;
   }
   BodySource& body = *stream->plan.body;
@@ -639,40 +508,47 @@ ssize_t H2Session::on_read_body(std::int32_t stream_id, std::uint8_t* buf, std::
 }
 
 void H2Session::resume(std::int32_t stream_id) {
-  if (find(stream_id) == nullptr)
+  if (find(stream_id) == nullptr) {
     return;
-  if (nghttp2_session_resume_data(session_.get(), stream_id) == 0)
+  }
+  if (nghttp2_session_resume_data(session_.get(), stream_id) == 0) {
     env_.host.signal_write();
+  }
 }
 
 int H2Session::on_frame_send(const nghttp2_frame& frame) {
   record_frame(frame, Direction::out);
-  if (frame.hd.type == NGHTTP2_DATA)
+  if (frame.hd.type == NGHTTP2_DATA) {
     flood_.on_data_sent();
+  }
   faults_->on_frame_send(frame);
-  if (frame.hd.type != NGHTTP2_HEADERS || frame.headers.cat != NGHTTP2_HCAT_RESPONSE)
+  if (frame.hd.type != NGHTTP2_HEADERS || frame.headers.cat != NGHTTP2_HCAT_RESPONSE) {
     return 0;
+  }
   // An early answer (413/431) is not "served". It leaves the upload running and its
   // DATA is dropped: a RST_STREAM(NO_ERROR), which RFC 9113 8.1 allows, makes curl
   // 7.88 report a framing error instead of the response.
   Stream* stream = find(frame.hd.stream_id);
-  if (stream != nullptr && !stream->rejected)
+  if (stream != nullptr && !stream->rejected) {
     env_.stats->on_served(stream->request_id);
+  }
   return 0;
 }
 
 int H2Session::on_stream_close(std::int32_t stream_id, std::uint32_t error_code) {
   faults_->on_stream_close(stream_id);
   auto it = streams_.find(stream_id);
-  if (it == streams_.end())
+  if (it == streams_.end()) {
     return 0;
+  }
   Stream& stream = *it->second;
   if (stream.ticket) {
     env_.context.gates.cancel(*stream.ticket);
     --held_;
   }
-  if (stream.counted)
+  if (stream.counted) {
     env_.stats->on_stream_closed();
+  }
   FAULTLINE_LOG(trace, (LogTag{"h2", env_.stats->id(), stream_id}),
                 "closed (" << h2_error_name(error_code) << ")");
   if (spare_streams_.size() < kSpareStreams) {

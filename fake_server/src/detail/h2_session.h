@@ -21,7 +21,10 @@ namespace faultline::fake_server::detail {
 /** One HTTP/2 connection's protocol state. Runs on its connection's strand. */
 class H2Session final : public ProtocolSession {
  public:
-  /** protocol: "h2" or "h2c" (for the logs). */
+  /** A session for the connection `env` describes (the server's context, the host,
+      the connection's stats, the listener's name). Routes and limits follow scenario
+      replacements; the faults and the flood guard are those in force now. Call
+      start() next. */
   explicit H2Session(SessionEnv env);
   ~H2Session() override;
   H2Session(const H2Session&) = delete;
@@ -37,7 +40,7 @@ class H2Session final : public ProtocolSession {
   void apply_admin(const AdminAction& action) override;
   [[nodiscard]] SessionPhase phase() const override;
 
-  // nghttp2 callbacks, reached through the forwarding functions in h2_session.cpp.
+  // nghttp2 callbacks, reached through the forwarding functions in h2_session_bridge.cpp.
   int on_begin_headers(const nghttp2_frame& frame);
   int on_header(const nghttp2_frame& frame, std::string_view name, std::string_view value);
   int on_frame_recv(const nghttp2_frame& frame);

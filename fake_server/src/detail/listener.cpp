@@ -4,9 +4,9 @@
 #include <boost/asio/strand.hpp>
 
 #include "detail/connection.h"
-#include "faultline/fake_server/errc.h"
 #include "detail/log.h"
 #include "detail/server_limits.h"
+#include "faultline/fake_server/errc.h"
 
 namespace faultline::fake_server::detail {
 
@@ -23,12 +23,15 @@ Listener::Listener(asio::io_context& io, ServerContext& context, const ListenerS
       backoff_timer_(acceptor_.get_executor()) {
   boost::system::error_code ec;
   acceptor_.open(endpoint.protocol(), ec);
-  if (!ec)
+  if (!ec) {
     acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec)
+  }
+  if (!ec) {
     acceptor_.bind(endpoint, ec);
-  if (!ec)
+  }
+  if (!ec) {
     acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  }
   if (ec) {
     throw ServerError(errc::bind_failed, "cannot listen on " + endpoint.address().to_string() +
                                              ":" + std::to_string(endpoint.port()) + " (listener " +
@@ -57,8 +60,9 @@ void Listener::do_accept() {
 }
 
 void Listener::on_accept(const boost::system::error_code& ec, tcp::socket socket) {
-  if (ec == asio::error::operation_aborted || !acceptor_.is_open())
+  if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
     return;
+  }
   if (ec == asio::error::no_descriptors ||
       ec == boost::system::errc::too_many_files_open_in_system ||
       ec == asio::error::no_buffer_space || ec == asio::error::no_memory) {
@@ -101,8 +105,9 @@ void Listener::back_off(const boost::system::error_code& ec) {
   log_rate_limited("accept failed: " + ec.message() + "; pausing accepts");
   backoff_timer_.expires_after(backoff_);
   backoff_timer_.async_wait([this](const boost::system::error_code& wait_ec) {
-    if (!wait_ec && acceptor_.is_open())
+    if (!wait_ec && acceptor_.is_open()) {
       do_accept();
+    }
   });
 }
 

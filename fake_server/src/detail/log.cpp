@@ -34,18 +34,24 @@ std::mutex& log_mutex() {
 }  // namespace
 
 std::optional<LogLevel> parse_log_level(std::string_view text) {
-  if (text == "trace")
+  if (text == "trace") {
     return LogLevel::trace;
-  if (text == "debug")
+  }
+  if (text == "debug") {
     return LogLevel::debug;
-  if (text == "info")
+  }
+  if (text == "info") {
     return LogLevel::info;
-  if (text == "warn" || text == "warning")
+  }
+  if (text == "warn" || text == "warning") {
     return LogLevel::warn;
-  if (text == "error")
+  }
+  if (text == "error") {
     return LogLevel::error;
-  if (text == "off" || text == "none")
+  }
+  if (text == "off" || text == "none") {
     return LogLevel::off;
+  }
   return std::nullopt;
 }
 

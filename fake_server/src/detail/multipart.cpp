@@ -16,17 +16,20 @@ std::optional<std::string> header_param(std::string_view value, std::string_view
   while (i != std::string_view::npos) {
     ++i;  // past ';'
     const std::size_t eq = value.find('=', i);
-    if (eq == std::string_view::npos)
+    if (eq == std::string_view::npos) {
       return std::nullopt;
+    }
     const std::string name = to_lower(trim(value.substr(i, eq - i)));
     i = eq + 1;
-    while (i < value.size() && (value[i] == ' ' || value[i] == '\t'))
+    while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) {
       ++i;
+    }
     std::string param;
     if (i < value.size() && value[i] == '"') {
       for (++i; i < value.size() && value[i] != '"'; ++i) {
-        if (value[i] == '\\' && i + 1 < value.size())
+        if (value[i] == '\\' && i + 1 < value.size()) {
           ++i;
+        }
         param += value[i];
       }
       i = value.find(';', i);
@@ -35,8 +38,9 @@ std::optional<std::string> header_param(std::string_view value, std::string_view
       param = std::string(trim(value.substr(i, semi == std::string_view::npos ? semi : semi - i)));
       i = semi;
     }
-    if (name == key)
+    if (name == key) {
       return param;
+    }
   }
   return std::nullopt;
 }
@@ -45,11 +49,13 @@ std::optional<std::string> header_param(std::string_view value, std::string_view
 
 std::optional<std::string> multipart_boundary(std::string_view content_type) {
   const std::string type = to_lower(trim(content_type.substr(0, content_type.find(';'))));
-  if (type != "multipart/form-data")
+  if (type != "multipart/form-data") {
     return std::nullopt;
+  }
   auto boundary = header_param(content_type, "boundary");
-  if (!boundary || boundary->empty() || boundary->size() > 70)
+  if (!boundary || boundary->empty() || boundary->size() > 70) {
     return std::nullopt;
+  }
   return boundary;
 }
 
@@ -59,8 +65,9 @@ MultipartParser::MultipartParser(std::string boundary) : delimiter_("\r\n--" + b
 }
 
 void MultipartParser::feed(std::string_view bytes) {
-  if (state_ == State::done || state_ == State::failed)
+  if (state_ == State::done || state_ == State::failed) {
     return;
+  }
   pending_.append(bytes);
   process();
 }
@@ -82,8 +89,9 @@ void MultipartParser::finish() {
 }
 
 void MultipartParser::fail(std::string message) {
-  if (error_.empty())
+  if (error_.empty()) {
     error_ = std::move(message);
+  }
   state_ = State::failed;
   pending_.clear();
 }
@@ -121,13 +129,15 @@ void MultipartParser::process() {
     switch (state_) {
       case State::preamble:
       case State::body:
-        if (!scan_for_delimiter(state_ == State::body))
+        if (!scan_for_delimiter(state_ == State::body)) {
           return;
+        }
         state_ = State::after_delim;
         break;
       case State::after_delim: {
-        if (pending_.size() < 2)
+        if (pending_.size() < 2) {
           return;
+        }
         if (pending_.compare(0, 2, "--") == 0) {
           state_ = State::done;
           pending_.clear();
@@ -136,8 +146,9 @@ void MultipartParser::process() {
         // Transport padding (spaces/tabs) may follow the boundary before CRLF.
         const std::size_t crlf = pending_.find("\r\n");
         if (crlf == std::string::npos) {
-          if (pending_.size() > kMaxMultipartPadding)
+          if (pending_.size() > kMaxMultipartPadding) {
             fail("garbage after a delimiter");
+          }
           return;
         }
         if (!trim(std::string_view(pending_).substr(0, crlf)).empty()) {
@@ -153,8 +164,9 @@ void MultipartParser::process() {
         // A part without headers starts its body right away.
         const bool empty_block = pending_.compare(0, 2, "\r\n") == 0;
         if (end == std::string::npos && !empty_block) {
-          if (pending_.size() > kMaxMultipartHeaderBytes)
+          if (pending_.size() > kMaxMultipartHeaderBytes) {
             fail("part headers too large");
+          }
           return;
         }
         const std::size_t block_end = empty_block ? 0 : end;
@@ -180,8 +192,9 @@ void MultipartParser::parse_part_headers(std::string_view block) {
     const std::string_view line = block.substr(0, eol);
     block = eol == std::string_view::npos ? std::string_view{} : block.substr(eol + 2);
     const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos)
+    if (colon == std::string_view::npos) {
       continue;
+    }
     const std::string name = to_lower(trim(line.substr(0, colon)));
     const std::string_view value = trim(line.substr(colon + 1));
     if (name == "content-disposition") {

@@ -11,12 +11,12 @@
 #include <vector>
 
 #include "detail/fault_registry.h"
-#include "faultline/fake_server/server.h"
-#include "faultline/scenarios/scenario.h"
 #include "detail/gates.h"
 #include "detail/scenario_store.h"
 #include "detail/server_limits.h"
 #include "detail/stats.h"
+#include "faultline/fake_server/server.h"
+#include "faultline/scenarios/scenario.h"
 
 namespace faultline::fake_server::detail {
 
@@ -51,8 +51,9 @@ class LiveConnections {
            ActFunction act = {}) {
     const std::lock_guard lock(mutex_);
     stops_.emplace(id, std::move(stop));
-    if (act)
+    if (act) {
       acts_.emplace(id, Act{std::move(listener), std::move(act)});
+    }
   }
   /** Applies `action` to the open connections on `listener` (every one when unset) or to
       connection `only`; returns how many it was handed to. */
@@ -63,13 +64,15 @@ class LiveConnections {
     {
       const std::lock_guard lock(mutex_);
       for (const auto& [id, entry] : acts_) {
-        if ((only && id != *only) || (listener && entry.listener != *listener))
+        if ((only && id != *only) || (listener && entry.listener != *listener)) {
           continue;
+        }
         targets.push_back(entry.act);
       }
     }
-    for (auto& target : targets)
+    for (auto& target : targets) {
       target(action);
+    }
     return targets.size();
   }
   [[nodiscard]] bool contains(std::uint64_t id) const {
@@ -90,11 +93,13 @@ class LiveConnections {
     std::vector<std::function<void()>> stops;
     {
       const std::lock_guard lock(mutex_);
-      for (auto& [id, stop] : stops_)
+      for (auto& [id, stop] : stops_) {
         stops.push_back(stop);
+      }
     }
-    for (auto& stop : stops)
+    for (auto& stop : stops) {
       stop();
+    }
   }
 
  private:

@@ -84,8 +84,9 @@ std::string h2_error_name(std::uint32_t code) {
                                            "ENHANCE_YOUR_CALM",
                                            "INADEQUATE_SECURITY",
                                            "HTTP_1_1_REQUIRED"};
-  if (code < std::size(kNames))
+  if (code < std::size(kNames)) {
     return kNames[code];
+  }
   char buf[16];
   std::snprintf(buf, sizeof buf, "0x%x", code);
   return buf;
@@ -95,35 +96,45 @@ std::vector<std::string> frame_flag_names(EventType type, std::uint8_t flags) {
   std::vector<std::string> out;
   switch (type) {
     case EventType::data:
-      if (flags & 0x1)
+      if (flags & 0x1) {
         out.emplace_back("END_STREAM");
-      if (flags & 0x8)
+      }
+      if (flags & 0x8) {
         out.emplace_back("PADDED");
+      }
       break;
     case EventType::headers:
-      if (flags & 0x1)
+      if (flags & 0x1) {
         out.emplace_back("END_STREAM");
-      if (flags & 0x4)
+      }
+      if (flags & 0x4) {
         out.emplace_back("END_HEADERS");
-      if (flags & 0x8)
+      }
+      if (flags & 0x8) {
         out.emplace_back("PADDED");
-      if (flags & 0x20)
+      }
+      if (flags & 0x20) {
         out.emplace_back("PRIORITY");
+      }
       break;
     case EventType::settings:
     case EventType::ping:
-      if (flags & 0x1)
+      if (flags & 0x1) {
         out.emplace_back("ACK");
+      }
       break;
     case EventType::push_promise:
-      if (flags & 0x4)
+      if (flags & 0x4) {
         out.emplace_back("END_HEADERS");
-      if (flags & 0x8)
+      }
+      if (flags & 0x8) {
         out.emplace_back("PADDED");
+      }
       break;
     case EventType::continuation:
-      if (flags & 0x4)
+      if (flags & 0x4) {
         out.emplace_back("END_HEADERS");
+      }
       break;
     default:
       break;

@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 namespace faultline::fake_server {
@@ -20,6 +21,15 @@ enum class errc {
 [[nodiscard]] const std::error_category& fake_server_category() noexcept;
 
 [[nodiscard]] std::error_code make_error_code(errc e) noexcept;
+
+/** The enumerator's name, e.g. "bind_failed" (stable; "unknown" for other values). */
+[[nodiscard]] std::string_view to_string(errc e) noexcept;
+
+/** Every errc value, in declaration order (for tests and documentation). */
+inline constexpr errc kAllErrc[] = {
+    errc::invalid_argument, errc::scenario_invalid, errc::bind_failed,
+    errc::tls_failed,       errc::io_failed,
+};
 
 /** A start-up failure: what() is one line suitable for "faultline-server: error: <what>". */
 class ServerError : public std::runtime_error {

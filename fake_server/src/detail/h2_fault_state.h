@@ -1,0 +1,83 @@
+// What the fault families of one HTTP/2 connection share (h2_faults.h dispatches to
+// them): the connection, the streams the client opened, the raw frames waiting for a
+// frame boundary, and whether output has stopped for a close.
+#pragma once
+
+#include <nghttp2/nghttp2.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "detail/h2_frame.h"
+#include "detail/session.h"
+
+namespace faultline::fake_server::detail {
+
+/** Runs on the connection's strand; owned by H2Faults, referenced by every family. */
+class H2FaultState {
+ public:
+  H2FaultState(SessionEnv& env, nghttp2_session* session) : env_(env), session_(session) {}
+
+  [[nodiscard]] SessionEnv& env() const { return env_; }
+  [[nodiscard]] nghttp2_session* session() const { return session_; }
+  /** Milliseconds since the connection's faults started (steady clock). */
+  [[nodiscard]] double now_ms() const;
+
+  // ---- streams the client opened (refused ones never open) ----
+  void on_opened(std::int32_t id, std::string_view method, std::string_view path);
+  void on_closed(std::int32_t id);
+  [[nodiscard]] bool is_open(std::int32_t id) const { return open_.count(id) != 0; }
+  [[nodiscard]] const std::set<std::int32_t>& open() const { return open_; }
+  /** The highest stream id opened so far, and the one before it (0 when none). */
+  [[nodiscard]] std::int32_t highest() const { return highest_; }
+  [[nodiscard]] std::int32_t previous() const { return previous_; }
+  /** Streams opened on the connection so far. */
+  [[nodiscard]] std::uint64_t opened() const { return opened_; }
+  /** The request line of an open stream; nullptr when it is not open. */
+  struct RequestLine {
+    std::string method, path;
+  };
+  [[nodiscard]] const RequestLine* request(std::int32_t id) const;
+  /** A fault reset the stream before its headers: it is not served. */
+  void mark_reset(std::int32_t id) { reset_.insert(id); }
+  [[nodiscard]] bool was_reset(std::int32_t id) const { return reset_.count(id) != 0; }
+  /** Submits RST_STREAM(error) to nghttp2 (the caller signals the write). */
+  void reset_stream(std::int32_t id, std::uint32_t error);
+
+  // ---- raw frames: written after nghttp2's output, at a frame boundary ----
+  [[nodiscard]] FrameWriter raw() { return FrameWriter(raw_); }
+  /** A raw frame was queued: the timeline and counters see it as sent. */
+  void record_raw(const FrameFacts& facts, bool late);
+  void drain_raw(std::vector<std::uint8_t>& out) {
+    if (!raw_.empty()) {
+      out.insert(out.end(), raw_.begin(), raw_.end());
+      raw_.clear();
+    }
+  }
+  /** Drops the raw frames not yet written (a close cut the output). */
+  void discard_raw() { raw_.clear(); }
+
+  // ---- closing ----
+  /** Stops all output and closes the transport (the first call wins). */
+  void close(scenarios::CloseMode mode, const std::string& reason);
+  [[nodiscard]] bool stopped() const { return stopped_; }
+
+ private:
+  SessionEnv& env_;
+  nghttp2_session* session_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::set<std::int32_t> open_;   ///< opened (not refused), not yet closed
+  std::set<std::int32_t> reset_;  ///< reset before headers by a fault
+  std::map<std::int32_t, RequestLine> requests_;
+  std::int32_t highest_ = 0, previous_ = 0;
+  std::uint64_t opened_ = 0;
+  std::vector<std::uint8_t> raw_;  ///< raw frames waiting for a frame boundary
+  bool stopped_ = false;
+};
+
+}  // namespace faultline::fake_server::detail

@@ -1,0 +1,38 @@
+// The nghttp2 bridge of the server's HTTP/2 session (h2_session.h): the callbacks that
+// reach H2Session's on_* members, the session options, and nghttp2's frames in the
+// server's terms.
+#pragma once
+
+#include <nghttp2/nghttp2.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "detail/flood_guard.h"
+#include "detail/stats.h"
+
+namespace faultline::fake_server::detail {
+
+/** The callback table every H2Session is created with (user_data: the H2Session). */
+[[nodiscard]] const nghttp2_session_callbacks* h2_session_callbacks();
+
+/** Session options: nghttp2's own reset limiter sits above the flood guard's budget, so
+    a rapid reset is answered ENHANCE_YOUR_CALM by the guard. A scenario that turns the
+    guard off creates its session without them and gets nghttp2's default limiter. */
+[[nodiscard]] const nghttp2_option* h2_session_options();
+
+/** A response body's read callback: forwards to H2Session::on_read_body. */
+ssize_t h2_read_body(nghttp2_session* session, std::int32_t stream_id, std::uint8_t* buf,
+                     std::size_t length, std::uint32_t* data_flags, nghttp2_data_source* source,
+                     void* user_data);
+
+/** The timeline's facts of a frame received or sent; `length`: its payload bytes on the
+    wire, `opens`: whether a request HEADERS frame opened a stream (refused ones do not). */
+[[nodiscard]] FrameFacts frame_facts(const nghttp2_frame& frame, Direction dir,
+                                     std::uint32_t length, bool opens);
+
+/** The budget a received frame spends, if it is one that brings the server no work. */
+[[nodiscard]] std::optional<FloodKind> flood_kind(const nghttp2_frame& frame);
+
+}  // namespace faultline::fake_server::detail
