@@ -21,13 +21,30 @@ bool path_trigger_matches(const scenarios::PathTrigger& trigger, std::string_vie
   return scenarios::find_route(probe, "", method, path, captures) != nullptr;
 }
 
-bool FaultRegistry::take_server_firing(std::size_t index, std::optional<std::uint32_t> times) {
-  const std::lock_guard lock(mutex_);
-  std::uint64_t& count = server_fired_[index];
+namespace {
+
+/** One more firing of the count at `key`, unless `times` were taken (lock held). */
+template <class Map, class Key>
+bool take_one(Map& fired, const Key& key, std::optional<std::uint32_t> times) {
+  std::uint64_t& count = fired[key];
   if (times && count >= *times)
     return false;
   ++count;
   return true;
+}
+
+}  // namespace
+
+bool FaultRegistry::take_server_firing(std::size_t index, std::optional<std::uint32_t> times) {
+  const std::lock_guard lock(mutex_);
+  return take_one(server_fired_, index, times);
+}
+
+bool FaultRegistry::take_server_firing(std::string_view scenario, std::size_t index,
+                                       std::optional<std::uint32_t> times) {
+  const std::string key = std::string(scenario) + "#" + std::to_string(index);
+  const std::lock_guard lock(mutex_);
+  return take_one(named_fired_, key, times);
 }
 
 std::uint32_t FaultRegistry::next_attempt(std::string_view request_id, std::string_view path) {
@@ -59,6 +76,7 @@ std::optional<scenarios::StormAction> FaultRegistry::storm_for(std::string_view 
 void FaultRegistry::reset() {
   const std::lock_guard lock(mutex_);
   server_fired_.clear();
+  named_fired_.clear();
   attempts_.clear();
   storm_.reset();
   storm_listener_.reset();

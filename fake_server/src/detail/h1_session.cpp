@@ -131,6 +131,10 @@ void H1Session::on_request_line(std::string_view method, std::string_view target
   version_ = version;
   request_id_.clear();
   content_type_.clear();
+  ns_header_.clear();
+  scenario_header_.clear();
+  tenant_ = Tenant{};
+  tenant_error_.reset();
   expect_continue_ = false;
 }
 
@@ -138,6 +142,10 @@ void H1Session::on_field(std::string_view name, std::string_view value) {
   std::string key = to_lower(name);
   if (key == kRequestIdHeader) {
     request_id_ = value;
+  } else if (key == kNamespaceHeader) {
+    ns_header_ = value;
+  } else if (key == kScenarioHeader) {
+    scenario_header_ = value;
   } else if (key == "content-type") {
     content_type_ = value;
   } else if (key == "expect" && iequals(value, "100-continue")) {
@@ -151,6 +159,13 @@ void H1Session::on_header_done() {
   cut_ = nullptr;
   cut_sent_ = 0;
   ++requests_opened_;
+  auto chosen = select_tenant(env_.context, head_.path, TenantChoice{ns_header_, scenario_header_});
+  if (auto* error = std::get_if<TenantError>(&chosen)) {
+    tenant_error_ = std::move(*error);
+  } else {
+    tenant_ = std::move(std::get<Tenant>(chosen));
+    env_.stats->bind(tenant_);
+  }
   {
     auto pending = std::move(next_request_);
     next_request_.clear();
@@ -162,7 +177,9 @@ void H1Session::on_header_done() {
   }
   env_.stats->on_h1_request(head_.method, head_.path);
   FAULTLINE_LOG(debug, (LogTag{"h1", env_.stats->id()}), head_.method << " " << head_.path);
-  match_ = match_route(scenario_.get(), env_.listener, head_.method, head_.path);
+  match_ = match_route(tenant_.scenario ? tenant_.scenario : scenario_.get(), env_.listener,
+                       head_.method, head_.path);
+  match_.prefix = tenant_.prefix;
   if (match_.echo())
     echo_ = std::make_unique<EchoRecorder>(content_type_);
   if (expect_continue_ && version_ >= 11) {
@@ -179,8 +196,14 @@ void H1Session::on_body(std::string_view bytes) {
 void H1Session::on_message_done() {
   if (dead_)
     return;
-  env_.stats->on_request();
-  plan_ = plan_response(match_, head_, echo_.get(), env_.context.origins);
+  if (tenant_error_) {
+    plan_ = error_response(tenant_error_->status, tenant_error_->message);
+  } else {
+    env_.stats->on_request();
+    if (tenant_.ns)
+      tenant_.ns->count_request();
+    plan_ = plan_response(match_, head_, echo_.get(), env_.context.origins);
+  }
   echo_.reset();
   head_only_ = head_.method == "HEAD";
   state_ = State::waiting;
@@ -193,12 +216,13 @@ void H1Session::on_message_done() {
   if (plan_.hold) {
     const std::uint64_t exchange = exchange_;
     FAULTLINE_LOG(debug, (LogTag{"h1", env_.stats->id()}), "held at gate " << *plan_.hold);
-    ticket_ = env_.context.gates.hold(*plan_.hold, env_.host.make_waker([this, exchange] {
+    auto resume = env_.host.make_waker([this, exchange] {
       if (exchange != exchange_ || state_ != State::waiting)
         return;
       ticket_.reset();
       after_hold();
-    }));
+    });
+    ticket_ = hold_at_gate(env_.context, tenant_, *match_.scenario, *plan_.hold, std::move(resume));
     return;
   }
   after_hold();
@@ -280,7 +304,7 @@ void H1Session::start_response() {
     }
   }
   env_.stats->on_h1_response(plan_.status);
-  env_.stats->on_served(request_id_);
+  env_.stats->on_served(request_id_, tenant_.ns.get());
   state_ = State::responding;
   if (head_only_ || !plan_.body || plan_.body->done()) {
     if (chunked_)
@@ -498,7 +522,7 @@ std::optional<std::uint64_t> H1Session::cut_budget() const {
 
 void H1Session::on_closed(std::string_view reason) {
   if (ticket_)
-    env_.context.gates.cancel(*ticket_);
+    gates_of(env_.context, tenant_).cancel(*ticket_);
   ticket_.reset();
   ++exchange_;
   env_.stats->close(reason);
