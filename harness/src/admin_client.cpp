@@ -125,13 +125,13 @@ AdminResponse AdminClient::put_scenario_text(std::string_view text) const {
   return call("PUT", "/v1/scenario", text);
 }
 AdminResponse AdminClient::reset() const {
-  return call("POST", "/v1/reset");
+  return call("POST", scoped("/v1/reset"));
 }
 AdminResponse AdminClient::stats() const {
-  return call("GET", "/v1/stats");
+  return call("GET", scoped("/v1/stats"));
 }
 AdminResponse AdminClient::connections() const {
-  return call("GET", "/v1/connections");
+  return call("GET", scoped("/v1/connections"));
 }
 AdminResponse AdminClient::connection(std::uint64_t id) const {
   return call("GET", "/v1/connections/" + std::to_string(id));
@@ -140,16 +140,35 @@ AdminResponse AdminClient::timeline(std::uint64_t connection_id) const {
   return call("GET", "/v1/connections/" + std::to_string(connection_id) + "/timeline");
 }
 AdminResponse AdminClient::request(std::string_view request_id) const {
-  return call("GET", "/v1/requests/" + encode_path_segment(request_id));
+  return call("GET", scoped("/v1/requests/" + encode_path_segment(request_id)));
 }
 AdminResponse AdminClient::gates() const {
-  return call("GET", "/v1/gates");
+  return call("GET", scoped("/v1/gates"));
 }
 AdminResponse AdminClient::release(std::string_view gate, std::optional<int> count) const {
-  const std::string path = "/v1/gates/" + encode_path_segment(gate) + "/release";
+  const std::string path = scoped("/v1/gates/" + encode_path_segment(gate) + "/release");
   if (!count)
     return call("POST", path);
   return call("POST", path, json{{"count", *count}}.dump());
+}
+
+AdminClient AdminClient::in_namespace(std::string ns) const {
+  AdminClient scoped_client = *this;
+  scoped_client.ns_ = std::move(ns);
+  return scoped_client;
+}
+
+std::string AdminClient::scoped(std::string path) const {
+  if (!ns_.empty())
+    path += "?namespace=" + encode_path_segment(ns_);
+  return path;
+}
+
+std::string namespace_prefix(std::string_view ns, std::string_view scenario) {
+  std::string prefix = "/n/" + encode_path_segment(ns);
+  if (!scenario.empty())
+    prefix += "/s/" + encode_path_segment(scenario);
+  return prefix;
 }
 
 std::string encode_path_segment(std::string_view segment) {
