@@ -36,6 +36,8 @@ export interface StartOptions {
   adminTimeoutMs?: number
   /** Extra environment for the server. */
   env?: Record<string, string>
+  /** Admin token, passed as FAULTLINE_ADMIN_TOKEN and sent with every admin call. */
+  adminToken?: string
 }
 
 export interface StopResult {
