@@ -13,6 +13,10 @@ set(FAULTLINE_EXPORTED_LIBRARIES
   faultline_conformance_transport_driver:conformance_transport_driver
   faultline_asio:asio
   faultline_options:options)
+# The catalogue in a GoogleTest binary of one's own (faultline/conformance/gtest.h).
+if(TARGET faultline_conformance_gtest)
+  list(APPEND FAULTLINE_EXPORTED_LIBRARIES faultline_conformance_gtest:conformance_gtest)
+endif()
 
 set(FAULTLINE_EXPORTED_TARGETS ${FAULTLINE_PROGRAMS})
 foreach(entry IN LISTS FAULTLINE_EXPORTED_LIBRARIES)

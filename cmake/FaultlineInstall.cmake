@@ -56,4 +56,6 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/FaultlineConfigVersion.cm
 install(FILES
   ${PROJECT_BINARY_DIR}/FaultlineConfig.cmake
   ${PROJECT_BINARY_DIR}/FaultlineConfigVersion.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/FaultlineConformance.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/FaultlineConformanceDiscover.cmake
   DESTINATION ${FAULTLINE_INSTALL_CMAKEDIR})

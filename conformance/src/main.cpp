@@ -1,11 +1,15 @@
 // faultline-conformance: runs the check catalogue against every bundled driver, prints a
 // live line per check and the check x driver matrix, writes conformance.json, junit.xml
-// and report.md. The verdicts come from the same check functions the ctest suites run.
+// and report.md, and on request compares the run with an expectations file (the CI gate),
+// writes one, or writes the matrix page. The verdicts come from the same check functions
+// the ctest suites run.
 #include <fnmatch.h>
 #include <stdlib.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -13,25 +17,37 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "cell_runner.h"
+#include "expectations.h"
 #include "faultline/conformance/checks.h"
 #include "faultline/harness/external_driver.h"
+#include "matrix_page.h"
+#include "reports.h"
+#include "run_results.h"
 
 namespace fs = std::filesystem;
 using faultline::conformance::CheckInfo;
 using faultline::conformance::DriverSpec;
-using faultline::conformance::Outcome;
 using faultline::conformance::Verdict;
 
 namespace {
 
+namespace runner = faultline::conformance::runner;
+
 constexpr int kExitUsage = 2;
-constexpr int kExitGatingFailure = 1;
+/** A gating driver failed, an expectation regressed, or a report could not be written. */
+constexpr int kExitFailure = 1;
+constexpr long kMaxRepeat = 1000;
+constexpr long kMaxJobs = 64;
 
 const char* const kUsage =
     R"USAGE(Usage: faultline-conformance [--build DIR] [--driver LIST] [--check LIST] [--repeat N]
-                             [--external NAME=COMMAND]... [--reports DIR] [--list] [--help]
+                             [--jobs N] [--external NAME=COMMAND]... [--reports DIR]
+                             [--expect FILE [--strict]] [--write-expectations FILE]
+                             [--matrix FILE [--commit ID]] [--list] [--help]
 
 Runs every conformance check (docs/checks.md) against every bundled driver, each check
 on a fresh faultline-server, prints one line per check and driver, then the matrix.
@@ -47,6 +63,10 @@ on a fresh faultline-server, prints one line per check and driver, then the matr
   --repeat N     run every check N times per driver (default 1); a verdict that
                  changes between runs is "flaky (k/N)" (k runs failed), never a pass,
                  and fails the run for a gating driver
+  --jobs N       run up to N cells (check x driver) at the same time (default: twice
+                 the hardware threads, here %JOBS%); every check has its own server and
+                 driver, the N runs of a cell follow one another, and the lines and
+                 reports keep the matrix's order whatever N is
   --external NAME=COMMAND
                  add a column for any program speaking the driver protocol
                  (docs/driver-protocol.md); COMMAND is split at spaces and gets
@@ -54,13 +74,30 @@ on a fresh faultline-server, prints one line per check and driver, then the matr
                  or speaks the protocol wrongly fails its checks with its stderr.
                  Its hello's "capabilities" decide its capability skips.
   --reports DIR  where conformance.json, junit.xml and report.md go
+  --expect FILE  compare every cell with the expectations in FILE (docs/ci.md,
+                 docs/expectations.schema.json): an expected pass that fails, goes
+                 flaky or skips is a regression and exits 1, for any driver; an
+                 expected failure that passes is an improvement (exit 0); a cell
+                 without an entry is expected to pass; a driver whose version is not
+                 the one FILE records is reported. The end says what to update.
+  --strict       with --expect: improvements, other changes, version mismatches and
+                 entries for unknown checks exit 1 too
+  --write-expectations FILE
+                 write this run's results as an expectations file (with --expect,
+                 entries that still hold keep their reasons, and cells not run stay)
+  --matrix FILE  write the matrix page FILE (markdown: check x client, each cell
+                 linked to its verdict), its SVG heat map <stem>.svg and the report
+                 it links to, <stem>-report.md, beside it
+  --commit ID    the Faultline commit the matrix page names (./faultline matrix
+                 passes git's)
   --list         print the checks and drivers and exit
   --help         this text
 
 Exit status: 0 when no gating driver (h2, h1: our transport) fails a check or is flaky
-on one, 1 when one does, 2 on a usage error. the other drivers (libcurl, Node's undici
-request() and fetch(), node:http2 and built-in fetch, Go's net/http, httpx, the JDK's
-HttpClient, OkHttp) are reported, not gating.
+on one and --expect finds no regression, 1 when one does (or a report cannot be
+written), 2 on a usage error or an unreadable expectations file. The other drivers
+(libcurl, Node's undici request() and fetch(), node:http2 and built-in fetch, Go's
+net/http, httpx, the JDK's HttpClient, OkHttp) gate only through --expect.
 )USAGE";
 
 std::vector<std::string> split(const std::string& list) {
@@ -117,309 +154,204 @@ bool matches(const std::vector<std::string>& patterns, const std::string& name) 
   return false;
 }
 
-std::string xml_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
-          out += ' ';
-        } else {
-          out += c;
-        }
-    }
+/** A positive count option (--repeat, --jobs) in 1..max, or a usage error. */
+int count_option(const char* name, const std::string& text, long max) {
+  char* end = nullptr;
+  const long n = std::strtol(text.c_str(), &end, 10);
+  if (end == text.c_str() || *end != '\0' || n < 1 || n > max) {
+    std::cerr << "faultline-conformance: error: " << name << " takes a count in 1.." << max
+              << ", got '" << text << "'\n";
+    std::exit(kExitUsage);
   }
-  return out;
+  return static_cast<int>(n);
 }
 
-/** The verdicts of one check on one driver over --repeat runs. */
-struct Result {
-  std::vector<Verdict> runs;
-
-  /** Every run gave the same outcome. */
-  [[nodiscard]] bool stable() const {
-    return std::all_of(runs.begin(), runs.end(),
-                       [&](const Verdict& v) { return v.outcome == runs.front().outcome; });
-  }
-  [[nodiscard]] int count(Outcome o) const {
-    return static_cast<int>(
-        std::count_if(runs.begin(), runs.end(), [&](const Verdict& v) { return v.outcome == o; }));
-  }
-  [[nodiscard]] bool flaky() const { return !stable(); }
-  /** A failure or a flaky verdict: what fails a gating driver. */
-  [[nodiscard]] bool bad() const { return flaky() || runs.front().failed(); }
-  /** The run that speaks for the result: the first failure, else the first run. */
-  [[nodiscard]] const Verdict& representative() const {
-    for (const auto& v : runs) {
-      if (v.failed()) {
-        return v;
-      }
-    }
-    return runs.front();
-  }
-  /** "pass", "FAIL", "skip" or "flaky (k/N)" with k the failed runs. */
-  [[nodiscard]] std::string label() const {
-    if (flaky()) {
-      return "flaky (" +
-             std::to_string(runs.size() - static_cast<std::size_t>(count(Outcome::pass))) + "/" +
-             std::to_string(runs.size()) + ")";
-    }
-    return std::string(faultline::conformance::to_string(runs.front().outcome));
-  }
-  [[nodiscard]] double seconds() const {
-    double total = 0;
-    for (const auto& v : runs) {
-      total += v.seconds;
-    }
-    return total;
-  }
-};
-
-struct Row {
-  const CheckInfo* check;
-  std::map<std::string, Result> results;  // driver name -> its runs
-};
-
-/** What a driver said in its hello (from any verdict's evidence), for the legend. */
-std::string driver_identity(const std::vector<Row>& rows, const std::string& driver) {
-  for (const auto& row : rows) {
-    for (const auto& v : row.results.at(driver).runs) {
-      auto it = v.evidence.find("driver_hello");
-      if (it != v.evidence.end() && it->is_object()) {
-        std::string out = it->value("name", "") + " " + it->value("version", "");
-        if (!it->value("api", "").empty()) {
-          out += ", api " + it->value("api", "");
-        }
-        return out;
-      }
-    }
-  }
-  return "";
-}
-
-void write_reports(const fs::path& dir, const std::vector<DriverSpec>& drivers,
-                   const std::vector<Row>& rows, int repeat, double total_seconds) {
-  fs::create_directories(dir);
-  nlohmann::json j;
-  j["repeat"] = repeat;
-  j["drivers"] = nlohmann::json::array();
-  for (const auto& d : drivers) {
-    j["drivers"].push_back(
-        {{"name", d.name}, {"gating", d.gating}, {"identity", driver_identity(rows, d.name)}});
-  }
-  j["checks"] = nlohmann::json::array();
-  int passed = 0, failed = 0, skipped = 0, flaky = 0, gating_failed = 0;
-  for (const auto& row : rows) {
-    nlohmann::json c = {{"id", row.check->id},
-                        {"group", row.check->group},
-                        {"asserts", row.check->asserts},
-                        {"results", nlohmann::json::object()}};
-    for (const auto& d : drivers) {
-      const auto& r = row.results.at(d.name);
-      const auto& v = r.representative();
-      nlohmann::json outcomes = nlohmann::json::array();
-      for (const auto& run : r.runs) {
-        outcomes.push_back(std::string(faultline::conformance::to_string(run.outcome)));
-      }
-      c["results"][d.name] = {
-          {"outcome", r.flaky() ? std::string("flaky")
-                                : std::string(faultline::conformance::to_string(v.outcome))},
-          {"label", r.label()},
-          {"runs", r.runs.size()},
-          {"passed_runs", r.count(Outcome::pass)},
-          {"outcomes", outcomes},
-          {"summary", v.summary},
-          {"seconds", r.seconds()},
-          {"evidence", v.evidence}};
-      flaky += r.flaky();
-      passed += !r.flaky() && v.outcome == Outcome::pass;
-      skipped += !r.flaky() && v.outcome == Outcome::skip;
-      failed += !r.flaky() && v.outcome == Outcome::fail;
-      gating_failed += r.bad() && d.gating;
-    }
-    j["checks"].push_back(std::move(c));
-  }
-  j["summary"] = {{"passed", passed},
-                  {"failed", failed},
-                  {"flaky", flaky},
-                  {"skipped", skipped},
-                  {"gating_failed", gating_failed},
-                  {"seconds", total_seconds}};
-  std::ofstream(dir / "conformance.json") << j.dump(2) << "\n";
-
-  std::ofstream junit(dir / "junit.xml");
-  junit << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"conformance\">\n";
-  for (const auto& d : drivers) {
-    int f = 0, s = 0;
-    for (const auto& row : rows) {
-      const auto& r = row.results.at(d.name);
-      f += r.bad();
-      s += !r.flaky() && r.runs.front().outcome == Outcome::skip;
-    }
-    junit << "  <testsuite name=\"" << xml_escape(d.name) << "\" tests=\"" << rows.size()
-          << "\" failures=\"" << f << "\" skipped=\"" << s << "\">\n";
-    for (const auto& row : rows) {
-      const auto& r = row.results.at(d.name);
-      const auto& v = r.representative();
-      junit << "    <testcase classname=\"conformance." << xml_escape(d.name) << "\" name=\""
-            << xml_escape(row.check->id) << "\" time=\"" << r.seconds() << "\">";
-      if (r.bad()) {
-        junit << "<failure message=\"" << xml_escape(r.label() + ": " + v.summary) << "\">"
-              << xml_escape(v.evidence.dump(1)) << "</failure>";
-      } else if (v.outcome == Outcome::skip) {
-        junit << "<skipped message=\"" << xml_escape(v.summary) << "\"/>";
-      } else {
-        junit << "<system-out>" << xml_escape(v.summary) << "</system-out>";
-      }
-      junit << "</testcase>\n";
-    }
-    junit << "  </testsuite>\n";
-  }
-  junit << "</testsuites>\n";
-
-  std::ofstream md(dir / "report.md");
-  md << "# Conformance report\n\n"
-     << passed << " passed, " << failed << " failed, " << flaky << " flaky (" << gating_failed
-     << " failed or flaky on gating drivers), " << skipped << " skipped in " << total_seconds
-     << " s; every check " << repeat << " time(s) per driver.\n\n| check |";
-  for (const auto& d : drivers) {
-    md << " " << d.name << (d.gating ? " (gating)" : "") << " |";
-  }
-  md << "\n|---|";
-  for (std::size_t i = 0; i < drivers.size(); ++i) {
-    md << "---|";
-  }
-  md << "\n";
-  for (const auto& row : rows) {
-    md << "| " << row.check->id << " |";
-    for (const auto& d : drivers) {
-      const auto& r = row.results.at(d.name);
-      const auto label = r.label();
-      md << " " << (label == "skip" ? "skip(" + r.runs.front().summary + ")" : label) << " |";
-    }
-    md << "\n";
-  }
-  md << "\nDrivers:";
-  for (const auto& d : drivers) {
-    md << " `" << d.name << "` = " << driver_identity(rows, d.name) << ";";
-  }
-  md << "\n\n## Verdicts\n";
-  for (const auto& row : rows) {
-    for (const auto& d : drivers) {
-      const auto& r = row.results.at(d.name);
-      const auto& v = r.representative();
-      md << "\n### " << row.check->id << " on " << d.name << ": " << r.label() << "\n\n"
-         << v.summary << "\n";
-      if (r.flaky()) {
-        md << "\nRuns:";
-        for (const auto& run : r.runs) {
-          md << " " << faultline::conformance::to_string(run.outcome);
-        }
-        md << "\n";
-      }
-      if (r.bad()) {
-        md << "\n```json\n" << v.evidence.dump(1) << "\n```\n";
-      }
-    }
-  }
-}
-
-}  // namespace
-
-int main(int argc, char** argv) {
+/** The command line. */
+struct Options {
   std::vector<std::string> driver_filter, check_filter;
   std::vector<DriverSpec> externals;
-  fs::path build, reports;
+  fs::path build, reports, expect, write_expectations, matrix;
+  std::string commit;
   bool list = false;
+  bool strict = false;
   int repeat = 1;
+  int jobs = runner::default_jobs();
+};
+
+std::string usage_text() {
+  std::string text = kUsage;
+  const std::string marker = "%JOBS%";
+  text.replace(text.find(marker), marker.size(), std::to_string(runner::default_jobs()));
+  return text;
+}
+
+Options parse_options(int argc, char** argv) {
+  Options o;
   for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
+    const std::string arg = argv[i];
     auto value = [&](const char* name) -> std::string {
       if (i + 1 >= argc) {
-        std::cerr << "faultline-conformance: error: " << name << " needs a value\n" << kUsage;
+        std::cerr << "faultline-conformance: error: " << name << " needs a value\n" << usage_text();
         std::exit(kExitUsage);
       }
       return argv[++i];
     };
     if (arg == "--help" || arg == "-h") {
-      std::cout << kUsage;
-      return 0;
+      std::cout << usage_text();
+      std::exit(0);
     } else if (arg == "--build") {
-      build = value("--build");
+      o.build = value("--build");
     } else if (arg == "--driver") {
-      driver_filter = split(value("--driver"));
+      o.driver_filter = split(value("--driver"));
     } else if (arg == "--check") {
-      check_filter = split(value("--check"));
+      o.check_filter = split(value("--check"));
     } else if (arg == "--external") {
       const auto spec_arg = value("--external");
       auto spec = external_driver_spec(spec_arg);
       if (!spec) {
         std::cerr << "faultline-conformance: error: --external takes NAME=COMMAND, got '"
                   << spec_arg << "'\n";
-        return kExitUsage;
+        std::exit(kExitUsage);
       }
-      externals.push_back(std::move(*spec));
+      o.externals.push_back(std::move(*spec));
     } else if (arg == "--repeat") {
-      const auto text = value("--repeat");
-      char* end = nullptr;
-      const long n = std::strtol(text.c_str(), &end, 10);
-      if (end == text.c_str() || *end != '\0' || n < 1 || n > 1000) {
-        std::cerr << "faultline-conformance: error: --repeat takes a count in 1..1000, got '"
-                  << text << "'\n";
-        return kExitUsage;
-      }
-      repeat = static_cast<int>(n);
+      o.repeat = count_option("--repeat", value("--repeat"), kMaxRepeat);
+    } else if (arg == "--jobs") {
+      o.jobs = count_option("--jobs", value("--jobs"), kMaxJobs);
     } else if (arg == "--reports") {
-      reports = value("--reports");
+      o.reports = value("--reports");
+    } else if (arg == "--expect") {
+      o.expect = value("--expect");
+    } else if (arg == "--strict") {
+      o.strict = true;
+    } else if (arg == "--write-expectations") {
+      o.write_expectations = value("--write-expectations");
+    } else if (arg == "--matrix") {
+      o.matrix = value("--matrix");
+    } else if (arg == "--commit") {
+      o.commit = value("--commit");
     } else if (arg == "--list") {
-      list = true;
+      o.list = true;
     } else {
-      std::cerr << "faultline-conformance: error: unknown argument '" << arg << "'\n" << kUsage;
-      return kExitUsage;
+      std::cerr << "faultline-conformance: error: unknown argument '" << arg << "'\n"
+                << usage_text();
+      std::exit(kExitUsage);
     }
   }
-  if (!build.empty()) {
-    auto server = build / "fake_server" / "faultline-server";
+  if (o.strict && o.expect.empty()) {
+    std::cerr << "faultline-conformance: error: --strict needs --expect FILE\n";
+    std::exit(kExitUsage);
+  }
+  return o;
+}
+
+/** The live line of one run. */
+void print_run(const CheckInfo& check, const DriverSpec& driver, int run, int repeat,
+               const Verdict& v) {
+  std::string label(faultline::conformance::to_string(v.outcome));
+  for (auto& ch : label) {
+    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  }
+  const std::string round =
+      repeat > 1 ? " " + std::to_string(run) + "/" + std::to_string(repeat) : "";
+  std::printf("%-5s %-24s %-12s%s %6.2fs  %s\n", label.c_str(), check.id.c_str(),
+              driver.name.c_str(), round.c_str(), v.seconds, v.summary.c_str());
+  std::fflush(stdout);
+}
+
+/** The matrix on stdout; outcomes only (skip reasons are in the lines and report.md). */
+void print_matrix(const runner::RunResults& run) {
+  std::printf("\n%-26s", "check");
+  for (const auto& c : run.columns) {
+    std::printf(" %-14s", (c.name + (c.gating ? "*" : "")).c_str());
+  }
+  std::printf("\n");
+  for (const auto& row : run.rows) {
+    std::printf("%-26s", row.check->id.c_str());
+    for (const auto& c : run.columns) {
+      std::printf(" %-14s", row.results.at(c.name).label().c_str());
+    }
+    std::printf("\n");
+  }
+  std::printf(
+      "(* gating; skip reasons above and in report.md; every check %d time(s) per driver, %d "
+      "at a time)  %.1f s\n",
+      run.repeat, run.jobs, run.seconds);
+  for (const auto& c : run.columns) {
+    if (const auto who = c.identity(); !who.empty()) {
+      std::printf("  %s: %s\n", c.name.c_str(), who.c_str());
+    }
+  }
+}
+
+/** "2026-12-02 17:40 UTC". */
+std::string utc_now() {
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M UTC", &tm);
+  return text;
+}
+
+/** "2 cores, Debian GNU/Linux 12 (bookworm)". */
+std::string host_description() {
+  std::string os;
+  std::ifstream release("/etc/os-release");
+  for (std::string line; std::getline(release, line);) {
+    if (line.rfind("PRETTY_NAME=", 0) == 0) {
+      os = line.substr(std::string("PRETTY_NAME=").size());
+      os.erase(std::remove(os.begin(), os.end(), '"'), os.end());
+    }
+  }
+  auto out = std::to_string(std::thread::hardware_concurrency()) + " cores";
+  return os.empty() ? out : out + ", " + os;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto o = parse_options(argc, argv);
+  if (!o.build.empty()) {
+    auto server = o.build / "fake_server" / "faultline-server";
     if (getenv("FAULTLINE_SERVER") == nullptr && fs::exists(server)) {
       setenv("FAULTLINE_SERVER", server.c_str(), 1);
     }
-    if (reports.empty()) {
-      reports = build / "reports";
+    if (o.reports.empty()) {
+      o.reports = o.build / "reports";
     }
   }
-  if (reports.empty()) {
-    reports = "reports";
+  if (o.reports.empty()) {
+    o.reports = "reports";
+  }
+  // Read before anything runs: a broken file is a usage error, not a red matrix later.
+  std::optional<runner::Expectations> expected;
+  if (!o.expect.empty()) {
+    try {
+      expected = runner::load_expectations(o.expect);
+    } catch (const runner::ExpectationsError& e) {
+      std::cerr << "faultline-conformance: error: " << e.what() << "\n";
+      return kExitUsage;
+    }
   }
 
   std::vector<DriverSpec> drivers;
   auto all_drivers = faultline::conformance::bundled_drivers();
-  for (auto& e : externals) {
+  for (auto& e : o.externals) {
     all_drivers.push_back(std::move(e));
   }
   for (auto& d : all_drivers) {
-    if (matches(driver_filter, d.name)) {
+    if (matches(o.driver_filter, d.name)) {
       drivers.push_back(std::move(d));
     }
   }
   std::vector<const CheckInfo*> checks;
   for (const auto& c : faultline::conformance::catalogue()) {
-    if (matches(check_filter, c.id)) {
+    if (matches(o.check_filter, c.id)) {
       checks.push_back(&c);
     }
   }
-  if (list) {
+  if (o.list) {
     for (const auto* c : checks) {
       std::cout << c->id << "  " << c->asserts << "\n";
     }
@@ -436,63 +368,53 @@ int main(int argc, char** argv) {
   }
 
   const auto started = std::chrono::steady_clock::now();
-  std::vector<Row> rows;
+  runner::RunResults run;
+  run.repeat = o.repeat;
+  run.jobs = o.jobs;
+  run.rows = runner::run_cells(checks, drivers, o.repeat, o.jobs, print_run);
+  run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   bool gating_failed = false;
-  for (const auto* c : checks) {
-    Row row{c, {}};
-    for (const auto& d : drivers) {
-      Result result;
-      for (int run = 1; run <= repeat; ++run) {
-        Verdict v = faultline::conformance::run_check(*c, d);
-        std::string label(faultline::conformance::to_string(v.outcome));
-        for (auto& ch : label) {
-          ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-        }
-        const std::string round =
-            repeat > 1 ? " " + std::to_string(run) + "/" + std::to_string(repeat) : "";
-        std::printf("%-5s %-24s %-12s%s %6.2fs  %s\n", label.c_str(), c->id.c_str(), d.name.c_str(),
-                    round.c_str(), v.seconds, v.summary.c_str());
-        std::fflush(stdout);
-        result.runs.push_back(std::move(v));
-      }
-      gating_failed = gating_failed || (result.bad() && d.gating);
-      row.results.emplace(d.name, std::move(result));
+  for (const auto& d : drivers) {
+    run.columns.push_back(runner::column_of(run.rows, d.name, d.gating));
+    for (const auto& row : run.rows) {
+      gating_failed = gating_failed || (d.gating && row.results.at(d.name).bad());
     }
-    rows.push_back(std::move(row));
   }
-  const double total =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  print_matrix(run);
 
-  // The matrix shows outcomes only; skip reasons are in the lines above and in report.md.
-  std::printf("\n%-26s", "check");
-  for (const auto& d : drivers) {
-    std::printf(" %-14s", (d.name + (d.gating ? "*" : "")).c_str());
-  }
-  std::printf("\n");
-  for (const auto& row : rows) {
-    std::printf("%-26s", row.check->id.c_str());
-    for (const auto& d : drivers) {
-      std::printf(" %-14s", row.results.at(d.name).label().c_str());
-    }
-    std::printf("\n");
-  }
-  std::printf(
-      "(* gating; skip reasons above and in report.md; every check %d time(s) per driver)  %.1f "
-      "s\n",
-      repeat, total);
-  for (const auto& d : drivers) {
-    const auto who = driver_identity(rows, d.name);
-    if (!who.empty()) {
-      std::printf("  %s: %s\n", d.name.c_str(), who.c_str());
-    }
-  }
+  int status = gating_failed ? kExitFailure : 0;
   try {
-    write_reports(reports, drivers, rows, repeat, total);
-    std::printf("reports: %s/{conformance.json,junit.xml,report.md}\n", reports.c_str());
+    runner::write_reports(o.reports, run);
+    std::printf("reports: %s/{conformance.json,junit.xml,report.md}\n", o.reports.c_str());
+    if (!o.matrix.empty()) {
+      runner::write_matrix_page(run, {o.matrix, o.commit, utc_now(), host_description()});
+      std::printf("matrix: %s (+ %s.svg, %s-report.md)\n", o.matrix.c_str(),
+                  o.matrix.stem().c_str(), o.matrix.stem().c_str());
+    }
+    if (!o.write_expectations.empty()) {
+      const auto doc = runner::expectations_document(run, expected ? &*expected : nullptr);
+      std::ofstream out(o.write_expectations);
+      out << doc.dump(2) << "\n";
+      if (!out) {
+        throw std::runtime_error("cannot write " + o.write_expectations.string());
+      }
+      std::printf("expectations written: %s\n", o.write_expectations.c_str());
+    }
   } catch (const std::exception& e) {
-    std::cerr << "faultline-conformance: error: writing reports to " << reports << ": " << e.what()
-              << "\n";
-    return kExitGatingFailure;
+    std::cerr << "faultline-conformance: error: writing reports: " << e.what() << "\n";
+    return kExitFailure;
   }
-  return gating_failed ? kExitGatingFailure : 0;
+  if (expected) {
+    const auto comparison = runner::compare(*expected, run);
+    std::ostringstream text;
+    runner::print_comparison(text, comparison, o.expect, o.strict);
+    std::fputs(text.str().c_str(), stdout);
+    if (comparison.regressed() || (o.strict && comparison.strict_failure())) {
+      status = kExitFailure;
+    }
+  }
+  if (gating_failed) {
+    std::printf("a gating driver (our transport) failed or was flaky: exit 1\n");
+  }
+  return status;
 }

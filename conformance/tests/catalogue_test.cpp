@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "check_run.h"
 #include "faultline/conformance/checks.h"
-#include "session.h"
 
 namespace faultline::conformance {
 namespace {
@@ -168,6 +168,24 @@ TEST(Catalogue, ASkipForAnythingElseIsASuiteDefect) {
   v = run_check(bogus, driver);
   EXPECT_EQ(v.outcome, Outcome::fail) << v.summary;
   EXPECT_NE(v.summary.find("suite defect"), std::string::npos) << v.summary;
+}
+
+TEST(CheckRun, AWaitThatTimesOutSaysWhatItSawLast) {
+  // Our transport against the default scenario: one request held at gate "hold".
+  detail::CheckRun run(transport_driver_spec(false), std::string("default"));
+  auto held = run.send(run.request("/hold", "held-once"));
+  run.wait_held("hold", 1);
+  // Asked for 2, the wait fails at its deadline naming the 1 it last saw.
+  try {
+    run.wait_held("hold", 2, 300ms);
+    ADD_FAILURE() << "wait_held returned although the gate holds 1 stream";
+  } catch (const detail::CheckFailed& failed) {
+    EXPECT_NE(failed.why.find("hold to hold 2 streams"), std::string::npos) << failed.why;
+    EXPECT_NE(failed.why.find("last seen: it holds 1"), std::string::npos) << failed.why;
+  }
+  auto released = run.admin().release("hold");
+  ASSERT_TRUE(released.ok()) << released.describe();
+  EXPECT_TRUE(held->wait_done(detail::kWait).ok);
 }
 
 TEST(Catalogue, IdsAreUniqueAndNeedsAreDeclarable) {

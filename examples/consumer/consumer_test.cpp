@@ -53,8 +53,9 @@ class Consumer : public ::testing::Test {
     do {
       gates = server_->admin().gates();
       if (gates.ok() &&
-          gates.body["gates"].value(gate, nlohmann::json::object()).value("held", 0) >= n)
+          gates.body["gates"].value(gate, nlohmann::json::object()).value("held", 0) >= n) {
         return ::testing::AssertionSuccess();
+      }
       std::this_thread::sleep_for(kPoll);
     } while (!deadline.passed());
     return ::testing::AssertionFailure() << "gate " << gate << " never held " << n

@@ -1,6 +1,8 @@
 #include "my_driver.h"
 
+#include <chrono>
 #include <stdexcept>
+#include <string_view>
 
 #include "faultline/harness/limits.h"
 #include "faultline/transport/errors.h"
@@ -10,46 +12,74 @@ namespace {
 
 namespace harness = faultline::harness;
 namespace transport = faultline::transport;
+using Clock = std::chrono::steady_clock;
 
-faultline::transport::Options options_for(const std::filesystem::path& ca_file) {
+/** Event times are milliseconds since the request was sent (the driver protocol's t_ms). */
+double ms_since(Clock::time_point sent) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - sent).count();
+}
+
+transport::Options options_for(const std::filesystem::path& ca_file) {
   transport::Options options;
   options.tls.ca_file = ca_file.string();
+  options.max_sessions_per_origin = kMaxSessions;
+  options.max_streams_per_session = kMaxStreams;
+  options.idle_timeout = kIdleTimeout;
   return options;
 }
 
 /** The driver protocol's error kinds, from the transport's error codes. */
 harness::ErrorKind error_kind(std::error_code error) {
-  if (error == transport::errc::aborted)
+  if (error == transport::errc::aborted) {
     return harness::ErrorKind::aborted;
-  if (error == transport::errc::timeout)
+  }
+  if (error == transport::errc::timeout) {
     return harness::ErrorKind::timeout;
+  }
   return harness::ErrorKind::network;
 }
 
-/** Headers, one data event and end, or one error event: a whole response at once. */
-void deliver(harness::Exchange& exchange, transport::Result&& result) {
-  harness::Event head;
-  if (result.ok() || result.response.status != 0) {
-    head.type = harness::Event::Type::headers;
-    head.status = result.response.status;
-    for (auto& [name, value] : result.response.headers)
-      head.headers.emplace_back(name, value);
-    head.protocol = std::string(transport::to_string(result.response.protocol));
-    exchange.push(std::move(head));
+transport::RedirectMode redirect_mode(harness::RedirectMode mode) {
+  if (mode == harness::RedirectMode::manual) {
+    return transport::RedirectMode::manual;
   }
-  if (!result.response.body.empty()) {
-    harness::Event data;
-    data.type = harness::Event::Type::data;
-    data.data = std::move(result.response.body);
-    exchange.push(std::move(data));
+  if (mode == harness::RedirectMode::error) {
+    return transport::RedirectMode::error;
   }
-  harness::Event last;
-  last.type = result.ok() ? harness::Event::Type::end : harness::Event::Type::error;
-  if (!result.ok()) {
-    last.kind = error_kind(result.error);
-    last.message = result.error.message();
-  }
-  exchange.push(std::move(last));
+  return transport::RedirectMode::follow;
+}
+
+/** The transport's callbacks, each turned into the exchange's next event. */
+transport::Handlers handlers_for(std::shared_ptr<harness::Exchange> exchange) {
+  const auto sent = Clock::now();
+  transport::Handlers handlers;
+  handlers.on_headers = [exchange, sent](const transport::ResponseHead& head) {
+    harness::Event event;
+    event.type = harness::Event::Type::headers;
+    event.t_ms = ms_since(sent);
+    event.status = head.status;
+    event.headers.assign(head.headers.begin(), head.headers.end());
+    event.protocol = std::string(transport::to_string(head.protocol));
+    exchange->push(std::move(event));
+  };
+  handlers.on_data = [exchange, sent](std::string_view chunk) {
+    harness::Event event;
+    event.type = harness::Event::Type::data;
+    event.t_ms = ms_since(sent);
+    event.data = std::string(chunk);
+    exchange->push(std::move(event));
+  };
+  handlers.on_complete = [exchange, sent](transport::Result&& result) {
+    harness::Event event;
+    event.type = result.ok() ? harness::Event::Type::end : harness::Event::Type::error;
+    event.t_ms = ms_since(sent);
+    if (!result.ok()) {
+      event.kind = error_kind(result.error);
+      event.message = result.error.message();
+    }
+    exchange->push(std::move(event));
+  };
+  return handlers;
 }
 
 }  // namespace
@@ -58,43 +88,46 @@ MyDriver::MyDriver(const std::filesystem::path& ca_file) : client_(options_for(c
   info_.protocol = harness::kProtocolVersion;
   info_.name = "my-transport";
   info_.version = "1.0";
-  info_.max_sessions = 4;  // transport::Options' defaults: checks judge the driver by them
-  info_.max_streams = 100;
+  info_.max_sessions = static_cast<int>(kMaxSessions);
+  info_.max_streams = static_cast<int>(kMaxStreams);
   info_.h2 = true;
+  info_.capabilities.idle_timeout_ms = kIdleTimeout.count();
 }
 
 std::shared_ptr<harness::Exchange> MyDriver::send(harness::Request request) {
   transport::AbortController abort;
   {
     std::lock_guard lock(mutex_);
-    if (request.id == 0)
+    if (request.id == 0) {
       request.id = next_id_++;
-    if (!aborts_.emplace(request.id, abort).second)
+    }
+    if (!aborts_.emplace(request.id, abort).second) {
       throw std::invalid_argument("request id " + std::to_string(request.id) + " already used");
+    }
   }
   auto exchange = std::make_shared<harness::Exchange>(request);
   transport::Request r;
   r.method = request.method;
   r.url = request.url;
-  for (auto& [name, value] : request.headers)
-    r.headers.emplace_back(name, value);
-  if (request.body)
+  r.headers.assign(request.headers.begin(), request.headers.end());
+  if (request.body) {
     r.body = transport::Body::bytes(*request.body);
-  if (request.timeout_ms != 0)
+  }
+  if (request.timeout_ms != 0) {
     r.timeout = std::chrono::milliseconds(request.timeout_ms);
+  }
+  r.redirect = redirect_mode(request.redirect);
+  r.max_redirects = harness::kMaxRedirects;
   r.abort = abort.signal();
-  transport::Handlers handlers;
-  handlers.on_complete = [exchange](transport::Result&& result) {
-    deliver(*exchange, std::move(result));
-  };
-  client_.send(std::move(r), std::move(handlers));
+  client_.send(std::move(r), handlers_for(exchange));
   return exchange;
 }
 
 void MyDriver::abort(std::uint64_t id) {
   std::lock_guard lock(mutex_);
-  if (auto it = aborts_.find(id); it != aborts_.end())
+  if (auto it = aborts_.find(id); it != aborts_.end()) {
     it->second.abort();
+  }
 }
 
 harness::StatsResult MyDriver::stats(harness::Deadline) {

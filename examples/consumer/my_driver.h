@@ -1,8 +1,10 @@
-// The smallest harness::Driver over a transport of one's own: here Faultline's own
-// faultline::transport::Client stands in for "your transport". It hands each response
-// over whole (headers, one data event, end) when the transport completes it.
+// A harness::Driver over a transport of one's own: here Faultline's own
+// faultline::transport::Client stands in for "your transport". It hands each response on
+// as the transport delivers it (headers, each body chunk, end or a typed error), so
+// that the checks see streaming bodies stream.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -14,6 +16,13 @@
 #include "faultline/transport/client.h"
 
 namespace consumer {
+
+/** The pool shape MyDriver configures and declares in its hello: the checks judge a
+    driver against its own limits. Small, so that saturating it stays cheap. */
+inline constexpr std::size_t kMaxSessions = 2;
+inline constexpr std::uint32_t kMaxStreams = 16;
+/** Idle connections close after this (POOL-IDLE-REAP waits for it, plus slack). */
+inline constexpr std::chrono::milliseconds kIdleTimeout{500};
 
 class MyDriver final : public faultline::harness::Driver {
  public:

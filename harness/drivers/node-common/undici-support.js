@@ -1,8 +1,8 @@
 'use strict'
-// For Node drivers over undici (now harness/drivers/node-fetch, over the copy bundled in
-// Node; written so that the npm undici driver in harness/drivers/node can share it): the
-// error codes undici reports, mapped onto the driver protocol's kinds, the connections it
-// announces on its diagnostics channels, and the pool arguments.
+// For the Node drivers over undici (harness/drivers/node over npm undici, and
+// harness/drivers/node-fetch over the copy bundled in Node): the error codes undici
+// reports, mapped onto the driver protocol's kinds, the connections it announces on its
+// diagnostics channels, its pool statistics and the pool arguments.
 
 const diagnosticsChannel = require('node:diagnostics_channel')
 const fs = require('node:fs')
@@ -54,13 +54,24 @@ function trackConnections (counters) {
   }
 }
 
-/** undici's own pool view (Agent.stats) as plain JSON. */
+/** undici's own pool view (Agent#stats, late 6.x and 7.x) as plain JSON; {} when the
+    version has none (hasPoolStats tells). */
 function poolStats (agent) {
   const pools = {}
-  for (const [origin, s] of Object.entries(agent.stats || {})) {
+  for (const [origin, s] of Object.entries((hasPoolStats(agent) && agent.stats) || {})) {
+    if (!s || typeof s !== 'object') continue
     pools[origin] = { connected: s.connected, free: s.free, pending: s.pending, queued: s.queued, running: s.running, size: s.size }
   }
   return pools
+}
+
+/** Whether this undici's Agent reports its pools (Agent#stats). */
+function hasPoolStats (agent) {
+  try {
+    return Boolean(agent && agent.stats && typeof agent.stats === 'object')
+  } catch (err) {
+    return false
+  }
 }
 
 /** Exits with status 2 after one error line on stderr. */
@@ -70,10 +81,12 @@ function failWith (tag, message) {
 }
 
 /** The pool options both undici drivers take (see their --help), and the CA file's
-    content; errors and --help exit. */
-function parsePoolArgs (tag, usage, argv) {
+    content; errors and --help exit. `extra` adds a driver's own options: its defaults
+    and, per option name, a parser called as parse(value, options, positive). */
+function parsePoolArgs (tag, usage, argv, extra = {}) {
   const fail = (message) => failWith(tag, message)
-  const options = { connections: 4, pipelining: 100, maxConcurrentStreams: 100, allowH2: true, ca: null }
+  const options = { connections: 4, pipelining: 100, maxConcurrentStreams: 100, allowH2: true, ca: null, ...extra.defaults }
+  const own = extra.options || {}
   const positive = (name, value) => {
     const n = Number(value)
     if (!Number.isInteger(n) || n < 1) fail(`${name} needs a positive integer, got '${value}'`)
@@ -88,6 +101,7 @@ function parsePoolArgs (tag, usage, argv) {
     else if (arg === '--allow-h2') options.allowH2 = true
     else if (arg === '--no-allow-h2') options.allowH2 = false
     else if (arg === '--ca') options.ca = value()
+    else if (Object.hasOwn(own, arg)) own[arg](value, options, (v) => positive(arg, v))
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(usage)
       process.exit(0)
@@ -109,4 +123,4 @@ function poolStreams (options) {
   return options.allowH2 ? Math.min(options.pipelining, options.maxConcurrentStreams) : options.pipelining
 }
 
-module.exports = { kindOfCode, describeError, trackConnections, poolStats, failWith, parsePoolArgs, poolStreams }
+module.exports = { kindOfCode, describeError, trackConnections, poolStats, hasPoolStats, failWith, parsePoolArgs, poolStreams }

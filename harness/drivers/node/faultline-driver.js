@@ -12,13 +12,17 @@
 // version lacks (Agent#stats, compose) is reported as missing, never a crash.
 // It never papers over undici's behaviour (a queued request that ignores its signal
 // stays silent, and the harness's deadline reports it).
+//
+// The plumbing it shares with the fetch driver (harness/drivers/node-fetch) lives in
+// harness/drivers/node-common: JSON lines, the requests in flight and their signals,
+// undici's error codes, connection tracking and the pool arguments.
 
-const diagnosticsChannel = require('node:diagnostics_channel')
-const readline = require('node:readline')
-const fs = require('node:fs')
-const { performance } = require('node:perf_hooks')
+const { kindOfCode, describeError, trackConnections, poolStats, hasPoolStats, failWith, parsePoolArgs, poolStreams } = require('../node-common/undici-support')
+const { write, drained, readOperations, exitWhenFlushed, acceptRequest } = require('../node-common/protocol-io')
+const { signalRequests, elapsedMs } = require('../node-common/signal-requests')
 
 const PROTOCOL = 1
+const TAG = 'faultline-driver'
 const MAX_REDIRECTS = 20
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
 
@@ -37,44 +41,18 @@ Options:
   --help                      this text
 `
 
-function fail (message) {
-  process.stderr.write(`faultline-driver: error: ${message}\n`)
-  process.exit(2)
-}
+const fail = (message) => failWith(TAG, message)
 
-function parseArgs (argv) {
-  const options = { connections: 4, pipelining: 100, maxConcurrentStreams: 100, allowH2: true, ca: null, api: 'request', keepAliveTimeout: 4000 }
-  const positive = (name, value) => {
-    const n = Number(value)
-    if (!Number.isInteger(n) || n < 1) fail(`${name} needs a positive integer, got '${value}'`)
-    return n
+const options = parsePoolArgs(TAG, USAGE, process.argv.slice(2), {
+  defaults: { api: 'request', keepAliveTimeout: 4000 },
+  options: {
+    '--api': (value, o) => {
+      o.api = value()
+      if (o.api !== 'request' && o.api !== 'fetch') fail(`--api takes request or fetch, got '${o.api}'`)
+    },
+    '--keep-alive-timeout': (value, o, positive) => { o.keepAliveTimeout = positive(value()) }
   }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]
-    const value = () => {
-      if (i + 1 >= argv.length) fail(`${arg} needs a value`)
-      return argv[++i]
-    }
-    switch (arg) {
-      case '--connections': options.connections = positive(arg, value()); break
-      case '--pipelining': options.pipelining = positive(arg, value()); break
-      case '--max-concurrent-streams': options.maxConcurrentStreams = positive(arg, value()); break
-      case '--allow-h2': options.allowH2 = true; break
-      case '--no-allow-h2': options.allowH2 = false; break
-      case '--ca': options.ca = value(); break
-      case '--api':
-        options.api = value()
-        if (options.api !== 'request' && options.api !== 'fetch') fail(`--api takes request or fetch, got '${options.api}'`)
-        break
-      case '--keep-alive-timeout': options.keepAliveTimeout = positive(arg, value()); break
-      case '--help': case '-h': process.stdout.write(USAGE); process.exit(0); break
-      default: fail(`unknown argument '${arg}' (try --help)`)
-    }
-  }
-  return options
-}
-
-const options = parseArgs(process.argv.slice(2))
+})
 
 let undici
 try {
@@ -83,15 +61,6 @@ try {
   fail(`cannot load undici (run npm ci in ${__dirname}): ${err.message}`)
 }
 const undiciVersion = require('undici/package.json').version
-
-let ca
-if (options.ca) {
-  try {
-    ca = fs.readFileSync(options.ca)
-  } catch (err) {
-    fail(`cannot read --ca ${options.ca}: ${err.message}`)
-  }
-}
 
 // Redirects for request(): the redirect interceptor where the version has one (7.x, late
 // 6.x), else the Agent's own maxRedirections (early 6.x), set to 0 per request that must
@@ -104,56 +73,13 @@ const agent = new undici.Agent({
   allowH2: options.allowH2,
   maxConcurrentStreams: options.maxConcurrentStreams,
   keepAliveTimeout: options.keepAliveTimeout,
-  connect: ca ? { ca } : {}
+  connect: options.caPem ? { ca: options.caPem } : {}
 })
 const followingAgent = hasInterceptors ? agent.compose(undici.interceptors.redirect({ maxRedirections: MAX_REDIRECTS })) : agent
 if (options.api === 'fetch' && typeof undici.fetch !== 'function') fail(`undici ${undiciVersion} has no fetch()`)
 
-// Counters for the stats event, from undici's own diagnostics channels.
-const counters = {
-  requests_started: 0,
-  requests_completed: 0,
-  requests_failed: 0,
-  requests_aborted: 0,
-  connections_opened: 0,
-  connect_errors: 0
-}
-// origin -> ALPN protocols its connections negotiated (the headers event's "protocol").
-const alpnByOrigin = new Map()
-
-diagnosticsChannel.subscribe('undici:client:connected', ({ connectParams, socket }) => {
-  counters.connections_opened++
-  const origin = `${connectParams.protocol}//${connectParams.hostname}${connectParams.port ? ':' + connectParams.port : ''}`
-  const alpn = socket.alpnProtocol || 'http/1.1'
-  if (!alpnByOrigin.has(origin)) alpnByOrigin.set(origin, new Set())
-  alpnByOrigin.get(origin).add(alpn)
-})
-diagnosticsChannel.subscribe('undici:client:connectError', () => { counters.connect_errors++ })
-
-/** Writes one protocol line; false when stdout's buffer is full (wait for drained()). */
-function write (obj) {
-  // One write per line: lines never interleave.
-  return process.stdout.write(JSON.stringify(obj) + '\n')
-}
-
-// Backpressure: a body is read no faster than the harness reads our stdout, so the
-// driver never buffers a whole body, and a timeout or abort event is written right
-// behind the data already sent rather than behind megabytes of queued lines.
-let drain = null
-function drained () {
-  if (!drain) drain = new Promise((resolve) => process.stdout.once('drain', () => { drain = null; resolve() }))
-  return drain
-}
-
-const inFlight = new Map() // id -> { controller, timer, why, start }
-
-class DriverAbort extends Error {
-  constructor (why) {
-    super(why === 'timeout' ? 'timeout_ms passed' : 'aborted by the caller')
-    this.name = why === 'timeout' ? 'TimeoutError' : 'AbortError'
-    this.why = why
-  }
-}
+const counters = { requests_started: 0, requests_completed: 0, requests_failed: 0, requests_aborted: 0, connections_opened: 0, connect_errors: 0 }
+const connections = trackConnections(counters)
 
 // The redirect interceptor fails with plain errors: too many redirects ('max redirects',
 // with throwOnMaxRedirect) and its loop detection ('Redirect loop detected ...', code
@@ -164,47 +90,23 @@ function isRedirectFailure (err) {
 }
 
 function classify (err, state) {
-  if (state.why) return state.why === 'timeout' ? 'timeout' : 'aborted'
+  if (state.why) return state.why
   // fetch() rejects with TypeError('fetch failed') and the cause; with no cause code it
   // is Fetch's "network error" (a refused redirect, too many redirects).
   if (options.api === 'fetch' && err instanceof TypeError) {
     if (!(err.cause && err.cause.code)) return 'network'
     err = err.cause
   }
-  const code = err && err.code ? String(err.code) : ''
-  if (['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT'].includes(code)) return 'timeout'
-  if (code === 'UND_ERR_ABORTED') return 'aborted'
-  if (code.startsWith('ERR_HTTP2') || code.startsWith('HPE_') || code === 'UND_ERR_INFO' ||
-      code.endsWith('CONTENT_LENGTH_MISMATCH')) return 'protocol'
-  if (code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED' || code.startsWith('ECONN') || code === 'EPIPE' ||
-      code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') ||
-      code.includes('CERT') || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || code === 'UND_ERR_REDIRECT' ||
-      isRedirectFailure(err)) return 'network'
-  return 'other'
-}
-
-function describeError (err) {
-  if (!err) return 'unknown error'
-  const code = err.code ? `${err.code}: ` : ''
-  const cause = err.cause && err.cause.message ? ` (cause: ${err.cause.code ? err.cause.code + ': ' : ''}${err.cause.message})` : ''
-  return `${code}${err.message}${cause}`
-}
-
-function protocolOf (origin) {
-  const seen = alpnByOrigin.get(origin)
-  if (!seen || seen.size !== 1) return undefined
-  return [...seen][0]
-}
-
-function elapsedSince (state) {
-  return Math.round((performance.now() - state.start) * 1000) / 1000
+  const kind = kindOfCode(err && err.code ? String(err.code) : '')
+  if (kind) return kind
+  return isRedirectFailure(err) ? 'network' : 'other'
 }
 
 /** Writes the headers event, then the body (with backpressure), then end. */
 async function deliver (msg, state, url, statusCode, headers, body) {
-  const elapsed = () => elapsedSince(state)
+  const elapsed = () => elapsedMs(state)
   const event = { id: msg.id, event: 'headers', status: statusCode, headers, t_ms: elapsed() }
-  const protocol = protocolOf(url.origin)
+  const protocol = connections.protocolOf(url.origin)
   if (protocol) event.protocol = protocol
   write(event)
   if (body) {
@@ -214,7 +116,7 @@ async function deliver (msg, state, url, statusCode, headers, body) {
       }
     }
   }
-  settle(msg.id, state, 'requests_completed')
+  requests.settle(msg.id, state, 'requests_completed')
   write({ id: msg.id, event: 'end', t_ms: elapsed() })
 }
 
@@ -262,79 +164,24 @@ async function perform (msg, state) {
   await deliver(msg, state, url, statusCode, headers, body)
 }
 
-// Bookkeeping before a terminal event, so that a stats answer read after it includes it.
-function settle (id, state, counter) {
-  clearTimeout(state.timer)
-  inFlight.delete(id)
-  counters[counter]++
-}
-
-function startRequest (msg) {
-  counters.requests_started++
-  const state = { controller: new AbortController(), timer: null, why: null, start: performance.now() }
-  inFlight.set(msg.id, state)
-  if (msg.timeout_ms > 0) {
-    state.timer = setTimeout(() => {
-      state.why = 'timeout'
-      state.controller.abort(new DriverAbort('timeout'))
-    }, msg.timeout_ms)
-  }
-  perform(msg, state).catch((err) => {
-    const kind = classify(err, state)
-    settle(msg.id, state, kind === 'aborted' ? 'requests_aborted' : 'requests_failed')
-    write({ id: msg.id, event: 'error', kind, message: describeError(err), t_ms: Math.round((performance.now() - state.start) * 1000) / 1000 })
-  })
-}
-
-function abortRequest (id) {
-  const state = inFlight.get(id)
-  if (!state || state.why) return
-  state.why = 'aborted'
-  state.controller.abort(new DriverAbort('aborted'))
-}
-
-/** undici's own pool view, where the version offers one (Agent#stats: late 6.x, 7.x). */
-function poolStats () {
-  let raw
-  try {
-    raw = agent.stats
-  } catch (err) {
-    return { pools: null, pools_unavailable: `Agent#stats threw: ${err.message}` }
-  }
-  if (!raw || typeof raw !== 'object') return { pools: null, pools_unavailable: `undici ${undiciVersion} has no Agent#stats` }
-  const pools = {}
-  for (const [origin, s] of Object.entries(raw)) {
-    if (!s || typeof s !== 'object') continue
-    pools[origin] = { connected: s.connected, free: s.free, pending: s.pending, queued: s.queued, running: s.running, size: s.size }
-  }
-  return { pools }
-}
+const requests = signalRequests({ counters, perform, classify, describe: describeError })
 
 function stats () {
-  const alpn = {}
-  for (const [origin, set] of alpnByOrigin) alpn[origin] = [...set]
-  write({ event: 'stats', ...counters, in_flight: inFlight.size, ...poolStats(), alpn })
+  const pools = hasPoolStats(agent)
+    ? { pools: poolStats(agent) }
+    : { pools: null, pools_unavailable: `undici ${undiciVersion} has no Agent#stats` }
+  write({ event: 'stats', ...counters, in_flight: requests.inFlight.size, ...pools, alpn: connections.alpn() })
 }
 
 let shuttingDown = false
 function shutdown () {
   if (shuttingDown) return
   shuttingDown = true
-  for (const id of inFlight.keys()) abortRequest(id)
-  const exit = () => process.stdout.write('', () => process.exit(0)) // after what is queued
-  setTimeout(() => process.exit(0), 1000).unref() // a harness that stopped reading
-  agent.destroy().then(exit, exit)
+  requests.abortAll()
+  agent.destroy().then(exitWhenFlushed, exitWhenFlushed)
 }
 
-function onLine (line) {
-  if (line.trim() === '') return
-  let msg
-  try {
-    msg = JSON.parse(line)
-  } catch (err) {
-    process.stderr.write(`faultline-driver: ignoring a line that is not JSON: ${line.slice(0, 200)}\n`)
-    return
-  }
+function onOp (msg, line) {
   switch (msg.op) {
     case 'hello':
       write({
@@ -343,7 +190,7 @@ function onLine (line) {
         name: 'undici',
         version: undiciVersion,
         max_sessions: options.connections,
-        max_streams: options.allowH2 ? Math.min(options.pipelining, options.maxConcurrentStreams) : options.pipelining,
+        max_streams: poolStreams(options),
         h2: options.allowH2,
         api: options.api,
         capabilities: {
@@ -358,30 +205,13 @@ function onLine (line) {
       })
       break
     case 'request':
-      if (!Number.isInteger(msg.id) || msg.id < 1 || typeof msg.url !== 'string') {
-        process.stderr.write(`faultline-driver: ignoring a malformed request: ${line.slice(0, 200)}\n`)
-        return
-      }
-      try {
-        new URL(msg.url) // eslint-disable-line no-new
-      } catch (err) {
-        write({ id: msg.id, event: 'error', kind: 'other', message: `invalid url '${msg.url}'` })
-        return
-      }
-      if (shuttingDown) {
-        write({ id: msg.id, event: 'error', kind: 'other', message: 'driver is shutting down' })
-        return
-      }
-      startRequest(msg)
+      if (acceptRequest(TAG, msg, line, shuttingDown)) requests.start(msg)
       break
-    case 'abort': abortRequest(msg.id); break
+    case 'abort': requests.abort(msg.id); break
     case 'stats': stats(); break
     case 'shutdown': shutdown(); break
-    default:
-      process.stderr.write(`faultline-driver: ignoring unknown op '${msg.op}'\n`)
+    default: process.stderr.write(`${TAG}: ignoring unknown op '${msg.op}'\n`)
   }
 }
 
-const input = readline.createInterface({ input: process.stdin, crlfDelay: Infinity })
-input.on('line', onLine)
-input.on('close', shutdown)
+readOperations(TAG, onOp, shutdown)

@@ -1,4 +1,4 @@
-#include "session.h"
+#include "check_run.h"
 
 #include <unistd.h>
 
@@ -10,6 +10,9 @@
 #include "faultline/harness/limits.h"
 
 namespace faultline::conformance::detail {
+
+using namespace std::chrono_literals;
+
 namespace {
 
 /** Poll interval of admin API waits (a wait, not a synchronisation: every wait has a deadline). */
@@ -61,16 +64,35 @@ void require(bool ok, const std::string& why) {
   }
 }
 
-Session::Session(const DriverSpec& spec, const std::string& scenario) : spec_(spec) {
+bool poll_until(const Probe& probe, harness::Deadline deadline, std::string& seen) {
+  for (;;) {
+    if (probe(seen)) {
+      return true;
+    }
+    if (deadline.passed()) {
+      return false;
+    }
+    std::this_thread::sleep_for(kPoll);
+  }
+}
+
+void wait_until(const Probe& probe, const std::string& what, harness::Deadline deadline) {
+  std::string seen;
+  if (!poll_until(probe, deadline, seen)) {
+    fail("timed out waiting for " + what + (seen.empty() ? "" : " (last seen: " + seen + ")"));
+  }
+}
+
+CheckRun::CheckRun(const DriverSpec& spec, const std::string& scenario) : spec_(spec) {
   start(scenario);
 }
 
-Session::Session(const DriverSpec& spec, const nlohmann::json& scenario) : spec_(spec) {
+CheckRun::CheckRun(const DriverSpec& spec, const nlohmann::json& scenario) : spec_(spec) {
   scenario_file_ = write_scenario_file(scenario);
   start(scenario_file_);
 }
 
-void Session::start(const std::string& scenario) {
+void CheckRun::start(const std::string& scenario) {
   if (auto why = declared_missing(Capability::installed, spec_, nullptr)) {
     throw CheckSkipped{Capability::installed, *why};
   }
@@ -93,7 +115,7 @@ void Session::start(const std::string& scenario) {
   }
 }
 
-void Session::gate_on_hello() {
+void CheckRun::gate_on_hello() {
   const CheckInfo* check = running_check();
   if (check == nullptr) {
     return;
@@ -105,7 +127,7 @@ void Session::gate_on_hello() {
   }
 }
 
-std::optional<std::chrono::milliseconds> Session::idle_timeout() {
+std::optional<std::chrono::milliseconds> CheckRun::idle_timeout() {
   if (spec_.idle_timeout) {
     return spec_.idle_timeout;
   }
@@ -115,7 +137,7 @@ std::optional<std::chrono::milliseconds> Session::idle_timeout() {
   return std::nullopt;
 }
 
-Session::~Session() {
+CheckRun::~CheckRun() {
   driver_.reset();
   server_.reset();
   if (!scenario_file_.empty()) {
@@ -124,11 +146,11 @@ Session::~Session() {
   }
 }
 
-std::string Session::url(const std::string& path, const std::string& listener) const {
+std::string CheckRun::url(const std::string& path, const std::string& listener) const {
   return (listener.empty() ? server_->https() : server_->listener(listener)) + path;
 }
 
-harness::Request Session::request(const std::string& path, const std::string& tag) const {
+harness::Request CheckRun::request(const std::string& path, const std::string& tag) const {
   harness::Request r;
   r.url = url(path);
   if (!tag.empty()) {
@@ -137,13 +159,13 @@ harness::Request Session::request(const std::string& path, const std::string& ta
   return r;
 }
 
-nlohmann::json Session::stats() const {
+nlohmann::json CheckRun::stats() const {
   auto r = admin_.stats();
   require(r.ok(), "admin stats failed: " + r.describe());
   return r.body;
 }
 
-int Session::held(const std::string& gate) const {
+int CheckRun::held(const std::string& gate) const {
   auto r = admin_.gates();
   require(r.ok(), "admin gates failed: " + r.describe());
   const auto& gates = r.body.value("gates", nlohmann::json::object());
@@ -153,40 +175,31 @@ int Session::held(const std::string& gate) const {
   return gates[gate].value("held", 0);
 }
 
-int Session::served(const std::string& tag) const {
+int CheckRun::served(const std::string& tag) const {
   auto s = stats();
   const auto& requests = s.value("requests", nlohmann::json::object());
   return requests.contains(tag) ? requests[tag].get<int>() : 0;
 }
 
-void Session::wait_until(const std::function<bool()>& pred, const std::string& what,
-                         harness::Deadline deadline) {
-  while (!pred()) {
-    if (deadline.passed()) {
-      fail("timed out waiting for " + what);
-    }
-    std::this_thread::sleep_for(kPoll);
-  }
+void CheckRun::wait_held(const std::string& gate, int n, harness::Deadline deadline) {
+  wait_until(
+      [&](std::string& seen) {
+        const int now = held(gate);
+        seen = "it holds " + std::to_string(now);
+        return now >= n;
+      },
+      "gate " + gate + " to hold " + std::to_string(n) + " streams", deadline);
 }
 
-void Session::wait_held(const std::string& gate, int n) {
+int CheckRun::wait_held_at_least(const std::string& gate, int want, int minimum) {
   int last = 0;
-  const harness::Deadline deadline(kWait);
-  while ((last = held(gate)) < n) {
-    if (deadline.passed()) {
-      fail("timed out waiting for gate " + gate + " to hold " + std::to_string(n) +
-           " streams (it holds " + std::to_string(last) + ")");
-    }
-    std::this_thread::sleep_for(kPoll);
-  }
-}
-
-int Session::wait_held_at_least(const std::string& gate, int want, int minimum) {
-  const harness::Deadline deadline(kPrompt);
-  int last = 0;
-  while ((last = held(gate)) < want && !deadline.passed()) {
-    std::this_thread::sleep_for(kPoll);
-  }
+  std::string seen;
+  (void)poll_until(
+      [&](std::string&) {
+        last = held(gate);
+        return last >= want;
+      },
+      kPrompt, seen);
   if (last < minimum) {
     fail("timed out waiting for gate " + gate + " to hold " + std::to_string(minimum) +
          " streams (it holds " + std::to_string(last) + ")");
@@ -194,12 +207,12 @@ int Session::wait_held_at_least(const std::string& gate, int want, int minimum) 
   return last;
 }
 
-nlohmann::json Session::driver_stats() {
+nlohmann::json CheckRun::driver_stats() {
   auto r = driver_->stats(harness::Deadline(2s));
   return r.ok ? r.stats : nlohmann::json(nullptr);
 }
 
-std::optional<long> Session::queue_depth() {
+std::optional<long> CheckRun::queue_depth() {
   auto s = driver_stats();
   if (s.is_object() && s.contains("queue_depth")) {
     return s["queue_depth"].get<long>();
@@ -207,7 +220,7 @@ std::optional<long> Session::queue_depth() {
   return std::nullopt;
 }
 
-nlohmann::json Session::evidence(bool timelines) {
+nlohmann::json CheckRun::evidence(bool timelines) {
   nlohmann::json out = nlohmann::json::object();
   out["driver"] = spec_.name;
   if (driver_) {
@@ -278,10 +291,10 @@ nlohmann::json Session::evidence(bool timelines) {
   return out;
 }
 
-Verdict Session::judge(const std::function<std::string()>& body) {
+Verdict CheckRun::judge(const Steps& steps) {
   Verdict v;
   try {
-    v.summary = body();
+    v.summary = steps(*this);
     v.outcome = Outcome::pass;
   } catch (const CheckFailed& f) {
     v.outcome = Outcome::fail;
@@ -298,6 +311,15 @@ Verdict Session::judge(const std::function<std::string()>& body) {
     v.evidence = {{"evidence_error", f.why}};
   }
   return v;
+}
+
+Verdict judge_on(const DriverSpec& driver, const nlohmann::json& scenario, const Steps& steps) {
+  if (scenario.is_string()) {
+    CheckRun run(driver, scenario.get<std::string>());
+    return run.judge(steps);
+  }
+  CheckRun run(driver, scenario);
+  return run.judge(steps);
 }
 
 const nlohmann::json& connections_of(const nlohmann::json& stats) {
@@ -338,8 +360,8 @@ std::string tag(const std::string& prefix, int i) {
   return prefix + std::to_string(i);
 }
 
-void require_each_served_once(Session& s, const std::string& prefix, int n) {
-  auto st = s.stats();
+void require_each_served_once(CheckRun& run, const std::string& prefix, int n) {
+  auto st = run.stats();
   const auto& requests = st.value("requests", nlohmann::json::object());
   for (int i = 0; i < n; ++i) {
     const auto t = tag(prefix, i);
@@ -356,38 +378,39 @@ long fired(const nlohmann::json& stats, const std::string& name) {
   return it->value(name, 0L);
 }
 
-void require_fired(Session& s, const std::string& name, const std::string& what) {
-  if (fired(s.stats(), name) == 0) {
+void require_fired(CheckRun& run, const std::string& name, const std::string& what) {
+  if (fired(run.stats(), name) == 0) {
     fault_did_not_fire("the server injected no " + what + " (faults_fired." + name + " = 0)");
   }
 }
 
-void fire(Session& s, const std::string& label, const std::string& what) {
-  auto r = s.admin().call("POST", "/v1/actions/fire", nlohmann::json{{"name", label}}.dump());
+void fire(CheckRun& run, const std::string& label, const std::string& what) {
+  auto r = run.admin().call("POST", "/v1/actions/fire", nlohmann::json{{"name", label}}.dump());
   if (!r.ok() || r.body.value("fired", 0L) == 0) {
     fault_did_not_fire("the server injected no " + what + " (" + r.describe() + ")");
   }
 }
 
-long apply_to_every_connection(Session& s, const nlohmann::json& action, const std::string& what) {
-  auto r = s.admin().call("POST", "/v1/actions", action.dump());
+long apply_to_every_connection(CheckRun& run, const nlohmann::json& action,
+                               const std::string& what) {
+  auto r = run.admin().call("POST", "/v1/actions", action.dump());
   const long applied = r.ok() ? r.body.value("applied", 0L) : 0;
   if (applied == 0) {
     fault_did_not_fire(what + " reached no connection (" + r.describe() + ")");
   }
-  s.note("action", {{"do", action}, {"applied", applied}});
+  run.note("action", {{"do", action}, {"applied", applied}});
   return applied;
 }
 
-nlohmann::json timeline_events(Session& s, long connection_id) {
-  auto t = s.admin().timeline(static_cast<std::uint64_t>(connection_id));
+nlohmann::json timeline_events(CheckRun& run, long connection_id) {
+  auto t = run.admin().timeline(static_cast<std::uint64_t>(connection_id));
   require(t.ok(), "timeline of connection " + std::to_string(connection_id) + ": " + t.describe());
   return t.body.value("events", nlohmann::json::array());
 }
 
-std::vector<long> open_connections(Session& s) {
+std::vector<long> open_connections(CheckRun& run) {
   std::vector<long> out;
-  const auto stats = s.stats();  // connections_of() refers into it
+  const auto stats = run.stats();  // connections_of() refers into it
   for (const auto& c : connections_of(stats)) {
     if (c.value("open", false)) {
       out.push_back(c.value("id", 0L));
@@ -396,47 +419,43 @@ std::vector<long> open_connections(Session& s) {
   return out;
 }
 
-std::map<long, long> settings_acks(Session& s) {
+bool is_settings_ack_from_client(const nlohmann::json& event) {
+  if (event.value("dir", "") != "in" || event.value("type", "") != "SETTINGS") {
+    return false;
+  }
+  const auto flags = event.value("flags", nlohmann::json::array());
+  return std::find(flags.begin(), flags.end(), "ACK") != flags.end();
+}
+
+std::map<long, long> settings_acks(CheckRun& run) {
   std::map<long, long> acks;
-  for (const long id : open_connections(s)) {
-    long n = 0;
-    for (const auto& e : timeline_events(s, id)) {
-      const auto flags = e.value("flags", nlohmann::json::array());
-      n += e.value("dir", "") == "in" && e.value("type", "") == "SETTINGS" &&
-                   std::find(flags.begin(), flags.end(), "ACK") != flags.end()
-               ? 1
-               : 0;
-    }
-    acks[id] = n;
+  for (const long id : open_connections(run)) {
+    const auto events = timeline_events(run, id);
+    acks[id] = std::count_if(events.begin(), events.end(), is_settings_ack_from_client);
   }
   return acks;
 }
 
-void wait_settings_acked(Session& s, const std::map<long, long>& before, const std::string& what) {
-  const harness::Deadline deadline(kPrompt + kPrompt);
-  for (;;) {
-    const auto now = settings_acks(s);
-    const bool all = !now.empty() && std::all_of(now.begin(), now.end(), [&](const auto& kv) {
-      const auto it = before.find(kv.first);
-      return kv.second > (it == before.end() ? 0 : it->second);
-    });
-    if (all) {
-      return;
-    }
-    if (deadline.passed()) {
-      fail("timed out waiting for the client to acknowledge " + what +
-           " on every open connection (SETTINGS ACKs per open connection [id, n]: " +
-           nlohmann::json(now).dump() + ")");
-    }
-    std::this_thread::sleep_for(kPoll);
-  }
+void wait_settings_acked(CheckRun& run, const std::map<long, long>& before,
+                         const std::string& what) {
+  const auto acked_one_more = [&](const auto& connection) {
+    const auto it = before.find(connection.first);
+    return connection.second > (it == before.end() ? 0 : it->second);
+  };
+  wait_until(
+      [&](std::string& seen) {
+        const auto now = settings_acks(run);
+        seen = "SETTINGS ACKs per open connection [id, n]: " + nlohmann::json(now).dump();
+        return !now.empty() && std::all_of(now.begin(), now.end(), acked_one_more);
+      },
+      "the client to acknowledge " + what + " on every open connection", kPrompt + kPrompt);
 }
 
-harness::BatchResult release_until_done(Session& s, const std::string& gate,
+harness::BatchResult release_until_done(CheckRun& run, const std::string& gate,
                                         const std::vector<std::shared_ptr<harness::Exchange>>& xs,
                                         harness::Deadline deadline) {
   for (;;) {
-    auto rel = s.admin().release(gate);
+    auto rel = run.admin().release(gate);
     require(rel.ok(), "gate release failed: " + rel.describe());
     auto r = harness::wait_all(xs, std::min(deadline.at(), harness::Deadline(kPoll * 10).at()));
     if (r.pending == 0 || deadline.passed()) {
@@ -446,11 +465,11 @@ harness::BatchResult release_until_done(Session& s, const std::string& gate,
 }
 
 std::vector<std::shared_ptr<harness::Exchange>> send_many(
-    Session& s, int n, const std::function<harness::Request(int)>& make) {
+    CheckRun& run, int n, const std::function<harness::Request(int)>& make) {
   std::vector<std::shared_ptr<harness::Exchange>> out;
   out.reserve(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) {
-    out.push_back(s.send(make(i)));
+    out.push_back(run.send(make(i)));
   }
   return out;
 }
@@ -459,6 +478,18 @@ void require_all_ok(const std::vector<std::shared_ptr<harness::Exchange>>& xs,
                     harness::Deadline deadline, const std::string& what) {
   auto r = harness::wait_all(xs, deadline);
   require(r.ok, what + ": " + r.description);
+}
+
+harness::BatchResult send_with_deadline(CheckRun& run, int n, const std::string& path,
+                                        const std::string& prefix, std::uint32_t timeout_ms) {
+  std::vector<std::shared_ptr<harness::Exchange>> xs;
+  xs.reserve(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    auto r = run.request(path, tag(prefix, i));
+    r.timeout_ms = timeout_ms;
+    xs.push_back(run.send(std::move(r)));
+  }
+  return harness::wait_all(xs, std::chrono::milliseconds(timeout_ms) + kPrompt);
 }
 
 }  // namespace faultline::conformance::detail

@@ -1,8 +1,10 @@
-// One check's world: a fresh server with its scenario, a driver, and the helpers
-// every check uses to wait, judge and collect evidence.
+// One run of one check (CheckRun): a fresh server with its scenario and a driver, and
+// the helpers every check uses to wait, judge and collect evidence. "Session" in this
+// suite means what it means on the wire: a client's connection.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -19,15 +21,15 @@
 
 namespace faultline::conformance::detail {
 
-using namespace std::chrono_literals;
-
 /** Default deadline of one wait inside a check. */
-inline constexpr auto kWait = 10s;
+inline constexpr std::chrono::seconds kWait{10};
 /** How soon an abort or an expired deadline must surface. */
-inline constexpr auto kPrompt = 2s;
+inline constexpr std::chrono::seconds kPrompt{2};
 /** How long something that should already be under way (a close, a replacement
     session, a retry) may take before the check calls it a hang. */
-inline constexpr auto kSettle = 5s;
+inline constexpr std::chrono::seconds kSettle{5};
+/** The per-request deadline of the checks judged by deadlines (GOAWAY storm, limit 0). */
+inline constexpr std::uint32_t kShortDeadlineMs = 1500;
 /** Timeline events kept per connection in the evidence. */
 inline constexpr std::size_t kTimelineTail = 24;
 
@@ -35,7 +37,7 @@ inline constexpr std::size_t kTimelineTail = 24;
 struct CheckFailed {
   std::string why;
 };
-/** Thrown by Session when the driver declares that it lacks a capability the running
+/** Thrown by CheckRun when the driver declares that it lacks a capability the running
     check needs; run_check turns it into a skip after checking both facts again. */
 struct CheckSkipped {
   Capability capability;
@@ -50,19 +52,34 @@ struct CheckSkipped {
 void require(bool ok, const std::string& why);
 
 /** The check run_check runs on this thread (nullptr outside run_check): its needs gate
-    every Session it starts. */
+    every CheckRun it starts. */
 const CheckInfo* running_check();
 void set_running_check(const CheckInfo* check);
-/** The hello of the last driver a Session started on this thread, if any. */
+/** The hello of the last driver a CheckRun started on this thread, if any. */
 std::optional<harness::DriverInfo>& last_hello();
 
-/** Server + admin + driver for one check. The driver goes before the server. */
-class Session {
+/** Polls a condition: returns whether it holds, and writes what it saw into `seen`
+    (for the failure message of a wait that times out). */
+using Probe = std::function<bool(std::string& seen)>;
+
+/** Polls `probe` until it holds (true) or `deadline` passes (false); `seen` is what it
+    saw last. */
+[[nodiscard]] bool poll_until(const Probe& probe, harness::Deadline deadline, std::string& seen);
+/** Waits until `probe` holds, failing with "timed out waiting for <what> (last seen:
+    <what the probe saw last>)" at the deadline. */
+void wait_until(const Probe& probe, const std::string& what, harness::Deadline deadline);
+
+class CheckRun;
+/** A check's steps: they return the passing verdict's line, or fail()/require(). */
+using Steps = std::function<std::string(CheckRun& run)>;
+
+/** Server + admin + driver for one run of one check. The driver goes before the server. */
+class CheckRun {
  public:
   /** `scenario` is a built-in name, a file path, or a JSON scenario (written to a file). */
-  Session(const DriverSpec& spec, const std::string& scenario);
-  Session(const DriverSpec& spec, const nlohmann::json& scenario);
-  ~Session();
+  CheckRun(const DriverSpec& spec, const std::string& scenario);
+  CheckRun(const DriverSpec& spec, const nlohmann::json& scenario);
+  ~CheckRun();
 
   harness::Driver& driver() { return *driver_; }
   const harness::DriverInfo& info() { return driver_->hello(); }
@@ -85,11 +102,8 @@ class Session {
   int held(const std::string& gate) const;
   /** Times the request tagged `tag` was served. */
   int served(const std::string& tag) const;
-  /** Waits until `pred` holds (polling the admin API), failing with `what` at the deadline. */
-  void wait_until(const std::function<bool()>& pred, const std::string& what,
-                  harness::Deadline deadline = kWait);
-  /** Waits until gate `name` holds `n` streams. */
-  void wait_held(const std::string& gate, int n);
+  /** Waits until gate `gate` holds `n` streams, failing with how many it held last. */
+  void wait_held(const std::string& gate, int n, harness::Deadline deadline = kWait);
   /** Waits up to kPrompt for gate `name` to hold `want` streams (a client may keep some
       requests back, e.g. a POST behind running ones), then requires `minimum`; returns
       how many it holds. */
@@ -102,9 +116,9 @@ class Session {
   /** Evidence: server stats (request map summarised), per-connection summaries (with
       their timeline tails when `timelines`), the driver's counters, the notes. */
   nlohmann::json evidence(bool timelines);
-  /** Runs a check body: its returned line makes a pass; fail()/require() a failure,
-      any exception a failure; every verdict carries evidence(). */
-  Verdict judge(const std::function<std::string()>& body);
+  /** Runs a check's steps: their returned line makes a pass; fail()/require() a
+      failure, any exception a failure; every verdict carries evidence(). */
+  Verdict judge(const Steps& steps);
   /** Adds a named value to the evidence. */
   void note(const std::string& key, nlohmann::json value) { notes_[key] = std::move(value); }
 
@@ -121,6 +135,10 @@ class Session {
   nlohmann::json notes_ = nlohmann::json::object();
 };
 
+/** One CheckRun of `scenario` judging `steps`: a JSON string is a built-in scenario's
+    name or a file path, an object a scenario of its own. */
+Verdict judge_on(const DriverSpec& driver, const nlohmann::json& scenario, const Steps& steps);
+
 /** Connections of a stats answer. */
 const nlohmann::json& connections_of(const nlohmann::json& stats);
 /** Sum of `field` (a number) over connections. */
@@ -133,38 +151,46 @@ long sum_connection_map(const nlohmann::json& stats, const std::string& map_fiel
 
 /** "prefix" + i. */
 std::string tag(const std::string& prefix, int i);
-/** Every tag prefix-i for i < n served exactly once, as the server counted. */
-void require_each_served_once(Session& s, const std::string& prefix, int n);
+/** Served-once: every tag prefix-i for i < n served exactly once, as the server counted. */
+void require_each_served_once(CheckRun& run, const std::string& prefix, int n);
 
 /** How many times the scenario's fault `name` fired, from a stats answer. */
 long fired(const nlohmann::json& stats, const std::string& name);
 /** Fails ("fault did not fire") unless the scenario's fault `name` fired. */
-void require_fired(Session& s, const std::string& name, const std::string& what);
+void require_fired(CheckRun& run, const std::string& name, const std::string& what);
 /** POST /v1/actions/fire {"name": label}; fails ("fault did not fire") unless a fault fired. */
-void fire(Session& s, const std::string& label, const std::string& what);
+void fire(CheckRun& run, const std::string& label, const std::string& what);
 /** POST /v1/actions with `action` (applied to every open connection); returns how many
     connections it was applied to, failing ("fault did not fire") when none. */
-long apply_to_every_connection(Session& s, const nlohmann::json& action, const std::string& what);
+long apply_to_every_connection(CheckRun& run, const nlohmann::json& action,
+                               const std::string& what);
 
 /** One connection's HTTP/2 frames as the server saw them (its timeline events). */
-nlohmann::json timeline_events(Session& s, long connection_id);
+nlohmann::json timeline_events(CheckRun& run, long connection_id);
 /** Ids of the connections open now. */
-std::vector<long> open_connections(Session& s);
+std::vector<long> open_connections(CheckRun& run);
+/** Whether a timeline event is a SETTINGS ACK the client sent. */
+bool is_settings_ack_from_client(const nlohmann::json& event);
 /** Per open connection: how many SETTINGS ACKs the client has sent on it. */
-std::map<long, long> settings_acks(Session& s);
+std::map<long, long> settings_acks(CheckRun& run);
 /** Waits until every connection open now has acknowledged one more SETTINGS than in
     `before` (a connection missing from `before` needs one ACK). */
-void wait_settings_acked(Session& s, const std::map<long, long>& before, const std::string& what);
+void wait_settings_acked(CheckRun& run, const std::map<long, long>& before,
+                         const std::string& what);
 
 /** Releases gate `gate` again and again until every exchange has ended: requests a
     client retries (on another connection) reach the gate again and are released too. */
-harness::BatchResult release_until_done(Session& s, const std::string& gate,
+harness::BatchResult release_until_done(CheckRun& run, const std::string& gate,
                                         const std::vector<std::shared_ptr<harness::Exchange>>& xs,
                                         harness::Deadline deadline);
 
 /** Sends `n` requests built by `make(i)` and returns their exchanges. */
 std::vector<std::shared_ptr<harness::Exchange>> send_many(
-    Session& s, int n, const std::function<harness::Request(int)>& make);
+    CheckRun& run, int n, const std::function<harness::Request(int)>& make);
+/** Sends n GETs of `path` tagged prefix-i, each with a deadline of `timeout_ms`, and
+    waits until they have all settled (that deadline plus kPrompt). */
+harness::BatchResult send_with_deadline(CheckRun& run, int n, const std::string& path,
+                                        const std::string& prefix, std::uint32_t timeout_ms);
 /** Waits for all, failing the check unless every one ended without error. */
 void require_all_ok(const std::vector<std::shared_ptr<harness::Exchange>>& xs,
                     harness::Deadline deadline, const std::string& what);

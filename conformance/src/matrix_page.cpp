@@ -1,0 +1,214 @@
+#include "matrix_page.h"
+
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+#include <stdexcept>
+
+#include "reports.h"
+
+namespace faultline::conformance::runner {
+namespace {
+
+// Heat map geometry, in SVG user units (pixels).
+constexpr int kLabelWidth = 210;  // the check IDs' column
+constexpr int kHeaderHeight = 46;
+constexpr int kCellWidth = 86;
+constexpr int kCellHeight = 20;
+constexpr int kLegendHeight = 34;
+constexpr int kFontSize = 12;
+
+struct CellStyle {
+  const char* fill;
+  const char* text;
+};
+
+CellStyle style_of(CellOutcome o) {
+  switch (o) {
+    case CellOutcome::pass:
+      return {"#2da44e", "#ffffff"};
+    case CellOutcome::fail:
+      return {"#cf222e", "#ffffff"};
+    case CellOutcome::skip:
+      return {"#d0d7de", "#24292f"};
+    case CellOutcome::flaky:
+      break;
+  }
+  return {"#d4a72c", "#24292f"};
+}
+
+/** What a cell shows: pass, FAIL, skip, or the flaky k/N. */
+std::string cell_text(const CellResult& r) {
+  if (r.flaky()) {
+    return r.label().substr(std::string("flaky (").size(),
+                            r.label().size() - std::string("flaky ()").size()) +
+           " failed";
+  }
+  return r.label();
+}
+
+/** A markdown table cell never holds a bare '|' or a line break. */
+std::string md_cell(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '|') {
+      out += "\\|";
+    } else if (c == '\n') {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+void write_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  if (!out) {
+    throw std::runtime_error("cannot write " + path.string());
+  }
+}
+
+}  // namespace
+
+std::string matrix_svg(const RunResults& run) {
+  const int columns = static_cast<int>(run.columns.size());
+  const int rows = static_cast<int>(run.rows.size());
+  const int width = kLabelWidth + columns * kCellWidth + 1;
+  const int height = kHeaderHeight + rows * kCellHeight + kLegendHeight;
+  std::ostringstream svg;
+  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
+      << "\" viewBox=\"0 0 " << width << " " << height
+      << "\" font-family=\"DejaVu Sans, Verdana, sans-serif\" font-size=\"" << kFontSize
+      << "\">\n<title>Faultline conformance: " << rows << " checks x " << columns
+      << " clients</title>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
+  for (int c = 0; c < columns; ++c) {
+    const auto& col = run.columns[static_cast<std::size_t>(c)];
+    const int x = kLabelWidth + c * kCellWidth + kCellWidth / 2;
+    svg << "<text x=\"" << x << "\" y=\"" << kHeaderHeight - 24
+        << "\" text-anchor=\"middle\" font-weight=\"bold\">" << xml_escape(col.name) << "</text>\n"
+        << "<text x=\"" << x << "\" y=\"" << kHeaderHeight - 8
+        << "\" text-anchor=\"middle\" font-size=\"" << kFontSize - 2 << "\" fill=\"#57606a\">"
+        << xml_escape(col.version.empty() ? "-" : col.version.substr(0, 14)) << "</text>\n";
+  }
+  for (int r = 0; r < rows; ++r) {
+    const auto& row = run.rows[static_cast<std::size_t>(r)];
+    const int y = kHeaderHeight + r * kCellHeight;
+    svg << "<text x=\"" << kLabelWidth - 8 << "\" y=\"" << y + kCellHeight - 6
+        << "\" text-anchor=\"end\">" << xml_escape(row.check->id) << "</text>\n";
+    for (int c = 0; c < columns; ++c) {
+      const auto& col = run.columns[static_cast<std::size_t>(c)];
+      const auto& cell = row.results.at(col.name);
+      const auto st = style_of(cell.outcome());
+      const int x = kLabelWidth + c * kCellWidth;
+      svg << "<g><title>"
+          << xml_escape(row.check->id + " on " + col.name + ": " + cell.label() + " - " +
+                        cell.representative().summary)
+          << "</title><rect x=\"" << x << "\" y=\"" << y << "\" width=\"" << kCellWidth
+          << "\" height=\"" << kCellHeight << "\" fill=\"" << st.fill
+          << "\" stroke=\"#ffffff\"/><text x=\"" << x + kCellWidth / 2 << "\" y=\""
+          << y + kCellHeight - 6 << "\" text-anchor=\"middle\" fill=\"" << st.text << "\">"
+          << xml_escape(cell_text(cell)) << "</text></g>\n";
+    }
+  }
+  const int legend_y = kHeaderHeight + rows * kCellHeight + 12;
+  int x = kLabelWidth;
+  for (const auto o :
+       {CellOutcome::pass, CellOutcome::fail, CellOutcome::flaky, CellOutcome::skip}) {
+    const auto st = style_of(o);
+    svg << "<rect x=\"" << x << "\" y=\"" << legend_y << "\" width=\"14\" height=\"14\" fill=\""
+        << st.fill << "\"/><text x=\"" << x + 20 << "\" y=\"" << legend_y + 12 << "\">"
+        << (o == CellOutcome::fail ? "FAIL" : std::string(to_string(o))) << "</text>\n";
+    x += 90;
+  }
+  svg << "</svg>\n";
+  return svg.str();
+}
+
+std::string matrix_markdown(const RunResults& run, const MatrixPageOptions& options,
+                            const std::string& svg_name, const std::string& report_name) {
+  std::ostringstream md;
+  md << "# The client matrix\n\n"
+     << "<!-- Generated by faultline-conformance --matrix (./faultline matrix); do not edit. "
+        "-->\n\n"
+     << "Every check of the catalogue ([checks.md](checks.md)) against every bundled driver, "
+        "each check on a fresh `faultline-server`. Faultline commit `"
+     << (options.commit.empty() ? "unknown" : options.commit) << "`";
+  if (!options.date.empty()) {
+    md << ", run " << options.date;
+  }
+  if (!options.host.empty()) {
+    md << " on " << options.host;
+  }
+  md << "; every check " << run.repeat << " time(s) per driver, " << run.jobs
+     << " at a time; the checks took " << std::fixed << std::setprecision(0) << run.seconds
+     << " s.\n\n"
+     << "![The matrix as a heat map: pass green, FAIL red, flaky amber, skip grey](" << svg_name
+     << ")\n\n## Clients\n\n| column | client and version | gating |\n|---|---|---|\n";
+  for (const auto& c : run.columns) {
+    md << "| `" << c.name << "` | "
+       << md_cell(c.identity().empty() ? "(no hello: it did not start)" : c.identity()) << " | "
+       << (c.gating ? "yes" : "no") << " |\n";
+  }
+  md << "\n## Check x client\n\nEach cell links to its verdict and evidence in [" << report_name
+     << "](" << report_name << ").\n\n| check |";
+  for (const auto& c : run.columns) {
+    md << " " << c.name << " |";
+  }
+  md << "\n|---|";
+  for (std::size_t i = 0; i < run.columns.size(); ++i) {
+    md << "---|";
+  }
+  md << "\n";
+  for (const auto& row : run.rows) {
+    md << "| " << row.check->id << " |";
+    for (const auto& c : run.columns) {
+      const auto& cell = row.results.at(c.name);
+      md << " [" << cell.label() << "](" << report_name << "#" << cell_anchor(row.check->id, c.name)
+         << ") |";
+    }
+    md << "\n";
+  }
+  md << "\n## What fails, per client\n\n";
+  for (const auto& c : run.columns) {
+    std::string failing, flaky;
+    int skipped = 0;
+    for (const auto& row : run.rows) {
+      const auto o = row.results.at(c.name).outcome();
+      if (o == CellOutcome::fail) {
+        failing += (failing.empty() ? "" : ", ") + row.check->id;
+      } else if (o == CellOutcome::flaky) {
+        flaky += (flaky.empty() ? "" : ", ") + row.check->id + " " +
+                 row.results.at(c.name).label().substr(std::string("flaky ").size());
+      }
+      skipped += o == CellOutcome::skip;
+    }
+    md << "- `" << c.name << "`: " << (failing.empty() ? "no failure" : "FAIL " + failing);
+    if (!flaky.empty()) {
+      md << "; flaky " << flaky;
+    }
+    if (skipped > 0) {
+      md << "; " << skipped << " skipped";
+    }
+    md << "\n";
+  }
+  return md.str();
+}
+
+void write_matrix_page(const RunResults& run, const MatrixPageOptions& options) {
+  const auto dir = options.markdown.parent_path();
+  const auto stem = options.markdown.stem().string();
+  const auto svg_name = stem + ".svg";
+  const auto report_name = stem + "-report.md";
+  if (!dir.empty()) {
+    std::filesystem::create_directories(dir);
+  }
+  write_file(dir / svg_name, matrix_svg(run));
+  std::ostringstream report;
+  write_report_md(report, run);
+  write_file(dir / report_name, report.str());
+  write_file(options.markdown, matrix_markdown(run, options, svg_name, report_name));
+}
+
+}  // namespace faultline::conformance::runner

@@ -1,4 +1,0 @@
-#include "check_test.h"
-
-FAULTLINE_CONFORMANCE_SUITE(Redirect);
-FAULTLINE_CHECK(Redirect, REDIRECT_PARITY, "REDIRECT-PARITY")
