@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "faultline/common/sha256.h"
+#include "faultline/harness/curl_driver.h"
 #include "faultline/harness/errc.h"
 #include "faultline/harness/gtest.h"
 #include "faultline/harness/server_process.h"
@@ -84,6 +85,29 @@ TEST(RealServer, AdminClientSpeaksTheContract) {
   EXPECT_TRUE(to_assertion(admin.gates()));
   EXPECT_EQ(admin.release("hold").body["released"], 0);
   EXPECT_EQ(admin.request("never-sent").body["served"], 0);
+}
+
+TEST(RealServer, AdminClientInANamespaceSeesItsOwnOnly) {
+  ServerProcess server(default_scenario());
+  const AdminClient admin = server.admin();
+  const AdminClient t1 = admin.in_namespace("t1");
+  EXPECT_EQ(namespace_prefix("t1", "tiny"), "/n/t1/s/tiny");
+  // One request of t1, by prefix, through the curl driver.
+  CurlDriver driver(CurlDriverOptions{server.ca()});
+  Request r;
+  r.url = server.https() + namespace_prefix("t1") + "/health";
+  r.headers = {{"x-faultline-request-id", "x"}};
+  auto done = driver.send(r)->wait_done(20s);
+  ASSERT_TRUE(to_assertion(done));
+  EXPECT_EQ(done.response.status, 200);
+  EXPECT_EQ(t1.request("x").body["served"], 1);
+  EXPECT_EQ(admin.request("x").body["served"], 0);
+  EXPECT_EQ(admin.in_namespace("t2").request("x").body["served"], 0);
+  EXPECT_EQ(t1.stats().body["namespace"], "t1");
+  EXPECT_EQ(t1.connections().body["connections"].size(), 1u);
+  EXPECT_EQ(t1.release("hold").body["released"], 0);
+  ASSERT_TRUE(to_assertion(t1.reset()));
+  EXPECT_EQ(t1.request("x").body["served"], 0);
 }
 
 class DriverOnServer : public ::testing::TestWithParam<DriverKind> {

@@ -3,9 +3,12 @@
 # its tarball, which is installed (offline: no dependencies) into a fresh project that
 # runs the README's node:test example and the launcher's stub suite, the server found on
 # PATH (the staged install).
-# Usage: node_package.sh SOURCE_DIR STAGED_PREFIX WORK_DIR
+# With MODE "parallel" (install.launcher_node_parallel) it runs the parallel example
+# instead: examples/node/parallel's two suite files at once (node --test, concurrency 2)
+# under the package's faultline-shared, one server, each suite in its own namespace.
+# Usage: node_package.sh SOURCE_DIR STAGED_PREFIX WORK_DIR [parallel]
 set -euo pipefail
-SRC=$1 STAGED=$2 WORK=$3
+SRC=$1 STAGED=$2 WORK=$3 MODE=${4:-}
 fail() { printf 'launcher_node_package: FAIL: %s\n' "$*" >&2; exit 1; }
 
 rm -rf "$WORK"
@@ -16,9 +19,20 @@ tarball=$(node -e 'const p=JSON.parse(process.argv[1]); console.log(p[0].filenam
 tar -tzf "$WORK/$tarball" | grep -q "package/index.d.ts" || fail "$tarball lacks index.d.ts"
 
 cd "$WORK/app"
-printf '{"name":"faultline-launcher-example","version":"1.0.0","private":true}\n' >package.json
+if [ "$MODE" = parallel ]; then
+  # The example's own package.json: `npm test` runs it under faultline-shared.
+  cp "$SRC/examples/node/parallel/package.json" .
+else
+  printf '{"name":"faultline-launcher-example","version":"1.0.0","private":true}\n' >package.json
+fi
 npm install --offline --no-audit --no-fund --loglevel=error "$WORK/$tarball" ||
   fail "npm install $tarball failed"
+if [ "$MODE" = parallel ]; then
+  cp "$SRC"/examples/node/parallel/*.js .
+  [ -x node_modules/.bin/faultline-shared ] || fail "the package installs no faultline-shared"
+  env -u FAULTLINE_SERVER PATH="$STAGED/bin:$PATH" npm test --silent
+  exit
+fi
 # The README's example, and the launcher's stub suite requiring the installed package.
 cp "$SRC/examples/node/example.test.js" .
 sed "s|require('..')|require('faultline-launcher')|" "$SRC/harness/launchers/node/test/stubs.test.js" >stubs.test.js

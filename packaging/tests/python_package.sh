@@ -4,9 +4,12 @@
 # setuptools) into a fresh venv of /usr/bin/python3; pytest there runs the launcher's stub
 # suite and the README's example through the plugin's faultline_server fixture, the
 # server found on PATH (the staged install).
-# Usage: python_package.sh SOURCE_DIR STAGED_PREFIX WORK_DIR
+# With MODE "parallel" (install.launcher_python_parallel) it runs the parallel example
+# instead: examples/python/parallel's two suites in two pytest-xdist workers, one shared
+# server, each suite in its own namespace.
+# Usage: python_package.sh SOURCE_DIR STAGED_PREFIX WORK_DIR [parallel]
 set -euo pipefail
-SRC=$1 STAGED=$2 WORK=$3
+SRC=$1 STAGED=$2 WORK=$3 MODE=${4:-}
 fail() { printf 'launcher_python_package: FAIL: %s\n' "$*" >&2; exit 1; }
 
 rm -rf "$WORK"
@@ -25,6 +28,13 @@ import sys, faultline_launcher, faultline_pytest
 for m in (faultline_launcher, faultline_pytest):
     assert m.__file__.startswith(sys.prefix), m.__file__
 PY
+if [ "$MODE" = parallel ]; then
+  cp -r "$SRC/examples/python/parallel" "$WORK/parallel"
+  # -n 2 --dist loadfile: one worker per suite file; the controller starts the server.
+  env -u FAULTLINE_SERVER PATH="$STAGED/bin:$PATH" \
+    "$py" -m pytest -v -p no:cacheprovider -n 2 --dist loadfile "$WORK/parallel"
+  exit
+fi
 # The launcher's own stub suite, copied away from the module so that it imports the
 # installed one, and the README's example.
 mkdir "$WORK/tests"

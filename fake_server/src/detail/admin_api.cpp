@@ -1,13 +1,15 @@
 #include "detail/admin_api.h"
 
 #include <charconv>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
-#include "faultline/scenarios/loader.h"
 #include "detail/json_text.h"
 #include "detail/log.h"
+#include "detail/tenant.h"
 #include "detail/text.h"
+#include "faultline/scenarios/loader.h"
 
 namespace faultline::fake_server::detail {
 
@@ -42,6 +44,23 @@ AdminReply admin_error(int status, std::string_view message, std::string_view pa
   return {status, to_json_text(json{{"error", std::move(error)}})};
 }
 
+std::optional<std::string> query_value(std::string_view target, std::string_view key) {
+  const std::size_t q = target.find('?');
+  if (q == std::string_view::npos)
+    return std::nullopt;
+  std::string_view query = target.substr(q + 1);
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const std::size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == key)
+      return percent_decode(eq == std::string_view::npos ? std::string_view()
+                                                         : pair.substr(eq + 1));
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+  }
+  return std::nullopt;
+}
+
 std::string percent_decode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -67,6 +86,15 @@ AdminReply AdminApi::handle(std::string_view method, std::string_view target,
     path.remove_suffix(1);
   const bool get = method == "GET";
   const bool post = method == "POST";
+  Scope scope;
+  scope.name = query_value(target, "namespace");
+  if (scope.name) {
+    if (!valid_namespace_name(*scope.name)) {
+      return admin_error(400, "namespace must be 1.." + std::to_string(kMaxNamespaceName) +
+                                  " letters, digits, '.', '_', '-'");
+    }
+    scope.ns = context_.namespaces.find(*scope.name);
+  }
 
   if (path == "/v1/health") {
     if (get)
@@ -77,47 +105,83 @@ AdminReply AdminApi::handle(std::string_view method, std::string_view target,
     if (method == "PUT")
       return put_scenario(body);
   } else if (path == "/v1/reset") {
-    if (post) {
-      context_.stats.reset();
-      context_.gates.reset_counters();
-      context_.faults.reset();
-      FAULTLINE_LOG(debug, (LogTag{"admin"}), "reset");
-      return ok_json({{"ok", true}});
-    }
+    if (post)
+      return reset(scope);
   } else if (path == "/v1/stats") {
     if (get)
-      return {200, context_.stats.stats_json()};
+      return stats(scope);
   } else if (path == "/v1/connections") {
-    if (get)
-      return {200, context_.stats.connections_json()};
+    if (get) {
+      return {200, scope.name ? context_.stats.connections_json(*scope.name)
+                              : context_.stats.connections_json()};
+    }
   } else if (starts_with(path, "/v1/connections/")) {
     if (get)
       return connection(path.substr(std::string_view("/v1/connections/").size()));
   } else if (starts_with(path, "/v1/requests/")) {
     if (get) {
       const std::string id = percent_decode(path.substr(std::string_view("/v1/requests/").size()));
-      return ok_json({{"id", id}, {"served", context_.stats.served(id)}});
+      if (!scope.name)
+        return ok_json({{"id", id}, {"served", context_.stats.served(id)}});
+      return ok_json({{"id", id},
+                      {"namespace", *scope.name},
+                      {"served", scope.ns ? scope.ns->served(id) : 0}});
     }
   } else if (path == "/v1/actions/fire") {
     if (post)
-      return fire(body);
+      return fire(body, scope);
   } else if (path == "/v1/actions") {
     if (post)
-      return apply_action(target, body);
+      return apply_action(target, body, scope);
   } else if (path == "/v1/gates") {
-    if (get)
-      return {200, context_.gates.json()};
+    if (get) {
+      if (!scope.name)
+        return {200, context_.gates.json()};
+      return scope.ns ? AdminReply{200, scope.ns->gates().json()}
+                      : ok_json({{"gates", json::object()}});
+    }
   } else if (starts_with(path, "/v1/gates/") && path.size() > 18 &&
              path.substr(path.size() - 8) == "/release") {
     const std::string_view name =
         path.substr(std::string_view("/v1/gates/").size(),
                     path.size() - std::string_view("/v1/gates/").size() - 8);
     if (post)
-      return release_gate(name, body);
+      return release_gate(name, body, scope);
   } else {
     return admin_error(404, "no such endpoint: " + std::string(path));
   }
   return admin_error(405, "method " + std::string(method) + " not allowed on " + std::string(path));
+}
+
+AdminReply AdminApi::reset(const Scope& scope) {
+  if (scope.name) {
+    if (scope.ns)
+      scope.ns->reset();
+    context_.stats.reset(*scope.name);
+    FAULTLINE_LOG(debug, (LogTag{"admin"}), "reset namespace " << *scope.name);
+    return ok_json({{"ok", true}, {"namespace", *scope.name}});
+  }
+  context_.stats.reset();
+  context_.gates.reset_counters();
+  context_.faults.reset();
+  context_.namespaces.reset_all();
+  FAULTLINE_LOG(debug, (LogTag{"admin"}), "reset");
+  return ok_json({{"ok", true}});
+}
+
+AdminReply AdminApi::stats(const Scope& scope) {
+  if (!scope.name)
+    return {200, context_.stats.stats_json()};
+  return {200, context_.stats.stats_json(*scope.name, scope.ns.get())};
+}
+
+std::function<bool(std::uint64_t)> AdminApi::in_scope(const Scope& scope) const {
+  if (!scope.name)
+    return {};
+  const std::vector<std::uint64_t> ids = context_.stats.connections_in(*scope.name);
+  return [bound = std::set<std::uint64_t>(ids.begin(), ids.end())](std::uint64_t id) {
+    return bound.count(id) != 0;
+  };
 }
 
 AdminReply AdminApi::connection(std::string_view rest) {
@@ -173,18 +237,19 @@ namespace {
 /** Hands an action to the connections it covers (or, server-wide, acts once). */
 std::size_t dispatch(ServerContext& context, const scenarios::Action& action, std::string key,
                      const std::optional<std::string>& listener,
-                     std::optional<std::uint64_t> connection) {
+                     std::optional<std::uint64_t> connection,
+                     const std::function<bool(std::uint64_t)>& keep) {
   if (const auto* storm = std::get_if<scenarios::StormAction>(&action)) {
     context.faults.start_storm(*storm, listener);
     return 1;
   }
   auto shared = std::make_shared<const AdminAction>(AdminAction{action, std::move(key)});
-  return context.live.act(shared, listener, connection);
+  return context.live.act(shared, listener, connection, keep);
 }
 
 }  // namespace
 
-AdminReply AdminApi::fire(std::string_view body) {
+AdminReply AdminApi::fire(std::string_view body, const Scope& scope) {
   const json request = json::parse(body, nullptr, false);
   if (request.is_discarded() || !request.is_object() || !request.contains("name") ||
       !request["name"].is_string()) {
@@ -192,6 +257,12 @@ AdminReply AdminApi::fire(std::string_view body) {
   }
   const std::string label = request["name"].get<std::string>();
   const auto scenario = context_.scenarios.current();
+  if (scope.name && !server_wide_fault(*scenario).empty()) {
+    return admin_error(400, "the scenario's server-wide faults (" + server_wide_fault(*scenario) +
+                                ") cannot be confined to a namespace");
+  }
+  FaultRegistry& registry = scope.ns ? scope.ns->faults() : context_.faults;
+  const auto keep = in_scope(scope);
   std::size_t known = 0;
   std::size_t fired = 0;
   for (std::size_t i = 0; i < scenario->faults.size(); ++i) {
@@ -200,12 +271,14 @@ AdminReply AdminApi::fire(std::string_view body) {
     if (trigger == nullptr || trigger->label != label)
       continue;
     ++known;
-    if (!context_.faults.take_server_firing(i, fault.times))
+    if (scope.name && !scope.ns)
+      continue;  // nothing has used the namespace: no connection to act on
+    if (!registry.take_server_firing(i, fault.times))
       continue;
     ++fired;
     const std::string key = fault_key(fault, i);
     context_.stats.count_fault(key);
-    dispatch(context_, fault.action, key, fault.listener, std::nullopt);
+    dispatch(context_, fault.action, key, fault.listener, std::nullopt, keep);
   }
   if (known == 0)
     return admin_error(404, "no fault has the admin trigger \"" + label + "\"", "$.name");
@@ -213,7 +286,8 @@ AdminReply AdminApi::fire(std::string_view body) {
   return ok_json({{"fired", fired}});
 }
 
-AdminReply AdminApi::apply_action(std::string_view target, std::string_view body) {
+AdminReply AdminApi::apply_action(std::string_view target, std::string_view body,
+                                  const Scope& scope) {
   scenarios::Action action;
   try {
     action = scenarios::parse_action(body);
@@ -222,23 +296,36 @@ AdminReply AdminApi::apply_action(std::string_view target, std::string_view body
   }
   std::optional<std::uint64_t> connection;
   if (const auto q = target.find('?'); q != std::string_view::npos) {
-    std::string_view query = target.substr(q + 1);
-    constexpr std::string_view kKey = "connection=";
-    if (query.substr(0, kKey.size()) != kKey)
-      return admin_error(400, "unknown query (known: connection=ID)");
-    connection = parse_u64(query.substr(kKey.size()));
-    if (!connection)
-      return admin_error(400, "connection must be a connection id");
-    if (!context_.live.contains(*connection))
-      return admin_error(404, "no open connection " + std::to_string(*connection));
+    for (std::string_view query = target.substr(q + 1); !query.empty();) {
+      const std::string_view key = query.substr(0, query.find('='));
+      if (key != "connection" && key != "namespace")
+        return admin_error(400, "unknown query (known: connection=ID, namespace=NAME)");
+      const std::size_t amp = query.find('&');
+      query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    }
+    if (const auto id = query_value(target, "connection")) {
+      connection = parse_u64(*id);
+      if (!connection)
+        return admin_error(400, "connection must be a connection id");
+      if (!context_.live.contains(*connection))
+        return admin_error(404, "no open connection " + std::to_string(*connection));
+    }
   }
-  const std::size_t applied = dispatch(context_, action, "", std::nullopt, connection);
+  if (scope.name && std::holds_alternative<scenarios::StormAction>(action))
+    return admin_error(400, "a storm acts on every connection of the server, not on a namespace");
+  const auto keep = in_scope(scope);
+  if (connection && keep && !keep(*connection)) {
+    return admin_error(
+        404, "connection " + std::to_string(*connection) + " is not in namespace " + *scope.name);
+  }
+  const std::size_t applied = dispatch(context_, action, "", std::nullopt, connection, keep);
   FAULTLINE_LOG(debug, (LogTag{"admin"}),
                 "action " << scenarios::action_name(action) << " applied to " << applied);
   return ok_json({{"applied", applied}});
 }
 
-AdminReply AdminApi::release_gate(std::string_view name, std::string_view body) {
+AdminReply AdminApi::release_gate(std::string_view name, std::string_view body,
+                                  const Scope& scope) {
   std::optional<std::size_t> count;
   if (!body.empty()) {
     const json request = json::parse(body, nullptr, false);
@@ -253,7 +340,11 @@ AdminReply AdminApi::release_gate(std::string_view name, std::string_view body) 
     }
   }
   const std::string gate = percent_decode(name);
-  const std::size_t released = context_.gates.release(gate, count);
+  std::size_t released = 0;
+  if (!scope.name)
+    released = context_.gates.release(gate, count);
+  else if (scope.ns)
+    released = scope.ns->gates().release(gate, count);
   FAULTLINE_LOG(debug, (LogTag{"admin"}), "gate " << gate << ": released " << released);
   return ok_json({{"released", released}});
 }

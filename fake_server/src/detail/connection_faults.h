@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "faultline/scenarios/scenario.h"
 #include "detail/server_context.h"
+#include "faultline/scenarios/scenario.h"
 
 namespace faultline::fake_server::detail {
 
@@ -20,15 +20,23 @@ struct Firing {
   std::string key;
 };
 
-/** Per-connection fault bookkeeping. Runs on the connection's strand. */
+/** Per-connection fault bookkeeping. Runs on the connection's strand.
+
+    Two phases (docs/admin-api.md, "Namespaces"): until its first request, a connection
+    follows the scenario it was accepted with (connect and after_ms faults are decided
+    from it, for the connection's whole life). Its first request binds it
+    (ConnectionStats::bind) to a namespace and maybe a scenario of its own: from then on
+    the stream faults (streams_opened, active_streams, path, client_rst) are that
+    scenario's, counted in that namespace's FaultRegistry. */
 class ConnectionFaults {
  public:
   /** The scenario snapshot is kept for the connection's life (its faults stay valid). */
   ConnectionFaults(ServerContext& context, std::shared_ptr<const scenarios::Scenario> scenario,
                    std::string listener, std::shared_ptr<ConnectionStats> stats, bool h2);
 
-  [[nodiscard]] const scenarios::Scenario& scenario() const { return *scenario_; }
-  [[nodiscard]] bool empty() const { return scenario_->faults.empty(); }
+  /** The scenario the stream faults come from. */
+  [[nodiscard]] const scenarios::Scenario& scenario() const { return *stream_.scenario; }
+  [[nodiscard]] bool empty() const { return stream_.scenario->faults.empty(); }
 
   /** `connect` faults (fired now) and the after_ms faults' indexes with their delays. */
   std::vector<Firing> on_ready();
@@ -44,15 +52,27 @@ class ConnectionFaults {
   std::vector<Firing> on_client_rst();
 
  private:
+  /** What one phase decides from: a scenario, its per-connection counts, where its
+      server-scope counts live. */
+  struct Phase {
+    std::shared_ptr<const scenarios::Scenario> scenario;
+    std::vector<std::uint64_t> fired;  ///< per fault, on this connection
+    FaultRegistry* registry = nullptr;
+    std::string key;  ///< the scenario's name when a request chose it, else ""
+  };
+
+  /** Takes over the connection's binding once its first request made one. */
+  void adopt();
   /** Coverage, HTTP/1.1 meaning and `times`; counts the firing when it may fire. */
-  bool take(std::size_t index, std::vector<Firing>& out);
+  bool take(Phase& phase, std::size_t index, std::vector<Firing>& out);
 
   ServerContext& context_;
-  std::shared_ptr<const scenarios::Scenario> scenario_;
   std::string listener_;
   std::shared_ptr<ConnectionStats> stats_;
   bool h2_;
-  std::vector<std::uint64_t> fired_;  ///< per fault, on this connection
+  Phase ready_;   ///< connect, after_ms: the scenario at accept
+  Phase stream_;  ///< stream faults: the binding's scenario once bound
+  bool adopted_ = false;
 };
 
 }  // namespace faultline::fake_server::detail

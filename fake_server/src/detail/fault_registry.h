@@ -30,6 +30,10 @@ class FaultRegistry {
 
   /** Whether a server-scope fault may fire once more; counts the firing when it may. */
   bool take_server_firing(std::size_t index, std::optional<std::uint32_t> times);
+  /** The same for fault `index` of the scenario named `scenario` (one a request chose:
+      a namespace may use several). */
+  bool take_server_firing(std::string_view scenario, std::size_t index,
+                          std::optional<std::uint32_t> times);
   /** The attempt number of a request that just opened (1 for the first), counted by
       request id, or by path when untagged. */
   std::uint32_t next_attempt(std::string_view request_id, std::string_view path);
@@ -45,6 +49,7 @@ class FaultRegistry {
  private:
   mutable std::mutex mutex_;
   std::unordered_map<std::size_t, std::uint64_t> server_fired_;
+  std::unordered_map<std::string, std::uint64_t> named_fired_;  ///< "scenario#index"
   std::unordered_map<std::string, std::uint32_t> attempts_;
   std::optional<scenarios::StormAction> storm_;
   std::optional<std::string> storm_listener_;

@@ -9,7 +9,8 @@
 
 namespace faultline::fake_server::detail {
 
-GateRegistry::Ticket GateRegistry::hold(std::string_view name, Waiter waiter) {
+GateRegistry::Ticket GateRegistry::hold(std::string_view name, Waiter waiter,
+                                        const scenarios::GateConfig* config) {
   std::vector<Waiter> waiters;
   Ticket ticket = 0;
   {
@@ -20,6 +21,8 @@ GateRegistry::Ticket GateRegistry::hold(std::string_view name, Waiter waiter) {
     }
     ticket = next_ticket_++;
     Gate& gate = it->second;
+    if (config != nullptr)
+      gate.config = *config;
     gate.held.emplace_hint(gate.held.end(), ticket, std::move(waiter));
     index_.emplace(ticket, &gate);
     if (gate.config.release_when_held && gate.held.size() >= *gate.config.release_when_held) {

@@ -28,8 +28,11 @@ class GateRegistry {
   using Waiter = std::function<void()>;
   using Ticket = std::uint64_t;
 
-  /** Parks a stream at gate `name`; the ticket cancels it. */
-  [[nodiscard]] Ticket hold(std::string_view name, Waiter waiter);
+  /** Parks a stream at gate `name`; the ticket cancels it. With `config`, the gate takes
+      those release settings first (a namespace's gates follow the scenario the request
+      matched). */
+  [[nodiscard]] Ticket hold(std::string_view name, Waiter waiter,
+                            const scenarios::GateConfig* config = nullptr);
   /** Removes a parked stream without releasing it (stream reset, connection closed).
       Returns false when it was already released or cancelled. */
   bool cancel(Ticket ticket);

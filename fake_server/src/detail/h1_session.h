@@ -14,6 +14,7 @@
 #include "detail/router.h"
 #include "detail/server_context.h"
 #include "detail/session.h"
+#include "detail/tenant.h"
 
 namespace faultline::fake_server::detail {
 
@@ -82,6 +83,9 @@ class H1Session final : public ProtocolSession {
   int version_ = 11;
   std::string request_id_;
   std::string content_type_;
+  std::string ns_header_, scenario_header_;  ///< x-faultline-namespace, x-faultline-scenario
+  Tenant tenant_;                            ///< what it chose (docs/admin-api.md, "Namespaces")
+  std::optional<TenantError> tenant_error_;
   bool expect_continue_ = false;
   bool keep_alive_ = true;
   bool head_only_ = false;

@@ -8,6 +8,7 @@
 #include "detail/h2_session_bridge.h"
 #include "detail/log.h"
 #include "detail/server_limits.h"
+#include "detail/tenant.h"
 #include "detail/text.h"
 
 namespace faultline::fake_server::detail {
@@ -29,6 +30,9 @@ struct H2Session::Stream {
   std::unique_ptr<EchoRecorder> echo;
   ResponsePlan plan;
   std::optional<GateRegistry::Ticket> ticket;
+  std::string ns_header, scenario_header;  ///< x-faultline-namespace, x-faultline-scenario
+  Tenant tenant;                           ///< what it chose (docs/admin-api.md, "Namespaces")
+  std::optional<TenantError> tenant_error;
 
   /** Back to a fresh stream, keeping the strings' storage for the next request. */
   void reset() {
@@ -43,6 +47,10 @@ struct H2Session::Stream {
     headers_too_large = counted = rejected = head_only = false;
     body_bytes = 0;
     match = RouteMatch{};
+    ns_header.clear();
+    scenario_header.clear();
+    tenant = Tenant{};
+    tenant_error.reset();
     echo.reset();
     plan = ResponsePlan{};
     ticket.reset();
@@ -192,7 +200,7 @@ void H2Session::shutdown() {
 void H2Session::on_closed(std::string_view reason) {
   for (auto& [id, stream] : streams_) {
     if (stream->ticket) {
-      env_.context.gates.cancel(*stream->ticket);
+      gates_of(env_.context, stream->tenant).cancel(*stream->ticket);
     }
   }
   streams_.clear();
@@ -260,6 +268,10 @@ int H2Session::on_header(const nghttp2_frame& frame, std::string_view name,
   }
   if (name == kRequestIdHeader) {
     stream->request_id = value;
+  } else if (name == kNamespaceHeader) {
+    stream->ns_header = value;
+  } else if (name == kScenarioHeader) {
+    stream->scenario_header = value;
   } else if (name == "content-type") {
     stream->content_type = value;
   } else if (name == "content-length") {
@@ -283,6 +295,7 @@ int H2Session::on_frame_recv(const nghttp2_frame& frame) {
     flood_.on_stream_opened();
     stream = find(frame.hd.stream_id);
     if (stream != nullptr) {
+      choose_tenant(*stream);
       verdict = faults_->on_request_headers(stream->id, stream->head.method, stream->head.path,
                                             stream->request_id);
     }
@@ -319,8 +332,23 @@ int H2Session::on_frame_recv(const nghttp2_frame& frame) {
   return 0;
 }
 
+void H2Session::choose_tenant(Stream& stream) {
+  auto chosen = select_tenant(env_.context, stream.head.path,
+                              TenantChoice{stream.ns_header, stream.scenario_header});
+  if (auto* error = std::get_if<TenantError>(&chosen)) {
+    stream.tenant_error = std::move(*error);
+    return;
+  }
+  stream.tenant = std::move(std::get<Tenant>(chosen));
+  env_.stats->bind(stream.tenant);
+}
+
 void H2Session::on_request_headers(Stream& stream) {
   const auto& scenario = scenario_.get();
+  if (stream.tenant_error) {
+    reject(stream, stream.tenant_error->status, stream.tenant_error->message);
+    return;
+  }
   if (stream.headers_too_large) {
     reject(stream, 431, "request headers exceed max_header_bytes");
     return;
@@ -331,7 +359,9 @@ void H2Session::on_request_headers(Stream& stream) {
   }
   FAULTLINE_LOG(debug, (LogTag{"h2", env_.stats->id(), stream.id}),
                 stream.head.method << " " << stream.head.path);
-  stream.match = match_route(scenario, env_.listener, stream.head.method, stream.head.path);
+  stream.match = match_route(stream.tenant.scenario ? stream.tenant.scenario : scenario,
+                             env_.listener, stream.head.method, stream.head.path);
+  stream.match.prefix = stream.tenant.prefix;
   if (stream.match.echo()) {
     stream.echo = std::make_unique<EchoRecorder>(stream.content_type);
   }
@@ -367,6 +397,8 @@ void H2Session::on_request_end(Stream& stream) {
     return;
   }
   env_.stats->on_request();
+  if (stream.tenant.ns)
+    stream.tenant.ns->count_request();
   stream.plan = plan_response(stream.match, stream.head, stream.echo.get(), env_.context.origins);
   stream.echo.reset();
   stream.head_only = stream.head.method == "HEAD";
@@ -379,13 +411,15 @@ void H2Session::on_request_end(Stream& stream) {
     ++held_;
     FAULTLINE_LOG(debug, (LogTag{"h2", env_.stats->id(), id}),
                   "held at gate " << *stream.plan.hold);
-    stream.ticket = env_.context.gates.hold(*stream.plan.hold, env_.host.make_waker([this, id] {
+    auto resume = env_.host.make_waker([this, id] {
       if (Stream* held = find(id)) {
         held->ticket.reset();
         --held_;
         after_hold(id);
       }
-    }));
+    });
+    stream.ticket = hold_at_gate(env_.context, stream.tenant, *stream.match.scenario,
+                                 *stream.plan.hold, std::move(resume));
     return;
   }
   after_hold(stream.id);
@@ -530,7 +564,7 @@ int H2Session::on_frame_send(const nghttp2_frame& frame) {
   // 7.88 report a framing error instead of the response.
   Stream* stream = find(frame.hd.stream_id);
   if (stream != nullptr && !stream->rejected) {
-    env_.stats->on_served(stream->request_id);
+    env_.stats->on_served(stream->request_id, stream->tenant.ns.get());
   }
   return 0;
 }
@@ -543,7 +577,7 @@ int H2Session::on_stream_close(std::int32_t stream_id, std::uint32_t error_code)
   }
   Stream& stream = *it->second;
   if (stream.ticket) {
-    env_.context.gates.cancel(*stream.ticket);
+    gates_of(env_.context, stream.tenant).cancel(*stream.ticket);
     --held_;
   }
   if (stream.counted) {

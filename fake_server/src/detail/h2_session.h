@@ -57,6 +57,8 @@ class H2Session final : public ProtocolSession {
   };
 
   [[nodiscard]] Stream* find(std::int32_t stream_id) const;
+  /** Reads the stream's namespace and scenario choice; binds the connection. */
+  void choose_tenant(Stream& stream);
   void on_request_headers(Stream& stream);
   void on_request_end(Stream& stream);
   void reject(Stream& stream, int status, std::string_view message);

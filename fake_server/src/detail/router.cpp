@@ -4,9 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "faultline/scenarios/loader.h"
 #include "detail/json_text.h"
 #include "detail/text.h"
+#include "faultline/scenarios/loader.h"
 
 namespace faultline::fake_server::detail {
 
@@ -93,6 +93,8 @@ ResponsePlan plan_response(const RouteMatch& match, const RequestHead& head, Ech
     const scenarios::Redirect& redirect = *respond.redirect;
     plan.status = redirect.status;
     std::string location = scenarios::expand(redirect.to, match.captures);
+    if (!is_absolute_url(location) && !location.empty() && location.front() == '/')
+      location.insert(0, match.prefix);
     if (!is_absolute_url(location) && redirect.listener) {
       auto origin = origins.find(*redirect.listener);
       if (origin != origins.end())

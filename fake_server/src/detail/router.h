@@ -11,8 +11,8 @@
 
 #include "detail/body_source.h"
 #include "detail/echo.h"
-#include "faultline/scenarios/scenario.h"
 #include "detail/server_context.h"
+#include "faultline/scenarios/scenario.h"
 
 namespace faultline::fake_server::detail {
 
@@ -22,6 +22,9 @@ struct RouteMatch {
   std::shared_ptr<const scenarios::Scenario> scenario;
   const scenarios::Route* route = nullptr;  ///< nullptr: no route (404)
   scenarios::Captures captures;
+  /** The namespace and scenario prefixes the request's path carried ("/n/t1/s/tiny"):
+      a redirect to a path on this server keeps them. */
+  std::string prefix;
 
   /** The route answers with a description of the request (the body must be digested). */
   [[nodiscard]] bool echo() const noexcept;

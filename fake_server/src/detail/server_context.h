@@ -12,6 +12,7 @@
 
 #include "detail/fault_registry.h"
 #include "detail/gates.h"
+#include "detail/namespaces.h"
 #include "detail/scenario_store.h"
 #include "detail/server_limits.h"
 #include "detail/stats.h"
@@ -51,28 +52,29 @@ class LiveConnections {
            ActFunction act = {}) {
     const std::lock_guard lock(mutex_);
     stops_.emplace(id, std::move(stop));
-    if (act) {
+    if (act)
       acts_.emplace(id, Act{std::move(listener), std::move(act)});
-    }
   }
   /** Applies `action` to the open connections on `listener` (every one when unset) or to
-      connection `only`; returns how many it was handed to. */
+      connection `only`, those for which `keep` (when set) is true; returns how many it
+      was handed to. `keep` runs under this object's lock: it must not call back here. */
   std::size_t act(const std::shared_ptr<const AdminAction>& action,
                   const std::optional<std::string>& listener,
-                  std::optional<std::uint64_t> only = std::nullopt) {
+                  std::optional<std::uint64_t> only = std::nullopt,
+                  const std::function<bool(std::uint64_t)>& keep = {}) {
     std::vector<ActFunction> targets;
     {
       const std::lock_guard lock(mutex_);
       for (const auto& [id, entry] : acts_) {
-        if ((only && id != *only) || (listener && entry.listener != *listener)) {
+        if ((only && id != *only) || (listener && entry.listener != *listener))
           continue;
-        }
+        if (keep && !keep(id))
+          continue;
         targets.push_back(entry.act);
       }
     }
-    for (auto& target : targets) {
+    for (auto& target : targets)
       target(action);
-    }
     return targets.size();
   }
   [[nodiscard]] bool contains(std::uint64_t id) const {
@@ -93,13 +95,11 @@ class LiveConnections {
     std::vector<std::function<void()>> stops;
     {
       const std::lock_guard lock(mutex_);
-      for (auto& [id, stop] : stops_) {
+      for (auto& [id, stop] : stops_)
         stops.push_back(stop);
-      }
     }
-    for (auto& stop : stops) {
+    for (auto& stop : stops)
       stop();
-    }
   }
 
  private:
@@ -125,8 +125,9 @@ struct ServerContext {
 
   ScenarioStore scenarios;
   StatsRegistry stats;
-  GateRegistry gates;
-  FaultRegistry faults;
+  GateRegistry gates;    ///< the default namespace's
+  FaultRegistry faults;  ///< the default namespace's (and the storm, server-wide)
+  NamespaceRegistry namespaces;
   Origins origins;
   /** Fixed once bound (the objects themselves: only alpn changes). */
   std::vector<std::unique_ptr<ListenerState>> listeners;
@@ -135,19 +136,45 @@ struct ServerContext {
 
   /** Whether one more stream may be held at a gate by a connection that holds
       `held_here` already (per connection: the scenario's limits.max_held_streams). When
-      not, the guard is counted on `stats`. */
+      not, the guard is counted on `stats`. The server's cap counts every namespace. */
   [[nodiscard]] bool may_hold(std::size_t held_here, ConnectionStats& connection) {
     const std::uint32_t per_connection = scenarios.current()->limits.max_held_streams;
     if (per_connection != 0 && held_here >= per_connection) {
       connection.count_guard("held_streams_per_connection");
       return false;
     }
-    if (caps.max_held_streams != 0 && gates.held_total() >= caps.max_held_streams) {
+    if (caps.max_held_streams != 0 &&
+        gates.held_total() + namespaces.held_total() >= caps.max_held_streams) {
       connection.count_guard("held_streams_per_server");
       return false;
     }
     return true;
   }
 };
+
+}  // namespace faultline::fake_server::detail
+
+namespace faultline::fake_server::detail {
+
+/** The gates a request of `tenant` holds at (its namespace's, else the default ones). */
+[[nodiscard]] inline GateRegistry& gates_of(ServerContext& context, const Tenant& tenant) {
+  return tenant.ns ? tenant.ns->gates() : context.gates;
+}
+
+/** Parks a stream of `tenant` at gate `name`. A named namespace's gate, or one of a
+    scenario the request named, takes its release settings from `scenario` (the one the
+    request matched); the default gates are configured when a scenario is loaded. */
+[[nodiscard]] inline GateRegistry::Ticket hold_at_gate(ServerContext& context, const Tenant& tenant,
+                                                       const scenarios::Scenario& scenario,
+                                                       std::string_view name,
+                                                       GateRegistry::Waiter waiter) {
+  static const scenarios::GateConfig kDefaults{};
+  const scenarios::GateConfig* config = nullptr;
+  if (tenant.ns || tenant.scenario) {
+    auto it = scenario.gates.find(name);
+    config = it != scenario.gates.end() ? &it->second : &kDefaults;
+  }
+  return gates_of(context, tenant).hold(name, std::move(waiter), config);
+}
 
 }  // namespace faultline::fake_server::detail

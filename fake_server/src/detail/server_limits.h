@@ -51,6 +51,9 @@ inline constexpr std::chrono::milliseconds kAcceptBackoffLast{1000};
 inline constexpr std::chrono::seconds kAcceptLogInterval{10};
 /// The request-tagging header (admin-api.md, "Request tagging").
 inline constexpr const char* kRequestIdHeader = "x-faultline-request-id";
+/// The request headers that choose a namespace and a scenario (admin-api.md, "Namespaces").
+inline constexpr const char* kNamespaceHeader = "x-faultline-namespace";
+inline constexpr const char* kScenarioHeader = "x-faultline-scenario";
 
 }  // namespace faultline::fake_server::detail
 
@@ -63,6 +66,14 @@ inline constexpr std::size_t kClosedTimelineEvents = 256 * 1024;
 /// Distinct request ids counted until a reset; a new id beyond it counts in
 /// requests_untracked instead.
 inline constexpr std::size_t kMaxRequestIds = 100'000;
+/// Named namespaces at once; a request naming a new one beyond it is answered 503
+/// (POST /v1/reset forgets the unused ones).
+inline constexpr std::size_t kMaxNamespaces = 1024;
+/// Longest namespace name.
+inline constexpr std::size_t kMaxNamespaceName = 64;
+/// Scenarios loaded by PUT /v1/scenario that requests may still name (the oldest name
+/// is forgotten first; the active scenario and the built-in ones are always there).
+inline constexpr std::size_t kMaxLoadedScenarios = 64;
 /// Free memory goes back to the system at most this often when connections close
 /// (always on a reset).
 inline constexpr std::chrono::milliseconds kTrimInterval{1000};

@@ -112,9 +112,36 @@ void ConnectionStats::on_request() {
   registry_.count_request();
 }
 
-void ConnectionStats::on_served(std::string_view request_id) {
-  if (!request_id.empty())
+void ConnectionStats::on_served(std::string_view request_id, Namespace* ns) {
+  if (request_id.empty())
+    return;
+  if (ns != nullptr)
+    ns->count_served(request_id);
+  else
     registry_.count_served(request_id);
+}
+
+std::shared_ptr<const Tenant> ConnectionStats::bind(const Tenant& tenant) {
+  if (bound_.load(std::memory_order_acquire))
+    return binding();
+  const std::lock_guard lock(mutex_);
+  if (!binding_) {
+    binding_ = std::make_shared<const Tenant>(tenant);
+    bound_.store(true, std::memory_order_release);
+  }
+  return binding_;
+}
+
+std::shared_ptr<const Tenant> ConnectionStats::binding() const {
+  if (!bound_.load(std::memory_order_acquire))
+    return nullptr;
+  const std::lock_guard lock(mutex_);
+  return binding_;
+}
+
+std::string ConnectionStats::ns_name() const {
+  const std::lock_guard lock(mutex_);
+  return binding_ ? std::string(binding_->ns_name()) : std::string();
 }
 
 void ConnectionStats::on_h1_request(std::string_view method, std::string_view path) {
@@ -272,6 +299,10 @@ void ConnectionStats::json_into(json& out) const {
     out["rst_received"] = json::object();
   if (rst_sent_.empty())
     out["rst_sent"] = json::object();
+  if (binding_ && binding_->ns)
+    out["namespace"] = binding_->ns->name();
+  if (binding_ && binding_->scenario)
+    out["scenario"] = binding_->scenario->name;
 }
 
 std::string ConnectionStats::to_json() const {

@@ -14,9 +14,11 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "detail/namespaces.h"
 #include "detail/server_limits.h"
 #include "detail/timeline.h"
 
@@ -59,8 +61,18 @@ class ConnectionStats {
   void on_stream_closed();
   /** A complete request was dispatched to a route. */
   void on_request();
-  /** Response headers went out for a request carrying this id (empty: untagged). */
-  void on_served(std::string_view request_id);
+  /** Response headers went out for a request carrying this id (empty: untagged), in
+      namespace `ns` (nullptr: the default one, counted in the registry). */
+  void on_served(std::string_view request_id, Namespace* ns = nullptr);
+  /** Binds the connection to the namespace and scenario of its first request (later
+      calls keep the first binding); returns the binding in force. Its counters and
+      timeline then show under that namespace, and its faults come from that scenario
+      (docs/admin-api.md, "Namespaces"). */
+  std::shared_ptr<const Tenant> bind(const Tenant& tenant);
+  /** The binding, nullptr before the first request. */
+  [[nodiscard]] std::shared_ptr<const Tenant> binding() const;
+  /** The bound namespace's name ("" for the default one, and before the first request). */
+  [[nodiscard]] std::string ns_name() const;
   /** h1: a request head arrived / a response head was sent. */
   void on_h1_request(std::string_view method, std::string_view path);
   void on_h1_response(int status);
@@ -118,6 +130,8 @@ class ConnectionStats {
   std::map<std::string, std::uint64_t, std::less<>> faults_fired_;
   std::string guard_;
   std::uint64_t bytes_in_base_ = 0, bytes_out_base_ = 0;  ///< set_bytes totals at reset
+  std::shared_ptr<const Tenant> binding_;
+  std::atomic<bool> bound_{false};  ///< binding_ is set (read without the lock)
   Timeline timeline_;
 };
 
@@ -147,6 +161,18 @@ class StatsRegistry {
   /** POST /v1/reset: counters, timelines, request ids, closed connections. */
   void reset();
 
+  // The view of one named namespace (stats_namespace.cpp): its connections are those
+  // bound to it; its request counts are the namespace's own.
+  /** GET /v1/stats?namespace= */
+  [[nodiscard]] std::string stats_json(const std::string& ns_name, const Namespace* ns) const;
+  /** GET /v1/connections?namespace= */
+  [[nodiscard]] std::string connections_json(const std::string& ns_name) const;
+  /** POST /v1/reset?namespace=: the connections bound to it (closed ones forgotten, open
+      ones zeroed). The server-wide totals stay. */
+  void reset(const std::string& ns_name);
+  /** The ids of the connections bound to namespace `ns_name`. */
+  [[nodiscard]] std::vector<std::uint64_t> connections_in(const std::string& ns_name) const;
+
   // Called by ConnectionStats (never with its lock held).
   void count_stream() noexcept { streams_total_.fetch_add(1, std::memory_order_relaxed); }
   void count_request() noexcept { requests_total_.fetch_add(1, std::memory_order_relaxed); }
@@ -162,6 +188,9 @@ class StatsRegistry {
 
  private:
   [[nodiscard]] std::shared_ptr<ConnectionStats> find(std::uint64_t id) const;
+  /** The connections bound to namespace `ns_name`, in id order. */
+  [[nodiscard]] std::vector<std::shared_ptr<ConnectionStats>> bound_to(
+      const std::string& ns_name) const;
 
   const std::size_t timeline_capacity_;
   const std::size_t closed_timeline_events_;

@@ -7,6 +7,10 @@
 //   // server.https, server.http, server.ca, server.listeners.main, ...
 //   await server.putScenario({...}); const stats = await server.stats()
 //   await server.stop()
+//
+// One server for a parallel suite: server.namespace('t1') is a view whose base URLs carry
+// the namespace (and optionally a scenario), with its own stats, gates and reset;
+// attach(ready) / fromEnv() talk to a server another process started (faultline-shared).
 
 const { spawn } = require('node:child_process')
 const fs = require('node:fs')
@@ -15,6 +19,12 @@ const path = require('node:path')
 const readline = require('node:readline')
 
 const STDERR_LIMIT = 64 * 1024
+const NAMESPACE_HEADER = 'x-faultline-namespace'
+const SCENARIO_HEADER = 'x-faultline-scenario'
+// docs/admin-api.md, "Namespaces": the names the server accepts.
+const NAME = /^[A-Za-z0-9._-]{1,64}$/
+/** The environment variable faultline-shared hands its server's ready line in. */
+const READY_ENV = 'FAULTLINE_READY'
 
 /** An admin API answer that is not 2xx: status, the server's message and JSON path. */
 class AdminError extends Error {
@@ -219,31 +229,10 @@ function start (options = {}) {
       settled = true
       clearTimeout(timer)
       lines.on('line', () => {}) // keep draining stdout
-      const admin = (method, urlPath, body) => adminCall(ready.admin, method, urlPath, body, adminTimeoutMs, adminToken)
       let stopping = null
-      resolve({
-        https: ready.https,
-        http: ready.http,
-        admin: ready.admin,
-        ca: ready.ca,
-        pid: ready.pid,
-        scenario: ready.scenario,
-        listeners: ready.listeners || {},
-        ready,
+      resolve(serverView(ready, adminTimeoutMs, adminToken, {
         stderr,
-        health: () => admin('GET', '/v1/health'),
-        getScenario: () => admin('GET', '/v1/scenario'),
-        putScenario: (scenario) => admin('PUT', '/v1/scenario', scenario),
-        reset: () => admin('POST', '/v1/reset'),
-        stats: () => admin('GET', '/v1/stats'),
-        connections: () => admin('GET', '/v1/connections'),
-        connection: (id) => admin('GET', `/v1/connections/${id}`),
-        timeline: (id) => admin('GET', `/v1/connections/${id}/timeline`),
-        request: (id) => admin('GET', `/v1/requests/${encodeURIComponent(id)}`),
-        gates: () => admin('GET', '/v1/gates'),
-        release: (gate, count) => admin('POST', `/v1/gates/${encodeURIComponent(gate)}/release`,
-          count === undefined ? undefined : { count }),
-        call: admin,
+        attached: false,
         /** SIGTERM, then SIGKILL after stopTimeoutMs. Resolves {ok, code, signal, killed, stderr}. */
         stop () {
           if (stopping) return stopping
@@ -255,9 +244,114 @@ function start (options = {}) {
           })()
           return stopping
         }
-      })
+      }))
     })
   })
 }
 
-module.exports = { start, parseReadyLine, defaultServerPath, AdminError, LaunchError }
+/** The object start() and attach() resolve to: endpoints, admin calls, namespaces. */
+function serverView (ready, adminTimeoutMs, adminToken, lifecycle) {
+  const admin = (method, urlPath, body) => adminCall(ready.admin, method, urlPath, body, adminTimeoutMs, adminToken)
+  const server = {
+    https: ready.https,
+    http: ready.http,
+    admin: ready.admin,
+    ca: ready.ca,
+    pid: ready.pid,
+    scenario: ready.scenario,
+    listeners: ready.listeners || {},
+    ready,
+    health: () => admin('GET', '/v1/health'),
+    getScenario: () => admin('GET', '/v1/scenario'),
+    putScenario: (scenario) => admin('PUT', '/v1/scenario', scenario),
+    reset: () => admin('POST', '/v1/reset'),
+    stats: () => admin('GET', '/v1/stats'),
+    connections: () => admin('GET', '/v1/connections'),
+    connection: (id) => admin('GET', `/v1/connections/${id}`),
+    timeline: (id) => admin('GET', `/v1/connections/${id}/timeline`),
+    request: (id) => admin('GET', `/v1/requests/${encodeURIComponent(id)}`),
+    gates: () => admin('GET', '/v1/gates'),
+    release: (gate, count) => admin('POST', `/v1/gates/${encodeURIComponent(gate)}/release`,
+      count === undefined ? undefined : { count }),
+    call: admin,
+    namespace: (name, options = {}) => namespaceView(server, name, options.scenario),
+    ...lifecycle
+  }
+  return server
+}
+
+/**
+ * One namespace of a shared server (docs/admin-api.md, "Namespaces"): base URLs (https,
+ * http, listeners) carrying /n/<name>/ (and /s/<scenario>/), headers with the same choice,
+ * and the namespace's own stats, reset, gates, release, request, connections and action.
+ */
+function namespaceView (server, name, scenario) {
+  if (typeof name !== 'string' || !NAME.test(name)) {
+    throw new TypeError(`namespace ${JSON.stringify(name)}: 1..64 letters, digits, '.', '_', '-'`)
+  }
+  if (scenario !== undefined && (typeof scenario !== 'string' || scenario === '')) {
+    throw new TypeError('scenario must be a non-empty name')
+  }
+  const prefix = `/n/${name}` + (scenario ? `/s/${encodeURIComponent(scenario)}` : '')
+  const query = `?namespace=${name}`
+  const listeners = {}
+  for (const [key, origin] of Object.entries(server.listeners)) listeners[key] = origin + prefix
+  const headers = { [NAMESPACE_HEADER]: name }
+  if (scenario) headers[SCENARIO_HEADER] = scenario
+  const https = server.https ? server.https + prefix : undefined
+  const http = server.http ? server.http + prefix : undefined
+  return {
+    server,
+    name,
+    scenario,
+    prefix,
+    headers,
+    https,
+    http,
+    listeners,
+    ca: server.ca,
+    url: (urlPath, listener) => (listener ? listeners[listener] : (https || http)) + urlPath,
+    stats: () => server.call('GET', '/v1/stats' + query),
+    reset: () => server.call('POST', '/v1/reset' + query),
+    connections: () => server.call('GET', '/v1/connections' + query),
+    request: (id) => server.call('GET', `/v1/requests/${encodeURIComponent(id)}${query}`),
+    gates: () => server.call('GET', '/v1/gates' + query),
+    release: (gate, count) => server.call('POST', `/v1/gates/${encodeURIComponent(gate)}/release${query}`,
+      count === undefined ? undefined : { count }),
+    action: (action) => server.call('POST', '/v1/actions' + query, action)
+  }
+}
+
+/**
+ * A server another process started and owns, from its ready line (object or JSON text):
+ * admin calls and namespaces work; stop() leaves it running.
+ * options: adminTimeoutMs (5000), adminToken (default: FAULTLINE_ADMIN_TOKEN).
+ */
+function attach (ready, options = {}) {
+  const parsed = parseReadyLine(typeof ready === 'string' ? ready : JSON.stringify(ready))
+  const adminToken = options.adminToken ?? (process.env.FAULTLINE_ADMIN_TOKEN || undefined)
+  return serverView(parsed, options.adminTimeoutMs ?? 5000, adminToken, {
+    stderr: () => '',
+    attached: true,
+    stop: async () => ({ ok: true, code: null, signal: null, killed: false, stderr: '' })
+  })
+}
+
+/** attach() to the server whose ready line is in FAULTLINE_READY (set by faultline-shared), or null. */
+function fromEnv (options = {}) {
+  const ready = process.env[READY_ENV]
+  return ready ? attach(ready, options) : null
+}
+
+module.exports = {
+  start,
+  attach,
+  fromEnv,
+  parseReadyLine,
+  defaultServerPath,
+  AdminError,
+  LaunchError,
+  NAMESPACE_HEADER,
+  SCENARIO_HEADER,
+  READY_ENV
+}

@@ -10,11 +10,16 @@ Python test suite, and talks to its admin API. Standard library only.
 start() returns a started Server; leaving the with-block (or server.stop()) sends
 SIGTERM, then SIGKILL after stop_timeout. A server that exits early, prints something
 else or stays silent raises LaunchError with its stderr.
+
+One server for a parallel suite: server.namespace("t1") is a view whose base URLs carry
+the namespace (and optionally a scenario), with its own stats, gates and reset; attach()
+talks to a server another process started, from its ready line.
 """
 import atexit
 import json
 import os
 import queue
+import re
 import shutil
 import subprocess
 import threading
@@ -22,7 +27,13 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-__all__ = ["start", "Server", "AdminError", "LaunchError", "parse_ready_line", "default_server_path"]
+__all__ = ["start", "attach", "Server", "Namespace", "AdminError", "LaunchError", "parse_ready_line",
+           "default_server_path", "NAMESPACE_HEADER", "SCENARIO_HEADER"]
+
+NAMESPACE_HEADER = "x-faultline-namespace"
+SCENARIO_HEADER = "x-faultline-scenario"
+# docs/admin-api.md, "Namespaces": the names the server accepts.
+_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 STDERR_LIMIT = 64 * 1024
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -145,13 +156,34 @@ class Server:
             self._proc.wait()
             self._fail("%s exited (%s) before its ready line" % (self.server_path, self._describe_exit()))
         try:
-            self.ready = parse_ready_line(first)
+            self._set_ready(parse_ready_line(first))
         except ValueError as e:
             self._fail("%s: %s" % (self.server_path, e))
-        r = self.ready
+
+    @classmethod
+    def attach(cls, ready, admin_token=None, admin_timeout=5.0):
+        """A Server for one that another process started and owns, from its ready line
+        (a dict or the JSON text): admin calls and namespaces work, stop() leaves it
+        running."""
+        self = cls.__new__(cls)
+        self._proc = None
+        self._stopped = None
+        self.server_path = None
+        self.admin_timeout = admin_timeout
+        self.admin_token = admin_token or os.environ.get("FAULTLINE_ADMIN_TOKEN") or None
+        self._set_ready(parse_ready_line(ready if isinstance(ready, str) else json.dumps(ready)))
+        return self
+
+    def _set_ready(self, ready):
+        self.ready = r = ready
         self.https, self.http, self.admin = r.get("https"), r.get("http"), r["admin"]
         self.ca, self.pid, self.scenario = r.get("ca"), r["pid"], r.get("scenario")
         self.listeners = r.get("listeners", {})
+
+    @property
+    def attached(self):
+        """True for a server attach()ed to (another process owns it)."""
+        return self._proc is None
 
     def _read_stdout(self, lines):
         first = True
@@ -197,11 +229,14 @@ class Server:
             self._proc.kill()
 
     def stderr(self):
-        """The captured stderr (its most recent 64 KiB)."""
-        return self._stderr.text()
+        """The captured stderr (its most recent 64 KiB); "" when attached."""
+        return "" if self.attached else self._stderr.text()
 
     def stop(self):
-        """Stops the server; returns {"ok", "code", "signal", "killed", "stderr"}. Idempotent."""
+        """Stops the server; returns {"ok", "code", "signal", "killed", "stderr"}. Idempotent.
+        An attached server keeps running (its owner stops it)."""
+        if self._stopped is None and self.attached:
+            self._stopped = {"ok": True, "code": None, "signal": None, "killed": False, "stderr": ""}
         if self._stopped is None:
             killed = self._terminate()
             code = self._proc.returncode
@@ -275,6 +310,68 @@ class Server:
     def release(self, gate, count=None):
         path = "/v1/gates/%s/release" % urllib.parse.quote(gate, safe="")
         return self.call("POST", path, None if count is None else {"count": count})
+
+    def namespace(self, name, scenario=None):
+        """A view of namespace `name` (created by the server on its first request), whose
+        requests use `scenario` (a built-in or loaded scenario's name) when given."""
+        return Namespace(self, name, scenario)
+
+
+class Namespace:
+    """One namespace of a shared server (docs/admin-api.md, "Namespaces"): its base URLs
+    (https, http, listeners) carry the /n/<name>/ prefix (and /s/<scenario>/), headers
+    holds the same choice for clients that prefer headers; stats, reset, gates, release,
+    request and connections are the namespace's own. Nothing here reaches another
+    namespace's counters, gates or connections."""
+
+    def __init__(self, server, name, scenario=None):
+        if not _NAME.match(name or ""):
+            raise ValueError("namespace %r: 1..64 letters, digits, '.', '_', '-'" % (name,))
+        if scenario is not None and not scenario:
+            raise ValueError("scenario must be a non-empty name")
+        self.server, self.name, self.scenario = server, name, scenario
+        self.prefix = "/n/" + name + ("/s/" + urllib.parse.quote(scenario, safe="") if scenario else "")
+        self.headers = {NAMESPACE_HEADER: name}
+        if scenario:
+            self.headers[SCENARIO_HEADER] = scenario
+        self.https = server.https + self.prefix if server.https else None
+        self.http = server.http + self.prefix if server.http else None
+        self.listeners = {k: v + self.prefix for k, v in server.listeners.items()}
+        self.ca = server.ca
+        self._query = "?namespace=" + name
+
+    def url(self, path, listener=None):
+        """The URL of `path` in this namespace (on `listener`, else the https one or http)."""
+        base = self.listeners[listener] if listener else (self.https or self.http)
+        return base + path
+
+    def stats(self):
+        return self.server.call("GET", "/v1/stats" + self._query)
+
+    def reset(self):
+        return self.server.call("POST", "/v1/reset" + self._query)
+
+    def connections(self):
+        return self.server.call("GET", "/v1/connections" + self._query)
+
+    def request(self, request_id):
+        return self.server.call("GET", "/v1/requests/" + urllib.parse.quote(request_id, safe="") + self._query)
+
+    def gates(self):
+        return self.server.call("GET", "/v1/gates" + self._query)
+
+    def release(self, gate, count=None):
+        path = "/v1/gates/%s/release%s" % (urllib.parse.quote(gate, safe=""), self._query)
+        return self.server.call("POST", path, None if count is None else {"count": count})
+
+    def action(self, action):
+        """Applies one action (a fault's "do") to this namespace's open connections."""
+        return self.server.call("POST", "/v1/actions" + self._query, action)
+
+
+def attach(ready, **options):
+    """A Server for one another process started (its ready line, dict or JSON text)."""
+    return Server.attach(ready, **options)
 
 
 def start(scenario=None, args=(), server_path=None, **options):

@@ -44,6 +44,35 @@ class RealServerTest(unittest.TestCase):
             self.assertEqual(caught.exception.code, 401)
         self.assertTrue(server.stop()["ok"], server.stop())
 
+    def test_namespace_views_keep_to_themselves(self):
+        with fl.start(scenario="default", server_path=SERVER) as server:
+            ns = server.namespace("t1", scenario="tiny")
+            self.assertEqual(ns.https, server.https + "/n/t1/s/tiny")
+            self.assertEqual(ns.listeners["plain"], server.http + "/n/t1/s/tiny")
+            self.assertEqual(ns.headers, {fl.NAMESPACE_HEADER: "t1", fl.SCENARIO_HEADER: "tiny"})
+            context = ssl.create_default_context(cafile=server.ca)
+            request = urllib.request.Request(ns.url("/tiny"), headers={"x-faultline-request-id": "x"})
+            with urllib.request.urlopen(request, context=context, timeout=10) as resp:
+                self.assertEqual(resp.read(), b"ok")  # tiny's route: the default scenario has none
+            self.assertEqual(ns.request("x"), {"id": "x", "namespace": "t1", "served": 1})
+            self.assertEqual(server.request("x")["served"], 0)
+            self.assertEqual(server.namespace("t2").request("x")["served"], 0)
+            stats = ns.stats()
+            self.assertEqual((stats["namespace"], stats["requests"]), ("t1", {"x": 1}))
+            self.assertEqual([c["namespace"] for c in ns.connections()["connections"]], ["t1"])
+            self.assertEqual(ns.release("hold"), {"released": 0})
+            self.assertEqual(ns.reset(), {"ok": True, "namespace": "t1"})
+            self.assertEqual(ns.stats()["requests"], {})
+            # Another process's view of the same server, from its ready line.
+            other = fl.attach(server.ready)
+            self.assertTrue(other.attached)
+            self.assertEqual(other.health(), {"ok": True})
+            self.assertTrue(other.stop()["ok"])
+            self.assertEqual(server.health(), {"ok": True})  # still running
+            with self.assertRaises(ValueError):
+                server.namespace("a/b")
+        self.assertTrue(server.stop()["ok"], server.stop())
+
     def test_unknown_scenario_fails_with_the_error_line(self):
         with self.assertRaises(fl.LaunchError) as caught:
             fl.start(scenario="no-such-scenario", server_path=SERVER)

@@ -45,6 +45,14 @@ class AdminClient {
   void set_token(std::string token) { token_ = std::move(token); }
 
   [[nodiscard]] const std::string& base_url() const noexcept { return base_url_; }
+
+  /** The same client scoped to namespace `ns` (docs/admin-api.md, "Namespaces"): reset,
+      stats, connections, request, gates and release then see that namespace only. A
+      test's requests join it by the path prefix namespace_prefix(ns) or the header
+      x-faultline-namespace. */
+  [[nodiscard]] AdminClient in_namespace(std::string ns) const;
+  /** The namespace this client is scoped to, "" for the default one. */
+  [[nodiscard]] const std::string& ns() const noexcept { return ns_; }
   [[nodiscard]] std::chrono::milliseconds timeout() const noexcept { return timeout_; }
   void set_timeout(std::chrono::milliseconds timeout) noexcept { timeout_ = timeout; }
 
@@ -74,7 +82,15 @@ class AdminClient {
   std::string base_url_;
   std::chrono::milliseconds timeout_;
   std::string token_;
+  std::string ns_;
+
+  /** `path` with "?namespace=" when scoped. */
+  [[nodiscard]] std::string scoped(std::string path) const;
 };
+
+/** "/n/<ns>", and "/n/<ns>/s/<scenario>" with a scenario: the path prefix that puts a
+    request in a namespace (and makes it use that scenario). */
+[[nodiscard]] std::string namespace_prefix(std::string_view ns, std::string_view scenario = {});
 
 /** Percent-encodes one URL path segment (unreserved characters stay as they are). */
 [[nodiscard]] std::string encode_path_segment(std::string_view segment);

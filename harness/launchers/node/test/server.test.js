@@ -5,7 +5,7 @@ const assert = require('node:assert')
 const fs = require('node:fs')
 const http = require('node:http')
 const https = require('node:https')
-const { start, AdminError, LaunchError } = require('..')
+const { start, attach, AdminError, LaunchError, NAMESPACE_HEADER, SCENARIO_HEADER } = require('..')
 
 const SERVER = process.env.FAULTLINE_SERVER
 
@@ -42,6 +42,43 @@ test('serves the default scenario over TLS with the announced CA', async () => {
       assert.ok(err.path.startsWith('$'), err.path)
       return true
     })
+  } finally {
+    const stopped = await server.stop()
+    assert.ok(stopped.ok, JSON.stringify(stopped))
+  }
+})
+
+test('namespace views keep to themselves; attach() reaches the same server', async () => {
+  const server = await start({ serverPath: SERVER, scenario: 'default' })
+  try {
+    const ns = server.namespace('t1', { scenario: 'tiny' })
+    assert.strictEqual(ns.https, server.https + '/n/t1/s/tiny')
+    assert.strictEqual(ns.listeners.plain, server.http + '/n/t1/s/tiny')
+    assert.deepStrictEqual(ns.headers, { [NAMESPACE_HEADER]: 't1', [SCENARIO_HEADER]: 'tiny' })
+    // tiny's route /tiny (the default scenario has none), tagged.
+    const res = await new Promise((resolve, reject) => {
+      https.get(ns.url('/tiny'), { ca: fs.readFileSync(server.ca), headers: { 'x-faultline-request-id': 'x' } }, (r) => {
+        let body = ''
+        r.on('data', (c) => { body += c })
+        r.on('end', () => resolve({ status: r.statusCode, body }))
+      }).on('error', reject)
+    })
+    assert.deepStrictEqual(res, { status: 200, body: 'ok' })
+    assert.deepStrictEqual(await ns.request('x'), { id: 'x', namespace: 't1', served: 1 })
+    assert.strictEqual((await server.request('x')).served, 0)
+    assert.strictEqual((await server.namespace('t2').request('x')).served, 0)
+    const stats = await ns.stats()
+    assert.deepStrictEqual([stats.namespace, stats.requests], ['t1', { x: 1 }])
+    assert.deepStrictEqual((await ns.connections()).connections.map((c) => c.namespace), ['t1'])
+    assert.deepStrictEqual(await ns.release('hold'), { released: 0 })
+    assert.deepStrictEqual(await ns.reset(), { ok: true, namespace: 't1' })
+    assert.deepStrictEqual((await ns.stats()).requests, {})
+    const other = attach(server.ready)
+    assert.strictEqual(other.attached, true)
+    assert.deepStrictEqual(await other.health(), { ok: true })
+    assert.strictEqual((await other.stop()).ok, true)
+    assert.deepStrictEqual(await server.health(), { ok: true }) // still running
+    assert.throws(() => server.namespace('a/b'), TypeError)
   } finally {
     const stopped = await server.stop()
     assert.ok(stopped.ok, JSON.stringify(stopped))

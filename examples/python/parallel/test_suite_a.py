@@ -1,0 +1,12 @@
+"""Suite A of the parallel example: runs beside test_suite_b.py (pytest -n 2) on one
+shared faultline-server."""
+from parallel_suite import get, run
+
+
+def test_a_keeps_to_its_namespace(faultline_server):
+    run(faultline_server, "suite-a", "suite-b")
+
+
+def test_a_health_in_its_own_namespace(faultline_namespace):
+    assert get(faultline_namespace, "/health", "health") == (200, b"ok")
+    assert faultline_namespace.request("health")["served"] == 1
