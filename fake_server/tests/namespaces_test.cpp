@@ -197,12 +197,15 @@ class NamespacedSession : public ::testing::Test {
       session_->produce_output(out, 1 << 16);
       output_.append(out.begin(), out.end());
       std::size_t seen = 0;
-      for (auto at = output_.find(text); at != std::string::npos; at = output_.find(text, at + 1))
+      for (auto at = output_.find(text); at != std::string::npos; at = output_.find(text, at + 1)) {
         ++seen;
-      if (seen >= times)
+      }
+      if (seen >= times) {
         return ::testing::AssertionSuccess();
-      if (out.empty() && !host_.run_ready() && !host_.advance())
+      }
+      if (out.empty() && !host_.run_ready() && !host_.advance()) {
         return ::testing::AssertionFailure() << "stalled; output so far:\n" << output_;
+      }
     }
     return ::testing::AssertionFailure() << "no end; output so far:\n" << output_;
   }

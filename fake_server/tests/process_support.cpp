@@ -98,8 +98,9 @@ std::string splitmix_bytes(std::uint64_t seed, std::size_t size) {
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     z ^= z >> 31;
-    for (int i = 0; i < 8; ++i)
+    for (int i = 0; i < 8; ++i) {
       out += static_cast<char>((z >> (8 * i)) & 0xff);
+    }
   }
   out.resize(size);
   return out;

@@ -18,11 +18,13 @@ std::size_t append_body(char* data, std::size_t size, std::size_t count, void* u
 
 /** A string field of the server's {"error":{...}} object, or "". */
 static std::string error_field(const nlohmann::json& body, const char* name) {
-  if (!body.is_object())
+  if (!body.is_object()) {
     return {};
+  }
   auto e = body.find("error");
-  if (e == body.end() || !e->is_object())
+  if (e == body.end() || !e->is_object()) {
     return {};
+  }
   auto f = e->find(name);
   return f != e->end() && f->is_string() ? f->get<std::string>() : std::string{};
 }
@@ -37,18 +39,21 @@ std::string AdminResponse::error_path() const {
 
 std::string AdminResponse::describe() const {
   std::string out = request_line + " -> ";
-  if (!error.empty())
+  if (!error.empty()) {
     return out + "failed: " + error;
+  }
   std::string text = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  if (text.size() > 500)
+  if (text.size() > 500) {
     text = text.substr(0, 500) + "...";
+  }
   return out + std::to_string(status) + " " + text;
 }
 
 AdminClient::AdminClient(std::string base_url, std::chrono::milliseconds timeout)
     : base_url_(std::move(base_url)), timeout_(timeout) {
-  while (!base_url_.empty() && base_url_.back() == '/')
+  while (!base_url_.empty() && base_url_.back() == '/') {
     base_url_.pop_back();
+  }
 }
 
 AdminResponse AdminClient::call(std::string_view method, std::string_view path,
@@ -68,8 +73,9 @@ AdminResponse AdminClient::call(std::string_view method, std::string_view path,
   char error_buffer[CURL_ERROR_SIZE] = {};
   detail::Slist headers;
   detail::slist_append(headers, "accept: application/json");
-  if (!token_.empty())
+  if (!token_.empty()) {
     detail::slist_append(headers, ("authorization: Bearer " + token_).c_str());
+  }
   CURL* h = easy.get();
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method_text.c_str());
@@ -147,8 +153,9 @@ AdminResponse AdminClient::gates() const {
 }
 AdminResponse AdminClient::release(std::string_view gate, std::optional<int> count) const {
   const std::string path = scoped("/v1/gates/" + encode_path_segment(gate) + "/release");
-  if (!count)
+  if (!count) {
     return call("POST", path);
+  }
   return call("POST", path, json{{"count", *count}}.dump());
 }
 
@@ -159,15 +166,17 @@ AdminClient AdminClient::in_namespace(std::string ns) const {
 }
 
 std::string AdminClient::scoped(std::string path) const {
-  if (!ns_.empty())
+  if (!ns_.empty()) {
     path += "?namespace=" + encode_path_segment(ns_);
+  }
   return path;
 }
 
 std::string namespace_prefix(std::string_view ns, std::string_view scenario) {
   std::string prefix = "/n/" + encode_path_segment(ns);
-  if (!scenario.empty())
+  if (!scenario.empty()) {
     prefix += "/s/" + encode_path_segment(scenario);
+  }
   return prefix;
 }
 

@@ -29,8 +29,9 @@ bool starts_with(std::string_view text, std::string_view prefix) {
 std::vector<std::string> gate_names(const scenarios::Scenario& scenario) {
   std::vector<std::string> names;
   for (const auto& route : scenario.routes) {
-    if (route.respond.hold)
+    if (route.respond.hold) {
       names.push_back(*route.respond.hold);
+    }
   }
   return names;
 }
@@ -39,23 +40,26 @@ std::vector<std::string> gate_names(const scenarios::Scenario& scenario) {
 
 AdminReply admin_error(int status, std::string_view message, std::string_view path) {
   json error = {{"message", message}};
-  if (!path.empty())
+  if (!path.empty()) {
     error["path"] = path;
+  }
   return {status, to_json_text(json{{"error", std::move(error)}})};
 }
 
 std::optional<std::string> query_value(std::string_view target, std::string_view key) {
   const std::size_t q = target.find('?');
-  if (q == std::string_view::npos)
+  if (q == std::string_view::npos) {
     return std::nullopt;
+  }
   std::string_view query = target.substr(q + 1);
   while (!query.empty()) {
     const std::size_t amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);
     const std::size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == key)
+    if (pair.substr(0, eq) == key) {
       return percent_decode(eq == std::string_view::npos ? std::string_view()
                                                          : pair.substr(eq + 1));
+    }
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
   }
   return std::nullopt;
@@ -82,8 +86,9 @@ std::string percent_decode(std::string_view text) {
 AdminReply AdminApi::handle(std::string_view method, std::string_view target,
                             std::string_view body) {
   std::string_view path = target.substr(0, target.find('?'));
-  if (path.size() > 1 && path.back() == '/')
+  if (path.size() > 1 && path.back() == '/') {
     path.remove_suffix(1);
+  }
   const bool get = method == "GET";
   const bool post = method == "POST";
   Scope scope;
@@ -97,46 +102,56 @@ AdminReply AdminApi::handle(std::string_view method, std::string_view target,
   }
 
   if (path == "/v1/health") {
-    if (get)
+    if (get) {
       return ok_json({{"ok", true}});
+    }
   } else if (path == "/v1/scenario") {
-    if (get)
+    if (get) {
       return {200, scenarios::to_json(*context_.scenarios.current())};
-    if (method == "PUT")
+    }
+    if (method == "PUT") {
       return put_scenario(body);
+    }
   } else if (path == "/v1/reset") {
-    if (post)
+    if (post) {
       return reset(scope);
+    }
   } else if (path == "/v1/stats") {
-    if (get)
+    if (get) {
       return stats(scope);
+    }
   } else if (path == "/v1/connections") {
     if (get) {
       return {200, scope.name ? context_.stats.connections_json(*scope.name)
                               : context_.stats.connections_json()};
     }
   } else if (starts_with(path, "/v1/connections/")) {
-    if (get)
+    if (get) {
       return connection(path.substr(std::string_view("/v1/connections/").size()));
+    }
   } else if (starts_with(path, "/v1/requests/")) {
     if (get) {
       const std::string id = percent_decode(path.substr(std::string_view("/v1/requests/").size()));
-      if (!scope.name)
+      if (!scope.name) {
         return ok_json({{"id", id}, {"served", context_.stats.served(id)}});
+      }
       return ok_json({{"id", id},
                       {"namespace", *scope.name},
                       {"served", scope.ns ? scope.ns->served(id) : 0}});
     }
   } else if (path == "/v1/actions/fire") {
-    if (post)
+    if (post) {
       return fire(body, scope);
+    }
   } else if (path == "/v1/actions") {
-    if (post)
+    if (post) {
       return apply_action(target, body, scope);
+    }
   } else if (path == "/v1/gates") {
     if (get) {
-      if (!scope.name)
+      if (!scope.name) {
         return {200, context_.gates.json()};
+      }
       return scope.ns ? AdminReply{200, scope.ns->gates().json()}
                       : ok_json({{"gates", json::object()}});
     }
@@ -145,8 +160,9 @@ AdminReply AdminApi::handle(std::string_view method, std::string_view target,
     const std::string_view name =
         path.substr(std::string_view("/v1/gates/").size(),
                     path.size() - std::string_view("/v1/gates/").size() - 8);
-    if (post)
+    if (post) {
       return release_gate(name, body, scope);
+    }
   } else {
     return admin_error(404, "no such endpoint: " + std::string(path));
   }
@@ -155,8 +171,9 @@ AdminReply AdminApi::handle(std::string_view method, std::string_view target,
 
 AdminReply AdminApi::reset(const Scope& scope) {
   if (scope.name) {
-    if (scope.ns)
+    if (scope.ns) {
       scope.ns->reset();
+    }
     context_.stats.reset(*scope.name);
     FAULTLINE_LOG(debug, (LogTag{"admin"}), "reset namespace " << *scope.name);
     return ok_json({{"ok", true}, {"namespace", *scope.name}});
@@ -170,14 +187,16 @@ AdminReply AdminApi::reset(const Scope& scope) {
 }
 
 AdminReply AdminApi::stats(const Scope& scope) {
-  if (!scope.name)
+  if (!scope.name) {
     return {200, context_.stats.stats_json()};
+  }
   return {200, context_.stats.stats_json(*scope.name, scope.ns.get())};
 }
 
 std::function<bool(std::uint64_t)> AdminApi::in_scope(const Scope& scope) const {
-  if (!scope.name)
+  if (!scope.name) {
     return {};
+  }
   const std::vector<std::uint64_t> ids = context_.stats.connections_in(*scope.name);
   return [bound = std::set<std::uint64_t>(ids.begin(), ids.end())](std::uint64_t id) {
     return bound.count(id) != 0;
@@ -188,14 +207,17 @@ AdminReply AdminApi::connection(std::string_view rest) {
   constexpr std::string_view kTimeline = "/timeline";
   const bool timeline =
       rest.size() > kTimeline.size() && rest.substr(rest.size() - kTimeline.size()) == kTimeline;
-  if (timeline)
+  if (timeline) {
     rest.remove_suffix(kTimeline.size());
+  }
   const auto id = parse_u64(rest);
-  if (!id)
+  if (!id) {
     return admin_error(404, "no such connection: " + std::string(rest));
+  }
   auto answer = timeline ? context_.stats.timeline_json(*id) : context_.stats.connection_json(*id);
-  if (!answer)
+  if (!answer) {
     return admin_error(404, "no such connection: " + std::to_string(*id));
+  }
   return {200, std::move(*answer)};
 }
 
@@ -222,8 +244,9 @@ AdminReply AdminApi::put_scenario(std::string_view body) {
     bound[i]->alpn.store(next.listeners[i].alpn);
     bound[i]->handshake_delay_ms.store(next.listeners[i].handshake_delay_ms);
   }
-  for (const std::string& gate : gate_names(next))
+  for (const std::string& gate : gate_names(next)) {
     context_.gates.declare(gate);
+  }
   context_.gates.configure(next.gates);
   const std::string name = next.name;
   context_.scenarios.replace(std::move(next));
@@ -268,20 +291,24 @@ AdminReply AdminApi::fire(std::string_view body, const Scope& scope) {
   for (std::size_t i = 0; i < scenario->faults.size(); ++i) {
     const scenarios::Fault& fault = scenario->faults[i];
     const auto* trigger = std::get_if<scenarios::AdminTrigger>(&fault.trigger);
-    if (trigger == nullptr || trigger->label != label)
+    if (trigger == nullptr || trigger->label != label) {
       continue;
+    }
     ++known;
-    if (scope.name && !scope.ns)
+    if (scope.name && !scope.ns) {
       continue;  // nothing has used the namespace: no connection to act on
-    if (!registry.take_server_firing(i, fault.times))
+    }
+    if (!registry.take_server_firing(i, fault.times)) {
       continue;
+    }
     ++fired;
     const std::string key = fault_key(fault, i);
     context_.stats.count_fault(key);
     dispatch(context_, fault.action, key, fault.listener, std::nullopt, keep);
   }
-  if (known == 0)
+  if (known == 0) {
     return admin_error(404, "no fault has the admin trigger \"" + label + "\"", "$.name");
+  }
   FAULTLINE_LOG(debug, (LogTag{"admin"}), "fired " << label << ": " << fired);
   return ok_json({{"fired", fired}});
 }
@@ -298,21 +325,25 @@ AdminReply AdminApi::apply_action(std::string_view target, std::string_view body
   if (const auto q = target.find('?'); q != std::string_view::npos) {
     for (std::string_view query = target.substr(q + 1); !query.empty();) {
       const std::string_view key = query.substr(0, query.find('='));
-      if (key != "connection" && key != "namespace")
+      if (key != "connection" && key != "namespace") {
         return admin_error(400, "unknown query (known: connection=ID, namespace=NAME)");
+      }
       const std::size_t amp = query.find('&');
       query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     }
     if (const auto id = query_value(target, "connection")) {
       connection = parse_u64(*id);
-      if (!connection)
+      if (!connection) {
         return admin_error(400, "connection must be a connection id");
-      if (!context_.live.contains(*connection))
+      }
+      if (!context_.live.contains(*connection)) {
         return admin_error(404, "no open connection " + std::to_string(*connection));
+      }
     }
   }
-  if (scope.name && std::holds_alternative<scenarios::StormAction>(action))
+  if (scope.name && std::holds_alternative<scenarios::StormAction>(action)) {
     return admin_error(400, "a storm acts on every connection of the server, not on a namespace");
+  }
   const auto keep = in_scope(scope);
   if (connection && keep && !keep(*connection)) {
     return admin_error(
@@ -341,10 +372,11 @@ AdminReply AdminApi::release_gate(std::string_view name, std::string_view body,
   }
   const std::string gate = percent_decode(name);
   std::size_t released = 0;
-  if (!scope.name)
+  if (!scope.name) {
     released = context_.gates.release(gate, count);
-  else if (scope.ns)
+  } else if (scope.ns) {
     released = scope.ns->gates().release(gate, count);
+  }
   FAULTLINE_LOG(debug, (LogTag{"admin"}), "gate " << gate << ": released " << released);
   return ok_json({{"released", released}});
 }

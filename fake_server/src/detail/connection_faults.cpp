@@ -16,14 +16,17 @@ ConnectionFaults::ConnectionFaults(ServerContext& context,
 }
 
 void ConnectionFaults::adopt() {
-  if (adopted_)
+  if (adopted_) {
     return;
+  }
   const std::shared_ptr<const Tenant> binding = stats_->binding();
-  if (!binding)
+  if (!binding) {
     return;
+  }
   adopted_ = true;
-  if (binding->ns)
+  if (binding->ns) {
     stream_.registry = &binding->ns->faults();
+  }
   if (binding->scenario && binding->scenario != stream_.scenario) {
     stream_.scenario = binding->scenario;
     stream_.fired.assign(stream_.scenario->faults.size(), 0);
@@ -33,19 +36,23 @@ void ConnectionFaults::adopt() {
 
 bool ConnectionFaults::take(Phase& phase, std::size_t index, std::vector<Firing>& out) {
   const scenarios::Fault& fault = phase.scenario->faults[index];
-  if (fault.listener && *fault.listener != listener_)
+  if (fault.listener && *fault.listener != listener_) {
     return false;
-  if (!h2_ && !scenarios::has_h1_meaning(fault.action))
+  }
+  if (!h2_ && !scenarios::has_h1_meaning(fault.action)) {
     return false;
+  }
   if (fault.scope == scenarios::FaultScope::server) {
     const bool may = phase.key.empty()
                          ? phase.registry->take_server_firing(index, fault.times)
                          : phase.registry->take_server_firing(phase.key, index, fault.times);
-    if (!may)
+    if (!may) {
       return false;
+    }
   } else {
-    if (fault.times && phase.fired[index] >= *fault.times)
+    if (fault.times && phase.fired[index] >= *fault.times) {
       return false;
+    }
   }
   ++phase.fired[index];
   Firing firing{&fault, fault_key(fault, index)};
@@ -61,8 +68,9 @@ std::vector<Firing> ConnectionFaults::on_ready() {
   std::vector<Firing> out;
   const auto& faults = ready_.scenario->faults;
   for (std::size_t i = 0; i < faults.size(); ++i) {
-    if (std::holds_alternative<scenarios::ConnectTrigger>(faults[i].trigger))
+    if (std::holds_alternative<scenarios::ConnectTrigger>(faults[i].trigger)) {
       take(ready_, i, out);
+    }
   }
   return out;
 }
@@ -71,8 +79,9 @@ std::vector<std::pair<std::size_t, std::uint32_t>> ConnectionFaults::after_ms_fa
   std::vector<std::pair<std::size_t, std::uint32_t>> out;
   const auto& faults = ready_.scenario->faults;
   for (std::size_t i = 0; i < faults.size(); ++i) {
-    if (const auto* t = std::get_if<scenarios::AfterMsTrigger>(&faults[i].trigger))
+    if (const auto* t = std::get_if<scenarios::AfterMsTrigger>(&faults[i].trigger)) {
       out.emplace_back(i, t->ms);
+    }
   }
   return out;
 }
@@ -89,8 +98,9 @@ std::vector<Firing> ConnectionFaults::on_stream_open(std::string_view method, st
   adopt();
   std::vector<Firing> out;
   const auto& faults = stream_.scenario->faults;
-  if (faults.empty())
+  if (faults.empty()) {
     return out;
+  }
   const std::uint32_t attempt = stream_.registry->next_attempt(request_id, path);
   for (std::size_t i = 0; i < faults.size(); ++i) {
     const scenarios::Trigger& trigger = faults[i].trigger;
@@ -103,8 +113,9 @@ std::vector<Firing> ConnectionFaults::on_stream_open(std::string_view method, st
       hit =
           scenarios::attempt_matches(t->attempt, attempt) && path_trigger_matches(*t, method, path);
     }
-    if (hit)
+    if (hit) {
       take(stream_, i, out);
+    }
   }
   return out;
 }
@@ -114,8 +125,9 @@ std::vector<Firing> ConnectionFaults::on_client_rst() {
   std::vector<Firing> out;
   const auto& faults = stream_.scenario->faults;
   for (std::size_t i = 0; i < faults.size(); ++i) {
-    if (std::holds_alternative<scenarios::ClientRstTrigger>(faults[i].trigger))
+    if (std::holds_alternative<scenarios::ClientRstTrigger>(faults[i].trigger)) {
       take(stream_, i, out);
+    }
   }
   return out;
 }

@@ -10,8 +10,9 @@ std::string fault_key(const scenarios::Fault& fault, std::size_t index) {
 
 bool path_trigger_matches(const scenarios::PathTrigger& trigger, std::string_view method,
                           std::string_view path) {
-  if (trigger.method && *trigger.method != method)
+  if (trigger.method && *trigger.method != method) {
     return false;
+  }
   // The loader's own pattern matcher, through a one-route scenario.
   scenarios::Scenario probe;
   scenarios::Route route;
@@ -27,8 +28,9 @@ namespace {
 template <class Map, class Key>
 bool take_one(Map& fired, const Key& key, std::optional<std::uint32_t> times) {
   std::uint64_t& count = fired[key];
-  if (times && count >= *times)
+  if (times && count >= *times) {
     return false;
+  }
   ++count;
   return true;
 }
@@ -60,16 +62,19 @@ void FaultRegistry::start_storm(const scenarios::StormAction& storm,
   storm_ = storm;
   storm_listener_ = std::move(listener);
   storm_until_.reset();
-  if (storm.duration_ms)
+  if (storm.duration_ms) {
     storm_until_ = Clock::now() + std::chrono::milliseconds(*storm.duration_ms);
+  }
 }
 
 std::optional<scenarios::StormAction> FaultRegistry::storm_for(std::string_view listener) const {
   const std::lock_guard lock(mutex_);
-  if (!storm_ || (storm_until_ && Clock::now() >= *storm_until_))
+  if (!storm_ || (storm_until_ && Clock::now() >= *storm_until_)) {
     return std::nullopt;
-  if (storm_listener_ && *storm_listener_ != listener)
+  }
+  if (storm_listener_ && *storm_listener_ != listener) {
     return std::nullopt;
+  }
   return storm_;
 }
 

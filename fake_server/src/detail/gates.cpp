@@ -21,8 +21,9 @@ GateRegistry::Ticket GateRegistry::hold(std::string_view name, Waiter waiter,
     }
     ticket = next_ticket_++;
     Gate& gate = it->second;
-    if (config != nullptr)
+    if (config != nullptr) {
       gate.config = *config;
+    }
     gate.held.emplace_hint(gate.held.end(), ticket, std::move(waiter));
     index_.emplace(ticket, &gate);
     if (gate.config.release_when_held && gate.held.size() >= *gate.config.release_when_held) {

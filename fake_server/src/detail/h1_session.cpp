@@ -73,12 +73,14 @@ void H1Session::start() {
     // Ready: the first start() (after the handshake / the first bytes).
     faults_ = std::make_unique<ConnectionFaults>(env_.context, env_.context.scenarios.current(),
                                                  env_.listener, env_.stats, false);
-    for (const Firing& firing : faults_->on_ready())
+    for (const Firing& firing : faults_->on_ready()) {
       act(firing.fault->action, false);
+    }
     for (const auto& [index, ms] : faults_->after_ms_faults()) {
       env_.host.run_after(std::chrono::milliseconds(ms), [this, index = index] {
-        for (const Firing& firing : faults_->on_after_ms(index))
+        for (const Firing& firing : faults_->on_after_ms(index)) {
           act(firing.fault->action, false);
+        }
         env_.host.signal_write();
       });
     }
@@ -92,8 +94,9 @@ void H1Session::start() {
 }
 
 void H1Session::on_input(std::span<const std::uint8_t> bytes) {
-  if (state_ == State::closing)
+  if (state_ == State::closing) {
     return;
+  }
   input_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   process_input();
 }
@@ -104,8 +107,9 @@ void H1Session::process_input() {
     const std::size_t used =
         parser_->put(boost::asio::const_buffer(input_.data(), input_.size()), ec);
     input_.erase(0, used);
-    if (ec == http::error::need_more)
+    if (ec == http::error::need_more) {
       return;
+    }
     if (ec) {
       if (ec == http::error::body_limit) {
         fail_request(413, "request body exceeds max_request_body_bytes");
@@ -117,10 +121,12 @@ void H1Session::process_input() {
       }
       return;
     }
-    if (parser_->is_done())
+    if (parser_->is_done()) {
       on_message_done();
-    if (used == 0)
+    }
+    if (used == 0) {
       return;
+    }
   }
 }
 
@@ -169,19 +175,22 @@ void H1Session::on_header_done() {
   {
     auto pending = std::move(next_request_);
     next_request_.clear();
-    for (const auto* action : pending)
+    for (const auto* action : pending) {
       act(*action, true);
+    }
     for (const Firing& firing :
-         faults_->on_stream_open(head_.method, head_.path, request_id_, requests_opened_, 1))
+         faults_->on_stream_open(head_.method, head_.path, request_id_, requests_opened_, 1)) {
       act(firing.fault->action, true);
+    }
   }
   env_.stats->on_h1_request(head_.method, head_.path);
   FAULTLINE_LOG(debug, (LogTag{"h1", env_.stats->id()}), head_.method << " " << head_.path);
   match_ = match_route(tenant_.scenario ? tenant_.scenario : scenario_.get(), env_.listener,
                        head_.method, head_.path);
   match_.prefix = tenant_.prefix;
-  if (match_.echo())
+  if (match_.echo()) {
     echo_ = std::make_unique<EchoRecorder>(content_type_);
+  }
   if (expect_continue_ && version_ >= 11) {
     append("HTTP/1.1 100 Continue\r\n\r\n");
     env_.host.signal_write();
@@ -189,19 +198,22 @@ void H1Session::on_header_done() {
 }
 
 void H1Session::on_body(std::string_view bytes) {
-  if (echo_)
+  if (echo_) {
     echo_->on_body(bytes);
+  }
 }
 
 void H1Session::on_message_done() {
-  if (dead_)
+  if (dead_) {
     return;
+  }
   if (tenant_error_) {
     plan_ = error_response(tenant_error_->status, tenant_error_->message);
   } else {
     env_.stats->on_request();
-    if (tenant_.ns)
+    if (tenant_.ns) {
       tenant_.ns->count_request();
+    }
     plan_ = plan_response(match_, head_, echo_.get(), env_.context.origins);
   }
   echo_.reset();
@@ -217,8 +229,9 @@ void H1Session::on_message_done() {
     const std::uint64_t exchange = exchange_;
     FAULTLINE_LOG(debug, (LogTag{"h1", env_.stats->id()}), "held at gate " << *plan_.hold);
     auto resume = env_.host.make_waker([this, exchange] {
-      if (exchange != exchange_ || state_ != State::waiting)
+      if (exchange != exchange_ || state_ != State::waiting) {
         return;
+      }
       ticket_.reset();
       after_hold();
     });
@@ -232,8 +245,9 @@ void H1Session::after_hold() {
   if (plan_.delay.count() > 0) {
     const std::uint64_t exchange = exchange_;
     env_.host.run_after(plan_.delay, [this, exchange] {
-      if (exchange == exchange_ && state_ == State::waiting)
+      if (exchange == exchange_ && state_ == State::waiting) {
         start_response();
+      }
     });
     return;
   }
@@ -245,8 +259,9 @@ void H1Session::start_response() {
       plan_.body ? plan_.body->size() : std::optional<std::uint64_t>(0);
   const bool trailers = !plan_.trailers.empty() && !head_only_;
   chunked_ = !head_only_ && (trailers || !size) && version_ >= 11;
-  if (!size && !chunked_ && !head_only_)
+  if (!size && !chunked_ && !head_only_) {
     keep_alive_ = false;  // HTTP/1.0: delimit by close
+  }
 
   out_.reserve(out_.size() + 256);
   const std::size_t head_start = out_.size();
@@ -271,8 +286,9 @@ void H1Session::start_response() {
   if (trailers && chunked_) {
     append("trailer: ");
     for (std::size_t i = 0; i < plan_.trailers.size(); ++i) {
-      if (i > 0)
+      if (i > 0) {
         append(", ");
+      }
       append(plan_.trailers[i].first);
     }
     append("\r\n");
@@ -283,8 +299,9 @@ void H1Session::start_response() {
     append(request_id_);
     append("\r\n");
   }
-  if (!keep_alive_)
+  if (!keep_alive_) {
     append("connection: close\r\n");
+  }
   append("\r\n");
   if (cut_ != nullptr) {
     const auto* c = std::get_if<scenarios::CloseAction>(cut_);
@@ -307,10 +324,11 @@ void H1Session::start_response() {
   env_.stats->on_served(request_id_, tenant_.ns.get());
   state_ = State::responding;
   if (head_only_ || !plan_.body || plan_.body->done()) {
-    if (chunked_)
+    if (chunked_) {
       plan_.body.reset();  // produce_output writes the last chunk and trailers
-    else
+    } else {
       finish_exchange();
+    }
   }
   env_.host.signal_write();
 }
@@ -324,8 +342,9 @@ void H1Session::produce_output(std::vector<std::uint8_t>& out, std::size_t max) 
           body_paused_ = true;
           const std::uint64_t exchange = exchange_;
           env_.host.run_after(delay, [this, exchange] {
-            if (exchange != exchange_)
+            if (exchange != exchange_) {
               return;
+            }
             body_paused_ = false;
             env_.host.signal_write();
           });
@@ -348,8 +367,9 @@ void H1Session::produce_output(std::vector<std::uint8_t>& out, std::size_t max) 
           append("\r\n");
         }
         out_.append(reinterpret_cast<const char*>(scratch.data()), n);
-        if (chunked_ && n > 0)
+        if (chunked_ && n > 0) {
           append("\r\n");
+        }
         continue;
       }
       // Body complete.
@@ -389,8 +409,9 @@ void H1Session::finish_exchange() {
     // A pipelined request: parse it on the next turn, not inside produce_output.
     const std::uint64_t exchange = exchange_;
     env_.host.run_after(std::chrono::milliseconds(0), [this, exchange] {
-      if (exchange == exchange_ && state_ == State::reading)
+      if (exchange == exchange_ && state_ == State::reading) {
         process_input();
+      }
       env_.host.signal_write();
     });
   }
@@ -408,12 +429,15 @@ void H1Session::fail_request(int status, std::string_view message) {
 }
 
 SessionPhase H1Session::phase() const {
-  if (state_ != State::reading)
+  if (state_ != State::reading) {
     return SessionPhase::busy;
-  if (parser_ && parser_->is_header_done())
+  }
+  if (parser_ && parser_->is_header_done()) {
     return SessionPhase::busy;  // a request body under way
-  if ((parser_ && parser_->got_some()) || !input_.empty() || requests_opened_ == 0)
+  }
+  if ((parser_ && parser_->got_some()) || !input_.empty() || requests_opened_ == 0) {
     return SessionPhase::awaiting_head;
+  }
   return SessionPhase::idle;
 }
 
@@ -428,32 +452,37 @@ bool H1Session::should_close() const {
 
 void H1Session::on_peer_closed() {
   peer_closed_ = true;
-  if (state_ == State::reading)
+  if (state_ == State::reading) {
     state_ = State::closing;
+  }
 }
 
 void H1Session::shutdown() {
   stopping_ = true;
   keep_alive_ = false;
-  if (state_ == State::reading || state_ == State::waiting)
+  if (state_ == State::reading || state_ == State::waiting) {
     state_ = State::closing;
+  }
   env_.host.signal_write();
 }
 
 void H1Session::apply_admin(const AdminAction& action) {
-  if (!scenarios::has_h1_meaning(action.action))
+  if (!scenarios::has_h1_meaning(action.action)) {
     return;
+  }
   auto kept = std::make_shared<const AdminAction>(action);
   admin_keep_.push_back(kept);
-  if (!action.key.empty())
+  if (!action.key.empty()) {
     env_.stats->count_fault(action.key, false);
+  }
   act(kept->action, false);
   env_.host.signal_write();
 }
 
 void H1Session::act(const scenarios::Action& action, bool on_request) {
-  if (dead_)
+  if (dead_) {
     return;
+  }
   if (const auto* goaway = std::get_if<scenarios::GoawayAction>(&action)) {
     goaway_ = true;
     keep_alive_ = false;
@@ -461,8 +490,9 @@ void H1Session::act(const scenarios::Action& action, bool on_request) {
       // An idle connection that gets no request in time closes then.
       const std::uint64_t exchange = exchange_;
       env_.host.run_after(std::chrono::milliseconds(*goaway->close_after_ms), [this, exchange] {
-        if (exchange == exchange_ && state_ == State::reading && input_.empty())
+        if (exchange == exchange_ && state_ == State::reading && input_.empty()) {
           fault_close(scenarios::CloseMode::close_notify, "goaway: close_after_ms");
+        }
       });
     }
     return;
@@ -478,8 +508,9 @@ void H1Session::act(const scenarios::Action& action, bool on_request) {
     fault_close(c->mode, "close fault");
     return;
   }
-  if (!scenarios::is_stream_bound(action))
+  if (!scenarios::is_stream_bound(action)) {
     return;  // no HTTP/1.1 meaning
+  }
   if (!on_request) {
     next_request_.push_back(&action);
     return;
@@ -494,8 +525,9 @@ void H1Session::act(const scenarios::Action& action, bool on_request) {
 }
 
 void H1Session::fault_close(scenarios::CloseMode mode, const std::string& reason) {
-  if (dead_ && state_ == State::closing)
+  if (dead_ && state_ == State::closing) {
     return;
+  }
   dead_ = true;
   state_ = State::closing;
   FAULTLINE_LOG(debug, (LogTag{"fault", env_.stats->id()}), "closing: " << reason);
@@ -503,8 +535,9 @@ void H1Session::fault_close(scenarios::CloseMode mode, const std::string& reason
 }
 
 std::optional<std::uint64_t> H1Session::cut_budget() const {
-  if (cut_ == nullptr)
+  if (cut_ == nullptr) {
     return std::nullopt;
+  }
   std::uint64_t after = 0;
   if (const auto* rst = std::get_if<scenarios::RstStreamAction>(cut_);
       rst != nullptr && rst->at == scenarios::RstPoint::mid_body) {
@@ -521,8 +554,9 @@ std::optional<std::uint64_t> H1Session::cut_budget() const {
 }
 
 void H1Session::on_closed(std::string_view reason) {
-  if (ticket_)
+  if (ticket_) {
     gates_of(env_.context, tenant_).cancel(*ticket_);
+  }
   ticket_.reset();
   ++exchange_;
   env_.stats->close(reason);

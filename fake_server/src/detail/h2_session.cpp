@@ -397,8 +397,9 @@ void H2Session::on_request_end(Stream& stream) {
     return;
   }
   env_.stats->on_request();
-  if (stream.tenant.ns)
+  if (stream.tenant.ns) {
     stream.tenant.ns->count_request();
+  }
   stream.plan = plan_response(stream.match, stream.head, stream.echo.get(), env_.context.origins);
   stream.echo.reset();
   stream.head_only = stream.head.method == "HEAD";

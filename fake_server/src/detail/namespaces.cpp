@@ -9,8 +9,9 @@ namespace faultline::fake_server::detail {
 using nlohmann::json;
 
 bool valid_namespace_name(std::string_view name) noexcept {
-  if (name.empty() || name.size() > kMaxNamespaceName)
+  if (name.empty() || name.size() > kMaxNamespaceName) {
     return false;
+  }
   return std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
            c == '_' || c == '-';
@@ -20,8 +21,9 @@ bool valid_namespace_name(std::string_view name) noexcept {
 bool RequestIdBudget::take() noexcept {
   std::size_t used = used_.load(std::memory_order_relaxed);
   while (used < max_) {
-    if (used_.compare_exchange_weak(used, used + 1, std::memory_order_relaxed))
+    if (used_.compare_exchange_weak(used, used + 1, std::memory_order_relaxed)) {
       return true;
+    }
   }
   return false;
 }
@@ -31,8 +33,9 @@ Namespace::~Namespace() {
 }
 
 void Namespace::count_served(std::string_view request_id) {
-  if (request_id.empty())
+  if (request_id.empty()) {
     return;
+  }
   const std::lock_guard lock(mutex_);
   auto it = served_.find(std::string(request_id));
   if (it != served_.end()) {
@@ -54,8 +57,9 @@ void Namespace::requests_into(json& out) const {
   out["requests_total"] = requests_total_.load(std::memory_order_relaxed);
   json requests = json::object();
   const std::lock_guard lock(mutex_);
-  for (const auto& [id, count] : served_)
+  for (const auto& [id, count] : served_) {
     requests[id] = count;
+  }
   out["requests"] = std::move(requests);
   out["requests_untracked"] = requests_untracked_;
 }
@@ -78,10 +82,12 @@ std::string_view Tenant::ns_name() const noexcept {
 
 std::shared_ptr<Namespace> NamespaceRegistry::obtain(std::string_view name) {
   const std::lock_guard lock(mutex_);
-  if (auto it = namespaces_.find(name); it != namespaces_.end())
+  if (auto it = namespaces_.find(name); it != namespaces_.end()) {
     return it->second;
-  if (namespaces_.size() >= max_)
+  }
+  if (namespaces_.size() >= max_) {
     return nullptr;
+  }
   auto created = std::make_shared<Namespace>(std::string(name), budget_);
   namespaces_.emplace(std::string(name), created);
   return created;
@@ -96,8 +102,9 @@ std::shared_ptr<Namespace> NamespaceRegistry::find(std::string_view name) const 
 std::size_t NamespaceRegistry::held_total() const {
   const std::lock_guard lock(mutex_);
   std::size_t held = 0;
-  for (const auto& [name, ns] : namespaces_)
+  for (const auto& [name, ns] : namespaces_) {
     held += ns->gates().held_total();
+  }
   return held;
 }
 
@@ -112,10 +119,11 @@ void NamespaceRegistry::reset_all() {
     it->second->reset();
     // New references are only made from here, under this lock, or copied from one that
     // exists: a count of 1 stays 1 while the lock is held.
-    if (it->second.use_count() == 1 && it->second->gates().held_total() == 0)
+    if (it->second.use_count() == 1 && it->second->gates().held_total() == 0) {
       it = namespaces_.erase(it);
-    else
+    } else {
       ++it;
+    }
   }
 }
 

@@ -93,12 +93,14 @@ ResponsePlan plan_response(const RouteMatch& match, const RequestHead& head, Ech
     const scenarios::Redirect& redirect = *respond.redirect;
     plan.status = redirect.status;
     std::string location = scenarios::expand(redirect.to, match.captures);
-    if (!is_absolute_url(location) && !location.empty() && location.front() == '/')
+    if (!is_absolute_url(location) && !location.empty() && location.front() == '/') {
       location.insert(0, match.prefix);
+    }
     if (!is_absolute_url(location) && redirect.listener) {
       auto origin = origins.find(*redirect.listener);
-      if (origin != origins.end())
+      if (origin != origins.end()) {
         location = origin->second + location;
+      }
     }
     plan.headers.emplace_back("location", std::move(location));
     return plan;
@@ -110,8 +112,9 @@ ResponsePlan plan_response(const RouteMatch& match, const RequestHead& head, Ech
   } else {
     bool bad_size = false;
     plan.body = make_body_source(respond, match.captures, bad_size);
-    if (bad_size)
+    if (bad_size) {
       return error_response(400, "body size does not resolve for " + head.path);
+    }
   }
   if (const char* type = default_content_type(respond.body);
       type != nullptr && !has_header(plan.headers, "content-type")) {

@@ -21,15 +21,19 @@ void ScenarioStore::remember(std::shared_ptr<const scenarios::Scenario> scenario
 
 std::shared_ptr<const scenarios::Scenario> ScenarioStore::named(std::string_view name) const {
   const std::lock_guard lock(mutex_);
-  if (current_->name == name)
+  if (current_->name == name) {
     return current_;
-  if (auto it = loaded_.find(name); it != loaded_.end())
+  }
+  if (auto it = loaded_.find(name); it != loaded_.end()) {
     return it->second;
-  if (auto it = builtin_.find(name); it != builtin_.end())
+  }
+  if (auto it = builtin_.find(name); it != builtin_.end()) {
     return it->second;
+  }
   const std::vector<std::string> names = scenarios::builtin_scenario_names();
-  if (std::find(names.begin(), names.end(), name) == names.end())
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
     return nullptr;
+  }
   auto parsed = std::make_shared<const scenarios::Scenario>(scenarios::load_builtin_scenario(name));
   builtin_.emplace(std::string(name), parsed);
   return parsed;

@@ -52,8 +52,9 @@ class LiveConnections {
            ActFunction act = {}) {
     const std::lock_guard lock(mutex_);
     stops_.emplace(id, std::move(stop));
-    if (act)
+    if (act) {
       acts_.emplace(id, Act{std::move(listener), std::move(act)});
+    }
   }
   /** Applies `action` to the open connections on `listener` (every one when unset) or to
       connection `only`, those for which `keep` (when set) is true; returns how many it
@@ -66,15 +67,18 @@ class LiveConnections {
     {
       const std::lock_guard lock(mutex_);
       for (const auto& [id, entry] : acts_) {
-        if ((only && id != *only) || (listener && entry.listener != *listener))
+        if ((only && id != *only) || (listener && entry.listener != *listener)) {
           continue;
-        if (keep && !keep(id))
+        }
+        if (keep && !keep(id)) {
           continue;
+        }
         targets.push_back(entry.act);
       }
     }
-    for (auto& target : targets)
+    for (auto& target : targets) {
       target(action);
+    }
     return targets.size();
   }
   [[nodiscard]] bool contains(std::uint64_t id) const {
@@ -95,11 +99,13 @@ class LiveConnections {
     std::vector<std::function<void()>> stops;
     {
       const std::lock_guard lock(mutex_);
-      for (auto& [id, stop] : stops_)
+      for (auto& [id, stop] : stops_) {
         stops.push_back(stop);
+      }
     }
-    for (auto& stop : stops)
+    for (auto& stop : stops) {
       stop();
+    }
   }
 
  private:

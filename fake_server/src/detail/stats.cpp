@@ -83,25 +83,30 @@ void ConnectionStats::on_frame(const FrameFacts& frame) {
         }
         break;
       case EventType::settings:
-        if (in && (frame.flags & 0x1) == 0)
+        if (in && (frame.flags & 0x1) == 0) {
           ++settings_received_;
+        }
         break;
       default:
         break;
     }
   }
-  if (opened)
+  if (opened) {
     registry_.count_stream();
-  if (goaway_out)
+  }
+  if (goaway_out) {
     registry_.count_goaway_sent();
-  if (!rst_in.empty())
+  }
+  if (!rst_in.empty()) {
     registry_.count_rst_received(rst_in);
+  }
 }
 
 void ConnectionStats::on_stream_closed() {
   const std::lock_guard lock(mutex_);
-  if (active_streams_ > 0)
+  if (active_streams_ > 0) {
     --active_streams_;
+  }
 }
 
 void ConnectionStats::on_request() {
@@ -113,17 +118,20 @@ void ConnectionStats::on_request() {
 }
 
 void ConnectionStats::on_served(std::string_view request_id, Namespace* ns) {
-  if (request_id.empty())
+  if (request_id.empty()) {
     return;
-  if (ns != nullptr)
+  }
+  if (ns != nullptr) {
     ns->count_served(request_id);
-  else
+  } else {
     registry_.count_served(request_id);
+  }
 }
 
 std::shared_ptr<const Tenant> ConnectionStats::bind(const Tenant& tenant) {
-  if (bound_.load(std::memory_order_acquire))
+  if (bound_.load(std::memory_order_acquire)) {
     return binding();
+  }
   const std::lock_guard lock(mutex_);
   if (!binding_) {
     binding_ = std::make_shared<const Tenant>(tenant);
@@ -133,8 +141,9 @@ std::shared_ptr<const Tenant> ConnectionStats::bind(const Tenant& tenant) {
 }
 
 std::shared_ptr<const Tenant> ConnectionStats::binding() const {
-  if (!bound_.load(std::memory_order_acquire))
+  if (!bound_.load(std::memory_order_acquire)) {
     return nullptr;
+  }
   const std::lock_guard lock(mutex_);
   return binding_;
 }
@@ -200,8 +209,9 @@ void ConnectionStats::count_fault(const std::string& key, bool global) {
     const std::lock_guard lock(mutex_);
     ++faults_fired_[key];
   }
-  if (global)
+  if (global) {
     registry_.count_fault(key);
+  }
 }
 
 void StatsRegistry::count_fault(const std::string& key) {
@@ -212,8 +222,9 @@ void StatsRegistry::count_fault(const std::string& key) {
 void ConnectionStats::count_guard(const std::string& key) {
   {
     const std::lock_guard lock(mutex_);
-    if (guard_.empty())
+    if (guard_.empty()) {
       guard_ = key;
+    }
   }
   registry_.count_guard(key);
 }
@@ -227,8 +238,9 @@ void ConnectionStats::close(std::string_view reason) {
   std::size_t events = 0;
   {
     const std::lock_guard lock(mutex_);
-    if (!open_)
+    if (!open_) {
       return;
+    }
     open_ = false;
     close_reason_ = reason;
     active_streams_ = 0;
@@ -295,14 +307,18 @@ void ConnectionStats::json_into(json& out) const {
              {"late_frames_sent", late_frames_sent_},
              {"faults_fired", faults_fired_.empty() ? json::object() : json(faults_fired_)},
              {"guard", guard_}};
-  if (rst_received_.empty())
+  if (rst_received_.empty()) {
     out["rst_received"] = json::object();
-  if (rst_sent_.empty())
+  }
+  if (rst_sent_.empty()) {
     out["rst_sent"] = json::object();
-  if (binding_ && binding_->ns)
+  }
+  if (binding_ && binding_->ns) {
     out["namespace"] = binding_->ns->name();
-  if (binding_ && binding_->scenario)
+  }
+  if (binding_ && binding_->scenario) {
     out["scenario"] = binding_->scenario->name;
+  }
 }
 
 std::string ConnectionStats::to_json() const {
@@ -320,24 +336,28 @@ json event_json(const TimelineEvent& event) {
               {"type", event_type_name(event.type)}};
   const bool frame = event.type < EventType::request;
   if (frame) {
-    if (event.stream >= 0)
+    if (event.stream >= 0) {
       out["stream"] = event.stream;
+    }
     out["flags"] = frame_flag_names(event.type, event.flags);
     out["length"] = event.length;
   }
   if (event.error_code >= 0) {
     out["error"] = h2_error_name(static_cast<std::uint32_t>(event.error_code));
   }
-  if (event.last_stream_id >= 0)
+  if (event.last_stream_id >= 0) {
     out["last_stream_id"] = event.last_stream_id;
+  }
   if (event.type == EventType::request) {
     out["method"] = event.method;
     out["path"] = event.path;
   }
-  if (event.type == EventType::response)
+  if (event.type == EventType::response) {
     out["status"] = event.status;
-  if (!event.detail.empty())
+  }
+  if (!event.detail.empty()) {
     out["detail"] = event.detail;
+  }
   return out;
 }
 
@@ -418,13 +438,15 @@ void StatsRegistry::connection_closed(std::uint64_t id, std::size_t events) {
       Closed& oldest = closed_order_[released_upto_++];
       closed_events_ -= oldest.events;
       oldest.events = 0;
-      if (auto it = connections_.find(oldest.id); it != connections_.end())
+      if (auto it = connections_.find(oldest.id); it != connections_.end()) {
         release.push_back(it->second);
+      }
     }
   }
   // Outside the registry's lock (a connection's lock is never taken inside it).
-  for (const auto& stats : release)
+  for (const auto& stats : release) {
     stats->release_timeline();
+  }
 }
 
 void trim_free_memory(bool force) {
@@ -459,8 +481,9 @@ std::string StatsRegistry::connections_json() const {
   std::vector<std::shared_ptr<ConnectionStats>> snapshot;
   {
     const std::lock_guard lock(mutex_);
-    for (const auto& [id, stats] : connections_)
+    for (const auto& [id, stats] : connections_) {
       snapshot.push_back(stats);
+    }
   }
   for (const auto& stats : snapshot) {
     json one;
@@ -479,12 +502,14 @@ std::string StatsRegistry::stats_json() const {
               {"goaway_sent", goaway_sent_.load()}};
   {
     const std::lock_guard lock(mutex_);
-    for (const auto& [id, stats] : connections_)
+    for (const auto& [id, stats] : connections_) {
       snapshot.push_back(stats);
+    }
     out["rst_received"] = rst_received_.empty() ? json::object() : json(rst_received_);
     json requests = json::object();
-    for (const auto& [id, count] : served_)
+    for (const auto& [id, count] : served_) {
       requests[id] = count;
+    }
     out["requests"] = std::move(requests);
     out["faults_fired"] = faults_fired_.empty() ? json::object() : json(faults_fired_);
     out["guards"] = guards_.empty() ? json::object() : json(guards_);
@@ -496,8 +521,9 @@ std::string StatsRegistry::stats_json() const {
     json one;
     const std::lock_guard lock(stats->mutex_);
     stats->json_into(one);
-    if (stats->open_)
+    if (stats->open_) {
       ++open;
+    }
     list.push_back(std::move(one));
   }
   out["connections_open"] = open;
@@ -507,15 +533,17 @@ std::string StatsRegistry::stats_json() const {
 
 std::optional<std::string> StatsRegistry::connection_json(std::uint64_t id) const {
   auto stats = find(id);
-  if (!stats)
+  if (!stats) {
     return std::nullopt;
+  }
   return stats->to_json();
 }
 
 std::optional<std::string> StatsRegistry::timeline_json(std::uint64_t id) const {
   auto stats = find(id);
-  if (!stats)
+  if (!stats) {
     return std::nullopt;
+  }
   return stats->timeline_json();
 }
 
@@ -544,8 +572,9 @@ void StatsRegistry::reset() {
     requests_total_ = 0;
     goaway_sent_ = 0;
   }
-  for (const auto& stats : open)
+  for (const auto& stats : open) {
     stats->reset();
+  }
   trim_free_memory(true);  // what the closed connections held goes back to the system
 }
 

@@ -28,8 +28,9 @@ std::vector<std::shared_ptr<ConnectionStats>> StatsRegistry::bound_to(
   std::vector<std::shared_ptr<ConnectionStats>> snapshot;
   {
     const std::lock_guard lock(mutex_);
-    for (const auto& [id, stats] : connections_)
+    for (const auto& [id, stats] : connections_) {
       snapshot.push_back(stats);
+    }
   }
   std::erase_if(snapshot, [&](const auto& stats) { return stats->ns_name() != ns_name; });
   return snapshot;
@@ -49,8 +50,9 @@ std::string StatsRegistry::stats_json(const std::string& ns_name, const Namespac
     goaway_sent += stats->goaway_sent_;
     add_counts(rst_received, stats->rst_received_);
     add_counts(faults_fired, stats->faults_fired_);
-    if (!stats->guard_.empty())
+    if (!stats->guard_.empty()) {
       add_counts(guards, std::map<std::string, std::uint64_t>{{stats->guard_, 1}});
+    }
     list.push_back(std::move(one));
   }
   out["namespace"] = ns_name;
@@ -85,8 +87,9 @@ std::string StatsRegistry::connections_json(const std::string& ns_name) const {
 
 std::vector<std::uint64_t> StatsRegistry::connections_in(const std::string& ns_name) const {
   std::vector<std::uint64_t> ids;
-  for (const auto& stats : bound_to(ns_name))
+  for (const auto& stats : bound_to(ns_name)) {
     ids.push_back(stats->id());
+  }
   return ids;
 }
 
@@ -94,10 +97,11 @@ void StatsRegistry::reset(const std::string& ns_name) {
   std::vector<std::shared_ptr<ConnectionStats>> open;
   std::unordered_set<std::uint64_t> closed;
   for (const auto& stats : bound_to(ns_name)) {
-    if (stats->open())
+    if (stats->open()) {
       open.push_back(stats);
-    else
+    } else {
       closed.insert(stats->id());
+    }
   }
   {
     const std::lock_guard lock(mutex_);
@@ -111,16 +115,18 @@ void StatsRegistry::reset(const std::string& ns_name) {
         connections_.erase(entry.id);
         continue;
       }
-      if (i < released_upto_)
+      if (i < released_upto_) {
         ++released;
+      }
       closed_events_ += entry.events;
       kept.push_back(entry);
     }
     closed_order_ = std::move(kept);
     released_upto_ = released;
   }
-  for (const auto& stats : open)
+  for (const auto& stats : open) {
     stats->reset();
+  }
 }
 
 }  // namespace faultline::fake_server::detail

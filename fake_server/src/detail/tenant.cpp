@@ -10,8 +10,9 @@ namespace {
 
 /** Takes the prefix "/<key>/<segment>" off `path`; the segment, or nullopt. */
 std::optional<std::string> take_prefix(std::string& path, char key, std::string& prefix) {
-  if (path.size() < 4 || path[0] != '/' || path[1] != key || path[2] != '/')
+  if (path.size() < 4 || path[0] != '/' || path[1] != key || path[2] != '/') {
     return std::nullopt;
+  }
   const std::size_t end = path.find('/', 3);
   std::string segment = path.substr(3, end == std::string::npos ? std::string::npos : end - 3);
   prefix += path.substr(0, 3 + segment.size());
@@ -33,8 +34,9 @@ std::variant<std::string, TenantError> agree(const std::optional<std::string>& f
 
 std::string builtin_list() {
   std::string out;
-  for (const std::string& name : scenarios::builtin_scenario_names())
+  for (const std::string& name : scenarios::builtin_scenario_names()) {
     out += (out.empty() ? "" : ", ") + name;
+  }
   return out;
 }
 
@@ -45,8 +47,9 @@ std::string server_wide_fault(const scenarios::Scenario& scenario) {
     const scenarios::Action& action = scenario.faults[i].action;
     const auto* close = std::get_if<scenarios::CloseAction>(&action);
     if (std::holds_alternative<scenarios::StormAction>(action) ||
-        (close != nullptr && close->all_connections))
+        (close != nullptr && close->all_connections)) {
       return "$.faults[" + std::to_string(i) + "]";
+    }
   }
   return {};
 }
@@ -55,21 +58,25 @@ std::variant<Tenant, TenantError> select_tenant(ServerContext& context, std::str
                                                 const TenantChoice& choice) {
   const bool prefixed =
       path.size() >= 3 && path[0] == '/' && (path[1] == 'n' || path[1] == 's') && path[2] == '/';
-  if (!prefixed && choice.ns_header.empty() && choice.scenario_header.empty())
+  if (!prefixed && choice.ns_header.empty() && choice.scenario_header.empty()) {
     return Tenant{};
+  }
   Tenant tenant;
   std::optional<std::string> ns_path, scenario_path;
   for (int i = 0; i < 2; ++i) {
-    if (!ns_path && (ns_path = take_prefix(path, 'n', tenant.prefix)))
+    if (!ns_path && (ns_path = take_prefix(path, 'n', tenant.prefix))) {
       continue;
-    if (!scenario_path && (scenario_path = take_prefix(path, 's', tenant.prefix)))
+    }
+    if (!scenario_path && (scenario_path = take_prefix(path, 's', tenant.prefix))) {
       continue;
+    }
     break;
   }
 
   auto ns_name = agree(ns_path, choice.ns_header, "namespace", kNamespaceHeader);
-  if (auto* error = std::get_if<TenantError>(&ns_name))
+  if (auto* error = std::get_if<TenantError>(&ns_name)) {
     return std::move(*error);
+  }
   const std::string& ns = std::get<std::string>(ns_name);
   if (!ns.empty() || ns_path) {
     if (!valid_namespace_name(ns)) {
@@ -85,8 +92,9 @@ std::variant<Tenant, TenantError> select_tenant(ServerContext& context, std::str
   }
 
   auto scenario_name = agree(scenario_path, choice.scenario_header, "scenario", kScenarioHeader);
-  if (auto* error = std::get_if<TenantError>(&scenario_name))
+  if (auto* error = std::get_if<TenantError>(&scenario_name)) {
     return std::move(*error);
+  }
   const std::string& name = std::get<std::string>(scenario_name);
   if (!name.empty() || scenario_path) {
     auto scenario = context.scenarios.named(name);
