@@ -56,3 +56,16 @@ def hpack(fields):
 
 def settings(*pairs):
     return frame(SETTINGS, 0, 0, b"".join(struct.pack(">HI", k, v) for k, v in pairs))
+
+
+def write_corpus(seeds, script, name):
+    """Writes each (file name, bytes) of `seeds` into argv[1], or next to `script` in
+    corpus/NAME when no folder is given."""
+    import os
+    import sys
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+        os.path.dirname(os.path.abspath(script)), "corpus", name)
+    os.makedirs(out, exist_ok=True)
+    for file_name, data in seeds:
+        with open(os.path.join(out, file_name), "wb") as f:
+            f.write(data)

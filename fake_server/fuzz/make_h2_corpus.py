@@ -9,7 +9,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "cmake",
                                 "fuzz"))
-from h2_frames import (ACK, CANCEL, CONTINUATION, DATA, END_HEADERS, END_STREAM, GOAWAY,  # noqa: E402
+from h2_frames import (write_corpus, ACK, CANCEL, CONTINUATION, DATA, END_HEADERS, END_STREAM, GOAWAY,  # noqa: E402
                        HEADERS, PADDED, PING, PRIORITY, PRIORITY_FLAG, RST_STREAM, SETTINGS,
                        WINDOW_UPDATE, frame, hpack, settings)
 
@@ -53,12 +53,7 @@ def seeds():
 
 
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "corpus", "h2_input")
-    os.makedirs(out, exist_ok=True)
-    for name, data in seeds():
-        with open(os.path.join(out, name), "wb") as f:
-            f.write(data)
+    write_corpus(seeds(), __file__, "h2_input")
 
 
 if __name__ == "__main__":

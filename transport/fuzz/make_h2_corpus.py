@@ -10,7 +10,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "cmake",
                                 "fuzz"))
-from h2_frames import (ACK, CONTINUATION, DATA, END_HEADERS, END_STREAM, GOAWAY,  # noqa: E402
+from h2_frames import (write_corpus, ACK, CONTINUATION, DATA, END_HEADERS, END_STREAM, GOAWAY,  # noqa: E402
                        HEADERS, NO_ERROR, PADDED, PING, PROTOCOL_ERROR, PUSH_PROMISE,
                        REFUSED_STREAM, RST_STREAM, SETTINGS, WINDOW_UPDATE, CANCEL,
                        ENHANCE_YOUR_CALM, frame, hpack, settings)
@@ -77,12 +77,7 @@ def seeds():
 
 
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "corpus", "h2_protocol")
-    os.makedirs(out, exist_ok=True)
-    for name, data in seeds():
-        with open(os.path.join(out, name), "wb") as f:
-            f.write(data)
+    write_corpus(seeds(), __file__, "h2_protocol")
 
 
 if __name__ == "__main__":
