@@ -152,24 +152,9 @@ std::string matrix_markdown(const RunResults& run, const MatrixPageOptions& opti
        << (c.gating ? "yes" : "no") << " |\n";
   }
   md << "\n## Check x client\n\nEach cell links to its verdict and evidence in [" << report_name
-     << "](" << report_name << ").\n\n| check |";
-  for (const auto& c : run.columns) {
-    md << " " << c.name << " |";
-  }
-  md << "\n|---|";
-  for (std::size_t i = 0; i < run.columns.size(); ++i) {
-    md << "---|";
-  }
-  md << "\n";
-  for (const auto& row : run.rows) {
-    md << "| " << row.check->id << " |";
-    for (const auto& c : run.columns) {
-      const auto& cell = row.results.at(c.name);
-      md << " [" << cell.label() << "](" << report_name << "#" << cell_anchor(row.check->id, c.name)
-         << ") |";
-    }
-    md << "\n";
-  }
+     << "](" << report_name << ").\n\n";
+  write_markdown_matrix(md, run,
+                        {.mark_gating = false, .skip_reasons = false, .link_page = report_name});
   md << "\n## What fails, per client\n\n";
   for (const auto& c : run.columns) {
     std::string failing, flaky;

@@ -160,25 +160,8 @@ void write_report_md(std::ostream& md, const RunResults& run) {
   md << "# Conformance report\n\n"
      << t.passed << " passed, " << t.failed << " failed, " << t.flaky << " flaky ("
      << t.gating_failed << " failed or flaky on gating drivers), " << t.skipped << " skipped in "
-     << run.seconds << " s; every check " << run.repeat << " time(s) per driver.\n\n| check |";
-  for (const auto& c : run.columns) {
-    md << " " << c.name << (c.gating ? " (gating)" : "") << " |";
-  }
-  md << "\n|---|";
-  for (std::size_t i = 0; i < run.columns.size(); ++i) {
-    md << "---|";
-  }
-  md << "\n";
-  for (const auto& row : run.rows) {
-    md << "| " << row.check->id << " |";
-    for (const auto& c : run.columns) {
-      const auto& r = row.results.at(c.name);
-      const auto label = r.label();
-      md << " [" << (label == "skip" ? "skip(" + r.runs.front().summary + ")" : label) << "](#"
-         << cell_anchor(row.check->id, c.name) << ") |";
-    }
-    md << "\n";
-  }
+     << run.seconds << " s; every check " << run.repeat << " time(s) per driver.\n\n";
+  write_markdown_matrix(md, run, {.mark_gating = true, .skip_reasons = true, .link_page = ""});
   md << "\nDrivers:";
   for (const auto& c : run.columns) {
     md << " `" << c.name << "` = " << c.identity() << ";";
@@ -202,6 +185,29 @@ void write_report_md(std::ostream& md, const RunResults& run) {
         md << "\n```json\n" << v.evidence.dump(1) << "\n```\n";
       }
     }
+  }
+}
+
+void write_markdown_matrix(std::ostream& md, const RunResults& run, const MatrixTableStyle& style) {
+  md << "| check |";
+  for (const auto& c : run.columns) {
+    md << " " << c.name << (style.mark_gating && c.gating ? " (gating)" : "") << " |";
+  }
+  md << "\n|---|";
+  for (std::size_t i = 0; i < run.columns.size(); ++i) {
+    md << "---|";
+  }
+  md << "\n";
+  for (const auto& row : run.rows) {
+    md << "| " << row.check->id << " |";
+    for (const auto& c : run.columns) {
+      const auto& r = row.results.at(c.name);
+      const auto label = r.label();
+      const bool with_reason = style.skip_reasons && label == "skip";
+      md << " [" << (with_reason ? "skip(" + r.runs.front().summary + ")" : label) << "]("
+         << style.link_page << "#" << cell_anchor(row.check->id, c.name) << ") |";
+    }
+    md << "\n";
   }
 }
 

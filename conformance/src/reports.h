@@ -22,4 +22,16 @@ void write_reports(const std::filesystem::path& dir, const RunResults& run);
 /** report.md's text. */
 void write_report_md(std::ostream& md, const RunResults& run);
 
+/** What a markdown check x driver table shows: "(gating)" after gating columns' names,
+    the skip reason in skipped cells, and where each cell's link points (`link_page` then
+    "#" and the cell's anchor; empty: this page). */
+struct MatrixTableStyle {
+  bool mark_gating = false;
+  bool skip_reasons = false;
+  std::string link_page;
+};
+
+/** Writes the markdown table of `run`: a header row of drivers, a row per check. */
+void write_markdown_matrix(std::ostream& md, const RunResults& run, const MatrixTableStyle& style);
+
 }  // namespace faultline::conformance::runner
