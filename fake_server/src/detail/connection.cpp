@@ -461,9 +461,28 @@ class Connection final : public SessionHost,
     phase_timer_.cancel();
     release_paused_self();
     boost::system::error_code ignored;
+    discard_unread_input();
     socket().shutdown(tcp::socket::shutdown_both, ignored);
     socket().close(ignored);
     finish_stats(reason);
+  }
+
+  /** Reads away what the peer sent and nobody will read (bounded, never blocking): a
+      socket closed with unread input answers with a TCP reset, and the reset can destroy
+      the GOAWAY just written before the peer reads it. */
+  void discard_unread_input() {
+    std::array<char, 16384> sink{};
+    boost::system::error_code ec;
+    for (int i = 0; i < 64; ++i) {
+      const std::size_t ready = socket().available(ec);
+      if (ec || ready == 0) {
+        return;
+      }
+      socket().read_some(asio::buffer(sink), ec);
+      if (ec) {
+        return;
+      }
+    }
   }
 
   /** Drops the self-reference of a paused read, later on the strand (the caller may be
