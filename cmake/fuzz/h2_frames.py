@@ -1,6 +1,6 @@
 """HTTP/2 frames and HPACK blocks written by hand, for the fuzz targets' seed corpora
 (fake_server/fuzz/make_h2_corpus.py: a client's frames; transport/fuzz/make_h2_corpus.py:
-a server's). HPACK without Huffman coding or dynamic table (RFC 7541)."""
+a server's) and for the scripted h2 client conformance/tests/drivers/raw-h2-driver.py. HPACK without Huffman coding or dynamic table (RFC 7541)."""
 import struct
 
 DATA, HEADERS, PRIORITY, RST_STREAM, SETTINGS, PUSH_PROMISE, PING, GOAWAY, WINDOW_UPDATE, \

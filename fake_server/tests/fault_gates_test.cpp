@@ -19,11 +19,7 @@ class FaultGates : public ::testing::Test {
   }
 
   [[nodiscard]] ::testing::AssertionResult held(const std::string& gate, int count) {
-    return eventually(
-        [&] {
-          return server_->admin_call("GET", "/v1/gates").body["gates"][gate]["held"] == count;
-        },
-        20s, gate + " holding " + std::to_string(count));
+    return server_->wait_held(gate, count);
   }
 
   /** n requests to path on one nghttp connection, in the background. */

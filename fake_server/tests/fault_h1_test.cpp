@@ -61,11 +61,8 @@ TEST(FaultHttp1, ResetAllResetsHttp1ConnectionsToo) {
   ASSERT_TRUE(server);
   BackgroundCommand client(
       {curl(), "-sS", "--http1.1", "--cacert", server->ca(), server->https() + "/hold"}, 60s);
-  ASSERT_TRUE(eventually(
-      [&] { return server->admin_call("GET", "/v1/gates").body["gates"]["hold"]["held"] == 1; },
-      20s, "held"));
-  EXPECT_EQ(server->admin_call("POST", "/v1/actions/fire", R"({"name":"reset-all"})").body,
-            json({{"fired", 1}}));
+  ASSERT_TRUE(server->wait_held("hold", 1));
+  EXPECT_EQ(server->fire("reset-all"), json({{"fired", 1}}));
   const CommandResult result = client.wait();
   EXPECT_EQ(result.exit_code, 56) << result.err;  // recv failure
   EXPECT_NE(result.err.find("reset"), std::string::npos) << result.err;

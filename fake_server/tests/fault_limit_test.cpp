@@ -92,11 +92,8 @@ TEST(FaultLimit, SettingsFaultLowersTheLimitMidConnection) {
   auto server = TestServer::start({"--scenario", "limit-lowered"});
   ASSERT_TRUE(server);
   BackgroundCommand client({FAULTLINE_NGHTTP, "-v", "-n", server->https() + "/hold"}, 60s);
-  ASSERT_TRUE(eventually(
-      [&] { return server->admin_call("GET", "/v1/gates").body["gates"]["hold"]["held"] == 1; },
-      20s, "held"));
-  EXPECT_EQ(server->admin_call("POST", "/v1/actions/fire", R"({"name":"lower"})").body,
-            json({{"fired", 1}}));
+  ASSERT_TRUE(server->wait_held("hold", 1));
+  EXPECT_EQ(server->fire("lower"), json({{"fired", 1}}));
   // The client acknowledges the new SETTINGS before the stream ends.
   ASSERT_TRUE(eventually(
       [&] {
@@ -193,9 +190,7 @@ TEST(FaultLimit, UnenforcedLimitServesViolationsButCountsThem) {
     requests.push_back({{"path", "/hold"}});
   }
   auto client = raw_h2_background(server->port("plain"), {{"requests", requests}});
-  ASSERT_TRUE(eventually(
-      [&] { return server->admin_call("GET", "/v1/gates").body["gates"]["hold"]["held"] == 12; },
-      20s, "all 12 held"));
+  ASSERT_TRUE(server->wait_held("hold", 12));
   const json conn = server->stats()["connections"][0];
   EXPECT_EQ(conn["stream_limit_violations"], 2);
   EXPECT_EQ(conn["rst_sent"], json::object());

@@ -156,11 +156,8 @@ TEST(FaultStream, ResetAllConnectionsOnAnAdminCall) {
   auto h2 = raw_h2_background(server->port("plain"), {{"requests", {{{"path", "/hold"}}}}});
   BackgroundCommand tls(
       {curl(), "-sS", "--http2", "--cacert", server->ca(), server->https() + "/hold"}, 60s);
-  ASSERT_TRUE(eventually(
-      [&] { return server->admin_call("GET", "/v1/gates").body["gates"]["hold"]["held"] == 2; },
-      20s, "both held"));
-  EXPECT_EQ(server->admin_call("POST", "/v1/actions/fire", R"({"name":"reset-all"})").body,
-            json({{"fired", 1}}));
+  ASSERT_TRUE(server->wait_held("hold", 2));
+  EXPECT_EQ(server->fire("reset-all"), json({{"fired", 1}}));
   const json seen = raw_result(h2->wait());
   EXPECT_EQ(seen["socket_error"], "ECONNRESET") << seen.dump();
   const CommandResult curl_result = tls.wait();

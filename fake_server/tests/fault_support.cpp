@@ -49,9 +49,7 @@ CommandResult nghttp(const std::vector<std::string>& args, std::chrono::millisec
 std::unique_ptr<BackgroundCommand> nghttp_held(const TestServer& server) {
   auto client = std::make_unique<BackgroundCommand>(
       std::vector<std::string>{FAULTLINE_NGHTTP, "-v", "-n", server.https() + "/hold"}, 60s);
-  const auto held = eventually(
-      [&] { return server.admin_call("GET", "/v1/gates").body["gates"]["hold"]["held"] == 1; }, 20s,
-      "nghttp's request held at gate hold");
+  const auto held = server.wait_held("hold", 1);
   if (!held) {
     ADD_FAILURE() << held.message();
     return nullptr;

@@ -72,6 +72,26 @@ TestServer::Reply TestServer::admin_call(const std::string& method, const std::s
   return reply;
 }
 
+::testing::AssertionResult TestServer::wait_held(const std::string& gate, int count) const {
+  return eventually(
+      [&]() -> ::testing::AssertionResult {
+        const nlohmann::json gates = admin_call("GET", "/v1/gates").body;
+        const nlohmann::json state =
+            gates.is_object() && gates.contains("gates") && gates["gates"].contains(gate)
+                ? gates["gates"][gate]
+                : nlohmann::json();
+        if (state.is_object() && state.value("held", -1) == count) {
+          return ::testing::AssertionSuccess();
+        }
+        return ::testing::AssertionFailure() << "gate " << gate << ": " << state.dump();
+      },
+      std::chrono::seconds{20}, gate + " holding " + std::to_string(count));
+}
+
+nlohmann::json TestServer::fire(const std::string& action) const {
+  return admin_call("POST", "/v1/actions/fire", nlohmann::json({{"name", action}}).dump()).body;
+}
+
 std::string curl() {
   return FAULTLINE_CURL;
 }

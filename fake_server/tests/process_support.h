@@ -93,6 +93,10 @@ class TestServer {
   Reply admin_call(const std::string& method, const std::string& path,
                    const std::string& body = {}) const;
   [[nodiscard]] nlohmann::json stats() const { return admin_call("GET", "/v1/stats").body; }
+  /** Waits (20 s) until `count` requests are held at `gate`; the failure says what was. */
+  [[nodiscard]] ::testing::AssertionResult wait_held(const std::string& gate, int count) const;
+  /** POST /v1/actions/fire {"name": action}: the reply's body ({"fired": n}). */
+  nlohmann::json fire(const std::string& action) const;
 
  private:
   explicit TestServer(harness::ServerOptions options) : process_(std::move(options)) {}

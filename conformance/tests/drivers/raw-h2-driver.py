@@ -11,6 +11,7 @@ Aborts end the request at once (kind aborted). Usage: raw-h2-driver.py --ca FILE
 """
 import base64
 import json
+import os
 import select
 import socket
 import ssl
@@ -18,6 +19,10 @@ import struct
 import sys
 import threading
 import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                                "cmake", "fuzz"))
+from h2_frames import frame, hpack  # noqa: E402
 
 STATUS_INDEX = {8: 200, 9: 204, 10: 206, 11: 304, 12: 400, 13: 404, 14: 500}
 out_lock = threading.Lock()
@@ -27,29 +32,6 @@ def emit(obj):
     with out_lock:
         sys.stdout.write(json.dumps(obj) + "\n")
         sys.stdout.flush()
-
-
-def hpack_int(value, prefix_bits, first=0):
-    limit = (1 << prefix_bits) - 1
-    if value < limit:
-        return bytes([first | value])
-    out = [first | limit]
-    value -= limit
-    while value >= 128:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
-def hpack_literal(name, value):
-    """Literal header field without indexing, new name, no Huffman."""
-    name, value = name.encode(), value.encode()
-    return b"\x00" + hpack_int(len(name), 7) + name + hpack_int(len(value), 7) + value
-
-
-def frame(ftype, flags, stream, payload=b""):
-    return struct.pack(">I", len(payload))[1:] + bytes([ftype, flags]) + struct.pack(">I", stream) + payload
 
 
 class Connection:
@@ -73,12 +55,12 @@ class Connection:
 
     def request(self, msg, path):
         body = base64.b64decode(msg["body_b64"]) if "body_b64" in msg else None
-        block = b"".join(hpack_literal(n, v) for n, v in [
+        block = hpack([
             (":method", msg.get("method", "GET")), (":scheme", "https"),
             (":authority", self.authority), (":path", path)])
         for name, value in msg.get("headers", {}).items():
             for v in value if isinstance(value, list) else [value]:
-                block += hpack_literal(name.lower(), v)
+                block += hpack([(name.lower(), v)])
         with self.lock:
             stream = self.next_stream
             self.next_stream += 2

@@ -45,15 +45,7 @@ TEST_F(TransportAlpn, ALPN_H1_ONLY_OneH2AttemptThenRemembered) {
 TEST_F(TransportAlpn, ALPN_H1_ONLY_ColdBurstProbesOnce) {
   NodePeer peer("h1");
   Client client(testing_support::trusting_options());
-  std::vector<std::future<Result>> futures;
-  for (int i = 0; i < 50; ++i) {
-    Request request;
-    request.url = peer.url("/delay/10");
-    futures.push_back(client.send(request));
-  }
-  for (auto& f : futures) {
-    Result r;
-    ASSERT_TRUE(testing_support::await(f, r));
+  for (const Result& r : testing_support::fetch_all(client, peer.url("/delay/10"), 50)) {
     EXPECT_TRUE(r.ok()) << r.error.message() << " " << r.detail;
   }
   EXPECT_EQ(client.stats().origins.at(peer.origin()).h2_attempts, 1U);

@@ -17,6 +17,7 @@ using testing::Defects;
 using testing_support::await;
 using testing_support::eventually;
 using testing_support::fetch;
+using testing_support::fetch_all;
 using testing_support::NodePeer;
 
 class DefectsOnTheWire : public ::testing::Test {
@@ -92,16 +93,9 @@ TEST_F(DefectsOnTheWire, IgnoreServerStreamLimitExceedsItOnTheWire) {
   Client client = testing::make_client(
       pool(1, 100),
       Defects{}.set(Defects::ignore_server_stream_limit).set(Defects::surface_refused_stream));
-  std::vector<std::future<Result>> futures;
-  for (int i = 0; i < 60; ++i) {
-    Request request;
-    request.url = peer.url("/delay/50");
-    futures.push_back(client.send(request));
-  }
   int refused = 0;
-  for (auto& f : futures) {
-    Result r;
-    ASSERT_TRUE(await(f, r));
+  for (const Result& r : fetch_all(client, peer.url("/delay/50"), 60)) {
+    ASSERT_NE(r.detail, "test wait expired");
     refused += r.error == errc::stream_reset ? 1 : 0;
   }
   EXPECT_GT(refused, 0) << "defect: streams beyond the server's 10 are refused and surface";
@@ -112,15 +106,8 @@ TEST_F(DefectsOnTheWire, CountOnlyReadySessionsStormsOnAColdBurst) {
   NodePeer peer("h2");
   Client client =
       testing::make_client(pool(4, 100), Defects{}.set(Defects::count_only_ready_sessions));
-  std::vector<std::future<Result>> futures;
-  for (int i = 0; i < 40; ++i) {
-    Request request;
-    request.url = peer.url("/hello");
-    futures.push_back(client.send(request));
-  }
-  for (auto& f : futures) {
-    Result r;
-    ASSERT_TRUE(await(f, r));
+  for (const Result& r : fetch_all(client, peer.url("/hello"), 40)) {
+    ASSERT_NE(r.detail, "test wait expired");
   }
   EXPECT_GT(client.stats().h2_sessions_opened, 4U) << "defect: more sessions than the pool limit";
 }

@@ -13,6 +13,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing_support::await;
 using testing_support::fetch;
+using testing_support::fetch_all;
 using testing_support::Nghttpd;
 
 class NghttpdPeer : public ::testing::Test {
@@ -70,16 +71,7 @@ TEST_F(NghttpdPeer, HonoursItsMaxConcurrentStreams) {
   Options options = testing_support::trusting_options();
   options.max_sessions_per_origin = 1;
   Client client(options);
-  std::vector<std::future<Result>> futures;
-  for (int i = 0; i < 200; ++i) {
-    Request request;
-    request.url = server.url("/medium.bin");
-    request.timeout = 30s;
-    futures.push_back(client.send(request));
-  }
-  for (auto& f : futures) {
-    Result r;
-    ASSERT_TRUE(await(f, r, 60s));
+  for (const Result& r : fetch_all(client, server.url("/medium.bin"), 200, 30s)) {
     ASSERT_TRUE(r.ok()) << r.error.message() << " " << r.detail;
     EXPECT_EQ(r.response.retries, 0U);
   }

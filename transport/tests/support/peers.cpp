@@ -173,4 +173,24 @@ Result fetch(Client& client, const std::string& url, std::chrono::milliseconds t
   return result;
 }
 
+std::vector<Result> fetch_all(Client& client, const std::string& url, int count,
+                              std::chrono::milliseconds timeout) {
+  std::vector<std::future<Result>> futures;
+  futures.reserve(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    Request request;
+    request.url = url;
+    request.timeout = timeout;
+    futures.push_back(client.send(std::move(request)));
+  }
+  std::vector<Result> results(futures.size());
+  for (std::size_t i = 0; i < futures.size(); ++i) {
+    if (!await(futures[i], results[i], timeout + 5s)) {
+      results[i].error = make_error_code(errc::timeout);
+      results[i].detail = "test wait expired";
+    }
+  }
+  return results;
+}
+
 }  // namespace faultline::transport::testing_support

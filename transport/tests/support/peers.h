@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "faultline/harness/command.h"
 #include "faultline/harness/gtest.h"
@@ -93,5 +94,10 @@ Options trusting_options(std::size_t sessions = 4, std::uint32_t streams = 100);
 
 /** A GET through `client`, waited for. */
 Result fetch(Client& client, const std::string& url, std::chrono::milliseconds timeout = 20s);
+
+/** `count` GETs of `url` sent at once (each with `timeout`), then waited for in order; a
+    wait that expires reads as a timeout, as in fetch(). */
+std::vector<Result> fetch_all(Client& client, const std::string& url, int count,
+                              std::chrono::milliseconds timeout = 20s);
 
 }  // namespace faultline::transport::testing_support
