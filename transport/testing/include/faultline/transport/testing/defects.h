@@ -16,51 +16,51 @@ namespace faultline::transport::testing {
     project started from) or a close relative; docs/checks.md pairs each with the check
     it must fail. */
 struct Defects {
-  enum Flag : std::uint32_t {
+  enum Flag : std::uint64_t {
     /** A queued request ignores abort and deadline until a stream slot frees (defect 1). */
-    ignore_abort_when_queued = 1u << 0,
+    ignore_abort_when_queued = std::uint64_t{1} << 0,
     /** Closed sessions are not replaced while requests wait (defect 2). */
-    no_replacement_sessions = 1u << 1,
+    no_replacement_sessions = std::uint64_t{1} << 1,
     /** An origin that negotiated http/1.1 is retried over h2 on every request (defect 3). */
-    no_h1_negative_cache = 1u << 2,
+    no_h1_negative_cache = std::uint64_t{1} << 2,
     /** Responses served over h2 are never followed as redirects (defect 4). */
-    h2_no_redirects = 1u << 3,
+    h2_no_redirects = std::uint64_t{1} << 3,
     /** The stream cap ignores the server's SETTINGS_MAX_CONCURRENT_STREAMS (defect 5). */
-    ignore_server_stream_limit = 1u << 4,
+    ignore_server_stream_limit = std::uint64_t{1} << 4,
     /** REFUSED_STREAM reaches the caller as errc::stream_reset instead of a retry (defect 5). */
-    surface_refused_stream = 1u << 5,
+    surface_refused_stream = std::uint64_t{1} << 5,
     /** Streams above a GOAWAY's last-stream-id fail as session_lost instead of a retry. */
-    no_goaway_retry = 1u << 6,
+    no_goaway_retry = std::uint64_t{1} << 6,
     /** Sessions still connecting do not count towards the pool limit (connection storm). */
-    count_only_ready_sessions = 1u << 7,
+    count_only_ready_sessions = std::uint64_t{1} << 7,
     /** Aborting an in-flight h2 request sends no RST_STREAM (the stream stays open). */
-    no_rst_on_abort = 1u << 8,
+    no_rst_on_abort = std::uint64_t{1} << 8,
     /** Idle sessions are never closed. */
-    no_idle_reap = 1u << 9,
+    no_idle_reap = std::uint64_t{1} << 9,
     /** The stream cap keeps the server's first SETTINGS_MAX_CONCURRENT_STREAMS: a limit
         lowered later is ignored, and requests park on a session that has no room. */
-    stale_stream_limit = 1u << 10,
+    stale_stream_limit = std::uint64_t{1} << 10,
     /** Sessions that close before serving anything are replaced without limit. */
-    no_reconnect_bound = 1u << 11,
+    no_reconnect_bound = std::uint64_t{1} << 11,
     /** A GOAWAY closes the session at once, failing the streams it promised to finish. */
-    close_on_goaway = 1u << 12,
+    close_on_goaway = std::uint64_t{1} << 12,
     /** A DATA or HEADERS frame on a stream the session already closed (after END_STREAM
         or its own RST_STREAM) tears the whole session down, failing its siblings. */
-    fatal_late_frames = 1u << 13,
+    fatal_late_frames = std::uint64_t{1} << 13,
     /** h2 responses are matched to requests in the order sent: the first response head
         goes to the oldest request still waiting for one. */
-    fifo_response_matching = 1u << 14,
+    fifo_response_matching = std::uint64_t{1} << 14,
     /** A streamed response body reaches the on_data handler in one piece at the end. */
-    buffer_streaming_bodies = 1u << 15,
+    buffer_streaming_bodies = std::uint64_t{1} << 15,
     /** In-memory request bodies are cut at the first NUL byte. */
-    truncate_body_at_nul = 1u << 16,
+    truncate_body_at_nul = std::uint64_t{1} << 16,
     /** Bodies of 4xx/5xx responses are dropped. */
-    drop_error_bodies = 1u << 17,
+    drop_error_bodies = std::uint64_t{1} << 17,
     /** Stats count a "session opened" for every stream started, as diagnostics made up
         for a benchmark would, instead of the sessions the pool really opened (defect 6). */
-    fake_session_stats = 1u << 18,
+    fake_session_stats = std::uint64_t{1} << 18,
   };
-  std::uint32_t flags = 0;
+  std::uint64_t flags = 0;
 
   [[nodiscard]] constexpr bool has(Flag f) const noexcept { return (flags & f) != 0; }
   constexpr Defects& set(Flag f) noexcept {
