@@ -9,25 +9,52 @@ double H2FaultState::now_ms() const {
       .count();
 }
 
+namespace {
+/** Closed streams' map nodes kept for reuse: enough for a connection's usual
+    concurrency, so that a burst does not stay allocated. */
+constexpr std::size_t kSpareNodes = 128;
+}  // namespace
+
 void H2FaultState::on_opened(std::int32_t id, std::string_view method, std::string_view path) {
-  open_.insert(id);
   ++opened_;
   if (id > highest_) {
     previous_ = highest_;
     highest_ = id;
   }
-  requests_[id] = RequestLine{std::string(method), std::string(path)};
+  if (spare_.empty()) {
+    open_.insert_or_assign(id, RequestLine{std::string(method), std::string(path)});
+    return;
+  }
+  OpenStreams::node_type node = std::move(spare_.back());
+  spare_.pop_back();
+  node.key() = id;
+  node.mapped().method.assign(method);
+  node.mapped().path.assign(path);
+  const auto result = open_.insert(std::move(node));
+  if (!result.inserted) {  // the id was open already: keep the newer line
+    result.position->second.method.assign(method);
+    result.position->second.path.assign(path);
+  }
 }
 
 void H2FaultState::on_closed(std::int32_t id) {
-  open_.erase(id);
-  reset_.erase(id);
-  requests_.erase(id);
+  if (!reset_.empty()) {
+    reset_.erase(id);
+  }
+  const auto it = open_.find(id);
+  if (it == open_.end()) {
+    return;
+  }
+  if (spare_.size() < kSpareNodes) {
+    spare_.push_back(open_.extract(it));
+  } else {
+    open_.erase(it);
+  }
 }
 
 const H2FaultState::RequestLine* H2FaultState::request(std::int32_t id) const {
-  const auto it = requests_.find(id);
-  return it == requests_.end() ? nullptr : &it->second;
+  const auto it = open_.find(id);
+  return it == open_.end() ? nullptr : &it->second;
 }
 
 void H2FaultState::reset_stream(std::int32_t id, std::uint32_t error) {

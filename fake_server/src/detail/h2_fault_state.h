@@ -31,17 +31,20 @@ class H2FaultState {
   // ---- streams the client opened (refused ones never open) ----
   void on_opened(std::int32_t id, std::string_view method, std::string_view path);
   void on_closed(std::int32_t id);
+  /** The request line of an open stream. */
+  struct RequestLine {
+    std::string method, path;
+  };
+  /** The open streams by id, lowest first. */
+  using OpenStreams = std::map<std::int32_t, RequestLine>;
   [[nodiscard]] bool is_open(std::int32_t id) const { return open_.count(id) != 0; }
-  [[nodiscard]] const std::set<std::int32_t>& open() const { return open_; }
+  [[nodiscard]] const OpenStreams& open() const { return open_; }
   /** The highest stream id opened so far, and the one before it (0 when none). */
   [[nodiscard]] std::int32_t highest() const { return highest_; }
   [[nodiscard]] std::int32_t previous() const { return previous_; }
   /** Streams opened on the connection so far. */
   [[nodiscard]] std::uint64_t opened() const { return opened_; }
   /** The request line of an open stream; nullptr when it is not open. */
-  struct RequestLine {
-    std::string method, path;
-  };
   [[nodiscard]] const RequestLine* request(std::int32_t id) const;
   /** A fault reset the stream before its headers: it is not served. */
   void mark_reset(std::int32_t id) { reset_.insert(id); }
@@ -71,9 +74,10 @@ class H2FaultState {
   SessionEnv& env_;
   nghttp2_session* session_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
-  std::set<std::int32_t> open_;   ///< opened (not refused), not yet closed
+  OpenStreams open_;              ///< opened (not refused), not yet closed
   std::set<std::int32_t> reset_;  ///< reset before headers by a fault
-  std::map<std::int32_t, RequestLine> requests_;
+  /** Nodes of closed streams, reused by the next ones (no allocation per stream). */
+  std::vector<OpenStreams::node_type> spare_;
   std::int32_t highest_ = 0, previous_ = 0;
   std::uint64_t opened_ = 0;
   std::vector<std::uint8_t> raw_;  ///< raw frames waiting for a frame boundary

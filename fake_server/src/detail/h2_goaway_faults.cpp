@@ -95,10 +95,9 @@ void H2GoawayFaults::check_idle() {
   if (!last_ || !close_when_idle_ || !written_) {
     return;
   }
-  for (std::int32_t id : state_.open()) {
-    if (id <= *last_) {
-      return;
-    }
+  // Open streams are ordered by id: the lowest decides.
+  if (!state_.open().empty() && state_.open().begin()->first <= *last_) {
+    return;
   }
   state_.close(scenarios::CloseMode::close_notify, "goaway: idle");
 }

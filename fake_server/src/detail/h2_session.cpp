@@ -52,7 +52,7 @@ struct H2Session::Stream {
     tenant = Tenant{};
     tenant_error.reset();
     echo.reset();
-    plan = ResponsePlan{};
+    plan.clear();
     ticket.reset();
   }
 };
@@ -72,8 +72,8 @@ H2Session::H2Session(SessionEnv env)
       scenario_(env_.context.scenarios),
       flood_guard_(scenario_.get()->limits.flood_guard) {
   nghttp2_session* session = nullptr;
-  if (nghttp2_session_server_new2(&session, h2_session_callbacks(), this,
-                                  flood_guard_ ? h2_session_options() : nullptr) != 0) {
+  if (nghttp2_session_server_new3(&session, h2_session_callbacks(), this,
+                                  h2_session_options(flood_guard_), memory_.mem()) != 0) {
     throw std::bad_alloc();
   }
   session_.reset(session);
@@ -234,15 +234,21 @@ int H2Session::on_begin_headers(const nghttp2_frame& frame) {
   if (frame.hd.type != NGHTTP2_HEADERS || frame.headers.cat != NGHTTP2_HCAT_REQUEST) {
     return 0;
   }
-  std::unique_ptr<Stream> stream;
+  const std::int32_t id = frame.hd.stream_id;
   if (spare_streams_.empty()) {
-    stream = std::make_unique<Stream>();
-  } else {
-    stream = std::move(spare_streams_.back());
-    spare_streams_.pop_back();
+    auto stream = std::make_unique<Stream>();
+    stream->id = id;
+    streams_.insert_or_assign(id, std::move(stream));
+    return 0;
   }
-  stream->id = frame.hd.stream_id;
-  streams_[frame.hd.stream_id] = std::move(stream);
+  // A closed stream's map node, with its Stream and the strings' storage: no allocation.
+  StreamMap::node_type node = std::move(spare_streams_.back());
+  spare_streams_.pop_back();
+  node.key() = id;
+  node.mapped()->id = id;
+  if (auto result = streams_.insert(std::move(node)); !result.inserted) {
+    result.position->second = std::move(result.node.mapped());
+  }
   return 0;
 }
 
@@ -400,7 +406,8 @@ void H2Session::on_request_end(Stream& stream) {
   if (stream.tenant.ns) {
     stream.tenant.ns->count_request();
   }
-  stream.plan = plan_response(stream.match, stream.head, stream.echo.get(), env_.context.origins);
+  plan_response_into(stream.plan, stream.match, stream.head, stream.echo.get(),
+                     env_.context.origins);
   stream.echo.reset();
   stream.head_only = stream.head.method == "HEAD";
   if (stream.plan.hold && !env_.context.may_hold(held_, *env_.stats)) {
@@ -588,9 +595,10 @@ int H2Session::on_stream_close(std::int32_t stream_id, std::uint32_t error_code)
                 "closed (" << h2_error_name(error_code) << ")");
   if (spare_streams_.size() < kSpareStreams) {
     it->second->reset();
-    spare_streams_.push_back(std::move(it->second));
+    spare_streams_.push_back(streams_.extract(it));
+  } else {
+    streams_.erase(it);
   }
-  streams_.erase(it);
   return 0;
 }
 

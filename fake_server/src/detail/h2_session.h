@@ -12,6 +12,7 @@
 #include "detail/flood_guard.h"
 #include "detail/gates.h"
 #include "detail/h2_faults.h"
+#include "detail/h2_memory.h"
 #include "detail/router.h"
 #include "detail/server_context.h"
 #include "detail/session.h"
@@ -76,10 +77,13 @@ class H2Session final : public ProtocolSession {
   SessionEnv env_;
   ScenarioView scenario_;
   const bool flood_guard_;  ///< the scenario's limits.flood_guard (at connect)
+  H2Memory memory_;         ///< nghttp2's allocations; outlives session_
   std::unique_ptr<nghttp2_session, SessionDeleter> session_;
-  std::unordered_map<std::int32_t, std::unique_ptr<Stream>> streams_;
-  std::vector<std::unique_ptr<Stream>> spare_streams_;  ///< recycled: fewer allocations
-  std::vector<nghttp2_nv> nva_;                         ///< header list being submitted
+  using StreamMap = std::unordered_map<std::int32_t, std::unique_ptr<Stream>>;
+  StreamMap streams_;
+  /** Closed streams' nodes (map node, Stream, its strings' storage), reused. */
+  std::vector<StreamMap::node_type> spare_streams_;
+  std::vector<nghttp2_nv> nva_;       ///< header list being submitted
   std::unique_ptr<H2Faults> faults_;  ///< the stream limit and the scenario's faults
   FloodGuard flood_{FloodGuard::Clock::now()};
   bool failed_ = false;         ///< the session cannot go on: close once output is flushed

@@ -120,19 +120,27 @@ const nghttp2_session_callbacks* h2_session_callbacks() {
   return table.get();
 }
 
-const nghttp2_option* h2_session_options() {
+const nghttp2_option* h2_session_options(bool flood_guard) {
   struct Deleter {
     void operator()(nghttp2_option* option) const noexcept { nghttp2_option_del(option); }
   };
-  static const std::unique_ptr<nghttp2_option, Deleter> options = [] {
+  const auto make = [](bool guard) {
     nghttp2_option* option = nullptr;
     if (nghttp2_option_new(&option) != 0) {
       throw std::bad_alloc();
     }
-    nghttp2_option_set_stream_reset_rate_limit(option, kNghttp2ResetBurst, kNghttp2ResetRate);
+    // Closed streams are kept only for the priority tree RFC 9113 deprecates; without a
+    // local SETTINGS_MAX_CONCURRENT_STREAMS (the server enforces its own limit) nghttp2
+    // would keep every one of them for the life of the connection.
+    nghttp2_option_set_no_closed_streams(option, 1);
+    if (guard) {
+      nghttp2_option_set_stream_reset_rate_limit(option, kNghttp2ResetBurst, kNghttp2ResetRate);
+    }
     return std::unique_ptr<nghttp2_option, Deleter>(option);
-  }();
-  return options.get();
+  };
+  static const std::unique_ptr<nghttp2_option, Deleter> guarded = make(true);
+  static const std::unique_ptr<nghttp2_option, Deleter> plain = make(false);
+  return flood_guard ? guarded.get() : plain.get();
 }
 
 FrameFacts frame_facts(const nghttp2_frame& frame, Direction dir, std::uint32_t length,

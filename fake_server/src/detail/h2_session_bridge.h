@@ -17,10 +17,11 @@ namespace faultline::fake_server::detail {
 /** The callback table every H2Session is created with (user_data: the H2Session). */
 [[nodiscard]] const nghttp2_session_callbacks* h2_session_callbacks();
 
-/** Session options: nghttp2's own reset limiter sits above the flood guard's budget, so
-    a rapid reset is answered ENHANCE_YOUR_CALM by the guard. A scenario that turns the
-    guard off creates its session without them and gets nghttp2's default limiter. */
-[[nodiscard]] const nghttp2_option* h2_session_options();
+/** Session options. Closed streams are never retained (nothing on this server uses the
+    deprecated priority tree). With the flood guard on, nghttp2's own reset limiter sits
+    above the guard's budget, so a rapid reset is answered ENHANCE_YOUR_CALM by the
+    guard; a scenario that turns the guard off gets nghttp2's default limiter. */
+[[nodiscard]] const nghttp2_option* h2_session_options(bool flood_guard);
 
 /** A response body's read callback: forwards to H2Session::on_read_body. */
 ssize_t h2_read_body(nghttp2_session* session, std::int32_t stream_id, std::uint8_t* buf,

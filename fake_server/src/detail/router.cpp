@@ -70,14 +70,30 @@ ResponsePlan error_response(int status, std::string_view message) {
   return plan;
 }
 
+void ResponsePlan::clear() noexcept {
+  status = 200;
+  headers.clear();
+  trailers.clear();
+  body.reset();
+  hold.reset();
+  delay = std::chrono::milliseconds{0};
+}
+
 ResponsePlan plan_response(const RouteMatch& match, const RequestHead& head, EchoRecorder* echo,
                            const Origins& origins) {
+  ResponsePlan plan;
+  plan_response_into(plan, match, head, echo, origins);
+  return plan;
+}
+
+void plan_response_into(ResponsePlan& plan, const RouteMatch& match, const RequestHead& head,
+                        EchoRecorder* echo, const Origins& origins) {
   if (match.route == nullptr) {
-    ResponsePlan plan = error_response(404, "no route for " + head.method + " " + head.path);
-    return plan;
+    plan = error_response(404, "no route for " + head.method + " " + head.path);
+    return;
   }
   const scenarios::Response& respond = match.route->respond;
-  ResponsePlan plan;
+  plan.clear();
   plan.status = respond.status;
   plan.hold = respond.hold;
   plan.delay = std::chrono::milliseconds(respond.delay_ms);
@@ -103,7 +119,7 @@ ResponsePlan plan_response(const RouteMatch& match, const RequestHead& head, Ech
       }
     }
     plan.headers.emplace_back("location", std::move(location));
-    return plan;
+    return;
   }
 
   if (echo != nullptr && match.echo()) {
@@ -113,7 +129,8 @@ ResponsePlan plan_response(const RouteMatch& match, const RequestHead& head, Ech
     bool bad_size = false;
     plan.body = make_body_source(respond, match.captures, bad_size);
     if (bad_size) {
-      return error_response(400, "body size does not resolve for " + head.path);
+      plan = error_response(400, "body size does not resolve for " + head.path);
+      return;
     }
   }
   if (const char* type = default_content_type(respond.body);
@@ -124,7 +141,6 @@ ResponsePlan plan_response(const RouteMatch& match, const RequestHead& head, Ech
       !has_header(plan.headers, "cache-control")) {
     plan.headers.emplace_back("cache-control", "no-cache");
   }
-  return plan;
 }
 
 }  // namespace faultline::fake_server::detail

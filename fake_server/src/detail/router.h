@@ -44,12 +44,19 @@ struct ResponsePlan {
   std::unique_ptr<BodySource> body;  ///< nullptr: empty body
   std::optional<std::string> hold;
   std::chrono::milliseconds delay{0};
+
+  /** Back to an empty 200, keeping the vectors' storage. */
+  void clear() noexcept;
 };
 
 /** The response for a matched request. `echo` is the recorder that digested the body
     when match.echo(). */
 [[nodiscard]] ResponsePlan plan_response(const RouteMatch& match, const RequestHead& head,
                                          EchoRecorder* echo, const Origins& origins);
+
+/** plan_response into `plan`, reusing its storage (the per-stream hot path). */
+void plan_response_into(ResponsePlan& plan, const RouteMatch& match, const RequestHead& head,
+                        EchoRecorder* echo, const Origins& origins);
 
 /** A JSON error answer: {"error":{"message":...}} with the given status. */
 [[nodiscard]] ResponsePlan error_response(int status, std::string_view message);

@@ -45,7 +45,8 @@ void ConnectionStats::on_frame(const FrameFacts& frame) {
   std::string rst_in;
   {
     const std::lock_guard lock(mutex_);
-    TimelineEvent event;
+    TimelineEvent& event = timeline_.emplace();
+    event.t_ms = now_ms();
     event.dir = frame.dir;
     event.type = frame.type;
     event.flags = frame.flags;
@@ -53,7 +54,6 @@ void ConnectionStats::on_frame(const FrameFacts& frame) {
     event.length = frame.length;
     event.error_code = frame.error_code;
     event.last_stream_id = frame.last_stream_id;
-    push(std::move(event));
     const bool in = frame.dir == Direction::in;
     switch (frame.type) {
       case EventType::headers:

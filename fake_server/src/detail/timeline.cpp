@@ -14,6 +14,28 @@ void Timeline::push(TimelineEvent event) {
   ++dropped_;
 }
 
+TimelineEvent& Timeline::emplace() {
+  if (ring_.size() < capacity_) {
+    return ring_.emplace_back();
+  }
+  TimelineEvent& slot = ring_[head_];
+  head_ = (head_ + 1) % capacity_;
+  ++dropped_;
+  slot.t_ms = 0;
+  slot.dir = Direction::in;
+  slot.type = EventType::data;
+  slot.flags = 0;
+  slot.stream = -1;
+  slot.length = 0;
+  slot.error_code = -1;
+  slot.last_stream_id = -1;
+  slot.status = 0;
+  slot.method.clear();
+  slot.path.clear();
+  slot.detail.clear();
+  return slot;
+}
+
 void Timeline::clear() noexcept {
   ring_.clear();
   head_ = 0;

@@ -52,6 +52,9 @@ class Timeline {
   explicit Timeline(std::size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
 
   void push(TimelineEvent event);
+  /** The slot of a new event, reset to a default event (strings emptied, their storage
+      kept): the hot path fills it in place instead of building and moving an event. */
+  [[nodiscard]] TimelineEvent& emplace();
   void clear() noexcept;
   /** Drops every event (counted as dropped) and frees the ring's memory. */
   void release() noexcept;
