@@ -21,6 +21,9 @@ struct H2Session::Stream {
   std::string content_type;  ///< the request's
   std::optional<std::uint64_t> content_length;
   std::size_t header_bytes = 0;
+  /** Fields received so far: on_header assigns head.headers[header_count], reusing the
+      strings of an earlier request on this Stream; the HEADERS frame trims the rest. */
+  std::size_t header_count = 0;
   bool headers_too_large = false;
   bool counted = false;    ///< counted as opened in the stats (refused streams are not)
   bool rejected = false;   ///< answered early (413/431); the rest of the body is dropped
@@ -39,7 +42,7 @@ struct H2Session::Stream {
     head.method.clear();
     head.path.clear();
     head.query.clear();
-    head.headers.clear();
+    header_count = 0;  // head.headers keeps its strings for the next request
     request_id.clear();
     content_type.clear();
     content_length.reset();
@@ -283,7 +286,14 @@ int H2Session::on_header(const nghttp2_frame& frame, std::string_view name,
   } else if (name == "content-length") {
     stream->content_length = parse_u64(value);
   }
-  stream->head.headers.emplace_back(name, value);
+  auto& fields = stream->head.headers;
+  if (stream->header_count < fields.size()) {
+    fields[stream->header_count].first.assign(name);
+    fields[stream->header_count].second.assign(value);
+  } else {
+    fields.emplace_back(name, value);
+  }
+  ++stream->header_count;
   return 0;
 }
 
@@ -301,6 +311,7 @@ int H2Session::on_frame_recv(const nghttp2_frame& frame) {
     flood_.on_stream_opened();
     stream = find(frame.hd.stream_id);
     if (stream != nullptr) {
+      stream->head.headers.resize(stream->header_count);
       choose_tenant(*stream);
       verdict = faults_->on_request_headers(stream->id, stream->head.method, stream->head.path,
                                             stream->request_id);
