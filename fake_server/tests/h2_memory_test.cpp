@@ -37,16 +37,23 @@ TEST(H2Memory, BlocksAreAlignedWritableAndReused) {
   memory.release(again);
 }
 
-TEST(H2Memory, CachesAtMostItsBoundPerClass) {
+TEST(H2Memory, CachesAtMostItsBound) {
   H2Memory memory;
   std::vector<void*> blocks;
-  for (std::size_t i = 0; i < H2Memory::kMaxCachedPerClass + 50; ++i) {
-    blocks.push_back(memory.allocate(100));
+  const std::size_t fits = H2Memory::kCacheBytes / 128;
+  for (std::size_t i = 0; i < fits + 50; ++i) {
+    blocks.push_back(memory.allocate(100));  // the 128-byte class
   }
+  blocks.push_back(memory.allocate(4000));
   for (void* p : blocks) {
     memory.release(p);
   }
-  EXPECT_EQ(memory.cached_blocks(), H2Memory::kMaxCachedPerClass);
+  EXPECT_EQ(memory.cached_blocks(), fits);
+  // Taking one out makes room for one again.
+  void* p = memory.allocate(120);
+  EXPECT_EQ(memory.cached_blocks(), fits - 1);
+  memory.release(p);
+  EXPECT_EQ(memory.cached_blocks(), fits);
 }
 
 TEST(H2Memory, ReallocateKeepsTheBytesAndCallocZeroes) {

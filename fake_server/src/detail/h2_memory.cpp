@@ -99,6 +99,7 @@ void* H2Memory::allocate(std::size_t size) {
     block = free_[c];
     free_[c] = free_[c]->next;
     --cached_[c];
+    cached_bytes_ -= class_bytes(c);
   } else {
     block = std::malloc(kHeader + class_bytes(c));
     if (block == nullptr) {
@@ -117,10 +118,11 @@ void H2Memory::release(void* ptr) noexcept {
   Header* h = header_of(ptr);
   --live_;
   const std::uint32_t c = h->size_class;
-  if (c == kDirect || cached_[c] >= kMaxCachedPerClass) {
+  if (c == kDirect || cached_bytes_ + class_bytes(c) > kCacheBytes) {
     std::free(h);
     return;
   }
+  cached_bytes_ += class_bytes(c);
   auto* block = reinterpret_cast<FreeBlock*>(h);
   block->next = free_[c];
   free_[c] = block;

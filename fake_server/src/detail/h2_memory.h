@@ -12,13 +12,13 @@
 namespace faultline::fake_server::detail {
 
 /** Size-class free lists for one nghttp2 session. Single-threaded (the connection's
-    strand). Must outlive the session it serves. Each class keeps at most
-    kMaxCachedPerClass free blocks: a burst's blocks beyond that go back to malloc, so
-    an idle connection holds at most ~kMaxCachedPerClass x (sum of the classes). */
+    strand). Must outlive the session it serves. Free blocks are cached while the cache
+    holds less than kCacheBytes; beyond that they go back to malloc, so a connection keeps
+    at most kCacheBytes cached, and only after a burst that needed them. */
 class H2Memory {
  public:
   static constexpr std::size_t kClasses = 7;  ///< 64, 128, ..., 4096 bytes
-  static constexpr std::size_t kMaxCachedPerClass = 1024;
+  static constexpr std::size_t kCacheBytes = 128 * 1024;
 
   H2Memory() noexcept;
   ~H2Memory();
@@ -44,6 +44,7 @@ class H2Memory {
   std::array<FreeBlock*, kClasses> free_{};
   std::array<std::uint32_t, kClasses> cached_{};
   std::size_t live_ = 0;
+  std::size_t cached_bytes_ = 0;
   nghttp2_mem mem_{};
 };
 
