@@ -69,10 +69,18 @@ std::string live_dead_connection_steps(CheckRun& run) {
   const auto before = open_connections(run);
   const long black_holed =
       apply_to_every_connection(run, {{"close", {{"mode", "black_hole"}}}}, "black hole");
-  const long entered = sum_connection_map(run.stats(), "guard", "black_hole");
-  if (entered < black_holed) {
-    fault_did_not_fire(std::to_string(entered) + " of " + std::to_string(black_holed) +
-                       " connections went silent");
+  std::string silent;
+  const auto all_silent = [&](std::string& seen) {
+    const auto stats = run.stats();
+    const auto& conns = connections_of(stats);
+    const long entered = std::count_if(conns.begin(), conns.end(), [](const nlohmann::json& c) {
+      return c.value("guard", "") == "black_hole";
+    });
+    seen = std::to_string(entered) + " of " + std::to_string(black_holed);
+    return entered >= black_holed;
+  };
+  if (!poll_until(all_silent, kPrompt, silent)) {
+    fault_did_not_fire(silent + " connections went silent");
   }
   const auto liveness = declared_liveness(run);
   run.note("declared_liveness_ms", liveness ? liveness->count() : 0);
