@@ -82,6 +82,12 @@ struct TransportDriver::Impl {
     info.api = "client";
     // Over HTTP/1.1 libcurl's cache prunes idle connections lazily: no timer there.
     info.capabilities.idle_timeout_ms = o.force_http1 ? 0 : o.idle_timeout.count();
+    // A request that times out on an h2 session starts a PING answered within
+    // Options::ping_timeout, or the session closes. Over HTTP/1.1 a timed-out transfer's
+    // connection is closed with it.
+    info.capabilities.liveness_timeout_ms = transport::Options{}.ping_timeout.count();
+    // A 421 is the caller's (transport/README.md).
+    info.capabilities.retries_421 = false;
   }
 
   TransportDriverOptions options;

@@ -492,4 +492,19 @@ harness::BatchResult send_with_deadline(CheckRun& run, int n, const std::string&
   return harness::wait_all(xs, std::chrono::milliseconds(timeout_ms) + kPrompt);
 }
 
+Verdict judge_each(const DriverSpec& driver, const std::vector<JudgedPart>& parts) {
+  Verdict v;
+  std::string line;
+  for (const auto& part : parts) {
+    v = judge_on(driver, part.scenario, part.steps);
+    v.summary = part.label + ": " + v.summary;
+    if (!v.passed()) {
+      return v;
+    }
+    line += (line.empty() ? "" : "; ") + v.summary;
+  }
+  v.summary = line;
+  return v;
+}
+
 }  // namespace faultline::conformance::detail

@@ -195,4 +195,15 @@ harness::BatchResult send_with_deadline(CheckRun& run, int n, const std::string&
 void require_all_ok(const std::vector<std::shared_ptr<harness::Exchange>>& xs,
                     harness::Deadline deadline, const std::string& what);
 
+/** One sub-case of a check judged by judge_each: its label, scenario and steps. */
+struct JudgedPart {
+  std::string label;        ///< "fin", "goaway", ... (prefixes its line in the summary)
+  nlohmann::json scenario;  ///< as judge_on takes it
+  Steps steps;
+};
+/** Judges each part on a fresh CheckRun, in order: the first that does not pass is the
+    verdict (its summary prefixed with its label); all passing, the verdict of the last
+    with every part's line joined. */
+Verdict judge_each(const DriverSpec& driver, const std::vector<JudgedPart>& parts);
+
 }  // namespace faultline::conformance::detail

@@ -322,4 +322,95 @@ Verdict drain_refused_retry(const DriverSpec& d) {
   return v;
 }
 
+namespace {
+
+/** Requests after the fallback that must go to HTTP/1.1 as well (the origin remembered). */
+constexpr int kHttp11Later = 3;
+
+nlohmann::json http11_required_scenario(const std::string& name, nlohmann::json fault) {
+  return {
+      {"name", name},
+      {"listeners", {{{"name", "main"}, {"tls", true}, {"alpn", "h2+h1"}}}},
+      {"routes",
+       {{{"match", {{"path", "/health"}}}, {"respond", {{"status", 200}, {"body", "ok"}}}},
+        {{"match", {{"path", "/needs-h1"}}}, {"respond", {{"status", 200}, {"body", "served"}}}}}},
+      {"faults", {std::move(fault)}}};
+}
+
+/** The request `tag` of `path`, served over HTTP/1.1 once; then kHttp11Later requests
+    over HTTP/1.1 too; and no more than one h2 connection ever opened. */
+std::string http11_required_steps(CheckRun& run, const std::string& path, const std::string& fault,
+                                  const std::string& what) {
+  // 1. The request meets HTTP_1_1_REQUIRED over h2 and must be answered over HTTP/1.1.
+  auto x = run.send(run.request(path, "first"));
+  auto r = x->wait_done(kWait);
+  require_fired(run, fault, what);
+  require(r.ok,
+          "a request answered with " + what + " must be retried over HTTP/1.1: " + r.description);
+  // A driver that does not name the protocol is judged by the server's connections.
+  require(
+      r.response.protocol.empty() || r.response.protocol == "http/1.1",
+      "after " + what + " the request was answered over " +
+          (r.response.protocol.empty() ? std::string("an unnamed protocol") : r.response.protocol) +
+          ", not HTTP/1.1");
+  require(run.served("first") == 1,
+          "the request was served " + std::to_string(run.served("first")) + " times");
+  // 2. The origin is remembered as HTTP/1.1: later requests go there at once.
+  auto later =
+      send_many(run, kHttp11Later, [&](int i) { return run.request("/health", tag("later-", i)); });
+  require_all_ok(later, kWait, "requests after the HTTP/1.1 fallback");
+  for (int i = 0; i < kHttp11Later; ++i) {
+    const auto protocol = later[static_cast<std::size_t>(i)]->snapshot().protocol;
+    require(protocol.empty() || protocol == "http/1.1",
+            tag("later-", i) + " went over " + protocol +
+                ": the origin was not remembered as HTTP/1.1");
+  }
+  // 3. No h2 retry loop: the server saw one h2 connection.
+  const auto stats = run.stats();
+  long h2 = 0;
+  long h1_served = 0;
+  for (const auto& c : connections_of(stats)) {
+    const bool is_h2 = c.value("protocol", "") == "h2";
+    h2 += is_h2 ? 1 : 0;
+    h1_served += is_h2 ? 0 : c.value("requests", 0L);
+  }
+  require(h2 == 1,
+          std::to_string(h2) + " h2 connections: the client went on trying h2 after " + what);
+  require(h1_served >= kHttp11Later + 1, "HTTP/1.1 connections served " +
+                                             std::to_string(h1_served) + " requests, not " +
+                                             std::to_string(kHttp11Later + 1));
+  return "served over HTTP/1.1 once, " + std::to_string(kHttp11Later) +
+         " later requests over HTTP/1.1, 1 h2 connection";
+}
+
+// RFC 9113 section 8.2.2 (and 7): RST_STREAM(HTTP_1_1_REQUIRED) on the request.
+std::string http11_required_rst_steps(CheckRun& run) {
+  return http11_required_steps(run, "/needs-h1", "h11-rst", "RST_STREAM(HTTP_1_1_REQUIRED)");
+}
+
+// RFC 9113 section 7: GOAWAY(HTTP_1_1_REQUIRED) on every h2 connection's first stream
+// (above its last-stream-id: unprocessed). A client that kept to h2 meets it again on
+// every new connection.
+std::string http11_required_goaway_steps(CheckRun& run) {
+  return http11_required_steps(run, "/health", "h11-goaway", "GOAWAY(HTTP_1_1_REQUIRED)");
+}
+
+}  // namespace
+
+Verdict drain_http11_required(const DriverSpec& d) {
+  const nlohmann::json rst = {{"name", "h11-rst"},
+                              {"on", {{"path", "/needs-h1"}, {"attempt", {{"first", 1}}}}},
+                              {"do", {{"rst_stream", {{"error", "HTTP_1_1_REQUIRED"}}}}},
+                              {"times", 1},
+                              {"scope", "server"}};
+  const nlohmann::json goaway = {
+      {"name", "h11-goaway"},
+      {"on", {{"streams_opened", 1}}},
+      {"do", {{"goaway", {{"last_stream_id", "previous"}, {"error", "HTTP_1_1_REQUIRED"}}}}}};
+  return judge_each(d, {{"rst", http11_required_scenario("drain-http11-required-rst", rst),
+                         http11_required_rst_steps},
+                        {"goaway", http11_required_scenario("drain-http11-required-goaway", goaway),
+                         http11_required_goaway_steps}});
+}
+
 }  // namespace faultline::conformance::detail

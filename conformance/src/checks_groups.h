@@ -44,4 +44,9 @@ Verdict rt_error_body(const DriverSpec& d);
 Verdict rt_binary(const DriverSpec& d);
 Verdict rt_multipart(const DriverSpec& d);
 
+Verdict live_dead_connection(const DriverSpec& d);
+Verdict live_idle_race(const DriverSpec& d);
+Verdict drain_http11_required(const DriverSpec& d);
+Verdict retry_421(const DriverSpec& d);
+
 }  // namespace faultline::conformance::detail

@@ -72,6 +72,10 @@ const ProofCase kProofs[] = {
     ProofCase{"RT-BINARY", Defects::truncate_body_at_nul},
     ProofCase{"RT-ERROR-BODY", Defects::drop_error_bodies},
     ProofCase{"RT-ERROR-BODY", Defects::drop_error_bodies, true},
+    ProofCase{"LIVE-DEAD-CONNECTION", Defects::no_health_check},
+    ProofCase{"LIVE-IDLE-RACE", Defects::no_retry_after_lost_connection},
+    ProofCase{"DRAIN-HTTP11-REQUIRED", Defects::ignore_http11_required},
+    ProofCase{"RETRY-421", Defects::retry_421_forever},
 };
 
 class Defect : public ::testing::TestWithParam<ProofCase> {};

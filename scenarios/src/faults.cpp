@@ -50,6 +50,7 @@ constexpr std::array kCloseModes = {
     EnumName<CloseMode>{CloseMode::fin, "fin"},
     EnumName<CloseMode>{CloseMode::reset, "reset"},
     EnumName<CloseMode>{CloseMode::close_notify, "close_notify"},
+    EnumName<CloseMode>{CloseMode::black_hole, "black_hole"},
 };
 
 constexpr std::array kGateOrders = {

@@ -9,9 +9,13 @@
 namespace faultline::scenarios {
 
 const Route* find_route(const Scenario& scenario, std::string_view listener,
-                        std::string_view method, std::string_view path, Captures& captures) {
+                        std::string_view method, std::string_view path, Captures& captures,
+                        std::uint32_t attempt) {
   for (const Route& route : scenario.routes) {
     const Match& match = route.match;
+    if (match.attempt && !attempt_matches(*match.attempt, attempt)) {
+      continue;
+    }
     if (match.listener && *match.listener != listener) {
       continue;
     }
@@ -24,6 +28,15 @@ const Route* find_route(const Scenario& scenario, std::string_view listener,
   }
   captures.clear();
   return nullptr;
+}
+
+bool routes_match_attempts(const Scenario& scenario) noexcept {
+  for (const Route& route : scenario.routes) {
+    if (route.match.attempt) {
+      return true;
+    }
+  }
+  return false;
 }
 
 namespace {

@@ -221,34 +221,6 @@ void require_true(const Json& value, const Loc& loc) {
   }
 }
 
-Attempts parse_attempts(const Json& value, const Loc& loc) {
-  Attempts attempts;
-  if (value.is_string() && value.get<std::string>() == "always") {
-    return attempts;
-  }
-  if (value.is_object()) {
-    const Json& object = require_object(value, loc);
-    attempts.mode = Attempts::Mode::first;
-    attempts.first = get_u32(required(object, loc, "first"), loc.field("first"), 1, kMaxCount);
-    return attempts;
-  }
-  if (!value.is_array()) {
-    fail(loc, "must be \"always\", an array of attempt numbers such as [1], or {\"first\": k}");
-  }
-  if (value.empty()) {
-    fail(loc, "must list at least one attempt number");
-  }
-  attempts.mode = Attempts::Mode::list;
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    const std::uint32_t attempt = get_u32(value[i], loc.index(i), 1, kMaxCount);
-    if (!attempts.list.empty() && attempt <= attempts.list.back()) {
-      fail(loc.index(i), "must be greater than the attempt before it (ascending, no repeats)");
-    }
-    attempts.list.push_back(attempt);
-  }
-  return attempts;
-}
-
 PathTrigger parse_path_trigger(const Json& object, const Loc& loc) {
   PathTrigger trigger;
   const Loc path_loc = loc.field("path");
@@ -478,6 +450,34 @@ GateConfig parse_gate(const Json& value, const Loc& loc) {
 }
 
 }  // namespace
+
+Attempts parse_attempts(const Json& value, const Loc& loc) {
+  Attempts attempts;
+  if (value.is_string() && value.get<std::string>() == "always") {
+    return attempts;
+  }
+  if (value.is_object()) {
+    const Json& object = require_object(value, loc);
+    attempts.mode = Attempts::Mode::first;
+    attempts.first = get_u32(required(object, loc, "first"), loc.field("first"), 1, kMaxCount);
+    return attempts;
+  }
+  if (!value.is_array()) {
+    fail(loc, "must be \"always\", an array of attempt numbers such as [1], or {\"first\": k}");
+  }
+  if (value.empty()) {
+    fail(loc, "must list at least one attempt number");
+  }
+  attempts.mode = Attempts::Mode::list;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const std::uint32_t attempt = get_u32(value[i], loc.index(i), 1, kMaxCount);
+    if (!attempts.list.empty() && attempt <= attempts.list.back()) {
+      fail(loc.index(i), "must be greater than the attempt before it (ascending, no repeats)");
+    }
+    attempts.list.push_back(attempt);
+  }
+  return attempts;
+}
 
 Action parse_action_object(const Json& value, const Loc& loc) {
   const Json& object = require_object(value, loc);

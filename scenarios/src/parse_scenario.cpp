@@ -139,6 +139,9 @@ Match parse_match(const Json& value, const Loc& loc, RouteContext& route) {
   if (const Json* listener = member(object, "listener")) {
     match.listener = get_listener_ref(*listener, loc.field("listener"), *route.listeners);
   }
+  if (const Json* attempt = member(object, "attempt")) {
+    match.attempt = parse_attempts(*attempt, loc.field("attempt"));
+  }
   return match;
 }
 

@@ -12,6 +12,8 @@ namespace {
 
 using detail::Json;
 
+Json attempts_json(const Attempts& attempts);
+
 /** Whether bytes are valid UTF-8 (then a body can be written as "text"). */
 bool is_utf8(const std::string& bytes) {
   try {
@@ -98,6 +100,9 @@ Json route_json(const Route& route) {
   match["path"] = route.match.path;
   if (route.match.listener) {
     match["listener"] = *route.match.listener;
+  }
+  if (route.match.attempt) {
+    match["attempt"] = attempts_json(*route.match.attempt);
   }
   return Json{{"match", std::move(match)}, {"respond", response_json(route.respond)}};
 }

@@ -232,7 +232,7 @@ const Rejection kFaultRejections[] = {
     {"unknown_stream_bool", with_action(R"({"data_unknown_stream":{"stream_id":true}})"),
      "$.faults[0].do.data_unknown_stream.stream_id", "\"next_odd\", \"next_even\""},
     {"close_mode_unknown", with_action(R"({"close":{"mode":"rst"}})"), "$.faults[0].do.close.mode",
-     "unknown close mode \"rst\" (one of: fin, reset, close_notify)"},
+     "unknown close mode \"rst\" (one of: fin, reset, close_notify, black_hole)"},
     {"close_at_unknown", with_action(R"({"close":{"at":"later"}})"), "$.faults[0].do.close.at",
      "(one of: now, mid_headers, mid_body)"},
     {"close_all_not_now", with_action(R"({"close":{"at":"mid_body","all_connections":true}})"),
@@ -405,7 +405,8 @@ TEST(FaultParse, ErrorCodesByNameOrNumber) {
 
 TEST(FaultParse, ActionsWithAnHttp1MeaningLoadOnHttp1OnlyListeners) {
   for (const char* action : {R"({"goaway":{}})", R"({"rst_stream":{"error":"CANCEL"}})",
-                             R"({"close":{"mode":"close_notify"}})"}) {
+                             R"({"close":{"mode":"close_notify"}})",
+                             R"({"close":{"mode":"black_hole"}})"}) {
     SCOPED_TRACE(action);
     EXPECT_NO_THROW((void)parse_scenario(with_action(action, R"(,"listener":"legacy")")));
     EXPECT_NO_THROW((void)parse_scenario(with_faults(fault(R"({"path":"/old/7"})", action))));

@@ -98,6 +98,28 @@ TEST(ScenarioMatch, TrailingSlashIsSignificant) {
   EXPECT_EQ(status_for(s, "main", "GET", "/first/"), 0);
 }
 
+// match.attempt: the first attempts take one route, later ones fall through; it
+// survives to_json and back.
+TEST(ScenarioMatch, AttemptSelectsTheRoute) {
+  const Scenario s = parse_scenario(R"({"name":"a",
+    "routes": [
+      {"match":{"path":"/m","attempt":{"first":2}},"respond":{"status":421}},
+      {"match":{"path":"/m","attempt":[4]},"respond":{"status":503}},
+      {"match":{"path":"/m"},"respond":{"status":200}}]})");
+  EXPECT_TRUE(routes_match_attempts(s));
+  Captures captures;
+  const int want[] = {421, 421, 200, 503, 200};
+  for (std::uint32_t attempt = 1; attempt <= 5; ++attempt) {
+    const Route* route = find_route(s, "main", "GET", "/m", captures, attempt);
+    ASSERT_NE(route, nullptr);
+    EXPECT_EQ(route->respond.status, want[attempt - 1]) << "attempt " << attempt;
+  }
+  const std::string text = to_json(s);
+  EXPECT_NE(text.find("\"attempt\""), std::string::npos) << text;
+  EXPECT_EQ(to_json(parse_scenario(text)), text);
+  EXPECT_FALSE(routes_match_attempts(routes_scenario()));
+}
+
 TEST(ScenarioMatch, NoRouteGivesNull) {
   const Scenario s = routes_scenario();
   EXPECT_EQ(status_for(s, "main", "GET", "/nothing"), 0);

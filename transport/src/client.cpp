@@ -34,6 +34,9 @@ void check(const Options& options) {
   if (options.queue_limit == 0) {
     throw std::invalid_argument("queue_limit must be at least 1");
   }
+  if (options.ping_timeout.count() <= 0) {
+    throw std::invalid_argument("ping_timeout must be positive");
+  }
 }
 
 }  // namespace
@@ -46,6 +49,7 @@ struct Client::Impl {
     tls = detail::make_client_tls_context(options.tls);
     h2_config.connect_timeout = options.connect_timeout;
     h2_config.ping_interval = options.ping_interval;
+    h2_config.ping_timeout = options.ping_timeout;
     h2_config.verify_peer = options.tls.verify_peer;
     h2_config.hooks = hooks.get();
     h2_config.log = options.log;

@@ -65,6 +65,8 @@ const char* to_string(CloseReason r) noexcept {
       return "client_shutdown";
     case CloseReason::http11_closed:
       return "http11_closed";
+    case CloseReason::http11_required:
+      return "http11_required";
   }
   return "unknown";
 }

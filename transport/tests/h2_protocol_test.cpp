@@ -554,6 +554,8 @@ TEST_P(H2ProtocolTest, TransportLostFailsSentStreamsAndReturnsUnsentOnes) {
   protocol_->flush_events();
   EXPECT_TRUE(closed_as(sent, Outcome::Kind::failed));
   EXPECT_EQ(pool_.closed.at(sent->id).error, errc::session_lost);
+  // No byte of its response had arrived: an idempotent request may go again.
+  EXPECT_TRUE(pool_.closed.at(sent->id).lost_before_response);
   EXPECT_TRUE(closed_as(unsent, Outcome::Kind::unprocessed));
   EXPECT_EQ(pool_.log.back(), "session closed peer_closed");
   EXPECT_EQ(host_.ended, 1);
@@ -572,6 +574,35 @@ TEST_P(H2ProtocolTest, UnansweredPingEndsTheSession) {
   protocol_->flush_events();
   EXPECT_TRUE(protocol_->dead());
   EXPECT_EQ(pool_.log.back(), "session closed ping_timeout");
+}
+
+// The health check: one PING in flight at a time, judged at its deadline (ping_timeout).
+TEST_P(H2ProtocolTest, HealthCheckPingIsJudgedAtItsDeadline) {
+  handshake();
+  EXPECT_TRUE(protocol_->send_ping());
+  EXPECT_FALSE(protocol_->send_ping()) << "a second PING while one is in flight";
+  pump();  // the server answers
+  EXPECT_FALSE(protocol_->ping_outstanding());
+  protocol_->on_ping_deadline();
+  protocol_->flush_events();
+  EXPECT_FALSE(protocol_->dead());
+  EXPECT_TRUE(protocol_->send_ping());
+  protocol_->on_ping_deadline();  // no pump: unanswered by its deadline
+  protocol_->flush_events();
+  EXPECT_TRUE(protocol_->dead());
+  EXPECT_EQ(pool_.log.back(), "session closed ping_timeout");
+}
+
+// RFC 9113 8.2.2: RST_STREAM(HTTP_1_1_REQUIRED) hands the request to HTTP/1.1.
+TEST_P(H2ProtocolTest, RstHttp11RequiredSwitchesToHttp11) {
+  handshake();
+  auto a = request("/a");
+  pump();
+  server_.reset(1, NGHTTP2_HTTP_1_1_REQUIRED);
+  pump();
+  ASSERT_TRUE(closed_as(a, Outcome::Kind::use_http11));
+  EXPECT_TRUE(pool_.closed.at(a->id).http11_required);
+  EXPECT_FALSE(protocol_->dead());
 }
 
 // Bytes that are not HTTP/2 (an oversized frame) end the session: GOAWAY, then closed.

@@ -38,6 +38,9 @@ Options:
   --sessions S      sessions per origin (default 4)
   --streams K       streams per session (default 100)
   --timeout MS      deadline of each request in milliseconds (default 30000)
+  --ping-interval MS  h2 keep-alive PING every MS milliseconds (default 0: none)
+  --ping-timeout MS   a PING unanswered this long closes the session (default 5000)
+  --max-retries R   re-sends of a request the server provably did not process (default 3)
   -o FILE           write the first response's body to FILE as it arrives (default:
                     stdout when -n is 1, discarded otherwise); the body is never held
                     in memory whole
@@ -61,6 +64,9 @@ struct Args {
   long sessions = 4;
   long streams = 100;
   long timeout_ms = 30'000;
+  long ping_interval_ms = 0;
+  long ping_timeout_ms = 5'000;
+  long max_retries = 3;
   std::string output;
   bool verbose = false;
 };
@@ -131,6 +137,12 @@ Args parse(int argc, char** argv) {
       args.streams = parse_count(a, value(), 1);
     } else if (a == "--timeout") {
       args.timeout_ms = parse_count(a, value(), 1);
+    } else if (a == "--ping-interval") {
+      args.ping_interval_ms = parse_count(a, value(), 0);
+    } else if (a == "--ping-timeout") {
+      args.ping_timeout_ms = parse_count(a, value(), 1);
+    } else if (a == "--max-retries") {
+      args.max_retries = parse_count(a, value(), 0);
     } else if (a == "-o") {
       args.output = value();
     } else if (a == "-v") {
@@ -196,6 +208,9 @@ int main(int argc, char** argv) {
   options.tls.verify_peer = !args.insecure;
   options.max_sessions_per_origin = static_cast<std::size_t>(args.sessions);
   options.max_streams_per_session = static_cast<std::uint32_t>(args.streams);
+  options.ping_interval = std::chrono::milliseconds(args.ping_interval_ms);
+  options.ping_timeout = std::chrono::milliseconds(args.ping_timeout_ms);
+  options.max_retries = static_cast<std::uint32_t>(args.max_retries);
   if (args.verbose) {
     options.log_level = ft::LogLevel::debug;
     options.log = [](ft::LogLevel, std::string_view line) {

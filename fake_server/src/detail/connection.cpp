@@ -65,7 +65,7 @@ class Connection final : public SessionHost,
         [weak](std::shared_ptr<const AdminAction> action) {
           if (auto self = weak.lock()) {
             asio::post(self->executor(), [self, action = std::move(action)] {
-              if (self->closed_ || !self->session_) {
+              if (self->closed_ || !self->session_ || self->black_holed_) {
                 return;
               }
               self->guarded([&] { self->session_->apply_admin(*action); });
@@ -108,7 +108,7 @@ class Connection final : public SessionHost,
     }
     if (delay.count() <= 0) {
       asio::post(executor(), [self = this->shared_from_this(), fn = std::move(fn)] {
-        if (self->closed_) {
+        if (self->closed_ || self->black_holed_) {
           return;
         }
         self->guarded(fn);
@@ -123,7 +123,7 @@ class Connection final : public SessionHost,
     ref.async_wait([self = this->shared_from_this(), id,
                     fn = std::move(fn)](const boost::system::error_code& ec) {
       self->timers_.erase(id);
-      if (ec || self->closed_) {
+      if (ec || self->closed_ || self->black_holed_) {
         return;
       }
       self->guarded(fn);
@@ -132,7 +132,11 @@ class Connection final : public SessionHost,
   }
 
   void close_transport(scenarios::CloseMode mode, bool after_flush, std::string reason) override {
-    if (closed_ || pending_close_) {
+    if (closed_ || pending_close_ || black_holed_) {
+      return;
+    }
+    if (mode == scenarios::CloseMode::black_hole) {
+      enter_black_hole(reason);
       return;
     }
     pending_close_ = mode;
@@ -152,7 +156,7 @@ class Connection final : public SessionHost,
         return;
       }
       asio::post(self->executor(), [self, fn] {
-        if (self->closed_) {
+        if (self->closed_ || self->black_holed_) {
           return;
         }
         self->guarded(fn);
@@ -244,6 +248,15 @@ class Connection final : public SessionHost,
       return;
     }
     count_bytes(n, 0);
+    if (black_holed_) {
+      // Read and dropped; the client closing its side is the only way out.
+      if (ec) {
+        close(close_reason_ + "; then the peer closed");
+        return;
+      }
+      do_read();
+      return;
+    }
     if (ec && closing_) {
       // Our close_notify is out and the peer has ended (its close_notify or a bare FIN):
       // nothing more to wait for.
@@ -342,7 +355,7 @@ class Connection final : public SessionHost,
 
   /** After the session did something: flush its output, close when it is done. */
   void after_activity() {
-    if (closed_) {
+    if (closed_ || black_holed_) {
       return;
     }
     if (!writing_) {
@@ -356,7 +369,7 @@ class Connection final : public SessionHost,
   }
 
   void do_write() {
-    if (writing_ || closed_ || !session_) {
+    if (writing_ || closed_ || !session_ || black_holed_) {
       return;
     }
     write_buffer_.clear();
@@ -410,13 +423,30 @@ class Connection final : public SessionHost,
     if (closed_) {
       return;
     }
-    if (!session_) {
+    if (!session_ || black_holed_) {
       close("server stopped");
       return;
     }
     close_reason_ = "server stopped";
     guarded([&] { session_->shutdown(); });
     after_activity();
+  }
+
+  /** CloseMode::black_hole: nothing more is written or processed, no timer of the
+      session runs, and the socket stays open; reads go on only to notice the peer's
+      close. A read paused at the session's input bound resumes for that. */
+  void enter_black_hole(const std::string& reason) {
+    black_holed_ = true;
+    close_reason_ = "black hole (" + reason + ")";
+    FAULTLINE_LOG(debug, tag(), "black-holed: " << reason);
+    stats_->count_guard("black_hole");
+    timers_.clear();
+    phase_timer_.cancel();
+    if (read_paused_) {
+      read_paused_ = false;
+      do_read();
+      paused_self_.reset();
+    }
   }
 
   /** A close fault's way out: TCP RST, FIN, or (TLS) close_notify then FIN. */
@@ -540,7 +570,8 @@ class Connection final : public SessionHost,
   bool write_posted_ = false;
   bool closed_ = false;
   bool peer_gone_ = false;
-  bool closing_ = false;  ///< close_notify sent, waiting briefly for the peer's
+  bool closing_ = false;      ///< close_notify sent, waiting briefly for the peer's
+  bool black_holed_ = false;  ///< CloseMode::black_hole: silent, open until the peer closes
   std::optional<scenarios::CloseMode> pending_close_;
   const scenarios::Limits limits_;  ///< the scenario's, as the connection was accepted
   asio::steady_timer phase_timer_;  ///< header or idle timeout (update_phase)

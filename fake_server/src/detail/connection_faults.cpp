@@ -98,10 +98,12 @@ std::vector<Firing> ConnectionFaults::on_stream_open(std::string_view method, st
   adopt();
   std::vector<Firing> out;
   const auto& faults = stream_.scenario->faults;
-  if (faults.empty()) {
+  attempt_ = 1;
+  if (faults.empty() && !scenarios::routes_match_attempts(*stream_.scenario)) {
     return out;
   }
   const std::uint32_t attempt = stream_.registry->next_attempt(request_id, path);
+  attempt_ = attempt;
   for (std::size_t i = 0; i < faults.size(); ++i) {
     const scenarios::Trigger& trigger = faults[i].trigger;
     bool hit = false;

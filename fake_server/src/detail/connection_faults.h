@@ -50,6 +50,9 @@ class ConnectionFaults {
                                      std::uint64_t active);
   /** The client reset a stream. */
   std::vector<Firing> on_client_rst();
+  /** The attempt number (scenarios::Attempts) of the request whose stream opened last;
+      1 when the scenario has neither faults nor routes that match on attempts. */
+  [[nodiscard]] std::uint32_t attempt() const noexcept { return attempt_; }
 
  private:
   /** What one phase decides from: a scenario, its per-connection counts, where its
@@ -73,6 +76,7 @@ class ConnectionFaults {
   Phase ready_;   ///< connect, after_ms: the scenario at accept
   Phase stream_;  ///< stream faults: the binding's scenario once bound
   bool adopted_ = false;
+  std::uint32_t attempt_ = 1;
 };
 
 }  // namespace faultline::fake_server::detail

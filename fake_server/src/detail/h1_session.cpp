@@ -186,7 +186,7 @@ void H1Session::on_header_done() {
   env_.stats->on_h1_request(head_.method, head_.path);
   FAULTLINE_LOG(debug, (LogTag{"h1", env_.stats->id()}), head_.method << " " << head_.path);
   match_ = match_route(tenant_.scenario ? tenant_.scenario : scenario_.get(), env_.listener,
-                       head_.method, head_.path);
+                       head_.method, head_.path, faults_->attempt());
   match_.prefix = tenant_.prefix;
   if (match_.echo()) {
     echo_ = std::make_unique<EchoRecorder>(content_type_);

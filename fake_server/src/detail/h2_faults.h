@@ -52,6 +52,8 @@ class H2Faults {
   };
   Verdict on_request_headers(std::int32_t id, std::string_view method, std::string_view path,
                              std::string_view request_id);
+  /** The attempt number of the request whose headers arrived last (ConnectionFaults). */
+  [[nodiscard]] std::uint32_t attempt() const noexcept { return faults_.attempt(); }
   void on_frame_recv(const nghttp2_frame& frame);
   void on_frame_send(const nghttp2_frame& frame);
   void on_stream_close(std::int32_t id);

@@ -376,8 +376,9 @@ void H2Session::on_request_headers(Stream& stream) {
   }
   FAULTLINE_LOG(debug, (LogTag{"h2", env_.stats->id(), stream.id}),
                 stream.head.method << " " << stream.head.path);
-  stream.match = match_route(stream.tenant.scenario ? stream.tenant.scenario : scenario,
-                             env_.listener, stream.head.method, stream.head.path);
+  stream.match =
+      match_route(stream.tenant.scenario ? stream.tenant.scenario : scenario, env_.listener,
+                  stream.head.method, stream.head.path, faults_->attempt());
   stream.match.prefix = stream.tenant.prefix;
   if (stream.match.echo()) {
     stream.echo = std::make_unique<EchoRecorder>(stream.content_type);

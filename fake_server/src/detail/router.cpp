@@ -44,14 +44,15 @@ bool RouteMatch::echo() const noexcept {
 }
 
 RouteMatch match_route(std::shared_ptr<const scenarios::Scenario> scenario,
-                       std::string_view listener, std::string_view method, std::string_view path) {
+                       std::string_view listener, std::string_view method, std::string_view path,
+                       std::uint32_t attempt) {
   RouteMatch match;
-  match.route = scenarios::find_route(*scenario, listener, method, path, match.captures);
+  match.route = scenarios::find_route(*scenario, listener, method, path, match.captures, attempt);
   if (method == "HEAD") {
     // HEAD is GET without the body (RFC 9110 9.3.2): the first route taking either.
     scenarios::Captures get_captures;
     const scenarios::Route* get =
-        scenarios::find_route(*scenario, listener, "GET", path, get_captures);
+        scenarios::find_route(*scenario, listener, "GET", path, get_captures, attempt);
     if (get != nullptr && (match.route == nullptr || get < match.route)) {
       match.route = get;  // routes live in one vector: a lower address comes first
       match.captures = std::move(get_captures);

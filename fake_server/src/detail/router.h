@@ -30,10 +30,11 @@ struct RouteMatch {
   [[nodiscard]] bool echo() const noexcept;
 };
 
-/** The first route for the request; HEAD also takes GET routes. */
+/** The first route for the request (its attempt number `attempt`, for routes that
+    match on it); HEAD also takes GET routes. */
 [[nodiscard]] RouteMatch match_route(std::shared_ptr<const scenarios::Scenario> scenario,
                                      std::string_view listener, std::string_view method,
-                                     std::string_view path);
+                                     std::string_view path, std::uint32_t attempt = 1);
 
 /** What to send back, in order: wait at the gate (hold), wait delay, then the status
     and headers, the body pieces, the trailers. */

@@ -32,6 +32,8 @@ constexpr std::array kFields = {
     FieldSpec{"routes[].match.method", "string"},
     FieldSpec{"routes[].match.path", "string"},
     FieldSpec{"routes[].match.listener", "string"},
+    FieldSpec{"routes[].match.attempt", "string|array|object"},
+    FieldSpec{"routes[].match.attempt.first", "integer"},
     FieldSpec{"routes[].respond", "object"},
     FieldSpec{"routes[].respond.status", "integer"},
     FieldSpec{"routes[].respond.headers", "object"},

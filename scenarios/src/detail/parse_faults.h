@@ -10,6 +10,9 @@
 
 namespace faultline::scenarios::detail {
 
+/** An attempt selection ("always", [1, 3], {"first": k}) of a path trigger or a route. */
+[[nodiscard]] Attempts parse_attempts(const Json& value, const Loc& loc);
+
 /** An action object ({"goaway": {...}}) with its context-free checks. */
 [[nodiscard]] Action parse_action_object(const Json& value, const Loc& loc);
 

@@ -88,6 +88,12 @@ Outcome outcome_of(CURLcode code, const Transfer& transfer) {
     case CURLE_GOT_NOTHING:
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
+      if (!transfer.head.head_done()) {
+        // The connection closed before any response head: the engine may send an
+        // idempotent request once more (a POST's body is never re-sent behind our back).
+        return Outcome::lost_before_any_response(detail);
+      }
+      return Outcome::failed_with(errc::session_lost, detail);
     case CURLE_PARTIAL_FILE:
     // The connection died while the body was being sent and curl cannot send it again
     // on a new one (we give it no seek callback: a POST is not re-sent behind our back).

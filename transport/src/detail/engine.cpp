@@ -33,6 +33,12 @@ std::string validate(const Request& request) {
   return {};
 }
 
+/** RFC 9110 section 9.2.2: methods whose repetition has the effect of one request. */
+bool is_idempotent(const std::string& method) {
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
+         method == "OPTIONS" || method == "TRACE";
+}
+
 }  // namespace
 
 Engine::Engine(Options options, Scheduler& scheduler, SessionFactory sessions, Hooks* hooks)
@@ -146,7 +152,14 @@ void Engine::fail_by_signal(std::uint64_t id, errc why) {
       hooks_->hold_signal_while_queued(*exchange, make_error_code(why))) {
     return;
   }
+  const Placement placement = exchange->placement;
   finish(*exchange, make_error_code(why));
+  // A request that timed out on a session may have met a dead peer: check it, so that
+  // later requests do not follow it there (the session ends after ping_timeout).
+  if (why == errc::timeout && placement.where == Placement::Where::stream &&
+      placement.pool != nullptr && (hooks_ == nullptr || hooks_->health_check_after_timeout())) {
+    placement.pool->check_session(placement.session);
+  }
 }
 
 bool Engine::use_http11(const Exchange& exchange) {
@@ -206,6 +219,10 @@ void Engine::dispatch(const std::shared_ptr<Exchange>& exchange, bool front) {
 void Engine::on_head(Exchange& exchange, std::uint32_t attempt, int status, Headers headers,
                      Protocol protocol) {
   if (exchange.finished || attempt != exchange.attempt || status < 200) {
+    return;
+  }
+  if (hooks_ != nullptr && hooks_->replay_on_status(status, exchange.response.retries)) {
+    exchange.replay_after_attempt = true;
     return;
   }
   const auto location = find_header(headers, "location");
@@ -276,7 +293,12 @@ void Engine::on_attempt_end(Exchange& exchange, std::uint32_t attempt, Outcome o
   }
   switch (outcome.kind) {
     case Outcome::Kind::completed:
-      if (exchange.pending_redirect) {
+      if (exchange.replay_after_attempt) {
+        exchange.replay_after_attempt = false;
+        ++exchange.response.retries;
+        ++stats_.retries;
+        dispatch(self, true);
+      } else if (exchange.pending_redirect) {
         follow_redirect(self);
       } else if (!exchange.head_delivered) {
         finish(exchange, make_error_code(errc::protocol_error),
@@ -288,6 +310,9 @@ void Engine::on_attempt_end(Exchange& exchange, std::uint32_t attempt, Outcome o
     case Outcome::Kind::cancelled:
       return;
     case Outcome::Kind::use_http11:
+      if (outcome.http11_required && !use_http11(exchange)) {
+        on_origin_http11(exchange.url, CloseReason::http11_required);
+      }
       exchange.force_http11 = true;
       dispatch(self, true);
       return;
@@ -295,9 +320,22 @@ void Engine::on_attempt_end(Exchange& exchange, std::uint32_t attempt, Outcome o
       retry_or_fail(self, outcome);
       return;
     case Outcome::Kind::failed:
+      if (outcome.lost_before_response && may_replay_after_loss(exchange)) {
+        exchange.replayed_after_loss = true;
+        ++exchange.response.retries;
+        ++stats_.retries;
+        dispatch(self, true);
+        return;
+      }
       finish(exchange, outcome.error, outcome.detail);
       return;
   }
+}
+
+bool Engine::may_replay_after_loss(const Exchange& exchange) const {
+  return !exchange.replayed_after_loss && !exchange.head_delivered &&
+         is_idempotent(exchange.method) && exchange.body_replayable() &&
+         (hooks_ == nullptr || hooks_->retry_idempotent_after_loss());
 }
 
 void Engine::retry_or_fail(const std::shared_ptr<Exchange>& exchange, const Outcome& outcome) {

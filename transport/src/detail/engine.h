@@ -62,6 +62,9 @@ class Engine final : public PoolListener {
   [[nodiscard]] bool use_http11(const Exchange& exchange);
   SessionPool& pool_for(const Url& origin);
   void retry_or_fail(const std::shared_ptr<Exchange>& exchange, const Outcome& outcome);
+  /** RFC 9110 section 9.2.2: an idempotent request with a replayable body whose
+      connection closed before any response byte is sent once more. */
+  [[nodiscard]] bool may_replay_after_loss(const Exchange& exchange) const;
   void follow_redirect(const std::shared_ptr<Exchange>& exchange);
   /** Hands one body chunk to the on_data handler, or appends it to the response. */
   void deliver(Exchange& exchange, std::string_view chunk);

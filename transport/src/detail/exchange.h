@@ -68,8 +68,10 @@ class Exchange {
   Placement placement;
   bool finished = false;
   bool head_delivered = false;
-  bool force_http11 = false;  ///< the next attempt goes to HTTP/1.1 whatever the cache says
-  std::string http11_slot;    ///< origin whose HTTP/1.1 in-flight count this attempt holds
+  bool force_http11 = false;          ///< the next attempt goes to HTTP/1.1 whatever the cache says
+  bool replayed_after_loss = false;   ///< sent again once after its connection was lost
+  bool replay_after_attempt = false;  ///< a hook dropped this attempt's head: send again
+  std::string http11_slot;            ///< origin whose HTTP/1.1 in-flight count this attempt holds
   std::optional<std::pair<int, std::string>> pending_redirect;  ///< status, Location
   Response response;
 

@@ -224,12 +224,27 @@ void H2Protocol::on_ping_due() {
     return;
   }
   if (ping_outstanding_) {
-    fail(CloseReason::ping_timeout, errc::session_lost, "PING not acknowledged");
+    on_ping_deadline();
     return;
+  }
+  send_ping();
+}
+
+bool H2Protocol::send_ping() {
+  if (dead_ || !ng_ || ping_outstanding_) {
+    return false;
   }
   ping_outstanding_ = true;
   nghttp2_submit_ping(ng_.get(), NGHTTP2_FLAG_NONE, nullptr);
   host_.signal_write();
+  return true;
+}
+
+void H2Protocol::on_ping_deadline() {
+  if (!dead_ && ng_ && ping_outstanding_) {
+    fail(CloseReason::ping_timeout, errc::session_lost,
+         "PING not acknowledged within " + std::to_string(config_.ping_timeout.count()) + " ms");
+  }
 }
 
 void H2Protocol::on_transport_lost(const std::string& detail) {
@@ -347,6 +362,8 @@ void H2Protocol::fail(CloseReason reason, errc error, std::string detail) {
     } else if (!stream.headers_sent) {
       outcome = Outcome::unprocessed_because(
           errc::session_lost, "connection closed before the request was sent", false);
+    } else if (stream.status == 0) {
+      outcome = Outcome::lost_before_any_response(detail + " (before any response)");
     } else {
       outcome = Outcome::failed_with(errc::session_lost, detail);
     }
@@ -520,6 +537,10 @@ int H2Protocol::on_stream_close(std::int32_t stream_id, std::uint32_t error_code
     outcome = Outcome::completed_ok();
   } else if (error_code == NGHTTP2_REFUSED_STREAM && stream.rst_received) {
     outcome = Outcome::unprocessed_because(errc::stream_reset, "RST_STREAM REFUSED_STREAM", true);
+  } else if (error_code == NGHTTP2_HTTP_1_1_REQUIRED && stream.rst_received && !stream.head_done &&
+             (hooks_ == nullptr || hooks_->honour_http11_required())) {
+    // RFC 9113 section 8.2.2 / 7: the server wants this request over HTTP/1.1.
+    outcome = Outcome::http11_required_by_server("RST_STREAM HTTP_1_1_REQUIRED");
   } else if (error_code == NGHTTP2_REFUSED_STREAM || !stream.headers_sent) {
     // Closed by GOAWAY above last-stream-id, or never sent.
     outcome = Outcome::unprocessed_because(errc::session_lost,

@@ -28,6 +28,7 @@ class Hooks;
 struct H2SessionConfig {
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds ping_interval{0};
+  std::chrono::milliseconds ping_timeout{5'000};  ///< Options::ping_timeout
   bool verify_peer = true;
   Hooks* hooks = nullptr;  ///< test-only hook points (detail/hooks.h); null in production
   std::function<void(LogLevel, std::string_view)> log;  ///< may be empty
@@ -83,6 +84,13 @@ class H2Protocol {
   /** The keep-alive timer fired: sends a PING, or ends the session when the previous
       one is still unanswered. */
   void on_ping_due();
+  /** Sends a PING unless one is unanswered. True when one was sent: the host judges
+      it by on_ping_deadline() after ping_timeout. */
+  bool send_ping();
+  /** ping_timeout passed since send_ping(): ends the session (ping_timeout) when that
+      PING is still unanswered. */
+  void on_ping_deadline();
+  [[nodiscard]] bool ping_outstanding() const noexcept { return ping_outstanding_; }
   /** The transport is gone (read error or EOF); `detail` says how. */
   void on_transport_lost(const std::string& detail);
   /** Ends the session: open streams end (unprocessed when never written), then the

@@ -34,22 +34,24 @@ constexpr std::chrono::seconds kCloseLinger{1};
     outlive the session when it is destroyed with operations in flight. */
 struct Channel {
   Channel(asio::io_context& io, ssl::context& tls)
-      : resolver(io), stream(io, tls), timer(io), ping(io), linger(io) {}
+      : resolver(io), stream(io, tls), timer(io), ping(io), ping_deadline(io), linger(io) {}
 
   void close() {
     error_code ignored;
     resolver.cancel();
     timer.cancel();
     ping.cancel();
+    ping_deadline.cancel();
     linger.cancel();
     stream.lowest_layer().close(ignored);
   }
 
   tcp::resolver resolver;
   ssl::stream<tcp::socket> stream;
-  asio::steady_timer timer;   ///< connect timeout
-  asio::steady_timer ping;    ///< keep-alive
-  asio::steady_timer linger;  ///< bounded flush on close
+  asio::steady_timer timer;          ///< connect timeout
+  asio::steady_timer ping;           ///< keep-alive
+  asio::steady_timer ping_deadline;  ///< the PING in flight must be acknowledged by then
+  asio::steady_timer linger;         ///< bounded flush on close
   std::array<std::uint8_t, kReadBuffer> read_buffer{};
   std::vector<std::uint8_t> write_buffer;
   bool writing = false;
@@ -79,6 +81,8 @@ class H2Connection final : public std::enable_shared_from_this<H2Connection>,
   /** GOAWAY(NO_ERROR); the destructor (soon: the pool destroys retired sessions from the
       loop) flushes it and closes the socket. */
   void close() { protocol_.close(); }
+  /** A request timed out here: a PING, judged after ping_timeout. */
+  void check_alive();
 
  private:
   // H2ProtocolHost
@@ -98,6 +102,9 @@ class H2Connection final : public std::enable_shared_from_this<H2Connection>,
   void finish_if_done();
   void arm_ping();
   void on_ping_timer(const error_code& ec);
+  /** Sends a PING (unless one is in flight) and arms its deadline. */
+  void ping_now();
+  void on_ping_deadline(const error_code& ec);
   /** Ends the session from the connection's side and reports it. */
   void fail(CloseReason reason, errc error, std::string detail);
   /** Reports the protocol's queued events, keeping this connection alive meanwhile (the
@@ -354,9 +361,33 @@ void H2Connection::on_ping_timer(const error_code& ec) {
   if (ec || protocol_.dead() || !protocol_.started()) {
     return;
   }
-  protocol_.on_ping_due();
-  flush();
+  ping_now();
   arm_ping();
+}
+
+void H2Connection::check_alive() {
+  if (protocol_.dead() || !protocol_.started() || !protocol_.ready()) {
+    return;
+  }
+  // Called from inside the pool: the PING goes out from the loop, never re-entering it.
+  defer([this] { ping_now(); });
+}
+
+void H2Connection::ping_now() {
+  if (!protocol_.send_ping()) {
+    return;  // one in flight: its deadline stands
+  }
+  channel_->ping_deadline.expires_after(config_.ping_timeout);
+  channel_->ping_deadline.async_wait(bind(&H2Connection::on_ping_deadline));
+  flush();
+}
+
+void H2Connection::on_ping_deadline(const error_code& ec) {
+  if (ec || protocol_.dead()) {
+    return;
+  }
+  protocol_.on_ping_deadline();
+  flush();
 }
 
 void H2Connection::release_channel() {
@@ -364,6 +395,7 @@ void H2Connection::release_channel() {
   channel->resolver.cancel();
   channel->timer.cancel();
   channel->ping.cancel();
+  channel->ping_deadline.cancel();
   if (channel->writing) {
     // The write in flight owns the buffer; close once it completes.
     channel->close_after_write = true;
@@ -402,6 +434,7 @@ class H2SessionHandle final : public Session {
   }
   void cancel(const Exchange& exchange) override { connection_->cancel(exchange); }
   void close() override { connection_->close(); }
+  void check_alive() override { connection_->check_alive(); }
 
  private:
   std::shared_ptr<H2Connection> connection_;

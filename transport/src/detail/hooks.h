@@ -85,6 +85,24 @@ class Hooks {
     (void)protocol;
     return stream_id;
   }
+
+  // ---- Liveness and retries
+  /** A request timed out on an h2 session: the session is checked (PING, answered
+      within ping_timeout or closed). */
+  virtual bool health_check_after_timeout() { return true; }
+  /** An idempotent request whose connection closed before any response byte is sent
+      once more on another connection. */
+  virtual bool retry_idempotent_after_loss() { return true; }
+  /** RST_STREAM or GOAWAY with HTTP_1_1_REQUIRED sends the request again over HTTP/1.1
+      and remembers the origin as HTTP/1.1-only. */
+  virtual bool honour_http11_required() { return true; }
+  /** A final response head with `status` arrived for a request sent `replays` times
+      again already. True: drop it and send the request again. */
+  virtual bool replay_on_status(int status, std::uint32_t replays) {
+    (void)status;
+    (void)replays;
+    return false;
+  }
 };
 
 }  // namespace faultline::transport::detail

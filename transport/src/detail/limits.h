@@ -11,6 +11,9 @@ namespace faultline::transport::detail {
     requests wait, before those requests fail (bounds reconnects on a GOAWAY storm). */
 inline constexpr std::uint32_t kMaxFruitlessSessions = 3;
 
+/** The HTTP/2 error code HTTP_1_1_REQUIRED (RFC 9113 section 7). */
+inline constexpr std::uint32_t kHttp11Required = 0xd;
+
 /** Our SETTINGS_INITIAL_WINDOW_SIZE and connection window (large: bodies stream fast). */
 inline constexpr std::int32_t kStreamWindow = 4 * 1024 * 1024;
 inline constexpr std::int32_t kConnectionWindow = 16 * 1024 * 1024;

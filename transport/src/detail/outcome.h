@@ -21,6 +21,11 @@ struct Outcome {
   std::error_code error;
   std::string detail;
   bool refused = false;  ///< unprocessed because of RST_STREAM(REFUSED_STREAM)
+  /** failed: the connection closed after the request went out and before any byte of
+      its response (an idempotent request may be sent once more). */
+  bool lost_before_response = false;
+  /** use_http11: the server answered HTTP_1_1_REQUIRED (remember the origin). */
+  bool http11_required = false;
 
   static Outcome completed_ok() { return {}; }
   static Outcome cancelled_by_us() { return {Kind::cancelled, {}, {}, false}; }
@@ -32,6 +37,16 @@ struct Outcome {
     return {Kind::unprocessed, make_error_code(e), std::move(detail), refused};
   }
   static Outcome switch_to_http11() { return {Kind::use_http11, {}, {}, false}; }
+  static Outcome lost_before_any_response(std::string detail) {
+    Outcome o = failed_with(errc::session_lost, std::move(detail));
+    o.lost_before_response = true;
+    return o;
+  }
+  static Outcome http11_required_by_server(std::string detail) {
+    Outcome o{Kind::use_http11, {}, std::move(detail), false};
+    o.http11_required = true;
+    return o;
+  }
 };
 
 }  // namespace faultline::transport::detail

@@ -53,6 +53,10 @@ class Session {
   virtual void cancel(const Exchange& exchange) = 0;
   /** Sends GOAWAY(NO_ERROR) and closes once written. No event follows. */
   virtual void close() = 0;
+  /** A request timed out on this session: make sure the peer still answers (h2: a PING
+      that must be acknowledged within Options::ping_timeout, else the session ends with
+      CloseReason::ping_timeout). */
+  virtual void check_alive() {}
 };
 
 /** Creates a session for `origin`; it reports to `events` under `id`. */

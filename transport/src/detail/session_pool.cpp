@@ -64,6 +64,13 @@ void SessionPool::close_all() {
   }
 }
 
+void SessionPool::check_session(SessionId id) {
+  const auto it = entries_.find(id);
+  if (it != entries_.end() && it->second.state != State::connecting) {
+    it->second.session->check_alive();
+  }
+}
+
 void SessionPool::enqueue(const std::shared_ptr<Exchange>& exchange, bool front) {
   const auto it = queue_.insert(front ? queue_.begin() : queue_.end(), exchange);
   exchange->placement = {Placement::Where::queued, this, it, 0, 0};
@@ -277,12 +284,20 @@ void SessionPool::on_session_settings(SessionId id, std::uint32_t max_concurrent
 }
 
 void SessionPool::on_session_goaway(SessionId id, std::int32_t /*last_stream_id*/,
-                                    std::uint32_t /*error_code*/) {
+                                    std::uint32_t error_code) {
   auto it = entries_.find(id);
   if (it == entries_.end()) {
     return;
   }
   ++stats_.goaways_received;
+  if (error_code == kHttp11Required &&
+      (config_.hooks == nullptr || config_.hooks->honour_http11_required())) {
+    // RFC 9113 section 7: the origin wants HTTP/1.1. Streams above last-stream-id come
+    // back unprocessed and, like the waiters, go to HTTP/1.1 from the remembered origin.
+    known_h2_ = false;
+    listener_.on_origin_http11(origin_, CloseReason::http11_required);
+    fail_queue(Outcome::http11_required_by_server("GOAWAY HTTP_1_1_REQUIRED"));
+  }
   auto& entry = it->second;
   const bool was_ready = entry.state == State::ready;
   entry.state = State::draining;

@@ -58,6 +58,8 @@ class SessionPool final : public SessionEvents {
   void withdraw(Exchange& exchange);
   /** Closes every session (client shutdown). The queue must be empty. */
   void close_all();
+  /** A request timed out on session `id`: the session checks its peer still answers. */
+  void check_session(SessionId id);
 
   [[nodiscard]] std::size_t queue_depth() const noexcept { return queue_.size(); }
   /** Sessions connecting, ready or draining. */

@@ -20,6 +20,10 @@
 
 namespace faultline::transport::testing {
 
+/** How often retry_421_forever sends a request answered 421 again: a loop, bounded
+    only so that a test run ends. */
+inline constexpr std::uint32_t kRetry421Forever = 20;
+
 /** One Client's defects. Shared by the Client (its hooks) and every wrapped session;
     loop thread only. */
 class DefectInjector final : public detail::Hooks {
@@ -59,6 +63,14 @@ class DefectInjector final : public detail::Hooks {
   bool h2_take_input(detail::H2Protocol& protocol, std::span<const std::uint8_t> bytes) override;
   std::int32_t h2_response_stream(const detail::H2Protocol& protocol,
                                   std::int32_t stream_id) override;
+  bool health_check_after_timeout() override { return !has(Defects::no_health_check); }
+  bool retry_idempotent_after_loss() override {
+    return !has(Defects::no_retry_after_lost_connection);
+  }
+  bool honour_http11_required() override { return !has(Defects::ignore_http11_required); }
+  bool replay_on_status(int status, std::uint32_t replays) override {
+    return has(Defects::retry_421_forever) && status == 421 && replays < kRetry421Forever;
+  }
 
  private:
   /** Where the server's byte stream of one session stands, frame by frame. */

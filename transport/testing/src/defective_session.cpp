@@ -51,6 +51,8 @@ class DefectiveSession final : public detail::Session, public detail::SessionEve
     inner_->close();
   }
 
+  void check_alive() override { inner_->check_alive(); }
+
   // detail::SessionEvents (from the inner session)
   void on_session_ready(detail::SessionId id, std::uint32_t max_concurrent_streams) override {
     pool_.on_session_ready(id, stream_limit(max_concurrent_streams));

@@ -49,6 +49,14 @@ const char* to_string(Defects::Flag flag) noexcept {
       return "drop_error_bodies";
     case Defects::fake_session_stats:
       return "fake_session_stats";
+    case Defects::no_health_check:
+      return "no_health_check";
+    case Defects::no_retry_after_lost_connection:
+      return "no_retry_after_lost_connection";
+    case Defects::ignore_http11_required:
+      return "ignore_http11_required";
+    case Defects::retry_421_forever:
+      return "retry_421_forever";
   }
   return nullptr;
 }

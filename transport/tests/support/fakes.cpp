@@ -123,9 +123,18 @@ void FakeSession::reset(std::int32_t stream, const std::string& code) {
                            Outcome::failed_with(errc::stream_reset, "RST_STREAM " + code));
 }
 
-void FakeSession::goaway(std::int32_t last_stream_id) {
+void FakeSession::require_http11(std::int32_t stream) {
+  auto node = streams.extract(stream);
+  if (node.empty()) {
+    return;
+  }
+  events_.on_stream_closed(id, node.mapped().exchange, node.mapped().attempt,
+                           Outcome::http11_required_by_server("RST_STREAM HTTP_1_1_REQUIRED"));
+}
+
+void FakeSession::goaway(std::int32_t last_stream_id, std::uint32_t error_code) {
   gone = true;
-  events_.on_session_goaway(id, last_stream_id, 0);
+  events_.on_session_goaway(id, last_stream_id, error_code);
   std::vector<std::int32_t> above;
   for (const auto& [stream, s] : streams) {
     if (stream > last_stream_id) {
@@ -140,14 +149,16 @@ void FakeSession::goaway(std::int32_t last_stream_id) {
   }
 }
 
-void FakeSession::lose() {
+void FakeSession::lose(bool before_response) {
   refuse_submit = true;  // a dying session takes no stream, as the real one
   gone = true;
   auto open = std::move(streams);
   streams.clear();
   for (auto& [stream, s] : open) {
     events_.on_stream_closed(id, s.exchange, s.attempt,
-                             Outcome::failed_with(errc::session_lost, "connection reset"));
+                             before_response
+                                 ? Outcome::lost_before_any_response("connection reset")
+                                 : Outcome::failed_with(errc::session_lost, "connection reset"));
   }
   events_.on_session_closed(id, CloseReason::peer_closed, make_error_code(errc::session_lost),
                             "connection reset");
@@ -182,6 +193,7 @@ class FakeSessionHandle final : public detail::Session {
   bool submit(const std::shared_ptr<Exchange>& exchange) override { return fake_.submit(exchange); }
   void cancel(const Exchange& exchange) override { fake_.cancel(exchange); }
   void close() override { fake_.close(); }
+  void check_alive() override { fake_.check_alive(); }
 
  private:
   FakeSession& fake_;

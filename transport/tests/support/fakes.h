@@ -63,6 +63,7 @@ class FakeSession {
   bool submit(const std::shared_ptr<Exchange>& exchange);
   void cancel(const Exchange& exchange);
   void close() { closed = true; }
+  void check_alive() { ++alive_checks; }
 
   // Driving it from the test.
   void ready(std::uint32_t max_streams) {
@@ -80,9 +81,12 @@ class FakeSession {
   void refuse(std::int32_t stream);
   void reset(std::int32_t stream, const std::string& code = "INTERNAL_ERROR");
   /** GOAWAY: streams above `last_stream_id` end unprocessed; the rest stay open. */
-  void goaway(std::int32_t last_stream_id);
-  /** Connection lost: open streams fail (never-sent ones would be unprocessed). */
-  void lose();
+  void goaway(std::int32_t last_stream_id, std::uint32_t error_code = 0);
+  /** Connection lost: open streams fail (never-sent ones would be unprocessed); with
+      `before_response`, as streams that had no byte of their response yet. */
+  void lose(bool before_response = false);
+  /** RST_STREAM(HTTP_1_1_REQUIRED) on `stream`, as the real session reports it. */
+  void require_http11(std::int32_t stream);
   /** The handshake failed (or negotiated http/1.1 with reason alpn_http11). */
   void fail_connect(CloseReason reason, transport::errc error = transport::errc::connect_failed);
   /** The body the exchange of `stream` sends now (replays from the start). */
@@ -101,6 +105,7 @@ class FakeSession {
   std::map<std::int32_t, Stream> streams;
   std::vector<std::int32_t> cancelled;
   std::size_t submitted = 0;
+  std::size_t alive_checks = 0;  ///< check_alive() calls (health checks asked by the pool)
 
  private:
   detail::SessionEvents& events_;

@@ -286,6 +286,12 @@ enum class CloseMode {
   fin,           ///< TCP FIN (shutdown, close) with no TLS close_notify: a truncation on TLS
   reset,         ///< SO_LINGER {1, 0} then close: TCP RST
   close_notify,  ///< TLS close_notify alert, then FIN; on a cleartext connection: fin
+  /** No close at all: from the firing on, the connection writes nothing more (output
+      not yet written is dropped) and processes nothing it reads (bytes are read and
+      discarded), with no FIN and no RST; TCP stays open until the client closes it
+      (then the server closes too) or the server stops. A dead peer, as a client sees
+      one behind a crashed host or a NAT that dropped its mapping. */
+  black_hole,
 };
 
 /** When close acts. */

@@ -55,10 +55,11 @@ class ScenarioError : public std::runtime_error {
 /** An action as parse_action() reads it, every field spelled out. */
 [[nodiscard]] std::string to_json(const Action& action);
 
-/** The first route matching a request, with its captures; nullptr when none matches. */
+/** The first route matching a request, with its captures; nullptr when none matches.
+    `attempt` is the request's attempt number (Attempts), for routes that match on it. */
 [[nodiscard]] const Route* find_route(const Scenario& scenario, std::string_view listener,
                                       std::string_view method, std::string_view path,
-                                      Captures& captures);
+                                      Captures& captures, std::uint32_t attempt = 1);
 
 /** Expands {name}, {name-N} and {name+N} in a template from captures (and extra
     variables such as {i}); an unknown name is left as is. */

@@ -137,6 +137,9 @@ struct Match {
   std::optional<std::string> method;  ///< unset: any
   std::string path;
   std::optional<std::string> listener;  ///< unset: any listener
+  /** Set: only these attempts of a request (numbered as for path triggers, see Attempts)
+      take the route; later attempts fall through to the next route. */
+  std::optional<Attempts> attempt;
 };
 
 struct Route {
@@ -162,6 +165,9 @@ struct Scenario {
       advertised; false: serve it. Either way it counts as a violation. */
   bool enforce_stream_limit = true;
 };
+
+/** Whether any route of `scenario` matches by attempt number (Match::attempt). */
+[[nodiscard]] bool routes_match_attempts(const Scenario& scenario) noexcept;
 
 /** Constants for the names above, so code and docs agree. */
 [[nodiscard]] const char* to_string(AlpnPolicy policy) noexcept;

@@ -41,12 +41,19 @@ struct Options {
   std::chrono::milliseconds idle_timeout{60'000};
   /** Deadline of a request that sets none of its own; zero: no default deadline. */
   std::chrono::milliseconds request_timeout{60'000};
-  /** When non-zero, an idle or busy h2 session sends PING this often; a PING not
-      acknowledged within connect_timeout closes the session. */
+  /** When non-zero, an idle or busy h2 session sends PING this often (keep-alive). */
   std::chrono::milliseconds ping_interval{0};
+  /** A PING the session sent (keep-alive, or the health check that starts when a
+      request times out on the session) and that is not acknowledged within this closes
+      the session: its other streams fail (or are retried), new requests go to a fresh
+      session. */
+  std::chrono::milliseconds ping_timeout{5'000};
 
   /** How many times one request may be re-sent after the server provably did not
-      process it (REFUSED_STREAM, above a GOAWAY's last-stream-id, never written). */
+      process it (REFUSED_STREAM, above a GOAWAY's last-stream-id, never written). An
+      idempotent request (GET, HEAD, PUT, DELETE, OPTIONS, TRACE) with a replayable body
+      whose connection closed before any byte of its response is in addition sent once
+      more on another connection (RFC 9110 section 9.2.2). */
   std::uint32_t max_retries = 3;
 
   /** Serve every origin over HTTP/1.1 (libcurl), never offering h2. */

@@ -20,6 +20,7 @@ enum class CloseReason {
   ping_timeout,     ///< a keep-alive PING went unanswered
   client_shutdown,  ///< the Client was destroyed
   http11_closed,    ///< an HTTP/1.1 connection closed (libcurl does not say why)
+  http11_required,  ///< the server sent GOAWAY(HTTP_1_1_REQUIRED): handed to HTTP/1.1
 };
 
 /** Stable name of a close reason, e.g. "alpn_http11". */

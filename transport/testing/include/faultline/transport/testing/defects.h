@@ -59,6 +59,19 @@ struct Defects {
     /** Stats count a "session opened" for every stream started, as diagnostics made up
         for a benchmark would, instead of the sessions the pool really opened (defect 6). */
     fake_session_stats = std::uint64_t{1} << 18,
+    /** A request that times out on a session starts no health check: a session whose
+        peer went silent keeps taking requests (Go's missing ReadIdleTimeout). */
+    no_health_check = std::uint64_t{1} << 31,
+    /** A request whose connection closed before any response byte fails as
+        session_lost, idempotent or not (hyper's IncompleteMessage on idle races). */
+    no_retry_after_lost_connection = std::uint64_t{1} << 32,
+    /** RST_STREAM and GOAWAY with HTTP_1_1_REQUIRED are treated as any other code: a
+        stream reset, a GOAWAY that sends the requests to new h2 connections. */
+    ignore_http11_required = std::uint64_t{1} << 33,
+    /** A 421 (Misdirected Request) answer is dropped and the request sent again, up to
+        20 times (a loop, bounded only so that a run ends), on whatever connection
+        the pool picks. */
+    retry_421_forever = std::uint64_t{1} << 34,
   };
   std::uint64_t flags = 0;
 
@@ -97,6 +110,10 @@ inline constexpr Defects::Flag kAllDefects[] = {
     Defects::truncate_body_at_nul,
     Defects::drop_error_bodies,
     Defects::fake_session_stats,
+    Defects::no_health_check,
+    Defects::no_retry_after_lost_connection,
+    Defects::ignore_http11_required,
+    Defects::retry_421_forever,
 };
 
 }  // namespace faultline::transport::testing
