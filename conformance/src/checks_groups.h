@@ -44,4 +44,9 @@ Verdict rt_error_body(const DriverSpec& d);
 Verdict rt_binary(const DriverSpec& d);
 Verdict rt_multipart(const DriverSpec& d);
 
+Verdict resp_trailers(const DriverSpec& d);
+Verdict resp_informational(const DriverSpec& d);
+
+Verdict parity_wire(const DriverSpec& d);
+
 }  // namespace faultline::conformance::detail

@@ -72,6 +72,12 @@ const ProofCase kProofs[] = {
     ProofCase{"RT-BINARY", Defects::truncate_body_at_nul},
     ProofCase{"RT-ERROR-BODY", Defects::drop_error_bodies},
     ProofCase{"RT-ERROR-BODY", Defects::drop_error_bodies, true},
+    ProofCase{"RESP-TRAILERS", Defects::drop_trailers},
+    ProofCase{"RESP-TRAILERS", Defects::drop_trailers, true},
+    ProofCase{"RESP-INFORMATIONAL", Defects::leak_informational_fields},
+    ProofCase{"RESP-INFORMATIONAL", Defects::leak_informational_fields, true},
+    ProofCase{"PARITY-WIRE", Defects::form_content_type_on_post},
+    ProofCase{"PARITY-WIRE", Defects::form_content_type_on_post, true},
 };
 
 class Defect : public ::testing::TestWithParam<ProofCase> {};

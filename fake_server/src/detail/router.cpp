@@ -70,6 +70,10 @@ ResponsePlan error_response(int status, std::string_view message) {
   return plan;
 }
 
+bool answers_expect_continue(const RouteMatch& match) noexcept {
+  return match.route == nullptr || match.route->respond.expect_continue;
+}
+
 ResponsePlan plan_response(const RouteMatch& match, const RequestHead& head, EchoRecorder* echo,
                            const Origins& origins) {
   if (match.route == nullptr) {
@@ -87,6 +91,13 @@ ResponsePlan plan_response(const RouteMatch& match, const RequestHead& head, Ech
   }
   for (const auto& [name, value] : respond.trailers) {
     plan.trailers.emplace_back(to_lower(name), scenarios::expand(value, match.captures));
+  }
+  for (const auto& interim : respond.informational) {
+    auto& out = plan.informational.emplace_back();
+    out.status = interim.status;
+    for (const auto& [name, value] : interim.headers) {
+      out.headers.emplace_back(to_lower(name), scenarios::expand(value, match.captures));
+    }
   }
 
   if (respond.redirect) {

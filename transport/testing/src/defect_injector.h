@@ -59,6 +59,9 @@ class DefectInjector final : public detail::Hooks {
   bool h2_take_input(detail::H2Protocol& protocol, std::span<const std::uint8_t> bytes) override;
   std::int32_t h2_response_stream(const detail::H2Protocol& protocol,
                                   std::int32_t stream_id) override;
+  bool deliver_trailers() override { return !has(Defects::drop_trailers); }
+  bool keep_informational_fields() override { return has(Defects::leak_informational_fields); }
+  bool http11_blank_curl_defaults() override { return !has(Defects::form_content_type_on_post); }
 
  private:
   /** Where the server's byte stream of one session stands, frame by frame. */

@@ -49,6 +49,12 @@ const char* to_string(Defects::Flag flag) noexcept {
       return "drop_error_bodies";
     case Defects::fake_session_stats:
       return "fake_session_stats";
+    case Defects::drop_trailers:
+      return "drop_trailers";
+    case Defects::leak_informational_fields:
+      return "leak_informational_fields";
+    case Defects::form_content_type_on_post:
+      return "form_content_type_on_post";
   }
   return nullptr;
 }

@@ -59,6 +59,14 @@ struct Defects {
     /** Stats count a "session opened" for every stream started, as diagnostics made up
         for a benchmark would, instead of the sessions the pool really opened (defect 6). */
     fake_session_stats = std::uint64_t{1} << 18,
+    /** Trailer fields after a response body are dropped (h2 and HTTP/1.1). */
+    drop_trailers = std::uint64_t{1} << 23,
+    /** The fields of a 1xx head (103 Early Hints, 100 Continue) stay in the block the
+        final response head is read into, so they leak into the final response. */
+    leak_informational_fields = std::uint64_t{1} << 24,
+    /** The HTTP/1.1 path lets libcurl add its own fields: a POST gets Content-Type:
+        application/x-www-form-urlencoded, every request Accept and Expect. */
+    form_content_type_on_post = std::uint64_t{1} << 25,
   };
   std::uint64_t flags = 0;
 
@@ -97,6 +105,9 @@ inline constexpr Defects::Flag kAllDefects[] = {
     Defects::truncate_body_at_nul,
     Defects::drop_error_bodies,
     Defects::fake_session_stats,
+    Defects::drop_trailers,
+    Defects::leak_informational_fields,
+    Defects::form_content_type_on_post,
 };
 
 }  // namespace faultline::transport::testing
