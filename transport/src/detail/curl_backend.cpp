@@ -233,7 +233,7 @@ void CurlBackend::configure(Transfer& t) {
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, ex.method.c_str());
   }
   // Proxies: none, whatever the environment says (https_proxy, HTTPS_PROXY, ALL_PROXY),
-  // as on the h2 path, which never reads it (transport/README.md, "Proxies").
+  // as on the h2 path, which never reads it (transport/README.md, behaviour table).
   curl_easy_setopt(e, CURLOPT_PROXY, "");
   // Headers: ours only. libcurl would add Expect: 100-continue, Accept: */* and, for a
   // POST, Content-Type: application/x-www-form-urlencoded; a blank "Name:" stops each.
