@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <unordered_set>
 
 #include "faultline/harness/limits.h"
@@ -88,6 +89,8 @@ struct TransportDriver::Impl {
     info.capabilities.liveness_timeout_ms = transport::Options{}.ping_timeout.count();
     // A 421 is the caller's (transport/README.md).
     info.capabilities.retries_421 = false;
+    info.capabilities.trailers = true;
+    info.capabilities.informational = true;
   }
 
   TransportDriverOptions options;
@@ -150,6 +153,16 @@ std::shared_ptr<harness::Exchange> TransportDriver::send(harness::Request reques
 
   const auto sent = Clock::now();
   transport::Handlers handlers;
+  handlers.on_informational = [exchange, sent](const transport::ResponseHead& head) {
+    harness::Event e;
+    e.type = harness::Event::Type::informational;
+    e.t_ms = elapsed_ms(sent);
+    e.status = head.status;
+    for (auto& [name, value] : head.headers) {
+      e.headers.emplace_back(name, value);
+    }
+    exchange->push(std::move(e));
+  };
   handlers.on_headers = [exchange, sent](const transport::ResponseHead& head) {
     harness::Event e;
     e.type = harness::Event::Type::headers;
@@ -161,12 +174,19 @@ std::shared_ptr<harness::Exchange> TransportDriver::send(harness::Request reques
     e.protocol = std::string(transport::to_string(head.protocol));
     exchange->push(std::move(e));
   };
-  handlers.on_data = [exchange, sent](std::string_view chunk) {
+  const auto read_delay = std::chrono::milliseconds(request.read_delay_ms);
+  handlers.on_data = [exchange, sent, read_delay](std::string_view chunk) {
     harness::Event e;
     e.type = harness::Event::Type::data;
     e.t_ms = elapsed_ms(sent);
     e.data = std::string(chunk);
     exchange->push(std::move(e));
+    if (read_delay.count() > 0) {
+      // A slow consumer of a push API: the handler returns late, so the transport's
+      // I/O thread reads nothing meanwhile and flow control (h2 windows, TCP) pushes
+      // back on the server. Not a synchronisation: the delay is what is being tested.
+      std::this_thread::sleep_for(read_delay);
+    }
   };
   // The client is destroyed first (Impl's last member): its completions see Impl alive.
   handlers.on_complete = [exchange, sent, impl = impl_.get(),
@@ -179,6 +199,9 @@ std::shared_ptr<harness::Exchange> TransportDriver::send(harness::Request reques
     e.t_ms = elapsed_ms(sent);
     if (result.ok()) {
       e.type = harness::Event::Type::end;
+      for (auto& [name, value] : result.response.trailers) {
+        e.trailers.emplace_back(name, value);
+      }
     } else {
       e.type = harness::Event::Type::error;
       e.kind = kind_of(result.error);

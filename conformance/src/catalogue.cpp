@@ -55,6 +55,8 @@ std::string_view to_string(Capability capability) noexcept {
       return "h2";
     case Capability::idle_timer:
       return "idle_timer";
+    case Capability::trailers:
+      return "trailers";
   }
   return "?";
 }
@@ -85,6 +87,12 @@ std::optional<std::string> declared_missing(Capability capability, const DriverS
       }
       return std::nullopt;
     }
+    case Capability::trailers:
+      if (driver.trailers == false ||
+          (!driver.trailers && hello != nullptr && hello->capabilities.trailers == false)) {
+        return std::string("driver declares it does not report trailers (trailers false)");
+      }
+      return std::nullopt;
   }
   return std::nullopt;
 }
@@ -287,6 +295,21 @@ const std::vector<CheckInfo>& catalogue() {
        "retry",
        "421 on the first attempt: one retry on a new connection or delivered, as declared",
        retry_421,
+       {}},
+      {"RESP-TRAILERS",
+       "resp",
+       "trailers after 0 B .. 1 MiB bodies and trailers-only, read at once and slowly: all arrive",
+       resp_trailers,
+       {Capability::trailers}},
+      {"RESP-INFORMATIONAL",
+       "resp",
+       "1xx heads (103 x 1/3/5, 100, expect: 100-continue): final intact, no 1xx field in it",
+       resp_informational,
+       {}},
+      {"PARITY-WIRE",
+       "parity",
+       "the same request reaches h2 and h1-only listeners with the same fields, none added",
+       parity_wire,
        {}},
   };
   return kChecks;

@@ -48,5 +48,9 @@ Verdict live_dead_connection(const DriverSpec& d);
 Verdict live_idle_race(const DriverSpec& d);
 Verdict drain_http11_required(const DriverSpec& d);
 Verdict retry_421(const DriverSpec& d);
+Verdict resp_trailers(const DriverSpec& d);
+Verdict resp_informational(const DriverSpec& d);
+
+Verdict parity_wire(const DriverSpec& d);
 
 }  // namespace faultline::conformance::detail

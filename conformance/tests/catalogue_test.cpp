@@ -15,7 +15,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr Capability kDeclarable[] = {Capability::h2, Capability::idle_timer};
+constexpr Capability kDeclarable[] = {Capability::h2, Capability::idle_timer, Capability::trailers};
 
 bool needs(const CheckInfo& check, Capability c) {
   return std::find(check.needs.begin(), check.needs.end(), c) != check.needs.end();
@@ -28,6 +28,7 @@ DriverSpec declaring_everything() {
   d.name = "scripted";
   d.h2 = true;
   d.idle_timeout = 500ms;
+  d.trailers = true;
   d.make = [](const std::filesystem::path&) -> std::unique_ptr<harness::Driver> {
     throw std::runtime_error("scripted driver: does not start");
   };
@@ -41,6 +42,8 @@ DriverSpec declaring_without(Capability missing) {
     d.h2 = false;
   } else if (missing == Capability::idle_timer) {
     d.idle_timeout = 0ms;
+  } else if (missing == Capability::trailers) {
+    d.trailers = false;
   } else if (missing == Capability::installed) {
     d.unavailable = "scripted: not installed";
   }

@@ -76,6 +76,12 @@ const ProofCase kProofs[] = {
     ProofCase{"LIVE-IDLE-RACE", Defects::no_retry_after_lost_connection},
     ProofCase{"DRAIN-HTTP11-REQUIRED", Defects::ignore_http11_required},
     ProofCase{"RETRY-421", Defects::retry_421_forever},
+    ProofCase{"RESP-TRAILERS", Defects::drop_trailers},
+    ProofCase{"RESP-TRAILERS", Defects::drop_trailers, true},
+    ProofCase{"RESP-INFORMATIONAL", Defects::leak_informational_fields},
+    ProofCase{"RESP-INFORMATIONAL", Defects::leak_informational_fields, true},
+    ProofCase{"PARITY-WIRE", Defects::form_content_type_on_post},
+    ProofCase{"PARITY-WIRE", Defects::form_content_type_on_post, true},
 };
 
 class Defect : public ::testing::TestWithParam<ProofCase> {};

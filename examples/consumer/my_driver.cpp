@@ -76,6 +76,8 @@ transport::Handlers handlers_for(std::shared_ptr<harness::Exchange> exchange) {
     if (!result.ok()) {
       event.kind = error_kind(result.error);
       event.message = result.error.message();
+    } else {
+      event.trailers.assign(result.response.trailers.begin(), result.response.trailers.end());
     }
     exchange->push(std::move(event));
   };
@@ -92,6 +94,7 @@ MyDriver::MyDriver(const std::filesystem::path& ca_file) : client_(options_for(c
   info_.max_streams = static_cast<int>(kMaxStreams);
   info_.h2 = true;
   info_.capabilities.idle_timeout_ms = kIdleTimeout.count();
+  info_.capabilities.trailers = true;  // reported on the end event (RESP-TRAILERS)
 }
 
 std::shared_ptr<harness::Exchange> MyDriver::send(harness::Request request) {

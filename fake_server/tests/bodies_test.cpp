@@ -196,6 +196,57 @@ TEST_F(Bodies, TrailersInChunkedHttp1) {
       << result.out;
 }
 
+// respond.informational and respond.expect_continue on the wire, seen by nghttp (h2)
+// and curl (HTTP/1.1): each 1xx head before the final one, with its own fields only.
+TEST(Informational, EarlyHintsAndContinueOnBothProtocols) {
+  const auto file = write_temp_file("informational.json", R"({
+    "name": "informational",
+    "routes": [
+      {"match": {"path": "/early"},
+       "respond": {"informational": [{"status": 103, "headers": {"link": "</a.css>"}},
+                                     {"status": 103, "headers": {"link": "</b.css>"}}],
+                   "headers": {"x-final": "yes"}, "body": "final"}},
+      {"match": {"path": "/expect"}, "respond": {"body": {"echo": true}}},
+      {"match": {"path": "/expect/none"},
+       "respond": {"expect_continue": false, "body": {"echo": true}}}]})");
+  auto server = TestServer::start({"--scenario", file.string()});
+  ASSERT_TRUE(server);
+  // h2: two HEADERS frames with :status 103 (no END_STREAM), then the final one.
+  auto h2 = run_command({FAULTLINE_NGHTTP, "-v", server->https() + "/early"}, 60s);
+  ASSERT_EQ(h2.exit_code, 0) << h2.err;
+  const auto first = h2.out.find(":status: 103");
+  const auto second = h2.out.find(":status: 103", first + 1);
+  const auto final_head = h2.out.find(":status: 200");
+  ASSERT_NE(first, std::string::npos) << h2.out;
+  ASSERT_NE(second, std::string::npos) << h2.out;
+  ASSERT_NE(final_head, std::string::npos) << h2.out;
+  EXPECT_LT(second, final_head);
+  EXPECT_EQ(h2.out.find("link:", final_head), std::string::npos) << "a 1xx field after the final head";
+  // HTTP/1.1: two interim heads, then the final head without their fields.
+  auto h1 = run_command({curl(), "-sS", "-v", "--http1.1", "--cacert", server->ca(),
+                         server->https() + "/early"},
+                        60s);
+  ASSERT_EQ(h1.exit_code, 0) << h1.err;
+  EXPECT_EQ(h1.out, "final");
+  const auto hint = h1.err.find("< HTTP/1.1 103");
+  const auto hint2 = h1.err.find("< HTTP/1.1 103", hint + 1);
+  const auto ok = h1.err.find("< HTTP/1.1 200");
+  ASSERT_NE(hint2, std::string::npos) << h1.err;
+  ASSERT_NE(ok, std::string::npos) << h1.err;
+  EXPECT_LT(hint2, ok);
+  EXPECT_EQ(h1.err.find("< link:", ok), std::string::npos) << h1.err;
+  // expect: 100-continue on h2: 100 before the final head, unless the route says no.
+  const auto body = write_temp_file("expect-body.txt", std::string(1000, 'b'));
+  for (const std::string path : {"/expect", "/expect/none"}) {
+    auto r = run_command({FAULTLINE_NGHTTP, "-v", "-H", "expect: 100-continue", "-d",
+                          body.string(), server->https() + path},
+                         60s);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out.find(":status: 100") != std::string::npos, path == "/expect") << r.out;
+    EXPECT_NE(r.out.find("\"body_bytes\":1000"), std::string::npos) << r.out;
+  }
+}
+
 TEST_F(Bodies, NotFoundIsJson) {
   const CommandResult result = fetch("--http2", {"-w", " %{http_code}", server_->http() + "/x"});
   EXPECT_NE(result.out.find("404"), std::string::npos) << result.out;

@@ -90,6 +90,7 @@ struct CurlDriver::Impl {
     Headers block;
     bool block_has_location = false;
     bool headers_emitted = false;
+    Headers trailers;     ///< header lines after the final head: the trailer section
     std::string refusal;  // why we stopped the transfer from a callback (redirect mode error)
   };
 
@@ -132,6 +133,8 @@ struct CurlDriver::Impl {
     info.capabilities.idle_timeout_ms = 0;
     info.capabilities.liveness_timeout_ms = 0;
     info.capabilities.retries_421 = false;
+    info.capabilities.trailers = true;
+    info.capabilities.informational = true;
     multi.reset(curl_multi_init());
     if (!multi) {
       throw std::runtime_error("curl_multi_init failed");
@@ -285,7 +288,13 @@ struct CurlDriver::Impl {
       return n;
     }
     if (t->headers_emitted) {
-      return n;  // trailers: not part of the protocol's events
+      // Trailers (libcurl hands them to this callback after the body, h2 and chunked).
+      const auto colon = line.find(':');
+      if (colon != std::string_view::npos) {
+        t->trailers.emplace_back(lower(trim(line.substr(0, colon))),
+                                 std::string(trim(line.substr(colon + 1))));
+      }
+      return n;
     }
     if (trim(line).empty()) {
       return t->impl->on_header_block_end(*t) ? n : 0;
@@ -306,6 +315,13 @@ struct CurlDriver::Impl {
   bool on_header_block_end(Transfer& t) {
     const int status = t.block_status;
     if (status >= 100 && status < 200) {
+      Event e;
+      e.type = Event::Type::informational;
+      e.status = status;
+      e.headers = std::move(t.block);
+      e.t_ms = detail::elapsed_ms(t.sent);
+      t.exchange->push(std::move(e));
+      t.block.clear();
       return true;
     }
     const RedirectMode mode = t.exchange->request().redirect;
@@ -391,6 +407,7 @@ struct CurlDriver::Impl {
       forget(id);
       Event e;
       e.type = Event::Type::end;
+      e.trailers = std::move(t->trailers);
       e.t_ms = detail::elapsed_ms(t->sent);
       t->exchange->push(std::move(e));
       return;

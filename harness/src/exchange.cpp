@@ -74,6 +74,8 @@ std::string_view to_string(RedirectMode mode) noexcept {
 
 std::string_view to_string(Event::Type type) noexcept {
   switch (type) {
+    case Event::Type::informational:
+      return "informational";
     case Event::Type::headers:
       return "headers";
     case Event::Type::data:
@@ -88,6 +90,13 @@ std::string_view to_string(Event::Type type) noexcept {
 
 std::string Response::describe() const {
   std::string out;
+  if (!informational.empty()) {
+    out += std::to_string(informational.size()) + " informational head(s) (";
+    for (std::size_t i = 0; i < informational.size(); ++i) {
+      out += (i > 0 ? " " : "") + std::to_string(informational[i].first);
+    }
+    out += "), ";
+  }
   if (has_headers) {
     out += std::to_string(status);
     if (!protocol.empty()) {
@@ -101,6 +110,9 @@ std::string Response::describe() const {
          " bytes)";
   if (ended) {
     out += ", end at " + format_ms(done_ms);
+    if (!trailers.empty()) {
+      out += " with " + std::to_string(trailers.size()) + " trailer field(s)";
+    }
   }
   if (error) {
     out += ", error " + std::string(to_string(error->kind)) + " at " + format_ms(done_ms) + ": " +
@@ -197,6 +209,9 @@ Response Exchange::snapshot_locked() const {
   r.body.reserve(body_bytes_);
   for (const auto& e : events_) {
     switch (e.type) {
+      case Event::Type::informational:
+        r.informational.emplace_back(e.status, e.headers);
+        break;
       case Event::Type::headers:
         r.has_headers = true;
         r.status = e.status;
@@ -210,6 +225,7 @@ Response Exchange::snapshot_locked() const {
         break;
       case Event::Type::end:
         r.ended = true;
+        r.trailers = e.trailers;
         r.done_ms = e.t_ms;
         break;
       case Event::Type::error:

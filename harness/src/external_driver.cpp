@@ -157,6 +157,9 @@ struct ExternalDriver::Impl {
     if (type == Event::Type::headers && entry.has_headers) {
       return "sent headers twice";
     }
+    if (type == Event::Type::informational && entry.has_headers) {
+      return "sent informational after headers";
+    }
     if (type == Event::Type::data && !entry.has_headers) {
       return "sent data before headers";
     }

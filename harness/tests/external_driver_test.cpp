@@ -170,6 +170,7 @@ INSTANTIATE_TEST_SUITE_P(
         BrokenDriver{"missing-fields", errc::driver_missing_field, "lacks field \"status\""},
         BrokenDriver{"unknown-event", errc::driver_unknown_event, "unknown event \"bogus\""},
         BrokenDriver{"bad-order", errc::driver_bad_order, "data before headers"},
+        BrokenDriver{"late-informational", errc::driver_bad_order, "informational after headers"},
         BrokenDriver{"crash", errc::driver_exited, "exited with status 3"}),
     [](const auto& info) {
       std::string name = info.param.mode;

@@ -134,6 +134,32 @@ TEST(Protocol, ParsesEvents) {
   EXPECT_EQ(stats.stats, json({{"connections_opened", 3}}));
 }
 
+// The compatible additions to version 1: 1xx heads, trailers on end, the two capabilities,
+// and read_delay_ms on a request (sent only when set).
+TEST(Protocol, ParsesInformationalTrailersAndTheirCapabilities) {
+  const auto i = as<EventLine>(parse_driver_line(
+      R"({"id":7,"event":"informational","status":103,"headers":{"link":"</a.css>"}})"));
+  EXPECT_EQ(i.event.type, Event::Type::informational);
+  EXPECT_EQ(i.event.status, 103);
+  ASSERT_EQ(i.event.headers.size(), 1u);
+  EXPECT_EQ(i.event.headers[0].second, "</a.css>");
+  const auto e = as<EventLine>(
+      parse_driver_line(R"({"id":7,"event":"end","trailers":{"grpc-status":"0","x":["a","b"]}})"));
+  EXPECT_EQ(e.event.trailers.size(), 3u);
+  EXPECT_EQ(find_header(e.event.trailers, "grpc-status"), "0");
+  const auto hello = as<HelloLine>(parse_driver_line(
+      R"({"event":"hello","protocol":1,"name":"x","version":"1","max_sessions":1,"max_streams":1,"h2":true,)"
+      R"("capabilities":{"trailers":true,"informational":false}})"));
+  EXPECT_EQ(hello.info.capabilities.trailers, true);
+  EXPECT_EQ(hello.info.capabilities.informational, false);
+  Request r;
+  r.id = 1;
+  r.url = "https://a/";
+  EXPECT_FALSE(json::parse(encode_request(r)).contains("read_delay_ms"));
+  r.read_delay_ms = 100;
+  EXPECT_EQ(json::parse(encode_request(r))["read_delay_ms"], 100);
+}
+
 struct BadLine {
   const char* line;
   errc code;
@@ -172,7 +198,14 @@ INSTANTIATE_TEST_SUITE_P(
         BadLine{R"({"id":1,"event":"error","kind":"driver","message":"m"})",
                 errc::driver_missing_field, "kind"},
         BadLine{R"({"id":1,"event":"error","kind":"other"})", errc::driver_missing_field,
-                "message"}));
+                "message"},
+        BadLine{R"({"id":1,"event":"informational","status":200,"headers":{}})",
+                errc::driver_missing_field, "100..199"},
+        BadLine{R"({"id":1,"event":"end","trailers":{"a":1}})", errc::driver_missing_field,
+                "trailers must map"},
+        BadLine{
+            R"({"event":"hello","protocol":1,"name":"x","version":"1","max_sessions":1,"max_streams":1,"h2":true,"capabilities":{"trailers":1}})",
+            errc::driver_bad_hello, "trailers"}));
 
 TEST(Protocol, QuotesLongLinesShortened) {
   const std::string q = quote_line(std::string(5000, 'x'));

@@ -300,6 +300,32 @@ Redirect parse_redirect(const Json& value, const Loc& loc, const RouteContext& r
   return redirect;
 }
 
+std::vector<Informational> parse_informational(const Json& value, const Loc& loc,
+                                               const RouteContext& route) {
+  if (!value.is_array()) {
+    fail(loc, "must be an array of 1xx heads");
+  }
+  if (value.size() > kMaxInformationalHeads) {
+    fail(loc, "at most " + std::to_string(kMaxInformationalHeads) + " heads");
+  }
+  std::vector<Informational> heads;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const Loc at = loc.index(i);
+    const Json& object = require_object(value[i], at);
+    Informational head;
+    head.status =
+        static_cast<int>(get_uint(required(object, at, "status"), at.field("status"), 100, 199));
+    if (head.status == 101) {
+      fail(at.field("status"), "101 Switching Protocols is not an informational head here");
+    }
+    if (const Json* v = member(object, "headers")) {
+      head.headers = parse_headers(*v, at.field("headers"), route, false);
+    }
+    heads.push_back(std::move(head));
+  }
+  return heads;
+}
+
 Response parse_respond(const Json& value, const Loc& loc, const RouteContext& route) {
   const Json& object = require_object(value, loc);
   Response response;
@@ -328,6 +354,10 @@ Response parse_respond(const Json& value, const Loc& loc, const RouteContext& ro
   if (const Json* v = member(object, "trailers")) {
     response.trailers = parse_headers(*v, loc.field("trailers"), route, true);
   }
+  if (const Json* v = member(object, "informational")) {
+    response.informational = parse_informational(*v, loc.field("informational"), route);
+  }
+  read_bool(object, loc, "expect_continue", response.expect_continue);
   return response;
 }
 

@@ -89,6 +89,18 @@ Json response_json(const Response& response) {
   if (!response.trailers.empty()) {
     object["trailers"] = headers_json(response.trailers);
   }
+  if (!response.informational.empty()) {
+    Json heads = Json::array();
+    for (const auto& head : response.informational) {
+      Json one = {{"status", head.status}};
+      if (!head.headers.empty()) {
+        one["headers"] = headers_json(head.headers);
+      }
+      heads.push_back(std::move(one));
+    }
+    object["informational"] = std::move(heads);
+  }
+  object["expect_continue"] = response.expect_continue;
   return object;
 }
 

@@ -230,6 +230,17 @@ const Rejection kRejections[] = {
      "$.routes[0].respond.headers.x", "unknown capture {zz}"},
     {"trailer_content_length", with_respond(R"({"trailers":{"content-length":"1"}})"),
      R"($.routes[0].respond.trailers["content-length"])", "not allowed in trailers"},
+    // Interim heads.
+    {"informational_101", with_respond(R"({"informational":[{"status":101}]})"),
+     "$.routes[0].respond.informational[0].status", "101"},
+    {"informational_final", with_respond(R"({"informational":[{"status":200}]})"),
+     "$.routes[0].respond.informational[0].status", "199"},
+    {"informational_no_status", with_respond(R"({"informational":[{"headers":{}}]})"),
+     "$.routes[0].respond.informational[0].status", "required"},
+    {"informational_not_array", with_respond(R"({"informational":{"status":103}})"),
+     "$.routes[0].respond.informational", "array"},
+    {"informational_connection", with_respond(R"({"informational":[{"status":103,"headers":{"connection":"x"}}]})"),
+     "$.routes[0].respond.informational[0].headers.connection", "connection-specific"},
 };
 // clang-format on
 
@@ -263,6 +274,24 @@ TEST(ScenarioParse, EmptyRespondIs200WithNoBody) {
   EXPECT_FALSE(r.redirect || r.hold);
   EXPECT_EQ(r.chunk_bytes, 16384u);
   EXPECT_EQ(r.delay_ms, 0u);
+  EXPECT_TRUE(r.informational.empty());
+  EXPECT_TRUE(r.expect_continue);
+}
+
+TEST(ScenarioParse, InformationalHeadsAndExpectContinueAreRead) {
+  const Scenario s = parse_scenario(with_respond(
+      R"({"informational":[{"status":100},{"status":103,"headers":{"Link":"</a.css>"}}],)"
+      R"("expect_continue":false})",
+      "/"));
+  const Response& r = s.routes[0].respond;
+  ASSERT_EQ(r.informational.size(), 2u);
+  EXPECT_EQ(r.informational[0].status, 100);
+  EXPECT_TRUE(r.informational[0].headers.empty());
+  EXPECT_EQ(r.informational[1].status, 103);
+  EXPECT_EQ(r.informational[1].headers, (std::vector<Header>{{"link", "</a.css>"}}));
+  EXPECT_FALSE(r.expect_continue);
+  // to_json writes them back, and they load again unchanged.
+  EXPECT_EQ(to_json(parse_scenario(to_json(s))), to_json(s));
 }
 
 TEST(ScenarioParse, EveryFieldIsRead) {

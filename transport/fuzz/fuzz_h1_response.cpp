@@ -74,6 +74,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         rejected = true;
         break;
+      case H1ResponseHead::Step::interim:
+        if (heads > 0 || head.interim_status() < 100 || head.interim_status() > 199) {
+          finding("interim status " + std::to_string(head.interim_status()));
+        }
+        check_fields(head.take_interim(), "interim head");
+        break;
       case H1ResponseHead::Step::more:
         break;
     }

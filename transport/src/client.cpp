@@ -65,7 +65,7 @@ struct Client::Impl {
     engine =
         std::make_unique<detail::Engine>(options, *scheduler, std::move(sessions), hooks.get());
     engine->set_http11_backend(
-        detail::make_curl_backend(io, engine->options(), engine->counters()));
+        detail::make_curl_backend(io, engine->options(), engine->counters(), hooks.get()));
     thread = std::thread([this] { io.run(); });
   }
 

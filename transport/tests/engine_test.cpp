@@ -108,6 +108,67 @@ TEST_P(EngineTest, PlainResponseCarriesHeadBodyAndUrl) {
   EXPECT_EQ(heads_.at(id).status, 200);
 }
 
+// RFC 9113 8.2.2 and RFC 9110 10.1.4: TE is hop-by-hop, but "trailers" is the one value
+// an h2 request may carry (gRPC needs it); every other value goes.
+TEST_P(EngineTest, TeTrailersIsKeptOtherTeValuesAreNot) {
+  Request request;
+  request.url = "https://a.test/te";
+  request.headers = {{"te", "trailers"}};
+  send(request);
+  EXPECT_EQ(find_header(current().headers, "te"), "trailers");
+  answer(200);
+  request.headers = {{"TE", "gzip"}};
+  send(request);
+  EXPECT_FALSE(has_header(current().headers, "te"));
+  answer(200);
+}
+
+// RFC 9110 15.2: each 1xx head reaches on_informational; the final head has its own fields.
+TEST_P(EngineTest, InformationalHeadsReachTheirHandlerNotTheFinalHead) {
+  std::vector<ResponseHead> interim;
+  Result result;
+  Handlers handlers;
+  handlers.on_informational = [&interim](const ResponseHead& head) { interim.push_back(head); };
+  handlers.on_complete = [&result](Result&& r) { result = std::move(r); };
+  Request request;
+  request.url = "https://a.test/early";
+  engine_->start(100, request, std::move(handlers));
+  auto& exchange = current();
+  exchange.on_informational(exchange.attempt, 103, {{"link", "</a.css>"}}, GetParam());
+  exchange.on_informational(exchange.attempt, 103, {{"link", "</b.css>"}}, GetParam());
+  answer(200, {{"content-type", "text/plain"}}, "body");
+  ASSERT_TRUE(result.ok()) << result.error.message();
+  ASSERT_EQ(interim.size(), 2U);
+  EXPECT_EQ(interim[1].status, 103);
+  EXPECT_EQ(find_header(interim[1].headers, "link"), "</b.css>");
+  EXPECT_EQ(interim[1].url, "https://a.test/early");
+  const Headers final_head{{"content-type", "text/plain"}};
+  EXPECT_EQ(result.response.headers, final_head);
+  EXPECT_EQ(result.response.body, "body");
+}
+
+// Trailers reach Response::trailers on both protocols; drop_trailers loses them.
+TEST_P(EngineTest, TrailersReachTheResponseUnlessTheDefectDropsThem) {
+  for (const bool defect : {false, true}) {
+    Options options;
+    options.force_http1 = GetParam() == Protocol::http11;
+    make_engine(options, defect ? testing::Defects{}.set(testing::Defects::drop_trailers)
+                                : testing::Defects{});
+    const auto id = get("https://a.test/t");
+    auto& exchange = current();
+    const auto attempt = exchange.attempt;
+    exchange.on_head(attempt, 200, {}, GetParam());
+    exchange.on_data(attempt, "body");
+    exchange.on_trailers(attempt, {{"x-digest", "d1"}});
+    exchange.on_attempt_end(attempt, detail::Outcome::completed_ok());
+    ASSERT_TRUE(results_.at(id).ok());
+    EXPECT_EQ(results_.at(id).response.body, "body");
+    EXPECT_EQ(find_header(results_.at(id).response.trailers, "x-digest"), defect ? "" : "d1")
+        << "defect " << defect;
+    results_.clear();
+  }
+}
+
 // REDIRECT-PARITY: 303 -> GET without body; 301/302 POST -> GET; 307/308 keep both.
 TEST_P(EngineTest, RedirectMethodAndBodyRules) {
   struct Case {

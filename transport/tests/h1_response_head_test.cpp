@@ -36,16 +36,32 @@ TEST(H1ResponseHead, FinalHeadWithLowerCasedTrimmedFields) {
   EXPECT_EQ(head.take_headers(), expected);
 }
 
-TEST(H1ResponseHead, InterimHeadsAreDroppedBeforeTheFinalOne) {
+TEST(H1ResponseHead, InterimHeadsAreReportedThenLeftOutOfTheFinalOne) {
   H1ResponseHead head;
-  ASSERT_EQ(feed(head, {"HTTP/1.1 100 Continue\r\n", "\r\n", "HTTP/1.1 103 Early Hints\r\n",
-                        "Link: </a.css>\r\n", "\r\n"}),
-            Step::more);
+  ASSERT_EQ(feed(head, {"HTTP/1.1 100 Continue\r\n", "\r\n"}), Step::interim);
+  EXPECT_EQ(head.interim_status(), 100);
+  EXPECT_TRUE(head.take_interim().empty());
+  ASSERT_EQ(feed(head, {"HTTP/1.1 103 Early Hints\r\n", "Link: </a.css>\r\n", "\r\n"}),
+            Step::interim);
+  EXPECT_EQ(head.interim_status(), 103);
+  const Headers hints{{"link", "</a.css>"}};
+  EXPECT_EQ(head.take_interim(), hints);
   EXPECT_FALSE(head.head_done());
   EXPECT_EQ(head.status(), 0);
   ASSERT_EQ(feed(head, {"HTTP/1.1 204 No Content\r\n", "\r\n"}), Step::head);
   EXPECT_EQ(head.status(), 204);
   EXPECT_TRUE(head.take_headers().empty());
+}
+
+// The hook of leak_informational_fields: the interim fields stay for the final head.
+TEST(H1ResponseHead, KeptInterimFieldsJoinTheFinalHead) {
+  H1ResponseHead head;
+  head.keep_interim_fields(true);
+  ASSERT_EQ(feed(head, {"HTTP/1.1 103 Early Hints\r\n", "Link: </a.css>\r\n", "\r\n"}),
+            Step::interim);
+  ASSERT_EQ(feed(head, {"HTTP/1.1 200 OK\r\n", "\r\n"}), Step::head);
+  const Headers leaked{{"link", "</a.css>"}};
+  EXPECT_EQ(head.take_headers(), leaked);
 }
 
 TEST(H1ResponseHead, TrailersAfterTheHead) {

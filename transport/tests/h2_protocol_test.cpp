@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstring>
 #include <deque>
+#include <list>
 #include <map>
 #include <random>
 #include <string>
@@ -158,6 +159,16 @@ class H2Server {
     ASSERT_EQ(nghttp2_submit_response(get(), stream, nva.data(), nva.size(), &provider), 0);
   }
 
+  /** A 1xx head (no END_STREAM) before the final response. */
+  void informational(std::int32_t stream, int status, Headers headers) {
+    auto& keep = interim_[stream].emplace_back();
+    headers.insert(headers.begin(), {":status", std::to_string(status)});
+    auto nva = to_nv(headers, keep);
+    ASSERT_EQ(nghttp2_submit_headers(get(), NGHTTP2_FLAG_NONE, stream, nullptr, nva.data(),
+                                     nva.size(), nullptr),
+              0);
+  }
+
   void reset(std::int32_t stream, std::uint32_t code) {
     ASSERT_EQ(nghttp2_submit_rst_stream(get(), NGHTTP2_FLAG_NONE, stream, code), 0);
   }
@@ -194,6 +205,7 @@ class H2Server {
 
   std::unique_ptr<nghttp2_session, Deleter> session_;
   std::map<std::int32_t, Body> bodies_;
+  std::map<std::int32_t, std::list<Headers>> interim_;  ///< 1xx fields nghttp2 points into
 };
 
 /** A frame as raw bytes (RFC 9113 4.1), for what nghttp2's server will not send. */
@@ -256,11 +268,12 @@ class H2ProtocolTest : public ::testing::TestWithParam<unsigned> {
     pump();
   }
 
-  std::shared_ptr<Exchange> request(const std::string& path) {
+  std::shared_ptr<Exchange> request(const std::string& path, Handlers handlers = {}) {
     Request r;
     r.url = "https://a.test" + path;
-    auto exchange = std::make_shared<Exchange>(
-        engine_, next_id_++, std::move(r), *detail::parse_url("https://a.test" + path), Handlers{});
+    auto exchange = std::make_shared<Exchange>(engine_, next_id_++, std::move(r),
+                                               *detail::parse_url("https://a.test" + path),
+                                               std::move(handlers));
     exchange->attempt = 1;
     EXPECT_TRUE(protocol_->submit(exchange)) << path;
     return exchange;
@@ -427,6 +440,46 @@ TEST_P(H2ProtocolTest, ResponseWithBodyAndTrailers) {
   EXPECT_EQ(a->response.body.size(), body.size());
   EXPECT_EQ(a->response.body, body);
   EXPECT_EQ(find_header(a->response.trailers, "x-digest"), "d1");
+}
+
+// RFC 9110 15.2 and RFC 9113 8.1: 1xx heads come before the final one, each in a block of
+// its own; the caller hears each, and none of their fields joins the final head.
+TEST_P(H2ProtocolTest, InformationalHeadsAreReportedAndStayOutOfTheFinalHead) {
+  handshake();
+  std::vector<std::pair<int, Headers>> interim;
+  Handlers handlers;
+  handlers.on_informational = [&interim](const ResponseHead& head) {
+    interim.emplace_back(head.status, head.headers);
+  };
+  auto a = request("/a", std::move(handlers));
+  pump();
+  server_.informational(1, 103, {{"link", "</a.css>; rel=preload"}});
+  server_.informational(1, 100, {{"x-interim", "1"}});
+  server_.respond(1, 200, "final", {{"content-type", "text/plain"}}, {{"x-digest", "d1"}});
+  pump();
+  EXPECT_TRUE(closed_as(a, Outcome::Kind::completed));
+  ASSERT_EQ(interim.size(), 2U);
+  EXPECT_EQ(interim[0].first, 103);
+  EXPECT_EQ(find_header(interim[0].second, "link"), "</a.css>; rel=preload");
+  EXPECT_EQ(interim[1].first, 100);
+  EXPECT_EQ(a->response.status, 200);
+  const Headers final_head{{"content-type", "text/plain"}};
+  EXPECT_EQ(a->response.headers, final_head);
+  EXPECT_EQ(a->response.body, "final");
+  EXPECT_EQ(find_header(a->response.trailers, "x-digest"), "d1");
+}
+
+// leak_informational_fields through its hook point (RESP-INFORMATIONAL's proof).
+TEST_P(H2ProtocolTest, LeakInformationalFieldsHookKeepsThemInTheFinalHead) {
+  make_protocol_with(testing::Defects::leak_informational_fields);
+  handshake();
+  auto a = request("/a");
+  pump();
+  server_.informational(1, 103, {{"link", "</a.css>"}});
+  server_.respond(1, 200, "final");
+  pump();
+  EXPECT_TRUE(closed_as(a, Outcome::Kind::completed));
+  EXPECT_EQ(find_header(a->response.headers, "link"), "</a.css>");
 }
 
 // RFC 9113 6.10: a header block too big for one frame arrives as HEADERS + CONTINUATION.

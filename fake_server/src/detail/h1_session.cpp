@@ -191,7 +191,7 @@ void H1Session::on_header_done() {
   if (match_.echo()) {
     echo_ = std::make_unique<EchoRecorder>(content_type_);
   }
-  if (expect_continue_ && version_ >= 11) {
+  if (expect_continue_ && version_ >= 11 && answers_expect_continue(match_)) {
     append("HTTP/1.1 100 Continue\r\n\r\n");
     env_.host.signal_write();
   }
@@ -264,6 +264,23 @@ void H1Session::start_response() {
   }
 
   out_.reserve(out_.size() + 256);
+  if (version_ >= 11) {
+    // Interim heads (RFC 9112 4, RFC 9110 15.2); an HTTP/1.0 client cannot take them.
+    for (const auto& interim : plan_.informational) {
+      append("HTTP/1.1 ");
+      append_number(out_, static_cast<std::uint64_t>(interim.status));
+      append(" ");
+      append(sv(http::obsolete_reason(static_cast<http::status>(interim.status))));
+      append("\r\n");
+      for (const auto& [name, value] : interim.headers) {
+        append(name);
+        append(": ");
+        append(value);
+        append("\r\n");
+      }
+      append("\r\n");
+    }
+  }
   const std::size_t head_start = out_.size();
   append("HTTP/1.1 ");
   append_number(out_, static_cast<std::uint64_t>(plan_.status));

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "detail/h2_interim.h"
 #include "detail/h2_session_bridge.h"
 #include "detail/log.h"
 #include "detail/server_limits.h"
@@ -335,6 +336,12 @@ int H2Session::on_frame_recv(const nghttp2_frame& frame) {
           return 0;
         }
         on_request_headers(*stream);
+        if ((frame.hd.flags & NGHTTP2_FLAG_END_STREAM) == 0 && !stream->rejected &&
+            expects_continue(stream->head.headers) && answers_expect_continue(stream->match)) {
+          // RFC 9110 10.1.1: the body is welcome; say so before reading it.
+          submit_interim(session_.get(), stream->id, 100, {});
+          env_.host.signal_write();
+        }
       }
       break;
     case NGHTTP2_DATA:
@@ -466,6 +473,9 @@ void H2Session::submit_response(Stream& stream) {
     return;  // above a GOAWAY's last-stream-id: nothing more goes out on it
   }
   const ResponsePlan& plan = stream.plan;
+  for (const auto& interim : plan.informational) {
+    submit_interim(session_.get(), stream.id, interim.status, interim.headers);
+  }
   std::array<char, 8> status{};
   const auto status_end = std::to_chars(status.data(), status.data() + status.size(), plan.status);
   std::array<char, 24> length{};
@@ -576,7 +586,7 @@ int H2Session::on_frame_send(const nghttp2_frame& frame) {
     flood_.on_data_sent();
   }
   faults_->on_frame_send(frame);
-  if (frame.hd.type != NGHTTP2_HEADERS || frame.headers.cat != NGHTTP2_HCAT_RESPONSE) {
+  if (!is_final_head(frame)) {
     return 0;
   }
   // An early answer (413/431) is not "served". It leaves the upload running and its

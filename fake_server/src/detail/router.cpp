@@ -75,9 +75,14 @@ void ResponsePlan::clear() noexcept {
   status = 200;
   headers.clear();
   trailers.clear();
+  informational.clear();
   body.reset();
   hold.reset();
   delay = std::chrono::milliseconds{0};
+}
+
+bool answers_expect_continue(const RouteMatch& match) noexcept {
+  return match.route == nullptr || match.route->respond.expect_continue;
 }
 
 ResponsePlan plan_response(const RouteMatch& match, const RequestHead& head, EchoRecorder* echo,
@@ -104,6 +109,13 @@ void plan_response_into(ResponsePlan& plan, const RouteMatch& match, const Reque
   }
   for (const auto& [name, value] : respond.trailers) {
     plan.trailers.emplace_back(to_lower(name), scenarios::expand(value, match.captures));
+  }
+  for (const auto& interim : respond.informational) {
+    auto& out = plan.informational.emplace_back();
+    out.status = interim.status;
+    for (const auto& [name, value] : interim.headers) {
+      out.headers.emplace_back(to_lower(name), scenarios::expand(value, match.captures));
+    }
   }
 
   if (respond.redirect) {

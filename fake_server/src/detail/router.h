@@ -36,9 +36,17 @@ struct RouteMatch {
                                      std::string_view listener, std::string_view method,
                                      std::string_view path, std::uint32_t attempt = 1);
 
-/** What to send back, in order: wait at the gate (hold), wait delay, then the status
-    and headers, the body pieces, the trailers. */
+/** What to send back, in order: wait at the gate (hold), wait delay, then the 1xx heads,
+    the status and headers, the body pieces, the trailers. */
+/** One interim (1xx) head, expanded. */
+struct InterimHead {
+  int status = 103;
+  std::vector<scenarios::Header> headers;  ///< lower-case names
+};
+
 struct ResponsePlan {
+  /** Sent in order right before the final head. */
+  std::vector<InterimHead> informational;
   int status = 200;
   std::vector<scenarios::Header> headers;  ///< lower-case names, no content-length
   std::vector<scenarios::Header> trailers;
@@ -49,6 +57,10 @@ struct ResponsePlan {
   /** Back to an empty 200, keeping the vectors' storage. */
   void clear() noexcept;
 };
+
+/** Whether a request whose head says `expect: 100-continue` gets `100 Continue` at once
+    (routes' respond.expect_continue; a request that matched no route gets it). */
+[[nodiscard]] bool answers_expect_continue(const RouteMatch& match) noexcept;
 
 /** The response for a matched request. `echo` is the recorder that digested the body
     when match.echo(). */

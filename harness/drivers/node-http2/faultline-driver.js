@@ -123,6 +123,14 @@ async function perform (msg, state) {
   const headers = { ':method': msg.method || 'GET', ':path': url.pathname + url.search, ...(msg.headers || {}) }
   const stream = sessionFor(url.origin).request(headers, { endStream: msg.body_b64 === undefined })
   state.stream = stream
+  // node:http2 reports 1xx heads as 'headers' before 'response', trailers as 'trailers'.
+  let trailers = null
+  stream.on('headers', (h) => {
+    const fields = {}
+    for (const [name, value] of Object.entries(h)) if (!name.startsWith(':')) fields[name] = value
+    if (inFlight.has(msg.id)) write({ id: msg.id, event: 'informational', status: h[':status'], headers: fields, t_ms: elapsed() })
+  })
+  stream.on('trailers', (t) => { trailers = t })
   if (msg.body_b64 !== undefined) stream.end(Buffer.from(msg.body_b64, 'base64'))
   const [responseHeaders] = await Promise.race([
     new Promise((resolve) => stream.once('response', (h) => resolve([h]))),
@@ -145,13 +153,19 @@ async function perform (msg, state) {
   for await (const chunk of stream) {
     if (!inFlight.has(msg.id)) return
     if (chunk.length > 0 && !write({ id: msg.id, event: 'data', b64: chunk.toString('base64'), t_ms: elapsed() })) await drained()
+    if (msg.read_delay_ms > 0) await new Promise(resolve => setTimeout(resolve, msg.read_delay_ms))
   }
   if (stream.rstCode && stream.rstCode !== 0) {
     throw Object.assign(new Error(`stream reset with code ${stream.rstCode}`), { code: 'ERR_HTTP2_STREAM_ERROR' })
   }
   if (!inFlight.has(msg.id)) return
   settle(msg.id, state, 'requests_completed')
-  write({ id: msg.id, event: 'end', t_ms: elapsed() })
+  const end = { id: msg.id, event: 'end', t_ms: elapsed() }
+  if (trailers) {
+    end.trailers = {}
+    for (const [name, value] of Object.entries(trailers)) if (!name.startsWith(':')) end.trailers[name] = value
+  }
+  write(end)
 }
 
 function startRequest (msg) {
@@ -211,7 +225,7 @@ readline.createInterface({ input: process.stdin, crlfDelay: Infinity }).on('line
         api: 'session.request',
         // A session lives until it closes or gets GOAWAY: no idle timer, no PING-based
         // liveness check, and a 421 is the caller's.
-        capabilities: { idle_timeout_ms: 0, liveness_timeout_ms: 0, retries_421: false }
+        capabilities: { idle_timeout_ms: 0, liveness_timeout_ms: 0, retries_421: false, trailers: true, informational: true }
       })
       break
     case 'request':

@@ -102,8 +102,9 @@ function classify (err, state) {
   return isRedirectFailure(err) ? 'network' : 'other'
 }
 
-/** Writes the headers event, then the body (with backpressure), then end. */
-async function deliver (msg, state, url, statusCode, headers, body) {
+/** Writes the headers event, then the body (with backpressure; read_delay_ms between
+    chunks: the body stream is not pulled meanwhile), then end with the trailers. */
+async function deliver (msg, state, url, statusCode, headers, body, trailers) {
   const elapsed = () => elapsedMs(state)
   const event = { id: msg.id, event: 'headers', status: statusCode, headers, t_ms: elapsed() }
   const protocol = connections.protocolOf(url.origin)
@@ -114,10 +115,13 @@ async function deliver (msg, state, url, statusCode, headers, body) {
       if (chunk.length > 0 && !write({ id: msg.id, event: 'data', b64: Buffer.from(chunk).toString('base64'), t_ms: elapsed() })) {
         await drained()
       }
+      if (msg.read_delay_ms > 0) await new Promise(resolve => setTimeout(resolve, msg.read_delay_ms))
     }
   }
   requests.settle(msg.id, state, 'requests_completed')
-  write({ id: msg.id, event: 'end', t_ms: elapsed() })
+  const end = { id: msg.id, event: 'end', t_ms: elapsed() }
+  if (trailers && Object.keys(trailers).length > 0) end.trailers = trailers
+  write(end)
 }
 
 /** --api fetch: undici's fetch() over the same Agent; Fetch's own redirect modes. */
@@ -145,7 +149,7 @@ async function perform (msg, state) {
   const url = new URL(msg.url)
   const redirect = msg.redirect || 'follow'
   const dispatcher = redirect === 'follow' ? followingAgent : agent
-  const { statusCode, headers, body } = await dispatcher.request({
+  const { statusCode, headers, body, trailers } = await dispatcher.request({
     origin: url.origin,
     path: url.pathname + url.search,
     method: msg.method || 'GET',
@@ -161,7 +165,8 @@ async function perform (msg, state) {
     err.code = 'UND_ERR_REDIRECT'
     throw err
   }
-  await deliver(msg, state, url, statusCode, headers, body)
+  // request() fills `trailers` once the body has been read; fetch() has no trailers.
+  await deliver(msg, state, url, statusCode, headers, body, trailers)
 }
 
 const requests = signalRequests({ counters, perform, classify, describe: describeError })
@@ -200,7 +205,9 @@ function onOp (msg, line) {
           liveness_timeout_ms: 0,
           // fetch() retries a 421 on a new connection (Fetch, HTTP-network-or-cache
           // fetch step 16); Dispatcher#request hands it to the caller.
-          retries_421: options.api === 'fetch'
+          retries_421: options.api === 'fetch',
+          // Dispatcher#request exposes the trailers; the Fetch API has none to expose.
+          trailers: options.api !== 'fetch'
         }
       })
       break

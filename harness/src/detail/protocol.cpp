@@ -104,6 +104,12 @@ void parse_capabilities(const json& caps, std::string_view line, Fields& hello,
   if (const json* r = f.get("retries_421", json::value_t::boolean, false)) {
     out.retries_421 = r->get<bool>();
   }
+  if (const json* t = f.get("trailers", json::value_t::boolean, false)) {
+    out.trailers = t->get<bool>();
+  }
+  if (const json* i = f.get("informational", json::value_t::boolean, false)) {
+    out.informational = i->get<bool>();
+  }
   if (f.failed()) {
     hello.fail_with(f.violation());
   }
@@ -173,10 +179,13 @@ DriverLine parse_event(const json& j, std::string_view line, const std::string& 
   out.id = it->get<std::uint64_t>();
   Event& e = out.event;
   e.t_ms = f.number("t_ms", -1);
-  if (type == "headers") {
-    e.type = Event::Type::headers;
+  if (type == "headers" || type == "informational") {
+    const bool interim = type == "informational";
+    e.type = interim ? Event::Type::informational : Event::Type::headers;
     e.status = static_cast<int>(f.integer("status"));
-    if (!f.failed() && (e.status < 100 || e.status > 599)) {
+    if (!f.failed() && interim && (e.status < 100 || e.status > 199)) {
+      f.fail("status out of 100..199");
+    } else if (!f.failed() && (e.status < 100 || e.status > 599)) {
       f.fail("status out of 100..599");
     }
     if (const json* h = f.get("headers", json::value_t::object, true);
@@ -197,6 +206,10 @@ DriverLine parse_event(const json& j, std::string_view line, const std::string& 
     }
   } else if (type == "end") {
     e.type = Event::Type::end;
+    if (const json* t = f.get("trailers", json::value_t::object, false);
+        t && !parse_headers(*t, e.trailers)) {
+      f.fail("trailers must map names to strings or arrays of strings");
+    }
   } else {
     e.type = Event::Type::error;
     const std::string kind = f.string("kind");
@@ -251,6 +264,9 @@ std::string encode_request(const Request& request) {
             {"headers", headers},
             {"timeout_ms", request.timeout_ms},
             {"redirect", to_string(request.redirect)}};
+  if (request.read_delay_ms != 0) {
+    j["read_delay_ms"] = request.read_delay_ms;
+  }
   if (request.body) {
     j["body_b64"] = common::base64_encode(*request.body);
   }
@@ -286,7 +302,8 @@ DriverLine parse_driver_line(std::string_view line) {
     j.erase("event");
     return StatsLine{std::move(j)};
   }
-  if (type == "headers" || type == "data" || type == "end" || type == "error") {
+  if (type == "informational" || type == "headers" || type == "data" || type == "end" ||
+      type == "error") {
     return parse_event(j, line, type);
   }
   return Violation{errc::driver_unknown_event,

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Stub external driver for the harness's tests. `stub_driver.py MODE`:
 echo (well-behaved), bad-json, unknown-id, missing-fields, unknown-event, bad-order,
+late-informational (a 1xx head after the final head),
 crash, crash-at-start, silent, wrong-protocol, no-stats. Every mode writes a marker line
 to stderr so tests can check that the driver's stderr reaches the error message.
 
@@ -67,6 +68,10 @@ def on_request(msg):
         return
     if MODE == "bad-order":
         out({"id": rid, "event": "data", "b64": "AAAA"})
+        return
+    if MODE == "late-informational":
+        out({"id": rid, "event": "headers", "status": 200, "headers": {}})
+        out({"id": rid, "event": "informational", "status": 103, "headers": {}})
         return
     if MODE == "crash":
         err("fatal: boom")

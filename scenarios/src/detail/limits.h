@@ -19,6 +19,8 @@ constexpr int kMinStatus = 100;
 constexpr int kMaxStatus = 599;
 inline constexpr std::array kRedirectStatuses = {301, 302, 303, 307, 308};
 constexpr int kDefaultRedirectStatus = 302;
+/** Interim (1xx) heads before one final response. */
+constexpr std::size_t kMaxInformationalHeads = 16;
 
 constexpr std::uint32_t kMaxSseEvents = 1'000'000;
 /** Delays longer than an hour are mistakes in a test scenario; use a hold gate instead. */

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "detail/h1_response_head.h"
+#include "detail/hooks.h"
 #include "detail/limits.h"
 #include "detail/text.h"
 
@@ -112,8 +113,8 @@ Outcome outcome_of(CURLcode code, const Transfer& transfer) {
 
 class CurlBackend final : public Http11Backend {
  public:
-  CurlBackend(asio::io_context& io, const Options& options, Stats& stats)
-      : io_(io), options_(options), stats_(stats), timer_(io) {
+  CurlBackend(asio::io_context& io, const Options& options, Stats& stats, Hooks* hooks)
+      : io_(io), options_(options), stats_(stats), hooks_(hooks), timer_(io) {
     curl_global_init_once();
     multi_.reset(curl_multi_init());
     if (!multi_) {
@@ -176,6 +177,7 @@ class CurlBackend final : public Http11Backend {
   asio::io_context& io_;
   const Options& options_;
   Stats& stats_;
+  Hooks* hooks_;  ///< test builds only
   std::unique_ptr<CURLM, MultiDeleter> multi_;
   asio::steady_timer timer_;
   std::unordered_map<curl_socket_t, std::shared_ptr<Watch>> watches_;
@@ -236,17 +238,38 @@ void CurlBackend::configure(Transfer& t) {
   } else if (ex.method != "GET") {
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, ex.method.c_str());
   }
-  // Headers: ours only (no Expect: 100-continue, no default Accept).
+  // Proxies: none, whatever the environment says (https_proxy, HTTPS_PROXY, ALL_PROXY),
+  // as on the h2 path, which never reads it (transport/README.md, behaviour table).
+  curl_easy_setopt(e, CURLOPT_PROXY, "");
+  // Headers: ours only. libcurl would add Expect: 100-continue, Accept: */* and, for a
+  // POST, Content-Type: application/x-www-form-urlencoded; a blank "Name:" stops each.
   curl_slist* list = nullptr;
   bool has_accept = false;
+  bool has_content_type = false;
+  bool has_te = false;
+  bool has_expect = false;
   for (const auto& [name, value] : ex.headers) {
     has_accept = has_accept || iequals(name, "accept");
+    has_content_type = has_content_type || iequals(name, "content-type");
+    has_te = has_te || iequals(name, "te");
+    has_expect = has_expect || iequals(name, "expect");
     const std::string line = value.empty() ? name + ";" : name + ": " + value;
     list = curl_slist_append(list, line.c_str());
   }
-  list = curl_slist_append(list, "Expect:");
-  if (!has_accept) {
-    list = curl_slist_append(list, "Accept:");
+  if (has_te) {
+    // TE is hop-by-hop: HTTP/1.1 names it in Connection (RFC 9110 10.1.4).
+    list = curl_slist_append(list, "Connection: TE");
+  }
+  if (hooks_ == nullptr || hooks_->http11_blank_curl_defaults()) {
+    if (!has_expect) {
+      list = curl_slist_append(list, "Expect:");
+    }
+    if (!has_accept) {
+      list = curl_slist_append(list, "Accept:");
+    }
+    if (!has_content_type) {
+      list = curl_slist_append(list, "Content-Type:");
+    }
   }
   t.headers.reset(list);
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, list);
@@ -258,6 +281,7 @@ void CurlBackend::start(const std::shared_ptr<Exchange>& exchange) {
   transfer->exchange = exchange;
   transfer->attempt = exchange->attempt;
   transfer->easy.reset(curl_easy_init());
+  transfer->head.keep_interim_fields(hooks_ != nullptr && hooks_->keep_informational_fields());
   configure(*transfer);
   CURL* easy = transfer->easy.get();
   transfers_[exchange.get()] = std::move(transfer);
@@ -451,6 +475,10 @@ std::size_t CurlBackend::on_header_line(Transfer& t, std::string_view line) {
   switch (t.head.on_line(line)) {
     case H1ResponseHead::Step::more:
       return line.size();
+    case H1ResponseHead::Step::interim:
+      t.exchange->on_informational(t.attempt, t.head.interim_status(), t.head.take_interim(),
+                                   Protocol::http11);
+      return t.cancelled ? 0 : line.size();
     case H1ResponseHead::Step::head:
       t.exchange->on_head(t.attempt, t.head.status(), t.head.take_headers(), Protocol::http11);
       return t.cancelled ? 0 : line.size();
@@ -527,8 +555,8 @@ void curl_global_init_once() {
 }
 
 std::unique_ptr<Http11Backend> make_curl_backend(asio::io_context& io, const Options& options,
-                                                 Stats& stats) {
-  return std::make_unique<CurlBackend>(io, options, stats);
+                                                 Stats& stats, Hooks* hooks) {
+  return std::make_unique<CurlBackend>(io, options, stats, hooks);
 }
 
 }  // namespace faultline::transport::detail

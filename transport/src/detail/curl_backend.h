@@ -14,10 +14,13 @@ class io_context;
 
 namespace faultline::transport::detail {
 
-/** Creates the backend. `stats` (the engine's counters) must outlive it. */
+class Hooks;
+
+/** Creates the backend. `stats` (the engine's counters) must outlive it; `hooks` are the
+    test-only hook points (null in production). */
 [[nodiscard]] std::unique_ptr<Http11Backend> make_curl_backend(boost::asio::io_context& io,
-                                                               const Options& options,
-                                                               Stats& stats);
+                                                               const Options& options, Stats& stats,
+                                                               Hooks* hooks = nullptr);
 
 /** libcurl's global init, once per process (thread safe). */
 void curl_global_init_once();

@@ -96,7 +96,10 @@ void Engine::start(std::uint64_t id, Request request, Handlers handlers) {
     return iequals(h.first, "host") || iequals(h.first, "connection") ||
            iequals(h.first, "keep-alive") || iequals(h.first, "transfer-encoding") ||
            iequals(h.first, "upgrade") || iequals(h.first, "proxy-connection") ||
-           iequals(h.first, "content-length") || iequals(h.first, "te");
+           iequals(h.first, "content-length") ||
+           // TE is hop-by-hop too, but "trailers" is the one value HTTP/2 allows (RFC 9113
+           // 8.2.2) and gRPC needs it: that is kept (HTTP/1.1 adds Connection: TE).
+           (iequals(h.first, "te") && !iequals(h.second, "trailers"));
   });
   if (hooks_ != nullptr) {
     hooks_->on_request(request, handlers);
@@ -216,6 +219,20 @@ void Engine::dispatch(const std::shared_ptr<Exchange>& exchange, bool front) {
   }
 }
 
+void Engine::on_informational(Exchange& exchange, std::uint32_t attempt, int status,
+                              Headers headers, Protocol protocol) {
+  if (exchange.finished || attempt != exchange.attempt || exchange.head_delivered ||
+      !exchange.handlers.on_informational) {
+    return;
+  }
+  ResponseHead head{status, std::move(headers), exchange.url.str(), protocol};
+  try {
+    exchange.handlers.on_informational(head);
+  } catch (...) {
+    log(LogLevel::error, "on_informational handler threw; exception dropped");
+  }
+}
+
 void Engine::on_head(Exchange& exchange, std::uint32_t attempt, int status, Headers headers,
                      Protocol protocol) {
   if (exchange.finished || attempt != exchange.attempt || status < 200) {
@@ -276,6 +293,9 @@ void Engine::deliver(Exchange& exchange, std::string_view chunk) {
 
 void Engine::on_trailers(Exchange& exchange, std::uint32_t attempt, Headers trailers) {
   if (exchange.finished || attempt != exchange.attempt || !exchange.head_delivered) {
+    return;
+  }
+  if (hooks_ != nullptr && !hooks_->deliver_trailers()) {
     return;
   }
   exchange.response.trailers = std::move(trailers);

@@ -48,6 +48,8 @@ class Engine final : public PoolListener {
   void log(LogLevel level, std::string_view text) const;
 
   // From exchanges (see Exchange).
+  void on_informational(Exchange& exchange, std::uint32_t attempt, int status, Headers headers,
+                        Protocol protocol);
   void on_head(Exchange& exchange, std::uint32_t attempt, int status, Headers headers,
                Protocol protocol);
   void on_data(Exchange& exchange, std::uint32_t attempt, std::string_view chunk);

@@ -31,6 +31,11 @@ PullResult Exchange::read_body(std::span<char> buffer) {
   return {static_cast<std::size_t>(n), body_offset_ == data.size(), false};
 }
 
+void Exchange::on_informational(std::uint32_t attempt_, int status, Headers headers_,
+                                Protocol protocol) {
+  engine_.on_informational(*this, attempt_, status, std::move(headers_), protocol);
+}
+
 void Exchange::on_head(std::uint32_t attempt_, int status, Headers headers_, Protocol protocol) {
   engine_.on_head(*this, attempt_, status, std::move(headers_), protocol);
 }

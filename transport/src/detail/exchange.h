@@ -82,6 +82,7 @@ class Exchange {
   /** Rewinds the body for a new attempt. */
   void rewind_body() noexcept { body_offset_ = 0; }
 
+  void on_informational(std::uint32_t attempt, int status, Headers headers, Protocol protocol);
   void on_head(std::uint32_t attempt, int status, Headers headers, Protocol protocol);
   void on_data(std::uint32_t attempt, std::string_view chunk);
   void on_trailers(std::uint32_t attempt, Headers trailers);

@@ -69,8 +69,12 @@ H1ResponseHead::Step H1ResponseHead::on_line(std::string_view line) {
   }
   in_head_ = false;
   if (status_ < 200) {
-    fields_.clear();  // an interim head: the final one follows
-    return Step::more;
+    // An interim head: the final one follows, without these fields.
+    interim_ = fields_;
+    if (!keep_interim_) {
+      fields_.clear();
+    }
+    return Step::interim;
   }
   head_done_ = true;
   return Step::head;

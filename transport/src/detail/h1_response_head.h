@@ -11,8 +11,8 @@
 
 namespace faultline::transport::detail {
 
-/** Lines of one response: 1xx interim heads (dropped), the final head, and after the
-    body the trailer lines of a chunked response. Rules (RFC 9112 sections 4 and 5):
+/** Lines of one response: 1xx interim heads (reported, then forgotten), the final head, and after
+   the body the trailer lines of a chunked response. Rules (RFC 9112 sections 4 and 5):
     - a status line is `HTTP/1.<digit> SP 3DIGIT [SP reason]`, its code 100 to 599; a
       101 is refused (the transport never asks to switch protocols);
     - a field name is a token (so no whitespace before the colon), lower-cased; its
@@ -27,12 +27,21 @@ class H1ResponseHead {
   /** What a line did. */
   enum class Step {
     more,      ///< taken; more lines belong to this response
+    interim,   ///< a 1xx head is complete: interim_status() and take_interim()
     head,      ///< the final head is complete: status() and take_headers()
     rejected,  ///< the response is malformed (error() says why): stop the transfer
   };
 
   /** One line as curl delivers it (its CRLF or LF at the end, or none). */
   Step on_line(std::string_view line);
+
+  /** The status of the interim head just completed (after Step::interim). */
+  [[nodiscard]] int interim_status() const noexcept { return status_; }
+  /** The interim head's fields (once, after Step::interim). */
+  [[nodiscard]] Headers take_interim() noexcept { return std::move(interim_); }
+  /** Test builds (Hooks::keep_informational_fields): an interim head's fields stay in
+      the final head's. */
+  void keep_interim_fields(bool keep) noexcept { keep_interim_ = keep; }
 
   /** The final status (0 until the head is complete). */
   [[nodiscard]] int status() const noexcept { return head_done_ ? status_ : 0; }
@@ -51,6 +60,7 @@ class H1ResponseHead {
   Step on_field_line(std::string_view line, Headers& target);
 
   Headers fields_;
+  Headers interim_;
   Headers trailers_;
   std::string error_;
   std::size_t head_bytes_ = 0;     ///< bytes of every head line so far (interim ones too)
@@ -58,6 +68,7 @@ class H1ResponseHead {
   int status_ = 0;
   bool in_head_ = false;  ///< a status line arrived and its blank line has not
   bool head_done_ = false;
+  bool keep_interim_ = false;
 };
 
 }  // namespace faultline::transport::detail

@@ -477,7 +477,13 @@ int H2Protocol::on_response_headers(Streams::iterator it) {
   }
   if (!stream.head_done) {
     if (stream.status >= 100 && stream.status < 200) {
-      return 0;  // informational; the final head follows
+      // Informational; the final head follows in a block of its own.
+      if (hooks_ != nullptr && hooks_->keep_informational_fields()) {
+        stream.block = block;
+      }
+      stream.exchange->on_informational(stream.attempt, stream.status, std::move(block),
+                                        Protocol::http2);
+      return 0;
     }
     if (hooks_ != nullptr) {
       swap_requests(it, hooks_->h2_response_stream(*this, it->first));

@@ -103,6 +103,15 @@ class Hooks {
     (void)replays;
     return false;
   }
+  // ---- Response heads
+  /** Trailer fields arrived after a response body. False: they are dropped. */
+  virtual bool deliver_trailers() { return true; }
+  /** A 1xx head ended (h2 and HTTP/1.1). True: its fields stay in the block the final
+      head is read into. */
+  virtual bool keep_informational_fields() { return false; }
+  /** The HTTP/1.1 backend blanks the fields libcurl would add on its own (Content-Type
+      of a POST, Accept, Expect). False: libcurl adds them. */
+  virtual bool http11_blank_curl_defaults() { return true; }
 };
 
 }  // namespace faultline::transport::detail

@@ -71,6 +71,9 @@ class DefectInjector final : public detail::Hooks {
   bool replay_on_status(int status, std::uint32_t replays) override {
     return has(Defects::retry_421_forever) && status == 421 && replays < kRetry421Forever;
   }
+  bool deliver_trailers() override { return !has(Defects::drop_trailers); }
+  bool keep_informational_fields() override { return has(Defects::leak_informational_fields); }
+  bool http11_blank_curl_defaults() override { return !has(Defects::form_content_type_on_post); }
 
  private:
   /** Where the server's byte stream of one session stands, frame by frame. */

@@ -57,6 +57,12 @@ const char* to_string(Defects::Flag flag) noexcept {
       return "ignore_http11_required";
     case Defects::retry_421_forever:
       return "retry_421_forever";
+    case Defects::drop_trailers:
+      return "drop_trailers";
+    case Defects::leak_informational_fields:
+      return "leak_informational_fields";
+    case Defects::form_content_type_on_post:
+      return "form_content_type_on_post";
   }
   return nullptr;
 }

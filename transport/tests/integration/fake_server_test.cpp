@@ -3,6 +3,11 @@
 // scenarios, and its admin API as the evidence. Skipped when the binary has not been built.
 #include <gtest/gtest.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -133,6 +138,60 @@ TEST_P(AgainstFakeServer, RT_SSE_SplitEventsAndTrailers) {
   ASSERT_TRUE(trailers.ok());
   EXPECT_EQ(trailers.response.body, "body with trailers\n");
   EXPECT_EQ(find_header(trailers.response.trailers, "x-trailer"), "yes");
+}
+
+/** Sets the proxy variables to `url` for the scope of one test, then removes them. */
+class ProxyEnvironment {
+ public:
+  explicit ProxyEnvironment(const std::string& url) {
+    for (const char* name : kNames) {
+      ::setenv(name, url.c_str(), 1);
+    }
+  }
+  ~ProxyEnvironment() {
+    for (const char* name : kNames) {
+      ::unsetenv(name);
+    }
+  }
+  ProxyEnvironment(const ProxyEnvironment&) = delete;
+  ProxyEnvironment& operator=(const ProxyEnvironment&) = delete;
+
+ private:
+  static constexpr const char* kNames[] = {"https_proxy", "HTTPS_PROXY", "http_proxy", "ALL_PROXY",
+                                           "all_proxy"};
+};
+
+// The documented proxy policy (README, "proxies: none") and what reaches the wire: with
+// every proxy variable pointing at a loopback port nobody listens on, both protocols
+// still reach the server, a POST without content-type arrives without one, and
+// te: trailers arrives as sent.
+TEST_P(AgainstFakeServer, ProxyEnvironmentIsIgnoredAndNothingIsAdded) {
+  auto server = start_server("default");
+  // A port bound but not listening: a connection to it is refused at once.
+  const int dead = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(dead, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(dead, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::getsockname(dead, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  ProxyEnvironment proxy("http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)));
+  Client client(options_for(server));
+  Request request;
+  request.method = "POST";
+  request.url = server.https() + "/echo";
+  request.body = Body::bytes("a=1");
+  request.headers = {{"te", "trailers"}};
+  const auto r = client.send(request).get();
+  ::close(dead);
+  ASSERT_TRUE(r.ok()) << r.error.message() << " " << r.detail;
+  const auto echo = nlohmann::json::parse(r.response.body);
+  EXPECT_EQ(r.response.protocol, GetParam());
+  EXPECT_FALSE(echo["headers"].contains("content-type")) << echo.dump();
+  EXPECT_FALSE(echo["headers"].contains("expect")) << echo.dump();
+  EXPECT_EQ(echo["headers"].value("te", ""), "trailers") << echo.dump();
+  EXPECT_EQ(echo.value("body_bytes", 0), 3);
 }
 
 // ABORT-QUEUED with the server's hold gate saturating a 1 x 1 pool.

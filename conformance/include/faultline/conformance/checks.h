@@ -31,6 +31,7 @@ enum class Capability {
   installed,   ///< the driver can run here (its program and modules are present)
   h2,          ///< it offers HTTP/2 (hello "h2")
   idle_timer,  ///< it closes idle connections by a timer (capabilities.idle_timeout_ms > 0)
+  trailers,    ///< it reports trailer fields (capabilities.trailers; false = declared missing)
 };
 
 [[nodiscard]] std::string_view to_string(Capability capability) noexcept;
@@ -60,6 +61,8 @@ struct DriverSpec {
   /** Idle timeout it closes idle connections after, 0 = it has no idle timer;
       nullopt = as its hello says (capabilities.idle_timeout_ms), or not declared. */
   std::optional<std::chrono::milliseconds> idle_timeout;
+  /** Reports trailer fields on its end events; nullopt = as its hello says. */
+  std::optional<bool> trailers;
   /** Why it has no idle timer, when known (added to the skip reason). */
   std::string no_idle_timer;
   std::function<std::unique_ptr<harness::Driver>(const std::filesystem::path& ca)> make;

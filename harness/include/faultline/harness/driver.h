@@ -24,6 +24,10 @@ struct DriverCapabilities {
   std::optional<std::int64_t> liveness_timeout_ms;
   /** Whether it retries a request answered 421 (Misdirected Request) on a new connection. */
   std::optional<bool> retries_421;
+  /** Whether the driver reports a response's trailer fields (on its end event). */
+  std::optional<bool> trailers;
+  /** Whether the driver reports 1xx heads (informational events). */
+  std::optional<bool> informational;
 };
 
 /** What a driver says about itself (the protocol's hello), so that checks judge it

@@ -37,6 +37,9 @@ struct Request {
   std::optional<std::string> body;  ///< bytes; nullopt = no body at all
   std::uint32_t timeout_ms = 0;     ///< whole-exchange deadline inside the driver; 0 = none
   RedirectMode redirect = RedirectMode::follow;
+  /** The caller reads the body slowly: at least this many milliseconds between taking
+      one body chunk and the next (docs/driver-protocol.md, read_delay_ms); 0 = at once. */
+  std::uint32_t read_delay_ms = 0;
 };
 
 /** How a request failed, as the driver classified it. */
@@ -56,10 +59,11 @@ enum class ErrorKind {
 /** One event of a request, in the order the driver produced them. */
 struct Event {
   enum class Type {
-    headers,  ///< the final response's status and header fields
-    data,     ///< a chunk of the response body
-    end,      ///< the response completed (terminal)
-    error,    ///< the request failed (terminal)
+    informational,  ///< a 1xx head (status and fields), before headers
+    headers,        ///< the final response's status and header fields
+    data,           ///< a chunk of the response body
+    end,            ///< the response completed (terminal)
+    error,          ///< the request failed (terminal)
   };
   Type type = Type::end;
   double t_ms = 0;  ///< milliseconds since the driver received the request
@@ -69,6 +73,9 @@ struct Event {
   std::string protocol;  ///< "h2", "http/1.1" or "" when the driver does not say
   // data
   std::string data;
+  // end: the trailer fields after the body (empty when there were none or the driver
+  // cannot report them; DriverCapabilities::trailers says which)
+  Headers trailers;
   // error
   ErrorKind kind = ErrorKind::other;
   std::string message;
@@ -80,12 +87,15 @@ struct Event {
 
 /** Everything seen of one request so far, aggregated. */
 struct Response {
+  /** The 1xx heads reported before the final one, in order. */
+  std::vector<std::pair<int, Headers>> informational;
   bool has_headers = false;
   int status = 0;
   Headers headers;
   std::string protocol;
   std::string body;
   std::size_t data_events = 0;
+  Headers trailers;            ///< from the end event
   bool ended = false;          ///< an end event arrived
   std::optional<Event> error;  ///< the error event, if it failed
   double headers_ms = 0, done_ms = 0;

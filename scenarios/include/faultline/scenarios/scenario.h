@@ -119,6 +119,12 @@ struct Redirect {
 };
 
 /** What a route answers. */
+/** An interim (1xx) response head sent before the final one (RFC 9110 15.2). */
+struct Informational {
+  int status = 103;             ///< 100..199, not 101
+  std::vector<Header> headers;  ///< values are templates ({capture})
+};
+
 struct Response {
   int status = 200;
   std::vector<Header> headers;  ///< values are templates ({capture})
@@ -129,6 +135,11 @@ struct Response {
   std::uint32_t chunk_bytes = 16384;  ///< body write size
   std::uint32_t chunk_delay_ms = 0;   ///< between body writes
   std::vector<Header> trailers;
+  /** Interim heads, in order, right before the final head (after hold and delay). */
+  std::vector<Informational> informational;
+  /** A request with `expect: 100-continue` gets `100 Continue` as soon as its head
+      arrives (h2 and HTTP/1.1); false: the expectation is ignored, the final status only. */
+  bool expect_continue = true;
 };
 
 /** Which requests a route takes. Path patterns: literal segments, "{name}" captures a

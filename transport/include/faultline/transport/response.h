@@ -51,9 +51,15 @@ struct Result {
 };
 
 /** Callbacks of one request, all called on the transport's I/O thread, in this order:
-    on_headers once (if a final response head arrived), on_data for each body chunk as
-    it arrives, then on_complete exactly once. They must not block. */
+    on_informational for each 1xx head (if any), on_headers once (if a final response
+    head arrived), on_data for each body chunk as it arrives, then on_complete exactly
+    once. They must not block. */
 struct Handlers {
+  /** Optional. Each interim (1xx) response head as it arrives (`100 Continue`, `103 Early
+      Hints`, ...), with its own fields; `url` and `protocol` as for the final head. None
+      of its fields ever appears in the final head. A 1xx of an attempt that is retried
+      or redirected is reported too: it came before the caller's final response. */
+  std::function<void(const ResponseHead&)> on_informational;
   std::function<void(const ResponseHead&)> on_headers;
   /** When set, body chunks go here and Response::body stays empty. */
   std::function<void(std::string_view chunk)> on_data;

@@ -72,6 +72,14 @@ struct Defects {
         20 times (a loop, bounded only so that a run ends), on whatever connection
         the pool picks. */
     retry_421_forever = std::uint64_t{1} << 34,
+    /** Trailer fields after a response body are dropped (h2 and HTTP/1.1). */
+    drop_trailers = std::uint64_t{1} << 23,
+    /** The fields of a 1xx head (103 Early Hints, 100 Continue) stay in the block the
+        final response head is read into, so they leak into the final response. */
+    leak_informational_fields = std::uint64_t{1} << 24,
+    /** The HTTP/1.1 path lets libcurl add its own fields: a POST gets Content-Type:
+        application/x-www-form-urlencoded, every request Accept and Expect. */
+    form_content_type_on_post = std::uint64_t{1} << 25,
   };
   std::uint64_t flags = 0;
 
@@ -114,6 +122,9 @@ inline constexpr Defects::Flag kAllDefects[] = {
     Defects::no_retry_after_lost_connection,
     Defects::ignore_http11_required,
     Defects::retry_421_forever,
+    Defects::drop_trailers,
+    Defects::leak_informational_fields,
+    Defects::form_content_type_on_post,
 };
 
 }  // namespace faultline::transport::testing
