@@ -11,6 +11,7 @@
 #include <system_error>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "detail/client_access.h"
 #include "detail/hooks.h"
@@ -59,6 +60,8 @@ class DefectInjector final : public detail::Hooks {
   bool h2_take_input(detail::H2Protocol& protocol, std::span<const std::uint8_t> bytes) override;
   std::int32_t h2_response_stream(const detail::H2Protocol& protocol,
                                   std::int32_t stream_id) override;
+  bool h2_credit_while_paused() override { return has(Defects::credit_regardless_of_consumer); }
+  bool replay_unreplayable_body() override { return has(Defects::replay_unreplayable_body); }
 
  private:
   /** Where the server's byte stream of one session stands, frame by frame. */
@@ -66,7 +69,14 @@ class DefectInjector final : public detail::Hooks {
     std::uint8_t head[9] = {};
     std::size_t head_size = 0;
     std::size_t payload_left = 0;
+    /** ignore_settings_window_raise: a SETTINGS payload held back to be rewritten. */
+    bool rewrite = false;
+    std::vector<std::uint8_t> payload;
+    std::uint32_t window = 65535;  ///< the lowest SETTINGS_INITIAL_WINDOW_SIZE let through
   };
+  /** ignore_settings_window_raise: `payload` with every raise of the initial window
+      replaced by the value in force. */
+  static void keep_lowest_window(FrameCursor& cursor);
 
   Defects defects_;
   std::unordered_map<std::uint64_t, std::error_code> held_signals_;  ///< by exchange id

@@ -49,6 +49,12 @@ const char* to_string(Defects::Flag flag) noexcept {
       return "drop_error_bodies";
     case Defects::fake_session_stats:
       return "fake_session_stats";
+    case Defects::credit_regardless_of_consumer:
+      return "credit_regardless_of_consumer";
+    case Defects::ignore_settings_window_raise:
+      return "ignore_settings_window_raise";
+    case Defects::replay_unreplayable_body:
+      return "replay_unreplayable_body";
   }
   return nullptr;
 }

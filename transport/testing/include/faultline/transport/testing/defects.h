@@ -59,6 +59,17 @@ struct Defects {
     /** Stats count a "session opened" for every stream started, as diagnostics made up
         for a benchmark would, instead of the sessions the pool really opened (defect 6). */
     fake_session_stats = std::uint64_t{1} << 18,
+    /** h2 stream windows are credited as DATA arrives even while the consumer has paused
+        the request: a paused stream keeps receiving and the transport buffers without
+        bound (no receive backpressure). */
+    credit_regardless_of_consumer = std::uint64_t{1} << 27,
+    /** A SETTINGS_INITIAL_WINDOW_SIZE that raises the server's window is ignored (the
+        lowest value seen stays in force): an upload stalled by a lowered window waits for
+        a WINDOW_UPDATE that never comes. */
+    ignore_settings_window_raise = std::uint64_t{1} << 28,
+    /** An unprocessed request whose body came from a pull source already read is sent
+        again anyway (the source goes on where it stopped), instead of failing. */
+    replay_unreplayable_body = std::uint64_t{1} << 29,
   };
   std::uint64_t flags = 0;
 
@@ -97,6 +108,9 @@ inline constexpr Defects::Flag kAllDefects[] = {
     Defects::truncate_body_at_nul,
     Defects::drop_error_bodies,
     Defects::fake_session_stats,
+    Defects::credit_regardless_of_consumer,
+    Defects::ignore_settings_window_raise,
+    Defects::replay_unreplayable_body,
 };
 
 }  // namespace faultline::transport::testing
