@@ -55,6 +55,8 @@ std::string_view to_string(Capability capability) noexcept {
       return "h2";
     case Capability::idle_timer:
       return "idle_timer";
+    case Capability::receive_backpressure:
+      return "receive_backpressure";
   }
   return "?";
 }
@@ -85,6 +87,11 @@ std::optional<std::string> declared_missing(Capability capability, const DriverS
       }
       return std::nullopt;
     }
+    case Capability::receive_backpressure:
+      if (hello != nullptr && hello->capabilities.receive_backpressure == false) {
+        return std::string("driver declares no receive backpressure (receive_backpressure false)");
+      }
+      return std::nullopt;
   }
   return std::nullopt;
 }
@@ -270,6 +277,20 @@ const std::vector<CheckInfo>& catalogue() {
       {"RT-MULTIPART", "roundtrip", "multipart parts' sizes and SHA-256 match", rt_multipart, {}},
       {"RT-BINARY", "roundtrip", "0 B .. 16 MiB up/down, SHA-256 match", rt_binary, {}},
       {"RT-ERROR-BODY", "roundtrip", "4xx/5xx bodies intact", rt_error_body, {}},
+      {"FLOW-WINDOW", "flow",
+       "uploads through windows of 1 and 10 B, and through 0 raised by SETTINGS alone, "
+       "complete byte-exact; downloads too",
+       flow_window, h2},
+      {"FLOW-BACKPRESSURE",
+       "flow",
+       "a paused stream stops being credited and holds at most its window, its sibling "
+       "finishes, after resume it completes byte-exact",
+       flow_backpressure,
+       {Capability::receive_backpressure}},
+      {"DRAIN-GOAWAY-UPLOAD", "drain",
+       "GOAWAY below an upload in progress: replayed once when replayable, fails typed when "
+       "streamed; streams <= last complete; each served once",
+       drain_goaway_upload, h2},
   };
   return kChecks;
 }

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "checks_groups.h"
+#include "flow_support.h"
 
 namespace faultline::conformance::detail {
 
@@ -320,6 +321,126 @@ Verdict drain_refused_retry(const DriverSpec& d) {
   }
   v.summary = line;
   return v;
+}
+
+// ---- DRAIN-GOAWAY-UPLOAD --------------------------------------------------------------
+
+namespace {
+
+constexpr std::size_t kGoawayUploadBytes = 256 * 1024;
+
+/** GET /hold waits at gate "hold"; POST /upload echoes. The upload's first attempt lowers
+    its connection's window to 0 as its headers arrive, so its body is still being sent
+    when the check sends GOAWAY; "replayed" marks a second attempt (a no-op SETTINGS). */
+nlohmann::json goaway_upload_scenario() {
+  auto route = [](const char* path, nlohmann::json respond) {
+    return nlohmann::json{{"match", {{"path", path}}}, {"respond", std::move(respond)}};
+  };
+  auto on_attempt = [](int attempt) {
+    return nlohmann::json{{"path", "/upload"}, {"method", "POST"}, {"attempt", {attempt}}};
+  };
+  return {{"name", "drain-goaway-upload"},
+          {"listeners", {{{"name", "main"}, {"tls", true}, {"alpn", "h2+h1"}}}},
+          {"routes",
+           {route("/hold", {{"status", 200}, {"hold", "hold"}, {"body", "released"}}),
+            route("/upload", {{"status", 200}, {"body", {{"echo", true}}}})}},
+          {"faults",
+           {{{"name", "upload-stall"},
+             {"on", on_attempt(1)},
+             {"do", {{"settings", {{"initial_window_size", 0}}}}}},
+            {{"name", "replayed"},
+             {"on", on_attempt(2)},
+             {"do", {{"settings", {{"initial_window_size", 65535}}}}}}}}};
+}
+
+/** The upload's connection once its body is under way and stalled: the client has
+    acknowledged the zero window and the server has some of the body. */
+long wait_upload_stalled(CheckRun& run, const std::shared_ptr<harness::Exchange>& up) {
+  require_fired(run, "upload-stall", "SETTINGS_INITIAL_WINDOW_SIZE 0 on the upload");
+  long conn = 0;
+  std::string stream;
+  std::string seen;
+  const auto stalled = [&](std::string& now) {
+    const auto flow = find_flow(run.stats(), "data_in", conn, stream);
+    const auto acks = settings_acks(run);
+    const long acked = acks.count(conn) != 0 ? acks.at(conn) : 0;
+    now = (flow.is_null() ? std::string("no body byte")
+                          : std::to_string(flow.value("data_in", 0L)) + " B") +
+          " received, " + std::to_string(acked) + " SETTINGS ACKs" +
+          (up->done() ? ", upload done: " + up->snapshot().describe() : "");
+    return (!flow.is_null() && acked >= 2) || up->done();
+  };
+  if (!poll_until(stalled, kWait, seen) || up->done()) {
+    fault_did_not_fire("the upload never stalled mid-body at window 0 (" + seen + ")");
+  }
+  run.note("upload_stalled", seen);
+  return conn;
+}
+
+// RFC 9113 section 6.8: a stream above GOAWAY's last-stream-id was not processed, so a
+// client may send it again on a new connection - if it can: a body streamed from a
+// source it already read cannot be replayed and the request fails instead (typed, not a
+// hang). Streams at or below last-stream-id complete where they are.
+Steps goaway_upload_steps(bool streamed) {
+  return [streamed](CheckRun& run) -> std::string {
+    // 1. A request at or below the coming last-stream-id, held at the gate.
+    auto held = run.send(run.request("/hold", "held"));
+    run.wait_held("hold", 1);
+    // 2. The upload starts and stalls mid-body.
+    const auto body = random_stream(kGoawayUploadBytes, streamed ? 42 : 41);
+    auto r = run.request("/upload", "up");
+    r.method = "POST";
+    r.headers.emplace_back("content-type", "application/octet-stream");
+    r.body = body;
+    r.body_stream = streamed;
+    auto up = run.send(std::move(r));
+    const long conn = wait_upload_stalled(run, up);
+    // 3. GOAWAY on the upload's connection, last-stream-id below the upload.
+    auto a = run.admin().call("POST", "/v1/actions?connection=" + std::to_string(conn),
+                              nlohmann::json{{"goaway", {{"last_stream_id", "previous"}}}}.dump());
+    if (!a.ok() || a.body.value("applied", 0L) == 0) {
+      fault_did_not_fire("GOAWAY reached no connection (" + a.describe() + ")");
+    }
+    // 4. The held request completes where it is.
+    run.admin().release("hold");
+    const auto h = held->wait_done(kWait);
+    require(h.ok && h.response.body == "released",
+            "request below last-stream-id: " + h.description);
+    // 5. The upload: replayed once on a new connection, or failed typed.
+    const auto u = up->wait_done(kWait);
+    const long replays = fired(run.stats(), "replayed");
+    if (!streamed) {
+      require_echoed(u, body, "replayable upload above last-stream-id");
+      require(replays == 1, "the upload reached the server " + std::to_string(1 + replays) +
+                                " times, expected 2 (the GOAWAYed attempt and one replay)");
+    } else {
+      require(replays == 0,
+              "the streamed body (a source already read) was sent again on a "
+              "new connection: " +
+                  u.description);
+      require(u.response.error.has_value(),
+              "streamed upload above last-stream-id: " + u.description);
+      const auto kind = u.response.error->kind;
+      require(kind != harness::ErrorKind::timeout && kind != harness::ErrorKind::driver,
+              "streamed upload above last-stream-id failed by " +
+                  std::string(harness::to_string(kind)) +
+                  ", not promptly and typed: " + u.response.error->message);
+    }
+    require(run.served("held") == 1 && run.served("up") == (streamed ? 0 : 1),
+            "served held " + std::to_string(run.served("held")) + " times, up " +
+                std::to_string(run.served("up")) + " times");
+    return streamed
+               ? "streamed body failed " + std::string(harness::to_string(u.response.error->kind)) +
+                     " (" + u.response.error->message + "), never replayed"
+               : "replayed once on a new connection, byte-exact";
+  };
+}
+
+}  // namespace
+
+Verdict drain_goaway_upload(const DriverSpec& d) {
+  return judge_parts(d, {{"replayable body", goaway_upload_scenario(), goaway_upload_steps(false)},
+                         {"streamed body", goaway_upload_scenario(), goaway_upload_steps(true)}});
 }
 
 }  // namespace faultline::conformance::detail

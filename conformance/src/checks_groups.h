@@ -44,4 +44,8 @@ Verdict rt_error_body(const DriverSpec& d);
 Verdict rt_binary(const DriverSpec& d);
 Verdict rt_multipart(const DriverSpec& d);
 
+Verdict flow_window(const DriverSpec& d);
+Verdict flow_backpressure(const DriverSpec& d);
+Verdict drain_goaway_upload(const DriverSpec& d);
+
 }  // namespace faultline::conformance::detail

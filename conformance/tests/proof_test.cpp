@@ -72,6 +72,9 @@ const ProofCase kProofs[] = {
     ProofCase{"RT-BINARY", Defects::truncate_body_at_nul},
     ProofCase{"RT-ERROR-BODY", Defects::drop_error_bodies},
     ProofCase{"RT-ERROR-BODY", Defects::drop_error_bodies, true},
+    ProofCase{"FLOW-WINDOW", Defects::ignore_settings_window_raise},
+    ProofCase{"FLOW-BACKPRESSURE", Defects::credit_regardless_of_consumer},
+    ProofCase{"DRAIN-GOAWAY-UPLOAD", Defects::replay_unreplayable_body},
 };
 
 class Defect : public ::testing::TestWithParam<ProofCase> {};

@@ -31,6 +31,7 @@ enum class Capability {
   installed,   ///< the driver can run here (its program and modules are present)
   h2,          ///< it offers HTTP/2 (hello "h2")
   idle_timer,  ///< it closes idle connections by a timer (capabilities.idle_timeout_ms > 0)
+  receive_backpressure,  ///< it can pause a response body (capabilities.receive_backpressure)
 };
 
 [[nodiscard]] std::string_view to_string(Capability capability) noexcept;
