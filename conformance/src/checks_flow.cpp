@@ -123,7 +123,7 @@ std::string settings_raise_steps(CheckRun& run) {
   const auto body = random_stream(kUploadBytes, 5);
   // 1. The upload starts; its request headers make the server lower the window to 0.
   auto x = run.send(upload(run, "zero", body));
-  require_fired(run, "window-zero", "SETTINGS_INITIAL_WINDOW_SIZE 0 on the upload");
+  wait_fired(run, "window-zero", "SETTINGS_INITIAL_WINDOW_SIZE 0 on the upload");
   // 2. The client acknowledged the zero (two ACKs: our first SETTINGS, then the zero):
   //    from then on it may send nothing more on the stream.
   long conn = 0;
@@ -174,6 +174,9 @@ Part settings_raise_part() {
 
 /** What the paused stream's flow counters say, in one line. */
 std::string describe_flow(const nlohmann::json& f) {
+  if (!f.is_object()) {
+    return "no flow counters for the stream";
+  }
   return "server sent " + std::to_string(f.value("data_out", 0L)) + " B, credit " +
          std::to_string(f.value("credit_in", 0L)) + " B, window left " +
          std::to_string(f.value("window", -1L));
@@ -260,10 +263,13 @@ std::string backpressure_steps(CheckRun& run) {
   if (h2) {
     PausedFlow after;
     after.flow = find_flow(stats, "data_out", after.conn, after.stream);
-    nlohmann::json now = nlohmann::json::object();
+    nlohmann::json now;
     for (const auto& c : connections_of(stats)) {
       if (c.value("id", 0L) == before.conn) {
-        now = c.value("flow", nlohmann::json::object()).value(before.stream, nlohmann::json());
+        const auto flow = c.value("flow", nlohmann::json::object());
+        if (flow.contains(before.stream)) {
+          now = flow.at(before.stream);
+        }
       }
     }
     require(!now.is_null() && now.value("data_out", 0L) == before.flow.value("data_out", 0L) &&

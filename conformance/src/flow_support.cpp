@@ -47,8 +47,9 @@ void require_body(const harness::WaitResult& r, const std::string& expected,
 nlohmann::json find_flow(const nlohmann::json& stats, const std::string& field, long& conn,
                          std::string& stream) {
   for (const auto& c : connections_of(stats)) {
-    for (const auto& [id, f] : c.value("flow", nlohmann::json::object()).items()) {
-      if (f.value(field, 0L) > 0) {
+    const auto flow = c.value("flow", nlohmann::json::object());
+    for (const auto& [id, f] : flow.items()) {
+      if (f.is_object() && f.value(field, 0L) > 0) {
         conn = c.value("id", 0L);
         stream = id;
         return f;
@@ -56,6 +57,18 @@ nlohmann::json find_flow(const nlohmann::json& stats, const std::string& field, 
     }
   }
   return nlohmann::json();
+}
+
+void wait_fired(CheckRun& run, const std::string& name, const std::string& what) {
+  std::string seen;
+  const auto probe = [&](std::string& now) {
+    const long n = fired(run.stats(), name);
+    now = "faults_fired." + name + " = " + std::to_string(n);
+    return n > 0;
+  };
+  if (!poll_until(probe, kWait, seen)) {
+    fault_did_not_fire("the server injected no " + what + " (" + seen + ")");
+  }
 }
 
 }  // namespace faultline::conformance::detail

@@ -22,4 +22,7 @@ void require_body(const harness::WaitResult& r, const std::string& expected,
 nlohmann::json find_flow(const nlohmann::json& stats, const std::string& field, long& conn,
                          std::string& stream);
 
+/** Waits up to kWait for the scenario's fault `name` to fire; "fault did not fire" else. */
+void wait_fired(CheckRun& run, const std::string& name, const std::string& what);
+
 }  // namespace faultline::conformance::detail

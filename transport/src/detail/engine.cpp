@@ -362,9 +362,7 @@ void Engine::retry_or_fail(const std::shared_ptr<Exchange>& exchange, const Outc
     return;
   }
   if (!exchange->body_replayable() && (hooks_ == nullptr || !hooks_->replay_unreplayable_body())) {
-    finish(*exchange, make_error_code(errc::body_not_replayable),
-           "not processed by the server, and the body came from a pull source already read (" +
-               outcome.detail + ")");
+    finish(*exchange, make_error_code(errc::body_not_replayable), outcome.detail);
     return;
   }
   if (exchange->response.retries >= options_.max_retries) {
