@@ -356,7 +356,9 @@ nlohmann::json goaway_upload_scenario() {
 /** The upload's connection once its body is under way and stalled: the client has
     acknowledged the zero window and the server has some of the body. */
 long wait_upload_stalled(CheckRun& run, const std::shared_ptr<harness::Exchange>& up) {
-  wait_fired(run, "upload-stall", "SETTINGS_INITIAL_WINDOW_SIZE 0 on the upload");
+  wait_fired(run, "upload-stall",
+             "SETTINGS_INITIAL_WINDOW_SIZE 0 on the upload (its request headers never arrived "
+             "while the request below it was in flight)");
   long conn = 0;
   std::string stream;
   std::string seen;

@@ -223,6 +223,13 @@ PausedFlow wait_window_exhausted(CheckRun& run, const std::shared_ptr<harness::E
     return all_sent || settled;
   };
   if (!poll_until(exhausted, kWait, seen) || all_sent) {
+    if (!all_sent && p.flow.is_object() && p.flow.value("window", -1L) > 0 &&
+        p.flow.value("credit_in", 0L) == 0) {
+      fail("the paused stream stopped with its stream window open (" + seen + " of " +
+           std::to_string(size) +
+           " B): the client held back the whole connection (TCP or connection window), not "
+           "the stream");
+    }
     fail("the paused stream kept being credited: " + seen + " of " + std::to_string(size) +
          " B while its consumer was paused");
   }
