@@ -353,30 +353,43 @@ nlohmann::json goaway_upload_scenario() {
              {"do", {{"settings", {{"initial_window_size", 65535}}}}}}}}};
 }
 
-/** The upload's connection once its body is under way and stalled: the client has
-    acknowledged the zero window and the server has some of the body. */
-long wait_upload_stalled(CheckRun& run, const std::shared_ptr<harness::Exchange>& up) {
+/** Where the upload stalled: its connection, and whether any of its body had arrived. */
+struct UploadStall {
+  long conn = 0;
+  bool body_started = false;
+};
+
+/** Waits until the client acknowledged the zero window on the upload's connection (the
+    only one that got a second SETTINGS) with the upload not done: from then on it can
+    send nothing more of the body. */
+UploadStall wait_upload_stalled(CheckRun& run, const std::shared_ptr<harness::Exchange>& up) {
   wait_fired(run, "upload-stall",
              "SETTINGS_INITIAL_WINDOW_SIZE 0 on the upload (its request headers never arrived "
              "while the request below it was in flight)");
-  long conn = 0;
-  std::string stream;
+  UploadStall stall;
   std::string seen;
   const auto stalled = [&](std::string& now) {
-    const auto flow = find_flow(run.stats(), "data_in", conn, stream);
-    const auto acks = settings_acks(run);
-    const long acked = acks.count(conn) != 0 ? acks.at(conn) : 0;
-    now = (flow.is_null() ? std::string("no body byte")
-                          : std::to_string(flow.value("data_in", 0L)) + " B") +
-          " received, " + std::to_string(acked) + " SETTINGS ACKs" +
+    stall.conn = 0;
+    for (const auto& [id, acked] : settings_acks(run)) {
+      stall.conn = acked >= 2 ? id : stall.conn;
+    }
+    long flow_conn = 0;
+    std::string stream;
+    const auto flow = find_flow(run.stats(), "data_in", flow_conn, stream);
+    stall.body_started = !flow.is_null() && flow_conn == stall.conn;
+    now = (stall.body_started ? std::to_string(flow.value("data_in", 0L)) + " B"
+                              : std::string("no body byte")) +
+          " received, zero window " +
+          (stall.conn != 0 ? "acknowledged on connection " + std::to_string(stall.conn)
+                           : std::string("not acknowledged")) +
           (up->done() ? ", upload done: " + up->snapshot().describe() : "");
-    return (!flow.is_null() && acked >= 2) || up->done();
+    return stall.conn != 0 || up->done();
   };
   if (!poll_until(stalled, kWait, seen) || up->done()) {
-    fault_did_not_fire("the upload never stalled mid-body at window 0 (" + seen + ")");
+    fault_did_not_fire("the upload never stalled at window 0 (" + seen + ")");
   }
   run.note("upload_stalled", seen);
-  return conn;
+  return stall;
 }
 
 // RFC 9113 section 6.8: a stream above GOAWAY's last-stream-id was not processed, so a
@@ -396,7 +409,8 @@ Steps goaway_upload_steps(bool streamed) {
     r.body = body;
     r.body_stream = streamed;
     auto up = run.send(std::move(r));
-    const long conn = wait_upload_stalled(run, up);
+    const auto stall = wait_upload_stalled(run, up);
+    const long conn = stall.conn;
     // 3. GOAWAY on the upload's connection, last-stream-id below the upload.
     auto a = run.admin().call("POST", "/v1/actions?connection=" + std::to_string(conn),
                               nlohmann::json{{"goaway", {{"last_stream_id", "previous"}}}}.dump());
@@ -415,7 +429,8 @@ Steps goaway_upload_steps(bool streamed) {
       require_echoed(u, body, "replayable upload above last-stream-id");
       require(replays == 1, "the upload reached the server " + std::to_string(1 + replays) +
                                 " times, expected 2 (the GOAWAYed attempt and one replay)");
-    } else {
+    } else if (stall.body_started || replays == 0) {
+      // Some of the source was read: it cannot be sent again.
       require(replays == 0,
               "the streamed body (a source already read) was sent again on a "
               "new connection: " +
@@ -427,14 +442,22 @@ Steps goaway_upload_steps(bool streamed) {
               "streamed upload above last-stream-id failed by " +
                   std::string(harness::to_string(kind)) +
                   ", not promptly and typed: " + u.response.error->message);
+    } else {
+      // No body byte had arrived: sending the untouched source once on a new connection
+      // is as good as failing.
+      require_echoed(u, body, "streamed upload replayed before any of its body arrived");
+      require(replays == 1, "the untouched streamed body reached the server " +
+                                std::to_string(1 + replays) + " times, expected 2");
     }
-    require(run.served("held") == 1 && run.served("up") == (streamed ? 0 : 1),
+    require(run.served("held") == 1 && run.served("up") == (replays == 1 ? 1 : 0),
             "served held " + std::to_string(run.served("held")) + " times, up " +
                 std::to_string(run.served("up")) + " times");
-    return streamed
-               ? "streamed body failed " + std::string(harness::to_string(u.response.error->kind)) +
-                     " (" + u.response.error->message + "), never replayed"
-               : "replayed once on a new connection, byte-exact";
+    if (streamed && replays == 0) {
+      return "streamed body failed " + std::string(harness::to_string(u.response.error->kind)) +
+             " (" + u.response.error->message + "), never replayed";
+    }
+    return std::string(streamed ? "untouched streamed body" : "replayable body") +
+           " replayed once on a new connection, byte-exact";
   };
 }
 
