@@ -1,9 +1,12 @@
 #include "transport_driver.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <stdexcept>
 #include <thread>
 #include <unordered_set>
@@ -16,6 +19,25 @@ namespace faultline::conformance {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+/** The h2 stream window the transport grants each response (transport/README.md). */
+constexpr std::int64_t kTransportStreamWindow = 4 * 1024 * 1024;
+
+/** A pull source over bytes in memory: a body the transport must treat as not
+    replayable (the request's body_stream). */
+transport::Body streamed_body(std::string bytes) {
+  auto data = std::make_shared<std::string>(std::move(bytes));
+  auto offset = std::make_shared<std::size_t>(0);
+  const auto length = static_cast<std::uint64_t>(data->size());
+  return transport::Body::pull(
+      [data, offset](std::span<char> buffer) {
+        const std::size_t n = std::min(buffer.size(), data->size() - *offset);
+        std::copy_n(data->data() + *offset, n, buffer.data());
+        *offset += n;
+        return transport::PullResult{n, *offset == data->size(), false};
+      },
+      length);
+}
 
 double elapsed_ms(Clock::time_point since) {
   return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
@@ -91,6 +113,17 @@ struct TransportDriver::Impl {
     info.capabilities.retries_421 = false;
     info.capabilities.trailers = true;
     info.capabilities.informational = true;
+    info.capabilities.receive_backpressure = true;  // Client::pause / Client::resume
+    if (!o.force_http1) {
+      info.capabilities.stream_window = kTransportStreamWindow;
+    }
+  }
+
+  /** The transport's id of request `id`, while it is in flight. */
+  std::optional<transport::RequestId> transport_id(std::uint64_t id) {
+    std::lock_guard lock(mutex);
+    const auto it = transport_ids.find(id);
+    return it == transport_ids.end() ? std::nullopt : std::optional(it->second);
   }
 
   TransportDriverOptions options;
@@ -98,6 +131,8 @@ struct TransportDriver::Impl {
   std::mutex mutex;
   /** Requests in flight (an abort finds their controller here; dropped on completion). */
   std::map<std::uint64_t, transport::AbortController> controllers;
+  /** The transport's RequestId of each request in flight (pause and resume use it). */
+  std::map<std::uint64_t, transport::RequestId> transport_ids;
   /** Every id ever used, so that a reused one is refused (8 bytes a request, not a
       controller's shared state: a long soak stays flat). */
   std::unordered_set<std::uint64_t> used_ids;
@@ -142,7 +177,8 @@ std::shared_ptr<harness::Exchange> TransportDriver::send(harness::Request reques
     r.headers.emplace_back(name, value);
   }
   if (request.body) {
-    r.body = transport::Body::bytes(*request.body);
+    r.body =
+        request.body_stream ? streamed_body(*request.body) : transport::Body::bytes(*request.body);
   }
   if (request.timeout_ms != 0) {
     r.timeout = std::chrono::milliseconds(request.timeout_ms);
@@ -194,6 +230,7 @@ std::shared_ptr<harness::Exchange> TransportDriver::send(harness::Request reques
     {
       std::lock_guard lock(impl->mutex);
       impl->controllers.erase(id);
+      impl->transport_ids.erase(id);
     }
     harness::Event e;
     e.t_ms = elapsed_ms(sent);
@@ -212,8 +249,26 @@ std::shared_ptr<harness::Exchange> TransportDriver::send(harness::Request reques
     }
     exchange->push(std::move(e));
   };
-  impl_->client.send(std::move(r), std::move(handlers));
+  const auto transport_id = impl_->client.send(std::move(r), std::move(handlers));
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->controllers.count(request.id) != 0) {  // not completed already
+      impl_->transport_ids.emplace(request.id, transport_id);
+    }
+  }
   return exchange;
+}
+
+void TransportDriver::pause(std::uint64_t id) {
+  if (const auto tid = impl_->transport_id(id)) {
+    impl_->client.pause(*tid);
+  }
+}
+
+void TransportDriver::resume(std::uint64_t id) {
+  if (const auto tid = impl_->transport_id(id)) {
+    impl_->client.resume(*tid);
+  }
 }
 
 void TransportDriver::abort(std::uint64_t id) {

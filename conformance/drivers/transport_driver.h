@@ -32,6 +32,9 @@ class TransportDriver final : public harness::Driver {
   [[nodiscard]] const harness::DriverInfo& hello() const override;
   std::shared_ptr<harness::Exchange> send(harness::Request request) override;
   void abort(std::uint64_t id) override;
+  /** Client::pause / Client::resume of the request's transport id. */
+  void pause(std::uint64_t id) override;
+  void resume(std::uint64_t id) override;
   /** The transport's Stats as JSON (see transport_stats_json). */
   [[nodiscard]] harness::StatsResult stats(harness::Deadline deadline) override;
   [[nodiscard]] std::string diagnostics() const override;

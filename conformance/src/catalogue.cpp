@@ -57,6 +57,8 @@ std::string_view to_string(Capability capability) noexcept {
       return "idle_timer";
     case Capability::trailers:
       return "trailers";
+    case Capability::receive_backpressure:
+      return "receive_backpressure";
   }
   return "?";
 }
@@ -91,6 +93,11 @@ std::optional<std::string> declared_missing(Capability capability, const DriverS
       if (driver.trailers == false ||
           (!driver.trailers && hello != nullptr && hello->capabilities.trailers == false)) {
         return std::string("driver declares it does not report trailers (trailers false)");
+      }
+      return std::nullopt;
+    case Capability::receive_backpressure:
+      if (hello != nullptr && hello->capabilities.receive_backpressure == false) {
+        return std::string("driver declares no receive backpressure (receive_backpressure false)");
       }
       return std::nullopt;
   }
@@ -311,6 +318,20 @@ const std::vector<CheckInfo>& catalogue() {
        "the same request reaches h2 and h1-only listeners with the same fields, none added",
        parity_wire,
        {}},
+      {"FLOW-WINDOW", "flow",
+       "uploads through windows of 1 and 10 B, and through 0 raised by SETTINGS alone, "
+       "complete byte-exact; downloads too",
+       flow_window, h2},
+      {"FLOW-BACKPRESSURE",
+       "flow",
+       "a paused stream stops being credited and holds at most its window, its sibling "
+       "finishes, after resume it completes byte-exact",
+       flow_backpressure,
+       {Capability::receive_backpressure}},
+      {"DRAIN-GOAWAY-UPLOAD", "drain",
+       "GOAWAY below an upload in progress: replayed once when replayable, fails typed when "
+       "streamed; streams <= last complete; each served once",
+       drain_goaway_upload, h2},
   };
   return kChecks;
 }

@@ -235,6 +235,12 @@ nlohmann::json CheckRun::evidence(bool timelines) {
     if (h.capabilities.retries_421) {
       caps["retries_421"] = *h.capabilities.retries_421;
     }
+    if (h.capabilities.receive_backpressure) {
+      caps["receive_backpressure"] = *h.capabilities.receive_backpressure;
+    }
+    if (h.capabilities.stream_window) {
+      caps["stream_window"] = *h.capabilities.stream_window;
+    }
     out["driver_hello"] = {{"name", h.name},
                            {"version", h.version},
                            {"api", h.api},
@@ -320,6 +326,22 @@ Verdict judge_on(const DriverSpec& driver, const nlohmann::json& scenario, const
   }
   CheckRun run(driver, scenario);
   return run.judge(steps);
+}
+
+Verdict judge_parts(const DriverSpec& driver, const std::vector<Part>& parts) {
+  Verdict all;
+  all.outcome = Outcome::pass;
+  for (const auto& part : parts) {
+    Verdict v = judge_on(driver, part.scenario, part.steps);
+    all.evidence[part.name] = std::move(v.evidence);
+    if (v.outcome != Outcome::pass) {
+      all.outcome = v.outcome;
+      all.summary = part.name + ": " + v.summary;
+      return all;
+    }
+    all.summary += (all.summary.empty() ? "" : "; ") + part.name + ": " + v.summary;
+  }
+  return all;
 }
 
 const nlohmann::json& connections_of(const nlohmann::json& stats) {

@@ -139,6 +139,17 @@ class CheckRun {
     name or a file path, an object a scenario of its own. */
 Verdict judge_on(const DriverSpec& driver, const nlohmann::json& scenario, const Steps& steps);
 
+/** One sub-case of a check judged in parts: its own CheckRun of `scenario`. */
+struct Part {
+  std::string name;
+  nlohmann::json scenario;
+  Steps steps;
+};
+/** Runs `parts` in order, each on a fresh server and driver: the first part that does not
+    pass gives the verdict (its summary prefixed with the part's name); when all pass,
+    the summaries are joined. The evidence holds each part's, by name. */
+Verdict judge_parts(const DriverSpec& driver, const std::vector<Part>& parts);
+
 /** Connections of a stats answer. */
 const nlohmann::json& connections_of(const nlohmann::json& stats);
 /** Sum of `field` (a number) over connections. */

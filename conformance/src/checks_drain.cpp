@@ -8,6 +8,7 @@
 #include <set>
 
 #include "checks_groups.h"
+#include "flow_support.h"
 
 namespace faultline::conformance::detail {
 
@@ -397,6 +398,146 @@ std::string http11_required_goaway_steps(CheckRun& run) {
 
 }  // namespace
 
+// ---- DRAIN-GOAWAY-UPLOAD --------------------------------------------------------------
+
+namespace {
+
+constexpr std::size_t kGoawayUploadBytes = 256 * 1024;
+
+/** GET /hold waits at gate "hold"; POST /upload echoes. The upload's first attempt lowers
+    its connection's window to 0 as its headers arrive, so its body is still being sent
+    when the check sends GOAWAY; "replayed" marks a second attempt (a no-op SETTINGS). */
+nlohmann::json goaway_upload_scenario() {
+  auto route = [](const char* path, nlohmann::json respond) {
+    return nlohmann::json{{"match", {{"path", path}}}, {"respond", std::move(respond)}};
+  };
+  auto on_attempt = [](int attempt) {
+    return nlohmann::json{{"path", "/upload"}, {"method", "POST"}, {"attempt", {attempt}}};
+  };
+  return {{"name", "drain-goaway-upload"},
+          {"listeners", {{{"name", "main"}, {"tls", true}, {"alpn", "h2+h1"}}}},
+          {"routes",
+           {route("/hold", {{"status", 200}, {"hold", "hold"}, {"body", "released"}}),
+            route("/upload", {{"status", 200}, {"body", {{"echo", true}}}})}},
+          {"faults",
+           {{{"name", "upload-stall"},
+             {"on", on_attempt(1)},
+             {"do", {{"settings", {{"initial_window_size", 0}}}}}},
+            {{"name", "replayed"},
+             {"on", on_attempt(2)},
+             {"do", {{"settings", {{"initial_window_size", 65535}}}}}}}}};
+}
+
+/** Where the upload stalled: its connection, and whether any of its body had arrived. */
+struct UploadStall {
+  long conn = 0;
+  bool body_started = false;
+};
+
+/** Waits until the client acknowledged the zero window on the upload's connection (the
+    only one that got a second SETTINGS) with the upload not done: from then on it can
+    send nothing more of the body. */
+UploadStall wait_upload_stalled(CheckRun& run, const std::shared_ptr<harness::Exchange>& up) {
+  wait_fired(run, "upload-stall",
+             "SETTINGS_INITIAL_WINDOW_SIZE 0 on the upload (its request headers never arrived "
+             "while the request below it was in flight)");
+  UploadStall stall;
+  std::string seen;
+  const auto stalled = [&](std::string& now) {
+    stall.conn = 0;
+    for (const auto& [id, acked] : settings_acks(run)) {
+      stall.conn = acked >= 2 ? id : stall.conn;
+    }
+    long flow_conn = 0;
+    std::string stream;
+    const auto flow = find_flow(run.stats(), "data_in", flow_conn, stream);
+    stall.body_started = !flow.is_null() && flow_conn == stall.conn;
+    now = (stall.body_started ? std::to_string(flow.value("data_in", 0L)) + " B"
+                              : std::string("no body byte")) +
+          " received, zero window " +
+          (stall.conn != 0 ? "acknowledged on connection " + std::to_string(stall.conn)
+                           : std::string("not acknowledged")) +
+          (up->done() ? ", upload done: " + up->snapshot().describe() : "");
+    return stall.conn != 0 || up->done();
+  };
+  if (!poll_until(stalled, kWait, seen) || up->done()) {
+    fault_did_not_fire("the upload never stalled at window 0 (" + seen + ")");
+  }
+  run.note("upload_stalled", seen);
+  return stall;
+}
+
+// RFC 9113 section 6.8: a stream above GOAWAY's last-stream-id was not processed, so a
+// client may send it again on a new connection - if it can: a body streamed from a
+// source it already read cannot be replayed and the request fails instead (typed, not a
+// hang). Streams at or below last-stream-id complete where they are.
+Steps goaway_upload_steps(bool streamed) {
+  return [streamed](CheckRun& run) -> std::string {
+    // 1. A request at or below the coming last-stream-id, held at the gate.
+    auto held = run.send(run.request("/hold", "held"));
+    run.wait_held("hold", 1);
+    // 2. The upload starts and stalls mid-body.
+    const auto body = random_stream(kGoawayUploadBytes, streamed ? 42 : 41);
+    auto r = run.request("/upload", "up");
+    r.method = "POST";
+    r.headers.emplace_back("content-type", "application/octet-stream");
+    r.body = body;
+    r.body_stream = streamed;
+    auto up = run.send(std::move(r));
+    const auto stall = wait_upload_stalled(run, up);
+    const long conn = stall.conn;
+    // 3. GOAWAY on the upload's connection, last-stream-id below the upload.
+    auto a = run.admin().call("POST", "/v1/actions?connection=" + std::to_string(conn),
+                              nlohmann::json{{"goaway", {{"last_stream_id", "previous"}}}}.dump());
+    if (!a.ok() || a.body.value("applied", 0L) == 0) {
+      fault_did_not_fire("GOAWAY reached no connection (" + a.describe() + ")");
+    }
+    // 4. The held request completes where it is.
+    run.admin().release("hold");
+    const auto h = held->wait_done(kWait);
+    require(h.ok && h.response.body == "released",
+            "request below last-stream-id: " + h.description);
+    // 5. The upload: replayed once on a new connection, or failed typed.
+    const auto u = up->wait_done(kWait);
+    const long replays = fired(run.stats(), "replayed");
+    if (!streamed) {
+      require_echoed(u, body, "replayable upload above last-stream-id");
+      require(replays == 1, "the upload reached the server " + std::to_string(1 + replays) +
+                                " times, expected 2 (the GOAWAYed attempt and one replay)");
+    } else if (stall.body_started || replays == 0) {
+      // Some of the source was read: it cannot be sent again.
+      require(replays == 0,
+              "the streamed body (a source already read) was sent again on a "
+              "new connection: " +
+                  u.description);
+      require(u.response.error.has_value(),
+              "streamed upload above last-stream-id: " + u.description);
+      const auto kind = u.response.error->kind;
+      require(kind != harness::ErrorKind::timeout && kind != harness::ErrorKind::driver,
+              "streamed upload above last-stream-id failed by " +
+                  std::string(harness::to_string(kind)) +
+                  ", not promptly and typed: " + u.response.error->message);
+    } else {
+      // No body byte had arrived: sending the untouched source once on a new connection
+      // is as good as failing.
+      require_echoed(u, body, "streamed upload replayed before any of its body arrived");
+      require(replays == 1, "the untouched streamed body reached the server " +
+                                std::to_string(1 + replays) + " times, expected 2");
+    }
+    require(run.served("held") == 1 && run.served("up") == (replays == 1 ? 1 : 0),
+            "served held " + std::to_string(run.served("held")) + " times, up " +
+                std::to_string(run.served("up")) + " times");
+    if (streamed && replays == 0) {
+      return "streamed body failed " + std::string(harness::to_string(u.response.error->kind)) +
+             " (" + u.response.error->message + "), never replayed";
+    }
+    return std::string(streamed ? "untouched streamed body" : "replayable body") +
+           " replayed once on a new connection, byte-exact";
+  };
+}
+
+}  // namespace
+
 Verdict drain_http11_required(const DriverSpec& d) {
   const nlohmann::json rst = {{"name", "h11-rst"},
                               {"on", {{"path", "/needs-h1"}, {"attempt", {{"first", 1}}}}},
@@ -411,6 +552,11 @@ Verdict drain_http11_required(const DriverSpec& d) {
                          http11_required_rst_steps},
                         {"goaway", http11_required_scenario("drain-http11-required-goaway", goaway),
                          http11_required_goaway_steps}});
+}
+
+Verdict drain_goaway_upload(const DriverSpec& d) {
+  return judge_parts(d, {{"replayable body", goaway_upload_scenario(), goaway_upload_steps(false)},
+                         {"streamed body", goaway_upload_scenario(), goaway_upload_steps(true)}});
 }
 
 }  // namespace faultline::conformance::detail

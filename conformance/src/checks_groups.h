@@ -52,5 +52,8 @@ Verdict resp_trailers(const DriverSpec& d);
 Verdict resp_informational(const DriverSpec& d);
 
 Verdict parity_wire(const DriverSpec& d);
+Verdict flow_window(const DriverSpec& d);
+Verdict flow_backpressure(const DriverSpec& d);
+Verdict drain_goaway_upload(const DriverSpec& d);
 
 }  // namespace faultline::conformance::detail

@@ -144,6 +144,21 @@ TEST(Catalogue, CapabilitiesDeclaredInTheHelloGateToo) {
   }
 }
 
+TEST(Catalogue, ReceiveBackpressureDeclaredMissingInTheHelloSkips) {
+  auto info = hello(true, std::nullopt);
+  info.capabilities.receive_backpressure = false;
+  for (const auto& check : catalogue()) {
+    if (needs(check, Capability::receive_backpressure)) {
+      const Verdict v = run_check(check, from_hello(info));
+      EXPECT_EQ(v.outcome, Outcome::skip) << check.id << ": " << v.summary;
+      EXPECT_EQ(v.evidence.value("skipped_for", ""), "receive_backpressure");
+      // Not declared at all: the check runs (and fails against this driver).
+      const Verdict undeclared = run_check(check, from_hello(hello(true, std::nullopt)));
+      EXPECT_EQ(undeclared.outcome, Outcome::fail) << check.id << ": " << undeclared.summary;
+    }
+  }
+}
+
 TEST(Catalogue, ASkipForAnythingElseIsASuiteDefect) {
   const auto driver = declaring_everything();
   // A body that skips for a capability the driver declares present.

@@ -82,6 +82,9 @@ const ProofCase kProofs[] = {
     ProofCase{"RESP-INFORMATIONAL", Defects::leak_informational_fields, true},
     ProofCase{"PARITY-WIRE", Defects::form_content_type_on_post},
     ProofCase{"PARITY-WIRE", Defects::form_content_type_on_post, true},
+    ProofCase{"FLOW-WINDOW", Defects::ignore_settings_window_raise},
+    ProofCase{"FLOW-BACKPRESSURE", Defects::credit_regardless_of_consumer},
+    ProofCase{"DRAIN-GOAWAY-UPLOAD", Defects::replay_unreplayable_body},
 };
 
 class Defect : public ::testing::TestWithParam<ProofCase> {};

@@ -1,6 +1,9 @@
 #include "my_driver.h"
 
+#include <algorithm>
 #include <chrono>
+#include <memory>
+#include <span>
 #include <stdexcept>
 #include <string_view>
 
@@ -95,6 +98,8 @@ MyDriver::MyDriver(const std::filesystem::path& ca_file) : client_(options_for(c
   info_.h2 = true;
   info_.capabilities.idle_timeout_ms = kIdleTimeout.count();
   info_.capabilities.trailers = true;  // reported on the end event (RESP-TRAILERS)
+  info_.capabilities.receive_backpressure = true;
+  info_.capabilities.stream_window = 4 * 1024 * 1024;  // the transport's h2 stream window
 }
 
 std::shared_ptr<harness::Exchange> MyDriver::send(harness::Request request) {
@@ -113,7 +118,19 @@ std::shared_ptr<harness::Exchange> MyDriver::send(harness::Request request) {
   r.method = request.method;
   r.url = request.url;
   r.headers.assign(request.headers.begin(), request.headers.end());
-  if (request.body) {
+  if (request.body && request.body_stream) {
+    // A body the transport must not replay: a pull source over the bytes.
+    auto data = std::make_shared<std::string>(*request.body);
+    auto sent = std::make_shared<std::size_t>(0);
+    r.body = transport::Body::pull(
+        [data, sent](std::span<char> buffer) {
+          const std::size_t n = std::min(buffer.size(), data->size() - *sent);
+          std::copy_n(data->data() + *sent, n, buffer.data());
+          *sent += n;
+          return transport::PullResult{n, *sent == data->size(), false};
+        },
+        data->size());
+  } else if (request.body) {
     r.body = transport::Body::bytes(*request.body);
   }
   if (request.timeout_ms != 0) {
@@ -122,8 +139,24 @@ std::shared_ptr<harness::Exchange> MyDriver::send(harness::Request request) {
   r.redirect = redirect_mode(request.redirect);
   r.max_redirects = harness::kMaxRedirects;
   r.abort = abort.signal();
-  client_.send(std::move(r), handlers_for(exchange));
+  const auto id = client_.send(std::move(r), handlers_for(exchange));
+  std::lock_guard lock(mutex_);
+  transport_ids_.emplace(request.id, id);
   return exchange;
+}
+
+void MyDriver::pause(std::uint64_t id) {
+  std::lock_guard lock(mutex_);
+  if (auto it = transport_ids_.find(id); it != transport_ids_.end()) {
+    client_.pause(it->second);
+  }
+}
+
+void MyDriver::resume(std::uint64_t id) {
+  std::lock_guard lock(mutex_);
+  if (auto it = transport_ids_.find(id); it != transport_ids_.end()) {
+    client_.resume(it->second);
+  }
 }
 
 void MyDriver::abort(std::uint64_t id) {

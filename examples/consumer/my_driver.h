@@ -32,6 +32,9 @@ class MyDriver final : public faultline::harness::Driver {
   [[nodiscard]] const faultline::harness::DriverInfo& hello() const override { return info_; }
   std::shared_ptr<faultline::harness::Exchange> send(faultline::harness::Request request) override;
   void abort(std::uint64_t id) override;
+  /** Receive backpressure: Client::pause / Client::resume (FLOW-BACKPRESSURE). */
+  void pause(std::uint64_t id) override;
+  void resume(std::uint64_t id) override;
   [[nodiscard]] faultline::harness::StatsResult stats(faultline::harness::Deadline) override;
   [[nodiscard]] std::string diagnostics() const override;
 
@@ -40,6 +43,7 @@ class MyDriver final : public faultline::harness::Driver {
   std::mutex mutex_;
   std::uint64_t next_id_ = 1;
   std::map<std::uint64_t, faultline::transport::AbortController> aborts_;
+  std::map<std::uint64_t, faultline::transport::RequestId> transport_ids_;
   faultline::transport::Client client_;  // last: stopped first, its callbacks see the rest
 };
 

@@ -137,6 +137,34 @@ TEST(ProtocolSettings, CustomSettingsReachTheWire) {
   }
 }
 
+// The connection's flow counters, seen by an independent client: nghttp downloads 256 KiB
+// through a 64 KiB stream window, so the server sends the window, waits for credit, and
+// sends the rest as nghttp grants it.
+TEST(ProtocolFlow, FlowCountersFollowAnIndependentClientsWindow) {
+  const auto file = write_temp_file("flow.json", R"({
+    "name": "flow",
+    "routes": [{"match": {"path": "/big"},
+                "respond": {"body": {"random_bytes": 262144, "seed": 3}}}]})");
+  auto server = TestServer::start({"--scenario", file.string()});
+  ASSERT_TRUE(server);
+  // -w 16: a stream window of 2^16-1 bytes.
+  const CommandResult result =
+      run_command({FAULTLINE_NGHTTP, "-n", "-w", "16", server->https() + "/big"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto stats = server->stats();
+  ASSERT_FALSE(stats["connections"].empty()) << stats.dump();
+  const auto flow = stats["connections"][0].value("flow", nlohmann::json::object());
+  long data_out = 0;
+  long credit = 0;
+  for (const auto& [stream, f] : flow.items()) {
+    data_out += f.value("data_out", 0L);
+    credit += f.value("credit_in", 0L);
+  }
+  EXPECT_EQ(data_out, 262144) << flow.dump();
+  // Everything beyond the first window came from the client's WINDOW_UPDATEs.
+  EXPECT_GE(credit, 262144 - 65535) << flow.dump();
+}
+
 TEST_F(Protocol, NodeHttp2Client) {
   const char* script = R"(
     const http2 = require('http2'), fs = require('fs');

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -83,6 +84,7 @@ struct CurlDriver::Impl {
     detail::EasyHandle easy;
     detail::Slist headers;
     std::string body;
+    std::size_t body_sent = 0;  ///< body_stream: bytes the read callback handed over
     char error_buffer[CURL_ERROR_SIZE] = {};
     // The header block being read; each response (1xx, redirects, final) has one.
     int block_status = 0;
@@ -100,7 +102,12 @@ struct CurlDriver::Impl {
   struct AbortCommand {
     std::uint64_t id;
   };
-  using Command = std::variant<AddCommand, AbortCommand>;
+  /** Receive backpressure: curl_easy_pause on the driver thread. */
+  struct PauseCommand {
+    std::uint64_t id;
+    bool pause;
+  };
+  using Command = std::variant<AddCommand, AbortCommand, PauseCommand>;
 
   CurlDriverOptions options;
   DriverInfo info;
@@ -135,6 +142,8 @@ struct CurlDriver::Impl {
     info.capabilities.retries_421 = false;
     info.capabilities.trailers = true;
     info.capabilities.informational = true;
+    // curl_easy_pause(CURLPAUSE_RECV) stops reading the stream (or connection).
+    info.capabilities.receive_backpressure = true;
     multi.reset(curl_multi_init());
     if (!multi) {
       throw std::runtime_error("curl_multi_init failed");
@@ -175,6 +184,8 @@ struct CurlDriver::Impl {
       for (auto& command : batch) {
         if (auto* add = std::get_if<AddCommand>(&command)) {
           start(std::move(add->transfer));
+        } else if (auto* p = std::get_if<PauseCommand>(&command)) {
+          pause_transfer(p->id, p->pause);
         } else {
           abort_transfer(std::get<AbortCommand>(command).id);
         }
@@ -259,7 +270,14 @@ struct CurlDriver::Impl {
       curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
       return;
     }
-    if (r.body || r.method == "POST") {
+    if (r.body && r.body_stream) {
+      // A read callback and no seek callback: libcurl cannot send this body again.
+      t.body = *r.body;
+      curl_easy_setopt(h, CURLOPT_POST, 1L);
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t.body.size()));
+      curl_easy_setopt(h, CURLOPT_READFUNCTION, &Impl::on_read);
+      curl_easy_setopt(h, CURLOPT_READDATA, &t);
+    } else if (r.body || r.method == "POST") {
       t.body = r.body.value_or(std::string{});
       curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t.body.size()));
       curl_easy_setopt(h, CURLOPT_POSTFIELDS, t.body.data());
@@ -269,6 +287,21 @@ struct CurlDriver::Impl {
     }
     if (r.method == "GET" && r.body) {
       curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "GET");
+    }
+  }
+
+  static std::size_t on_read(char* buffer, std::size_t size, std::size_t count, void* user) {
+    auto* t = static_cast<Transfer*>(user);
+    const std::size_t n = std::min(size * count, t->body.size() - t->body_sent);
+    std::memcpy(buffer, t->body.data() + t->body_sent, n);
+    t->body_sent += n;
+    return n;
+  }
+
+  void pause_transfer(std::uint64_t id, bool pause) {
+    const auto it = active.find(id);
+    if (it != active.end()) {
+      curl_easy_pause(it->second->easy.get(), pause ? CURLPAUSE_RECV : CURLPAUSE_CONT);
     }
   }
 
@@ -478,6 +511,14 @@ std::shared_ptr<Exchange> CurlDriver::send(Request request) {
 
 void CurlDriver::abort(std::uint64_t id) {
   impl_->submit(Impl::AbortCommand{id});
+}
+
+void CurlDriver::pause(std::uint64_t id) {
+  impl_->submit(Impl::PauseCommand{id, true});
+}
+
+void CurlDriver::resume(std::uint64_t id) {
+  impl_->submit(Impl::PauseCommand{id, false});
 }
 
 StatsResult CurlDriver::stats(Deadline) {

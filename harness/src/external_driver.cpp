@@ -238,6 +238,14 @@ struct ExternalDriver::Impl {
     child->write(detail::encode_abort(id));
   }
 
+  void write_id_op(std::string_view op, std::uint64_t id) {
+    std::lock_guard lock(mutex);
+    if (fault || shutting_down || !table.find(id)) {
+      return;
+    }
+    child->write(detail::encode_id_op(op, id));
+  }
+
   StatsResult stats(Deadline deadline) {
     auto waiter = std::make_shared<StatsWaiter>();
     std::unique_lock lock(mutex);
@@ -309,6 +317,14 @@ std::shared_ptr<Exchange> ExternalDriver::send(Request request) {
 
 void ExternalDriver::abort(std::uint64_t id) {
   impl_->abort(id);
+}
+
+void ExternalDriver::pause(std::uint64_t id) {
+  impl_->write_id_op("pause", id);
+}
+
+void ExternalDriver::resume(std::uint64_t id) {
+  impl_->write_id_op("resume", id);
 }
 
 StatsResult ExternalDriver::stats(Deadline deadline) {

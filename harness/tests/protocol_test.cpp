@@ -42,6 +42,13 @@ TEST(Protocol, EncodesRequestsAsOneLine) {
   r.body.reset();
   EXPECT_FALSE(json::parse(encode_request(r)).contains("body_b64"));
   EXPECT_EQ(json::parse(encode_abort(7)), json({{"op", "abort"}, {"id", 7}}));
+  EXPECT_EQ(json::parse(encode_id_op("pause", 7)), json({{"op", "pause"}, {"id", 7}}));
+  EXPECT_EQ(json::parse(encode_id_op("resume", 7)), json({{"op", "resume"}, {"id", 7}}));
+  // A streamed body is flagged; a body in memory is not.
+  r.body = "abc";
+  EXPECT_FALSE(json::parse(encode_request(r)).contains("body_stream"));
+  r.body_stream = true;
+  EXPECT_EQ(json::parse(encode_request(r)).value("body_stream", false), true);
   EXPECT_EQ(json::parse(encode_op("stats")), json({{"op", "stats"}}));
 }
 
@@ -64,8 +71,11 @@ TEST(Protocol, ParsesHello) {
 TEST(Protocol, ParsesHelloCapabilitiesAndApi) {
   const auto hello = as<HelloLine>(parse_driver_line(
       R"({"event":"hello","protocol":1,"name":"undici","version":"7.1.0","max_sessions":4,"max_streams":100,"h2":true,)"
-      R"("api":"fetch","capabilities":{"idle_timeout_ms":0,"liveness_timeout_ms":1500,"retries_421":true,"future":1}})"));
+      R"("api":"fetch","capabilities":{"idle_timeout_ms":0,"liveness_timeout_ms":1500,"retries_421":true,)"
+      R"("receive_backpressure":true,"stream_window":65535,"future":1}})"));
   EXPECT_EQ(hello.info.api, "fetch");
+  EXPECT_EQ(hello.info.capabilities.receive_backpressure, true);
+  EXPECT_EQ(hello.info.capabilities.stream_window, 65535);
   EXPECT_EQ(hello.info.capabilities.idle_timeout_ms, 0);
   EXPECT_EQ(hello.info.capabilities.liveness_timeout_ms, 1500);
   EXPECT_EQ(hello.info.capabilities.retries_421, true);
@@ -76,6 +86,8 @@ TEST(Protocol, ParsesHelloCapabilitiesAndApi) {
   EXPECT_EQ(partial.info.capabilities.idle_timeout_ms, 4000);
   EXPECT_FALSE(partial.info.capabilities.liveness_timeout_ms);
   EXPECT_FALSE(partial.info.capabilities.retries_421);
+  EXPECT_FALSE(partial.info.capabilities.receive_backpressure);
+  EXPECT_FALSE(partial.info.capabilities.stream_window);
 }
 
 TEST(Protocol, RejectsMistypedCapabilities) {
@@ -84,6 +96,8 @@ TEST(Protocol, RejectsMistypedCapabilities) {
       R"("capabilities":{"idle_timeout_ms":-1})",
       R"("capabilities":{"liveness_timeout_ms":1.5})",
       R"("capabilities":{"retries_421":1})",
+      R"("capabilities":{"receive_backpressure":"yes"})",
+      R"("capabilities":{"stream_window":0})",
       R"("capabilities":[])",
       R"("api":7)",
   };

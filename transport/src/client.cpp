@@ -130,6 +130,14 @@ void Client::abort(RequestId id) {
   impl_->run_on_loop([impl = impl_.get(), id] { impl->engine->abort(id); });
 }
 
+void Client::pause(RequestId id) {
+  impl_->run_on_loop([impl = impl_.get(), id] { impl->engine->pause(id); });
+}
+
+void Client::resume(RequestId id) {
+  impl_->run_on_loop([impl = impl_.get(), id] { impl->engine->resume(id); });
+}
+
 Stats Client::stats() const {
   if (impl_->io.get_executor().running_in_this_thread()) {
     return impl_->engine->stats();

@@ -96,6 +96,23 @@ TEST_P(EngineTest, DeadlineCoversInFlightResponse) {
   EXPECT_EQ(error_of(id), errc::timeout);
 }
 
+// Receive backpressure (Client::pause/resume): while paused, body bytes and the
+// completion wait; resume hands them over in order, over both protocols.
+TEST_P(EngineTest, PausedRequestHoldsItsBodyAndCompletionUntilResumed) {
+  const auto id = get();
+  engine_->pause(id);
+  answer(200, {}, "held body");
+  EXPECT_FALSE(done(id)) << "a paused request completed";
+  engine_->resume(id);
+  ASSERT_TRUE(done(id));
+  EXPECT_TRUE(results_.at(id).ok());
+  EXPECT_EQ(results_.at(id).response.body, "held body");
+  // Unknown and finished ids are ignored.
+  engine_->pause(id);
+  engine_->resume(id);
+  engine_->resume(9999);
+}
+
 TEST_P(EngineTest, PlainResponseCarriesHeadBodyAndUrl) {
   const auto id = get("https://a.test/a");
   answer(200, {{"content-type", "text/plain"}}, "hello");

@@ -17,6 +17,7 @@
 
 #include "defect_injector.h"
 #include "detail/engine.h"
+#include "detail/limits.h"
 #include "support/fakes.h"
 
 namespace faultline::transport {
@@ -104,7 +105,8 @@ class H2Server {
     nghttp2_session_callbacks_set_on_frame_recv_callback(
         cbs, [](nghttp2_session*, const nghttp2_frame* frame, void* user) {
           auto& self = *static_cast<H2Server*>(user);
-          if (frame->hd.type == NGHTTP2_HEADERS && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
+          if ((frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
+              (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
             self.streams[frame->hd.stream_id].ended = true;
           } else if (frame->hd.type == NGHTTP2_RST_STREAM) {
             auto& stream = self.streams[frame->hd.stream_id];
@@ -369,6 +371,36 @@ class H2ProtocolTest : public ::testing::TestWithParam<unsigned> {
     if (exchange->response.body != body) {
       return ::testing::AssertionFailure()
              << "exchange " << exchange->id << " got body \"" << exchange->response.body << "\"";
+    }
+    return ::testing::AssertionSuccess();
+  }
+
+  /** A 100 kB upload under SETTINGS_INITIAL_WINDOW_SIZE 0, then a SETTINGS raise alone:
+      whether the server saw the body end is `finishes`. */
+  [[nodiscard]] ::testing::AssertionResult upload_through_window_raise(bool finishes) {
+    const nghttp2_settings_entry zero{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 0};
+    nghttp2_submit_settings(server_.get(), NGHTTP2_FLAG_NONE, &zero, 1);
+    handshake();
+    Request r;
+    r.method = "POST";
+    r.url = "https://a.test/up";
+    r.body = Body::bytes(std::string(100'000, 'u'));
+    auto up = std::make_shared<Exchange>(engine_, next_id_++, std::move(r),
+                                         *detail::parse_url("https://a.test/up"), Handlers{});
+    up->attempt = 1;
+    if (!protocol_->submit(up)) {
+      return ::testing::AssertionFailure() << "submit failed";
+    }
+    pump();
+    if (server_.streams[1].ended) {
+      return ::testing::AssertionFailure() << "the body went through a window of 0";
+    }
+    const nghttp2_settings_entry raised{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20};
+    nghttp2_submit_settings(server_.get(), NGHTTP2_FLAG_NONE, &raised, 1);
+    pump();
+    if (server_.streams[1].ended != finishes) {
+      return ::testing::AssertionFailure()
+             << "after the raise the body " << (finishes ? "did not end" : "ended");
     }
     return ::testing::AssertionSuccess();
   }
@@ -726,6 +758,68 @@ TEST_P(H2ProtocolTest, FifoResponseMatchingHookGivesTheHeadToTheOldestRequest) {
   // The server answers /b (stream 3) first: the defect hands that response to /a.
   EXPECT_TRUE(answered(3, a, "for b"));
   EXPECT_EQ(pool_.closed.count(b->id), 0U);
+}
+
+// RFC 9113 6.9 / receive backpressure (Client::pause): a paused stream is credited
+// only for what its consumer took, so the server stops at the stream's window while a
+// sibling on the same connection keeps flowing; resume credits it and it completes.
+TEST_P(H2ProtocolTest, PausedStreamStopsAtItsWindowWhileSiblingsFlow) {
+  handshake();
+  auto paused = request("/big");
+  auto sibling = request("/small");
+  pump();
+  // The consumer of /big pauses before its body arrives.
+  paused->paused = true;
+  const std::string big(detail::kStreamWindow + 1024 * 1024, 'b');
+  const std::string small(1024 * 1024, 's');
+  server_.respond(3, 200, small);
+  server_.respond(1, 200, big);
+  pump();
+  // The sibling completed; the paused stream holds exactly its window, uncredited.
+  EXPECT_TRUE(closed_as(sibling, Outcome::Kind::completed));
+  EXPECT_EQ(sibling->response.body, small);
+  EXPECT_EQ(pool_.closed.count(paused->id), 0U);
+  EXPECT_EQ(nghttp2_session_get_stream_remote_window_size(server_.get(), 1), 0);
+  EXPECT_EQ(paused->held.size(), static_cast<std::size_t>(detail::kStreamWindow));
+  EXPECT_TRUE(paused->response.body.empty());
+  // The consumer takes what was held and resumes: the rest flows, byte-exact.
+  paused->paused = false;
+  paused->response.body = std::move(paused->held);
+  paused->held.clear();
+  protocol_->resume(*paused);
+  pump();
+  EXPECT_TRUE(closed_as(paused, Outcome::Kind::completed));
+  EXPECT_EQ(paused->response.body.size(), big.size());
+  EXPECT_TRUE(paused->response.body == big);
+}
+
+// credit_regardless_of_consumer through its hook point: the paused stream is credited
+// anyway, so the server sends the whole body and the transport buffers all of it (what
+// FLOW-BACKPRESSURE's proof relies on).
+TEST_P(H2ProtocolTest, CreditRegardlessOfConsumerHookCreditsAPausedStream) {
+  make_protocol_with(testing::Defects::credit_regardless_of_consumer);
+  handshake();
+  auto paused = request("/big");
+  pump();
+  paused->paused = true;
+  const std::string big(detail::kStreamWindow + 1024 * 1024, 'b');
+  server_.respond(1, 200, big);
+  pump();
+  EXPECT_TRUE(closed_as(paused, Outcome::Kind::completed));
+  EXPECT_EQ(paused->held.size(), big.size());
+}
+
+// RFC 9113 6.9.2: SETTINGS_INITIAL_WINDOW_SIZE lowered to 0 stalls an upload; raising it
+// by SETTINGS alone (no WINDOW_UPDATE) lets it finish.
+TEST_P(H2ProtocolTest, UploadStalledByWindowZeroResumesOnASettingsRaise) {
+  EXPECT_TRUE(upload_through_window_raise(true));
+}
+
+// ignore_settings_window_raise through its hook point: the lowest window stays in force
+// and the upload stays stalled (what FLOW-WINDOW's proof relies on).
+TEST_P(H2ProtocolTest, IgnoreSettingsWindowRaiseHookKeepsTheUploadStalled) {
+  make_protocol_with(testing::Defects::ignore_settings_window_raise);
+  EXPECT_TRUE(upload_through_window_raise(false));
 }
 
 INSTANTIATE_TEST_SUITE_P(Cuts, H2ProtocolTest, ::testing::Values(1U, 2U, 3U, 42U),

@@ -282,7 +282,7 @@ TEST_F(SessionPoolTest, GoawayDoesNotReplayConsumedPullBody) {
   EXPECT_EQ(session(0).read_body(3), "x");
   session(0).goaway(1);
   ASSERT_TRUE(done(id));
-  EXPECT_EQ(error_of(id), errc::session_lost);
+  EXPECT_EQ(error_of(id), errc::body_not_replayable);
   EXPECT_EQ(calls, 1);
 }
 

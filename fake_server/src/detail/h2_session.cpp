@@ -231,7 +231,12 @@ void H2Session::record_frame(const nghttp2_frame& frame, Direction dir, bool ope
       length += faults_->settings_patch_bytes();
     }
   }
-  env_.stats->on_frame(frame_facts(frame, dir, length, opens));
+  auto facts = frame_facts(frame, dir, length, opens);
+  if (dir == Direction::out && frame.hd.type == NGHTTP2_DATA) {
+    facts.remote_window =
+        nghttp2_session_get_stream_remote_window_size(session_.get(), frame.hd.stream_id);
+  }
+  env_.stats->on_frame(facts);
 }
 
 int H2Session::on_begin_headers(const nghttp2_frame& frame) {

@@ -160,6 +160,10 @@ FrameFacts frame_facts(const nghttp2_frame& frame, Direction dir, std::uint32_t 
       facts.error_code = frame.goaway.error_code;
       facts.last_stream_id = frame.goaway.last_stream_id;
       break;
+    case NGHTTP2_WINDOW_UPDATE:
+      facts.window_increment =
+          static_cast<std::uint32_t>(frame.window_update.window_size_increment);
+      break;
     case NGHTTP2_HEADERS:
       facts.opens_stream =
           opens && dir == Direction::in && frame.headers.cat == NGHTTP2_HCAT_REQUEST;

@@ -9,6 +9,8 @@ namespace faultline::fake_server::detail {
 
 /// Events kept per connection timeline before the oldest are evicted.
 inline constexpr std::size_t kTimelineCapacity = 4096;
+/** Streams per connection whose flow control the stats keep (the newest ids). */
+inline constexpr std::size_t kMaxFlowStreams = 64;
 /// Bytes read from a socket in one read (one TLS record; kept small: it lives in every
 /// connection).
 inline constexpr std::size_t kReadBufferBytes = 16 * 1024;

@@ -54,6 +54,7 @@ void ConnectionStats::on_frame(const FrameFacts& frame) {
     event.length = frame.length;
     event.error_code = frame.error_code;
     event.last_stream_id = frame.last_stream_id;
+    flow_.on_frame(frame, event.t_ms);
     const bool in = frame.dir == Direction::in;
     switch (frame.type) {
       case EventType::headers:
@@ -278,6 +279,7 @@ void ConnectionStats::reset() {
   bytes_out_base_ += bytes_out_;
   bytes_in_ = bytes_out_ = 0;
   timeline_.clear();
+  flow_.clear();
 }
 
 void ConnectionStats::json_into(json& out) const {
@@ -306,7 +308,8 @@ void ConnectionStats::json_into(json& out) const {
              {"ping_acks", ping_acks_},
              {"late_frames_sent", late_frames_sent_},
              {"faults_fired", faults_fired_.empty() ? json::object() : json(faults_fired_)},
-             {"guard", guard_}};
+             {"guard", guard_},
+             {"flow", flow_.to_json()}};
   if (rst_received_.empty()) {
     out["rst_received"] = json::object();
   }

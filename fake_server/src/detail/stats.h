@@ -20,6 +20,7 @@
 
 #include "detail/namespaces.h"
 #include "detail/server_limits.h"
+#include "detail/stream_flow.h"
 #include "detail/timeline.h"
 
 namespace faultline::fake_server::detail {
@@ -37,9 +38,12 @@ struct FrameFacts {
   std::uint8_t flags = 0;
   std::int32_t stream = 0;
   std::uint32_t length = 0;
-  std::int64_t error_code = -1;      ///< RST_STREAM, GOAWAY
-  std::int32_t last_stream_id = -1;  ///< GOAWAY
-  bool opens_stream = false;         ///< a request HEADERS frame that opened a stream
+  std::int64_t error_code = -1;        ///< RST_STREAM, GOAWAY
+  std::int32_t last_stream_id = -1;    ///< GOAWAY
+  bool opens_stream = false;           ///< a request HEADERS frame that opened a stream
+  std::uint32_t window_increment = 0;  ///< WINDOW_UPDATE
+  /** DATA out: the client's stream window left after it (-1: unknown). */
+  std::int64_t remote_window = -1;
 };
 
 /** Counters and timeline of one connection. Thread safe. Owned jointly by the
@@ -133,6 +137,7 @@ class ConnectionStats {
   std::shared_ptr<const Tenant> binding_;
   std::atomic<bool> bound_{false};  ///< binding_ is set (read without the lock)
   Timeline timeline_;
+  StreamFlow flow_;
 };
 
 /** All connections and global counters. Thread safe. */

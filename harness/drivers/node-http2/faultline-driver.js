@@ -13,6 +13,7 @@ const http2 = require('node:http2')
 const fs = require('node:fs')
 const readline = require('node:readline')
 const { performance } = require('node:perf_hooks')
+const pauseGate = require('../node-common/pause-gate')
 
 const PROTOCOL = 1
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
@@ -151,6 +152,7 @@ async function perform (msg, state) {
   for (const [name, value] of Object.entries(responseHeaders)) if (!name.startsWith(':')) out[name] = value
   write({ id: msg.id, event: 'headers', status, headers: out, t_ms: elapsed(), protocol: 'h2' })
   for await (const chunk of stream) {
+    if (state.paused) await pauseGate.whilePaused(state)
     if (!inFlight.has(msg.id)) return
     if (chunk.length > 0 && !write({ id: msg.id, event: 'data', b64: chunk.toString('base64'), t_ms: elapsed() })) await drained()
     if (msg.read_delay_ms > 0) await new Promise(resolve => setTimeout(resolve, msg.read_delay_ms))
@@ -225,7 +227,9 @@ readline.createInterface({ input: process.stdin, crlfDelay: Infinity }).on('line
         api: 'session.request',
         // A session lives until it closes or gets GOAWAY: no idle timer, no PING-based
         // liveness check, and a 421 is the caller's.
-        capabilities: { idle_timeout_ms: 0, liveness_timeout_ms: 0, retries_421: false, trailers: true, informational: true }
+        // pause/resume stop and restart reading the stream: node:http2 credits the
+        // window only for what was read.
+        capabilities: { idle_timeout_ms: 0, liveness_timeout_ms: 0, retries_421: false, trailers: true, informational: true, receive_backpressure: true }
       })
       break
     case 'request':
@@ -239,6 +243,8 @@ readline.createInterface({ input: process.stdin, crlfDelay: Infinity }).on('line
       else startRequest(msg)
       break
     case 'abort': abortRequest(msg.id); break
+    case 'pause': pauseGate.pause(inFlight.get(msg.id)); break
+    case 'resume': pauseGate.resume(inFlight.get(msg.id)); break
     case 'stats': write({ event: 'stats', ...counters, in_flight: inFlight.size, sessions: sessions.size }); break
     case 'shutdown': shutdown(); break
     default: process.stderr.write(`faultline-driver-http2: ignoring unknown op '${msg.op}'\n`)

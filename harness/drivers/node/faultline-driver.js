@@ -20,6 +20,7 @@
 const { kindOfCode, describeError, trackConnections, poolStats, hasPoolStats, failWith, parsePoolArgs, poolStreams } = require('../node-common/undici-support')
 const { write, drained, readOperations, exitWhenFlushed, acceptRequest } = require('../node-common/protocol-io')
 const { signalRequests, elapsedMs } = require('../node-common/signal-requests')
+const pauseGate = require('../node-common/pause-gate')
 
 const PROTOCOL = 1
 const TAG = 'faultline-driver'
@@ -112,6 +113,7 @@ async function deliver (msg, state, url, statusCode, headers, body, trailers) {
   write(event)
   if (body) {
     for await (const chunk of body) {
+      if (state.paused) await pauseGate.whilePaused(state)
       if (chunk.length > 0 && !write({ id: msg.id, event: 'data', b64: Buffer.from(chunk).toString('base64'), t_ms: elapsed() })) {
         await drained()
       }
@@ -130,7 +132,8 @@ async function performFetch (msg, state) {
   const response = await undici.fetch(msg.url, {
     method: msg.method || 'GET',
     headers: msg.headers || {},
-    body: msg.body_b64 !== undefined ? Buffer.from(msg.body_b64, 'base64') : undefined,
+    body: pauseGate.requestBody(msg),
+    ...(msg.body_stream ? { duplex: 'half' } : {}),
     signal: state.controller.signal,
     redirect: msg.redirect || 'follow',
     dispatcher: agent
@@ -154,7 +157,7 @@ async function perform (msg, state) {
     path: url.pathname + url.search,
     method: msg.method || 'GET',
     headers: msg.headers || {},
-    body: msg.body_b64 !== undefined ? Buffer.from(msg.body_b64, 'base64') : undefined,
+    body: pauseGate.requestBody(msg),
     signal: state.controller.signal,
     throwOnMaxRedirect: true,
     ...(hasInterceptors ? {} : { maxRedirections: redirect === 'follow' ? MAX_REDIRECTS : 0 })
@@ -207,7 +210,10 @@ function onOp (msg, line) {
           // fetch step 16); Dispatcher#request hands it to the caller.
           retries_421: options.api === 'fetch',
           // Dispatcher#request exposes the trailers; the Fetch API has none to expose.
-          trailers: options.api !== 'fetch'
+          trailers: options.api !== 'fetch',
+          // pause/resume stop and restart reading the response body: undici's own
+          // stream backpressure decides what the server may still send.
+          receive_backpressure: true
         }
       })
       break
@@ -215,6 +221,8 @@ function onOp (msg, line) {
       if (acceptRequest(TAG, msg, line, shuttingDown)) requests.start(msg)
       break
     case 'abort': requests.abort(msg.id); break
+    case 'pause': pauseGate.pause(requests.inFlight.get(msg.id)); break
+    case 'resume': pauseGate.resume(requests.inFlight.get(msg.id)); break
     case 'stats': stats(); break
     case 'shutdown': shutdown(); break
     default: process.stderr.write(`${TAG}: ignoring unknown op '${msg.op}'\n`)

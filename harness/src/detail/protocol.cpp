@@ -110,6 +110,16 @@ void parse_capabilities(const json& caps, std::string_view line, Fields& hello,
   if (const json* i = f.get("informational", json::value_t::boolean, false)) {
     out.informational = i->get<bool>();
   }
+  if (const json* b = f.get("receive_backpressure", json::value_t::boolean, false)) {
+    out.receive_backpressure = b->get<bool>();
+  }
+  if (caps.contains("stream_window")) {
+    const std::int64_t w = f.integer("stream_window");
+    if (!f.failed() && w <= 0) {
+      f.fail("field \"stream_window\" must be positive");
+    }
+    out.stream_window = w;
+  }
   if (f.failed()) {
     hello.fail_with(f.violation());
   }
@@ -269,12 +279,19 @@ std::string encode_request(const Request& request) {
   }
   if (request.body) {
     j["body_b64"] = common::base64_encode(*request.body);
+    if (request.body_stream) {
+      j["body_stream"] = true;
+    }
   }
   return line_of(j);
 }
 
 std::string encode_abort(std::uint64_t id) {
   return line_of({{"op", "abort"}, {"id", id}});
+}
+
+std::string encode_id_op(std::string_view op, std::uint64_t id) {
+  return line_of({{"op", op}, {"id", id}});
 }
 
 std::string encode_op(std::string_view op) {

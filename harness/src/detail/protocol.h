@@ -18,6 +18,8 @@ namespace faultline::harness::detail {
 [[nodiscard]] std::string encode_request(const Request& request);
 /** {"op":"abort","id":N} plus the newline. */
 [[nodiscard]] std::string encode_abort(std::uint64_t id);
+/** {"op":"<op>","id":N} plus the newline, for pause and resume. */
+[[nodiscard]] std::string encode_id_op(std::string_view op, std::uint64_t id);
 /** {"op":"<op>"} plus the newline, for hello, stats and shutdown. */
 [[nodiscard]] std::string encode_op(std::string_view op);
 

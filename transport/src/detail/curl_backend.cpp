@@ -57,6 +57,7 @@ struct Transfer {
   H1ResponseHead head;  ///< the response's header lines, judged
   bool cancelled = false;
   bool body_failed = false;
+  bool paused = false;  ///< the write callback paused the transfer (receive backpressure)
   char error[CURL_ERROR_SIZE] = {};
 };
 
@@ -146,6 +147,7 @@ class CurlBackend final : public Http11Backend {
 
   void start(const std::shared_ptr<Exchange>& exchange) override;
   void cancel(Exchange& exchange) override;
+  void resume(Exchange& exchange) override;
   void shutdown() override {
     while (!transfers_.empty()) {
       remove(*transfers_.begin()->second);
@@ -311,6 +313,18 @@ void CurlBackend::cancel(Exchange& exchange) {
     return;
   }
   remove(*it->second);
+}
+
+void CurlBackend::resume(Exchange& exchange) {
+  const auto it = transfers_.find(&exchange);
+  if (it == transfers_.end() || !it->second->paused || it->second->cancelled) {
+    return;
+  }
+  it->second->paused = false;
+  // Unpausing delivers the bytes libcurl kept, through write_callback, right here.
+  ++in_curl_;
+  curl_easy_pause(it->second->easy.get(), CURLPAUSE_CONT);
+  --in_curl_;
 }
 
 void CurlBackend::remove(Transfer& transfer) {
@@ -493,6 +507,11 @@ std::size_t CurlBackend::write_callback(char* data, std::size_t size, std::size_
   auto& t = *static_cast<Transfer*>(transfer);
   if (t.cancelled) {
     return 0;
+  }
+  if (t.exchange->paused && t.exchange->head_delivered && t.exchange->attempt == t.attempt) {
+    // libcurl keeps these bytes and stops reading the connection until resume().
+    t.paused = true;
+    return CURL_WRITEFUNC_PAUSE;
   }
   t.exchange->on_data(t.attempt, {data, size * n});
   return t.cancelled ? 0 : size * n;

@@ -139,6 +139,51 @@ void Engine::abort(std::uint64_t id) {
   fail_by_signal(id, errc::aborted);
 }
 
+void Engine::pause(std::uint64_t id) {
+  if (auto exchange = find(id); exchange && !exchange->finished) {
+    exchange->paused = true;
+  }
+}
+
+void Engine::resume(std::uint64_t id) {
+  auto exchange = find(id);
+  if (!exchange || exchange->finished || !exchange->paused) {
+    return;
+  }
+  exchange->paused = false;
+  if (!exchange->held.empty()) {
+    const std::string held = std::move(exchange->held);
+    exchange->held.clear();
+    deliver(*exchange, held);
+  }
+  if (exchange->finished) {
+    return;
+  }
+  if (exchange->parked_end) {
+    auto outcome = std::move(*exchange->parked_end);
+    exchange->parked_end.reset();
+    on_attempt_end(*exchange, exchange->attempt, std::move(outcome));
+    return;
+  }
+  notify_resumed(*exchange);
+}
+
+void Engine::notify_resumed(Exchange& exchange) {
+  switch (exchange.placement.where) {
+    case Placement::Where::stream:
+      exchange.placement.pool->resume(exchange);
+      break;
+    case Placement::Where::http11:
+      if (http11_) {
+        http11_->resume(exchange);
+      }
+      break;
+    case Placement::Where::queued:
+    case Placement::Where::none:
+      break;
+  }
+}
+
 void Engine::on_deadline(std::uint64_t id) {
   if (auto exchange = find(id)) {
     exchange->deadline_timer.release();
@@ -276,6 +321,10 @@ void Engine::on_data(Exchange& exchange, std::uint32_t attempt, std::string_view
   if (exchange.finished || attempt != exchange.attempt || !exchange.head_delivered) {
     return;
   }
+  if (exchange.paused) {
+    exchange.held.append(chunk);
+    return;
+  }
   deliver(exchange, chunk);
 }
 
@@ -303,6 +352,13 @@ void Engine::on_trailers(Exchange& exchange, std::uint32_t attempt, Headers trai
 
 void Engine::on_attempt_end(Exchange& exchange, std::uint32_t attempt, Outcome outcome) {
   if (exchange.finished || attempt != exchange.attempt) {
+    return;
+  }
+  if (exchange.paused && outcome.kind == Outcome::Kind::completed && exchange.head_delivered) {
+    // The body is complete on the wire; the caller hears the end after resume().
+    exchange.placement = {};
+    release_http11_slot(exchange);
+    exchange.parked_end = std::move(outcome);
     return;
   }
   exchange.placement = {};
@@ -359,8 +415,12 @@ bool Engine::may_replay_after_loss(const Exchange& exchange) const {
 }
 
 void Engine::retry_or_fail(const std::shared_ptr<Exchange>& exchange, const Outcome& outcome) {
-  if (exchange->head_delivered || !exchange->body_replayable()) {
+  if (exchange->head_delivered) {
     finish(*exchange, outcome.error, outcome.detail);
+    return;
+  }
+  if (!exchange->body_replayable() && (hooks_ == nullptr || !hooks_->replay_unreplayable_body())) {
+    finish(*exchange, make_error_code(errc::body_not_replayable), outcome.detail);
     return;
   }
   if (exchange->response.retries >= options_.max_retries) {

@@ -37,6 +37,9 @@ class Engine final : public PoolListener {
   void start(std::uint64_t id, Request request, Handlers handlers);
   /** Aborts a pending request (errc::aborted); unknown ids are ignored. */
   void abort(std::uint64_t id);
+  /** Receive backpressure (Client::pause/resume); unknown ids are ignored. */
+  void pause(std::uint64_t id);
+  void resume(std::uint64_t id);
   /** Fails every pending request with errc::client_closed and closes every session. */
   void shutdown();
 
@@ -70,6 +73,8 @@ class Engine final : public PoolListener {
   void follow_redirect(const std::shared_ptr<Exchange>& exchange);
   /** Hands one body chunk to the on_data handler, or appends it to the response. */
   void deliver(Exchange& exchange, std::string_view chunk);
+  /** Tells the session or backend carrying the attempt that its consumer is back. */
+  void notify_resumed(Exchange& exchange);
   void withdraw(Exchange& exchange);
   void release_http11_slot(Exchange& exchange);
   void finish(Exchange& exchange, std::error_code error, std::string detail = {});

@@ -74,6 +74,12 @@ class Exchange {
   std::string http11_slot;            ///< origin whose HTTP/1.1 in-flight count this attempt holds
   std::optional<std::pair<int, std::string>> pending_redirect;  ///< status, Location
   Response response;
+  /** Receive backpressure: body chunks are held, not delivered (Client::pause). */
+  bool paused = false;
+  /** Body bytes that arrived while paused, delivered on resume. */
+  std::string held;
+  /** The attempt's end, when it came while paused: handled on resume. */
+  std::optional<Outcome> parked_end;
 
   /** Next bytes of the request body for the current attempt. */
   PullResult read_body(std::span<char> buffer);

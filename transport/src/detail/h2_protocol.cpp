@@ -132,6 +132,9 @@ void H2Protocol::start() {
   nghttp2_option_new(&option);
   nghttp2_option_set_peer_max_concurrent_streams(
       option, eager ? kUnlimitedStreams : kStreamsBeforeSettings);
+  // Windows are credited by hand: the connection's as bytes arrive, a stream's once its
+  // consumer took them (receive backpressure, Client::pause).
+  nghttp2_option_set_no_auto_window_update(option, 1);
   nghttp2_session* raw = nullptr;
   const int rv = nghttp2_session_client_new2(&raw, callbacks(), this, option);
   nghttp2_option_del(option);
@@ -519,12 +522,43 @@ int H2Protocol::on_frame_send(const nghttp2_frame* frame) {
 }
 
 int H2Protocol::on_data_chunk(std::int32_t stream_id, const std::uint8_t* data, std::size_t len) {
+  // The connection window never waits for a consumer: a paused stream holds only its own.
+  nghttp2_session_consume_connection(ng_.get(), len);
   const auto it = streams_.find(stream_id);
   if (it == streams_.end() || it->second.cancelled || !it->second.head_done) {
+    nghttp2_session_consume_stream(ng_.get(), stream_id, len);
     return 0;
   }
-  it->second.exchange->on_data(it->second.attempt, {reinterpret_cast<const char*>(data), len});
+  auto& stream = it->second;
+  const bool hold =
+      stream.exchange->paused && (hooks_ == nullptr || !hooks_->h2_credit_while_paused());
+  if (hold) {
+    stream.uncredited += len;
+  }
+  stream.exchange->on_data(stream.attempt, {reinterpret_cast<const char*>(data), len});
+  if (!hold) {
+    nghttp2_session_consume_stream(ng_.get(), stream_id, len);
+  }
   return 0;
+}
+
+void H2Protocol::resume(const Exchange& exchange) {
+  const auto it = streams_.find(exchange.placement.stream_id);
+  if (it == streams_.end() || it->second.exchange.get() != &exchange ||
+      it->second.uncredited == 0) {
+    return;
+  }
+  const auto bytes = it->second.uncredited;
+  it->second.uncredited = 0;
+  credit_stream(it->first, bytes);
+}
+
+void H2Protocol::credit_stream(std::int32_t stream_id, std::size_t bytes) {
+  if (!ng_ || dead_) {
+    return;
+  }
+  nghttp2_session_consume_stream(ng_.get(), stream_id, bytes);
+  host_.signal_write();
 }
 
 int H2Protocol::on_stream_close(std::int32_t stream_id, std::uint32_t error_code) {

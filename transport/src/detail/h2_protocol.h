@@ -102,6 +102,9 @@ class H2Protocol {
   // ---- From the pool (through the Session)
   bool submit(const std::shared_ptr<Exchange>& exchange);
   void cancel(const Exchange& exchange);
+  /** The exchange's consumer took what it held back: credits the stream's window for
+      the bytes received while it was paused. */
+  void resume(const Exchange& exchange);
   /** GOAWAY(NO_ERROR), flushed by final_output(); no event follows. */
   void close();
 
@@ -142,6 +145,8 @@ class H2Protocol {
     bool cancelled = false;
     bool rst_received = false;
     bool body_failed = false;
+    /** DATA bytes received while the exchange was paused: not yet credited back. */
+    std::size_t uncredited = 0;
   };
   struct NgDeleter {
     void operator()(nghttp2_session* session) const noexcept;
@@ -153,6 +158,8 @@ class H2Protocol {
   int on_response_headers(Streams::iterator it);
   /** Gives the head arriving on `it` to the request of stream `owner` (a hook chose it). */
   void swap_requests(Streams::iterator it, std::int32_t owner);
+  /** Credits `bytes` of stream `stream_id`'s window (WINDOW_UPDATE follows). */
+  void credit_stream(std::int32_t stream_id, std::size_t bytes);
   void report(std::function<void()> event) { events_queue_.push_back(std::move(event)); }
   void report_stream_closed(Stream stream, Outcome outcome);
   void log(LogLevel level, std::int32_t stream, const std::string& text) const;

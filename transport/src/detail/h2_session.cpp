@@ -78,6 +78,7 @@ class H2Connection final : public std::enable_shared_from_this<H2Connection>,
   void start();
   bool submit(const std::shared_ptr<Exchange>& exchange) { return protocol_.submit(exchange); }
   void cancel(const Exchange& exchange) { protocol_.cancel(exchange); }
+  void resume(const Exchange& exchange) { protocol_.resume(exchange); }
   /** GOAWAY(NO_ERROR); the destructor (soon: the pool destroys retired sessions from the
       loop) flushes it and closes the socket. */
   void close() { protocol_.close(); }
@@ -433,6 +434,7 @@ class H2SessionHandle final : public Session {
     return connection_->submit(exchange);
   }
   void cancel(const Exchange& exchange) override { connection_->cancel(exchange); }
+  void resume(const Exchange& exchange) override { connection_->resume(exchange); }
   void close() override { connection_->close(); }
   void check_alive() override { connection_->check_alive(); }
 

@@ -112,6 +112,13 @@ class Hooks {
   /** The HTTP/1.1 backend blanks the fields libcurl would add on its own (Content-Type
       of a POST, Accept, Expect). False: libcurl adds them. */
   virtual bool http11_blank_curl_defaults() { return true; }
+  // ---- Receive backpressure and replays
+  /** A DATA chunk arrived for a paused stream. True: credit its window at once anyway
+      (as if the consumer had taken it). */
+  virtual bool h2_credit_while_paused() { return false; }
+  /** An unprocessed attempt whose body came from a pull source already read. True:
+      re-send it anyway (the source continues where it stopped). */
+  virtual bool replay_unreplayable_body() { return false; }
 };
 
 }  // namespace faultline::transport::detail

@@ -17,6 +17,9 @@ class Http11Backend {
   virtual void start(const std::shared_ptr<Exchange>& exchange) = 0;
   /** Stops the exchange's transfer; no event follows for it. */
   virtual void cancel(Exchange& exchange) = 0;
+  /** The exchange's consumer is back (Exchange::paused was cleared): a transfer paused
+      for it continues. */
+  virtual void resume(Exchange& exchange) { (void)exchange; }
   /** Stops every transfer and closes every connection; no event follows. */
   virtual void shutdown() = 0;
 };

@@ -51,6 +51,9 @@ class Session {
   /** Resets the exchange's stream (RST_STREAM CANCEL); its on_stream_closed follows
       with Outcome::cancelled. */
   virtual void cancel(const Exchange& exchange) = 0;
+  /** The exchange's consumer took the body it held back (Exchange::paused was cleared):
+      credit the stream for the bytes it kept uncredited. */
+  virtual void resume(const Exchange& exchange) { (void)exchange; }
   /** Sends GOAWAY(NO_ERROR) and closes once written. No event follows. */
   virtual void close() = 0;
   /** A request timed out on this session: make sure the peer still answers (h2: a PING

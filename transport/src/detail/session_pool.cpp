@@ -56,6 +56,16 @@ void SessionPool::withdraw(Exchange& exchange) {
   placement = {};
 }
 
+void SessionPool::resume(const Exchange& exchange) {
+  if (exchange.placement.pool != this || exchange.placement.where != Placement::Where::stream) {
+    return;
+  }
+  const auto it = entries_.find(exchange.placement.session);
+  if (it != entries_.end()) {
+    it->second.session->resume(exchange);
+  }
+}
+
 void SessionPool::close_all() {
   while (!entries_.empty()) {
     const auto id = entries_.begin()->first;

@@ -56,6 +56,8 @@ class SessionPool final : public SessionEvents {
   std::error_code submit(const std::shared_ptr<Exchange>& exchange, bool front);
   /** Takes the exchange's attempt back: out of the queue at once, or its stream reset. */
   void withdraw(Exchange& exchange);
+  /** The exchange's stream may be credited again (Engine::resume). */
+  void resume(const Exchange& exchange);
   /** Closes every session (client shutdown). The queue must be empty. */
   void close_all();
   /** A request timed out on session `id`: the session checks its peer still answers. */

@@ -14,6 +14,10 @@ namespace {
 constexpr std::size_t kFrameHeader = 9;
 constexpr std::uint8_t kDataFrame = 0x0;
 constexpr std::uint8_t kHeadersFrame = 0x1;
+constexpr std::uint8_t kSettingsFrame = 0x4;
+constexpr std::uint8_t kAckFlag = 0x1;
+constexpr std::size_t kSettingEntry = 6;
+constexpr std::uint16_t kInitialWindowSize = 0x4;
 
 /** buffer_streaming_bodies: body chunks held back, handed over in one piece at the end. */
 void hold_streamed_body(Handlers& handlers) {
@@ -137,7 +141,9 @@ void DefectInjector::on_stream_started(Stats& stats) {
 
 bool DefectInjector::h2_take_input(detail::H2Protocol& protocol,
                                    std::span<const std::uint8_t> bytes) {
-  if (!has(Defects::fatal_late_frames)) {
+  const bool late = has(Defects::fatal_late_frames);
+  const bool window = has(Defects::ignore_settings_window_raise);
+  if (!late && !window) {
     return false;
   }
   // Frame by frame, so that each frame header is judged once nghttp2 has processed every
@@ -146,6 +152,21 @@ bool DefectInjector::h2_take_input(detail::H2Protocol& protocol,
   std::size_t pos = 0;
   while (pos < bytes.size()) {
     std::size_t take = 0;
+    if (cursor.payload_left > 0 && cursor.rewrite) {
+      take = std::min(bytes.size() - pos, cursor.payload_left);
+      cursor.payload.insert(cursor.payload.end(), bytes.begin() + static_cast<std::ptrdiff_t>(pos),
+                            bytes.begin() + static_cast<std::ptrdiff_t>(pos + take));
+      cursor.payload_left -= take;
+      pos += take;
+      if (cursor.payload_left == 0) {
+        cursor.rewrite = false;
+        keep_lowest_window(cursor);
+        if (!protocol.feed(cursor.payload)) {
+          return true;
+        }
+      }
+      continue;
+    }
     if (cursor.payload_left > 0) {
       take = std::min(bytes.size() - pos, cursor.payload_left);
       cursor.payload_left -= take;
@@ -167,13 +188,37 @@ bool DefectInjector::h2_take_input(detail::H2Protocol& protocol,
     const auto stream =
         static_cast<std::int32_t>((std::uint32_t{h[5]} & 0x7f) << 24 | std::uint32_t{h[6]} << 16 |
                                   std::uint32_t{h[7]} << 8 | h[8]);
-    if ((h[3] == kDataFrame || h[3] == kHeadersFrame) && protocol.stream_closed(stream)) {
+    if (window && h[3] == kSettingsFrame && (h[4] & kAckFlag) == 0 && cursor.payload_left > 0) {
+      cursor.rewrite = true;
+      cursor.payload.clear();
+    }
+    if (late && (h[3] == kDataFrame || h[3] == kHeadersFrame) && protocol.stream_closed(stream)) {
       protocol.fail(CloseReason::protocol_error, errc::protocol_error,
                     "frame on closed stream " + std::to_string(stream));
       return true;
     }
   }
   return true;
+}
+
+void DefectInjector::keep_lowest_window(FrameCursor& cursor) {
+  auto& p = cursor.payload;
+  for (std::size_t at = 0; at + kSettingEntry <= p.size(); at += kSettingEntry) {
+    const auto id = static_cast<std::uint16_t>(p[at] << 8 | p[at + 1]);
+    if (id != kInitialWindowSize) {
+      continue;
+    }
+    const std::uint32_t value = std::uint32_t{p[at + 2]} << 24 | std::uint32_t{p[at + 3]} << 16 |
+                                std::uint32_t{p[at + 4]} << 8 | p[at + 5];
+    if (value <= cursor.window) {
+      cursor.window = value;
+      continue;
+    }
+    // The raise is lost: the value in force goes to nghttp2 instead.
+    for (int i = 0; i < 4; ++i) {
+      p[at + 2 + i] = static_cast<std::uint8_t>(cursor.window >> (24 - 8 * i));
+    }
+  }
 }
 
 std::int32_t DefectInjector::h2_response_stream(const detail::H2Protocol& protocol,

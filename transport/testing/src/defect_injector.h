@@ -11,6 +11,7 @@
 #include <system_error>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "detail/client_access.h"
 #include "detail/hooks.h"
@@ -74,6 +75,8 @@ class DefectInjector final : public detail::Hooks {
   bool deliver_trailers() override { return !has(Defects::drop_trailers); }
   bool keep_informational_fields() override { return has(Defects::leak_informational_fields); }
   bool http11_blank_curl_defaults() override { return !has(Defects::form_content_type_on_post); }
+  bool h2_credit_while_paused() override { return has(Defects::credit_regardless_of_consumer); }
+  bool replay_unreplayable_body() override { return has(Defects::replay_unreplayable_body); }
 
  private:
   /** Where the server's byte stream of one session stands, frame by frame. */
@@ -81,7 +84,14 @@ class DefectInjector final : public detail::Hooks {
     std::uint8_t head[9] = {};
     std::size_t head_size = 0;
     std::size_t payload_left = 0;
+    /** ignore_settings_window_raise: a SETTINGS payload held back to be rewritten. */
+    bool rewrite = false;
+    std::vector<std::uint8_t> payload;
+    std::uint32_t window = 65535;  ///< the lowest SETTINGS_INITIAL_WINDOW_SIZE let through
   };
+  /** ignore_settings_window_raise: `payload` with every raise of the initial window
+      replaced by the value in force. */
+  static void keep_lowest_window(FrameCursor& cursor);
 
   Defects defects_;
   std::unordered_map<std::uint64_t, std::error_code> held_signals_;  ///< by exchange id

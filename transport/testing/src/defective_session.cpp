@@ -46,6 +46,8 @@ class DefectiveSession final : public detail::Session, public detail::SessionEve
     inner_->cancel(exchange);
   }
 
+  void resume(const detail::Exchange& exchange) override { inner_->resume(exchange); }
+
   void close() override {
     closed_ = true;
     inner_->close();
@@ -159,7 +161,8 @@ bool DefectInjector::has_session_defect(Defects defects) noexcept {
   for (const auto flag :
        {Defects::ignore_server_stream_limit, Defects::stale_stream_limit, Defects::no_rst_on_abort,
         Defects::surface_refused_stream, Defects::no_goaway_retry, Defects::close_on_goaway,
-        Defects::no_replacement_sessions, Defects::fatal_late_frames}) {
+        Defects::no_replacement_sessions, Defects::fatal_late_frames,
+        Defects::ignore_settings_window_raise}) {
     if (defects.has(flag)) {
       return true;
     }

@@ -63,6 +63,12 @@ const char* to_string(Defects::Flag flag) noexcept {
       return "leak_informational_fields";
     case Defects::form_content_type_on_post:
       return "form_content_type_on_post";
+    case Defects::credit_regardless_of_consumer:
+      return "credit_regardless_of_consumer";
+    case Defects::ignore_settings_window_raise:
+      return "ignore_settings_window_raise";
+    case Defects::replay_unreplayable_body:
+      return "replay_unreplayable_body";
   }
   return nullptr;
 }

@@ -32,6 +32,7 @@ enum class Capability {
   h2,          ///< it offers HTTP/2 (hello "h2")
   idle_timer,  ///< it closes idle connections by a timer (capabilities.idle_timeout_ms > 0)
   trailers,    ///< it reports trailer fields (capabilities.trailers; false = declared missing)
+  receive_backpressure,  ///< it can pause a response body (capabilities.receive_backpressure)
 };
 
 [[nodiscard]] std::string_view to_string(Capability capability) noexcept;

@@ -31,6 +31,8 @@ class CurlDriver final : public Driver {
   [[nodiscard]] const DriverInfo& hello() const override;
   std::shared_ptr<Exchange> send(Request request) override;
   void abort(std::uint64_t id) override;
+  void pause(std::uint64_t id) override;
+  void resume(std::uint64_t id) override;
   /** requests_started/completed/failed/aborted, connections_opened (new connections curl
       made, from CURLINFO_NUM_CONNECTS), in_flight. */
   [[nodiscard]] StatsResult stats(Deadline deadline) override;

@@ -28,6 +28,13 @@ struct DriverCapabilities {
   std::optional<bool> trailers;
   /** Whether the driver reports 1xx heads (informational events). */
   std::optional<bool> informational;
+  /** Whether it offers receive backpressure: the pause/resume operations stop and
+      restart the delivery of one response body, and a paused stream stops being
+      credited (docs/driver-protocol.md). */
+  std::optional<bool> receive_backpressure;
+  /** The HTTP/2 stream window (bytes) it grants a response body: what a paused stream
+      may hold at most. */
+  std::optional<std::int64_t> stream_window;
 };
 
 /** What a driver says about itself (the protocol's hello), so that checks judge it
@@ -77,6 +84,13 @@ class Driver {
   /** Asks the driver to abort a request; the request then ends with an error event of
       kind aborted, unless it had already ended. Unknown or finished ids are ignored. */
   virtual void abort(std::uint64_t id) = 0;
+
+  /** Receive backpressure: asks the driver to stop taking the response body of request
+      `id` from its transport (pause) or to take it again (resume). Unknown or finished
+      ids are ignored; a driver without backpressure ignores both (and declares
+      capabilities.receive_backpressure false). */
+  virtual void pause(std::uint64_t id) { (void)id; }
+  virtual void resume(std::uint64_t id) { (void)id; }
 
   /** The driver's own counters, as JSON. */
   [[nodiscard]] virtual StatsResult stats(Deadline deadline) = 0;

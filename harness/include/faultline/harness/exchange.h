@@ -35,7 +35,10 @@ struct Request {
   std::string url;  ///< absolute http:// or https:// URL
   Headers headers;
   std::optional<std::string> body;  ///< bytes; nullopt = no body at all
-  std::uint32_t timeout_ms = 0;     ///< whole-exchange deadline inside the driver; 0 = none
+  /** The driver hands `body` to its transport as a stream it cannot replay (a pull
+      source, a readable stream), not as bytes in memory. */
+  bool body_stream = false;
+  std::uint32_t timeout_ms = 0;  ///< whole-exchange deadline inside the driver; 0 = none
   RedirectMode redirect = RedirectMode::follow;
   /** The caller reads the body slowly: at least this many milliseconds between taking
       one body chunk and the next (docs/driver-protocol.md, read_delay_ms); 0 = at once. */

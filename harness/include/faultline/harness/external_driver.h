@@ -42,6 +42,8 @@ class ExternalDriver final : public Driver {
   [[nodiscard]] const DriverInfo& hello() const override;
   std::shared_ptr<Exchange> send(Request request) override;
   void abort(std::uint64_t id) override;
+  void pause(std::uint64_t id) override;
+  void resume(std::uint64_t id) override;
   [[nodiscard]] StatsResult stats(Deadline deadline) override;
   [[nodiscard]] std::string diagnostics() const override;
 

@@ -18,7 +18,7 @@ namespace detail {
 struct ClientAccess;
 }
 
-/** Identifies a request sent through a Client; valid for Client::abort. */
+/** Identifies a request sent through a Client; valid for Client::abort, pause, resume. */
 using RequestId = std::uint64_t;
 
 /** An HTTP client: per origin, a pool of HTTP/2 sessions over TLS (ALPN h2), falling
@@ -53,6 +53,21 @@ class Client {
   /** Aborts the request as its abort signal would (errc::aborted); no-op when it already
       completed. */
   void abort(RequestId id);
+
+  /** Receive backpressure: stops handing the response body of request `id` to its
+      on_data handler (or to the buffered body) until resume(id). Over HTTP/2 the
+      stream's flow-control window is credited only for bytes the consumer has taken, so
+      the server stops sending once the window is used up; the transport holds at most
+      that window (Options: 4 MiB per stream) for a paused stream while its siblings on
+      the same connection keep flowing. Over HTTP/1.1 the transfer pauses
+      (curl_easy_pause) and the connection stops reading. The request's deadline keeps
+      running; abort works as usual. A completion that arrives while paused waits for
+      resume(). No-op for an unknown or completed id; pausing twice is pausing once. */
+  void pause(RequestId id);
+
+  /** Ends a pause(id): held bytes reach on_data first (in order), then the window is
+      credited and the body flows again. No-op when not paused. */
+  void resume(RequestId id);
 
   /** A snapshot of the transport's counters. Callable from any thread, including the
       transport's own callbacks. */

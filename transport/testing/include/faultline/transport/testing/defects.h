@@ -80,6 +80,17 @@ struct Defects {
     /** The HTTP/1.1 path lets libcurl add its own fields: a POST gets Content-Type:
         application/x-www-form-urlencoded, every request Accept and Expect. */
     form_content_type_on_post = std::uint64_t{1} << 25,
+    /** h2 stream windows are credited as DATA arrives even while the consumer has paused
+        the request: a paused stream keeps receiving and the transport buffers without
+        bound (no receive backpressure). */
+    credit_regardless_of_consumer = std::uint64_t{1} << 27,
+    /** A SETTINGS_INITIAL_WINDOW_SIZE that raises the server's window is ignored (the
+        lowest value seen stays in force): an upload stalled by a lowered window waits for
+        a WINDOW_UPDATE that never comes. */
+    ignore_settings_window_raise = std::uint64_t{1} << 28,
+    /** An unprocessed request whose body came from a pull source already read is sent
+        again anyway (the source goes on where it stopped), instead of failing. */
+    replay_unreplayable_body = std::uint64_t{1} << 29,
   };
   std::uint64_t flags = 0;
 
@@ -125,6 +136,9 @@ inline constexpr Defects::Flag kAllDefects[] = {
     Defects::drop_trailers,
     Defects::leak_informational_fields,
     Defects::form_content_type_on_post,
+    Defects::credit_regardless_of_consumer,
+    Defects::ignore_settings_window_raise,
+    Defects::replay_unreplayable_body,
 };
 
 }  // namespace faultline::transport::testing
