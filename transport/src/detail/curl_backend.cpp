@@ -96,7 +96,8 @@ Outcome outcome_of(CURLcode code, const Transfer& transfer) {
     case CURLE_READ_ERROR:
     case CURLE_ABORTED_BY_CALLBACK:
       if (transfer.body_failed) {
-        return Outcome::failed_with(errc::body_source_failed, detail);
+        const auto& why = transfer.exchange->body_error();
+        return Outcome::failed_with(errc::body_source_failed, why.empty() ? detail : why);
       }
       return Outcome::failed_with(errc::protocol_error, detail);
     default:

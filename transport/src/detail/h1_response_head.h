@@ -20,7 +20,9 @@ namespace faultline::transport::detail {
       nghttp2 enforces on the h2 path, so both protocols judge a head alike);
     - a line that starts with SP or HTAB continues the previous field (obs-fold):
       joined with one SP;
-    - a head (interim heads included) and the trailers are bounded in bytes.
+    - a head (interim heads included) and the trailers are bounded in bytes;
+    - Content-Length fields (and comma-separated members) of the final head agree and
+      are numbers (RFC 9112 6.3): libcurl would frame by one of them.
     A rejected response stays rejected. One transfer; loop thread only. */
 class H1ResponseHead {
  public:
@@ -49,6 +51,8 @@ class H1ResponseHead {
   Step reject(std::string why);
   Step on_status_line(std::string_view line);
   Step on_field_line(std::string_view line, Headers& target);
+  /** Why the final head's Content-Length fields cannot frame a body; empty when they can. */
+  [[nodiscard]] std::string conflicting_content_length() const;
 
   Headers fields_;
   Headers trailers_;

@@ -69,6 +69,12 @@ class Hooks {
   /** The pool started a stream and counted it in `stats`. */
   virtual void on_stream_started(Stats& stats) { (void)stats; }
 
+  // ---- Exchange
+  /** A pull source with a declared length is held to it: bytes beyond it, or its end
+      before it, fail the request (errc::body_source_failed). False: whatever the source
+      yields is sent. */
+  virtual bool enforce_declared_body_length() { return true; }
+
   // ---- H2Protocol
   /** The session reports ready as soon as h2 is negotiated (before the server's first
       SETTINGS), and nghttp2 assumes no stream limit until SETTINGS arrive. */
@@ -85,6 +91,10 @@ class Hooks {
     (void)protocol;
     return stream_id;
   }
+  /** RST_STREAM(NO_ERROR) ended a response before its END_STREAM. False: the request
+      fails (errc::stream_reset, "response truncated"); true: it completes with the bytes
+      that arrived. */
+  virtual bool h2_truncated_response_completes() { return false; }
 };
 
 }  // namespace faultline::transport::detail

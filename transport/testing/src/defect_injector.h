@@ -59,6 +59,8 @@ class DefectInjector final : public detail::Hooks {
   bool h2_take_input(detail::H2Protocol& protocol, std::span<const std::uint8_t> bytes) override;
   std::int32_t h2_response_stream(const detail::H2Protocol& protocol,
                                   std::int32_t stream_id) override;
+  bool h2_truncated_response_completes() override { return has(Defects::rst_no_error_completes); }
+  bool enforce_declared_body_length() override { return !has(Defects::trust_pull_source_length); }
 
  private:
   /** Where the server's byte stream of one session stands, frame by frame. */

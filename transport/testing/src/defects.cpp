@@ -49,6 +49,10 @@ const char* to_string(Defects::Flag flag) noexcept {
       return "drop_error_bodies";
     case Defects::fake_session_stats:
       return "fake_session_stats";
+    case Defects::rst_no_error_completes:
+      return "rst_no_error_completes";
+    case Defects::trust_pull_source_length:
+      return "trust_pull_source_length";
   }
   return nullptr;
 }

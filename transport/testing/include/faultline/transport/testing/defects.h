@@ -59,6 +59,12 @@ struct Defects {
     /** Stats count a "session opened" for every stream started, as diagnostics made up
         for a benchmark would, instead of the sessions the pool really opened (defect 6). */
     fake_session_stats = std::uint64_t{1} << 18,
+    /** An h2 response cut by RST_STREAM(NO_ERROR) before its END_STREAM completes as a
+        success with the bytes that arrived. */
+    rst_no_error_completes = std::uint64_t{1} << 19,
+    /** A pull source's declared length is trusted: the bytes it yields beyond it are
+        sent, and its early end leaves the request waiting for the rest. */
+    trust_pull_source_length = std::uint64_t{1} << 21,
   };
   std::uint64_t flags = 0;
 
@@ -97,6 +103,8 @@ inline constexpr Defects::Flag kAllDefects[] = {
     Defects::truncate_body_at_nul,
     Defects::drop_error_bodies,
     Defects::fake_session_stats,
+    Defects::rst_no_error_completes,
+    Defects::trust_pull_source_length,
 };
 
 }  // namespace faultline::transport::testing
