@@ -1,8 +1,10 @@
 #include "transport_driver.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_set>
@@ -46,6 +48,20 @@ harness::ErrorKind kind_of(std::error_code error) {
   }
 }
 
+/** A pull source over `bytes`, in pieces of at most 16 KiB: the request's
+    body_declared_length is declared beside it, true or not. */
+transport::PullSource streamed(std::string bytes) {
+  auto data = std::make_shared<std::string>(std::move(bytes));
+  auto offset = std::make_shared<std::size_t>(0);
+  return [data, offset](std::span<char> buffer) {
+    constexpr std::size_t kPiece = 16 * 1024;
+    const std::size_t n = std::min({buffer.size(), kPiece, data->size() - *offset});
+    std::copy_n(data->data() + *offset, n, buffer.data());
+    *offset += n;
+    return transport::PullResult{n, *offset == data->size(), false};
+  };
+}
+
 transport::RedirectMode mode_of(harness::RedirectMode mode) {
   switch (mode) {
     case harness::RedirectMode::manual:
@@ -82,6 +98,7 @@ struct TransportDriver::Impl {
     info.api = "client";
     // Over HTTP/1.1 libcurl's cache prunes idle connections lazily: no timer there.
     info.capabilities.idle_timeout_ms = o.force_http1 ? 0 : o.idle_timeout.count();
+    info.capabilities.declared_length_bodies = true;
   }
 
   TransportDriverOptions options;
@@ -132,7 +149,9 @@ std::shared_ptr<harness::Exchange> TransportDriver::send(harness::Request reques
   for (auto& [name, value] : request.headers) {
     r.headers.emplace_back(name, value);
   }
-  if (request.body) {
+  if (request.body && request.body_declared_length) {
+    r.body = transport::Body::pull(streamed(*request.body), *request.body_declared_length);
+  } else if (request.body) {
     r.body = transport::Body::bytes(*request.body);
   }
   if (request.timeout_ms != 0) {

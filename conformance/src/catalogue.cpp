@@ -270,6 +270,18 @@ const std::vector<CheckInfo>& catalogue() {
       {"RT-MULTIPART", "roundtrip", "multipart parts' sizes and SHA-256 match", rt_multipart, {}},
       {"RT-BINARY", "roundtrip", "0 B .. 16 MiB up/down, SHA-256 match", rt_binary, {}},
       {"RT-ERROR-BODY", "roundtrip", "4xx/5xx bodies intact", rt_error_body, {}},
+      {"RESP-TRUNCATED",
+       "resp",
+       "a response cut mid-body (RST_STREAM NO_ERROR/CANCEL, FIN, close_notify) fails typed; "
+       "the next request is served",
+       resp_truncated,
+       {}},
+      {"RESP-CONTENT-LENGTH",
+       "resp",
+       "bodies other than content-length and conflicting Content-Length fail typed, promptly; "
+       "a request body never exceeds or falls short of its declared length",
+       resp_content_length,
+       {}},
   };
   return kChecks;
 }

@@ -44,4 +44,7 @@ Verdict rt_error_body(const DriverSpec& d);
 Verdict rt_binary(const DriverSpec& d);
 Verdict rt_multipart(const DriverSpec& d);
 
+Verdict resp_truncated(const DriverSpec& d);
+Verdict resp_content_length(const DriverSpec& d);
+
 }  // namespace faultline::conformance::detail

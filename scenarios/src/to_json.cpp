@@ -87,6 +87,15 @@ Json response_json(const Response& response) {
   if (!response.trailers.empty()) {
     object["trailers"] = headers_json(response.trailers);
   }
+  if (const auto& declared = response.content_length) {
+    if (declared->omit) {
+      object["content_length"] = "none";
+    } else if (declared->values.size() == 1) {
+      object["content_length"] = declared->values.front();
+    } else {
+      object["content_length"] = declared->values;
+    }
+  }
   return object;
 }
 

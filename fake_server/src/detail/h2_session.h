@@ -80,6 +80,7 @@ class H2Session final : public ProtocolSession {
   std::unordered_map<std::int32_t, std::unique_ptr<Stream>> streams_;
   std::vector<std::unique_ptr<Stream>> spare_streams_;  ///< recycled: fewer allocations
   std::vector<nghttp2_nv> nva_;                         ///< header list being submitted
+  std::vector<std::string> declared_lengths_;           ///< respond.content_length values
   std::unique_ptr<H2Faults> faults_;  ///< the stream limit and the scenario's faults
   FloodGuard flood_{FloodGuard::Clock::now()};
   bool failed_ = false;         ///< the session cannot go on: close once output is flushed

@@ -81,6 +81,7 @@ ResponsePlan plan_response(const RouteMatch& match, const RequestHead& head, Ech
   plan.status = respond.status;
   plan.hold = respond.hold;
   plan.delay = std::chrono::milliseconds(respond.delay_ms);
+  plan.content_length = respond.content_length;
   plan.headers.reserve(respond.headers.size() + 2);
   for (const auto& [name, value] : respond.headers) {
     plan.headers.emplace_back(to_lower(name), scenarios::expand(value, match.captures));

@@ -44,6 +44,8 @@ struct ResponsePlan {
   std::unique_ptr<BodySource> body;  ///< nullptr: empty body
   std::optional<std::string> hold;
   std::chrono::milliseconds delay{0};
+  /** respond.content_length: what the head declares instead of the body's size. */
+  std::optional<scenarios::DeclaredLength> content_length;
 };
 
 /** The response for a matched request. `echo` is the recorder that digested the body

@@ -117,6 +117,13 @@ void ConnectionStats::on_request() {
   registry_.count_request();
 }
 
+void ConnectionStats::on_request_body(std::string_view request_id, std::uint64_t bytes,
+                                      Namespace* ns) {
+  if (ns == nullptr) {
+    registry_.count_body_bytes(request_id, bytes);
+  }
+}
+
 void ConnectionStats::on_served(std::string_view request_id, Namespace* ns) {
   if (request_id.empty()) {
     return;
@@ -420,6 +427,25 @@ void StatsRegistry::count_served(std::string_view request_id) {
   }
 }
 
+void StatsRegistry::count_body_bytes(std::string_view request_id, std::uint64_t bytes) {
+  if (request_id.empty()) {
+    return;
+  }
+  const std::lock_guard lock(mutex_);
+  auto it = body_bytes_.find(std::string(request_id));
+  if (it != body_bytes_.end()) {
+    it->second += bytes;
+  } else if (body_bytes_.size() < max_request_ids_) {
+    body_bytes_.emplace(std::string(request_id), bytes);
+  }
+}
+
+std::uint64_t StatsRegistry::body_bytes(std::string_view request_id) const {
+  const std::lock_guard lock(mutex_);
+  auto it = body_bytes_.find(std::string(request_id));
+  return it == body_bytes_.end() ? 0 : it->second;
+}
+
 void StatsRegistry::connection_closed(std::uint64_t id, std::size_t events) {
   std::vector<std::shared_ptr<ConnectionStats>> release;
   {
@@ -511,6 +537,11 @@ std::string StatsRegistry::stats_json() const {
       requests[id] = count;
     }
     out["requests"] = std::move(requests);
+    json bodies = json::object();
+    for (const auto& [id, bytes] : body_bytes_) {
+      bodies[id] = bytes;
+    }
+    out["request_body_bytes"] = std::move(bodies);
     out["faults_fired"] = faults_fired_.empty() ? json::object() : json(faults_fired_);
     out["guards"] = guards_.empty() ? json::object() : json(guards_);
     out["requests_untracked"] = requests_untracked_;
@@ -565,6 +596,7 @@ void StatsRegistry::reset() {
     requests_untracked_ = 0;
     rst_received_.clear();
     std::unordered_map<std::string, std::uint64_t>().swap(served_);
+    std::unordered_map<std::string, std::uint64_t>().swap(body_bytes_);
     faults_fired_.clear();
     guards_.clear();
     connections_total_ = 0;

@@ -104,6 +104,9 @@ void parse_capabilities(const json& caps, std::string_view line, Fields& hello,
   if (const json* r = f.get("retries_421", json::value_t::boolean, false)) {
     out.retries_421 = r->get<bool>();
   }
+  if (const json* d = f.get("declared_length_bodies", json::value_t::boolean, false)) {
+    out.declared_length_bodies = d->get<bool>();
+  }
   if (f.failed()) {
     hello.fail_with(f.violation());
   }
@@ -253,6 +256,9 @@ std::string encode_request(const Request& request) {
             {"redirect", to_string(request.redirect)}};
   if (request.body) {
     j["body_b64"] = common::base64_encode(*request.body);
+    if (request.body_declared_length) {
+      j["body_declared_length"] = *request.body_declared_length;
+    }
   }
   return line_of(j);
 }

@@ -56,6 +56,7 @@ constexpr std::array kFields = {
     FieldSpec{"routes[].respond.chunk_bytes", "integer"},
     FieldSpec{"routes[].respond.chunk_delay_ms", "integer"},
     FieldSpec{"routes[].respond.trailers", "object"},
+    FieldSpec{"routes[].respond.content_length", "integer|array|string"},
     FieldSpec{"gates", "object"},
     FieldSpec{"gates.{name}", "object"},
     FieldSpec{"gates.{name}.release_when_held", "integer"},

@@ -24,6 +24,9 @@ struct DriverCapabilities {
   std::optional<std::int64_t> liveness_timeout_ms;
   /** Whether it retries a request answered 421 (Misdirected Request) on a new connection. */
   std::optional<bool> retries_421;
+  /** Whether it sends a request's body_declared_length (a streamed body declaring a
+      length of its own) through its transport's streaming body API. */
+  std::optional<bool> declared_length_bodies;
 };
 
 /** What a driver says about itself (the protocol's hello), so that checks judge it

@@ -35,7 +35,11 @@ struct Request {
   std::string url;  ///< absolute http:// or https:// URL
   Headers headers;
   std::optional<std::string> body;  ///< bytes; nullopt = no body at all
-  std::uint32_t timeout_ms = 0;     ///< whole-exchange deadline inside the driver; 0 = none
+  /** With `body`: send it from a streamed source that declares this length (its
+      Content-Length) whatever the bytes' real size - a source that may lie. Only for a
+      driver whose hello declares capabilities.declared_length_bodies. */
+  std::optional<std::uint64_t> body_declared_length;
+  std::uint32_t timeout_ms = 0;  ///< whole-exchange deadline inside the driver; 0 = none
   RedirectMode redirect = RedirectMode::follow;
 };
 

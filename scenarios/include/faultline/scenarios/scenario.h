@@ -119,6 +119,13 @@ struct Redirect {
 };
 
 /** What a route answers. */
+/** The Content-Length a response head declares instead of its body's own size: the
+    way to send a length that lies (docs/scenarios.md, "Declared length"). */
+struct DeclaredLength {
+  bool omit = false;                  ///< no Content-Length at all (HTTP/1.1: chunked)
+  std::vector<std::uint64_t> values;  ///< one field per value, in order (unless omit)
+};
+
 struct Response {
   int status = 200;
   std::vector<Header> headers;  ///< values are templates ({capture})
@@ -129,6 +136,8 @@ struct Response {
   std::uint32_t chunk_bytes = 16384;  ///< body write size
   std::uint32_t chunk_delay_ms = 0;   ///< between body writes
   std::vector<Header> trailers;
+  /** Unset: the body's size when known (HTTP/1.1 chunks a body of unknown size). */
+  std::optional<DeclaredLength> content_length;
 };
 
 /** Which requests a route takes. Path patterns: literal segments, "{name}" captures a
