@@ -183,19 +183,23 @@ void judge_response_lengths(CheckRun& run, nlohmann::json& seen) {
   }
   // RFC 9112 6.3: after a framing error the connection cannot be trusted; an HTTP/1.1
   // connection that carried one must be closed, not reused.
+  long h1_conflicts = 0;
   const auto on_conflict = [&](std::string& why) {
     const auto st = run.stats();
     long open_h1 = 0;
+    h1_conflicts = 0;
     for (const auto& c : connections_of(st)) {
-      if (c.value("listener", "") == "conflict" && c.value("protocol", "") != "h2" &&
-          c.value("open", false)) {
-        ++open_h1;
+      if (c.value("listener", "") == "conflict" && c.value("protocol", "") != "h2") {
+        ++h1_conflicts;
+        open_h1 += c.value("open", false) ? 1 : 0;
       }
     }
-    why = std::to_string(open_h1) + " HTTP/1.1 connections that carried the conflict open";
+    why = std::to_string(open_h1) + " of " + std::to_string(h1_conflicts) +
+          " HTTP/1.1 connections that carried the conflict open";
     return open_h1 == 0;
   };
   wait_until(on_conflict, "the connection of a conflicting Content-Length to close", kPrompt);
+  seen["conflict_h1_connections"] = h1_conflicts;
 }
 
 /** Request side: a streamed body that yields more or fewer bytes than it declared. */
@@ -254,10 +258,12 @@ std::string resp_content_length_steps(CheckRun& run) {
   } else {
     run.note("request_side", request_side);
   }
+  const bool h1_conflict = response_side.value("conflict_h1_connections", 0L) > 0;
   return std::string(run.info().h2 ? "DATA totals above and below content-length and " : "") +
          "conflicting Content-Length fields failed typed within " +
-         std::to_string(kPrompt.count()) + " s; the HTTP/1.1 connection was not reused; " +
-         request_side;
+         std::to_string(kPrompt.count()) + " s" +
+         (h1_conflict ? "; the HTTP/1.1 connection that carried the conflict was closed" : "") +
+         "; " + request_side;
 }
 
 }  // namespace
