@@ -117,13 +117,6 @@ void ConnectionStats::on_request() {
   registry_.count_request();
 }
 
-void ConnectionStats::on_request_body(std::string_view request_id, std::uint64_t bytes,
-                                      Namespace* ns) {
-  if (ns == nullptr) {
-    registry_.count_body_bytes(request_id, bytes);
-  }
-}
-
 void ConnectionStats::on_served(std::string_view request_id, Namespace* ns) {
   if (request_id.empty()) {
     return;
@@ -425,25 +418,6 @@ void StatsRegistry::count_served(std::string_view request_id) {
   } else {
     ++requests_untracked_;
   }
-}
-
-void StatsRegistry::count_body_bytes(std::string_view request_id, std::uint64_t bytes) {
-  if (request_id.empty()) {
-    return;
-  }
-  const std::lock_guard lock(mutex_);
-  auto it = body_bytes_.find(std::string(request_id));
-  if (it != body_bytes_.end()) {
-    it->second += bytes;
-  } else if (body_bytes_.size() < max_request_ids_) {
-    body_bytes_.emplace(std::string(request_id), bytes);
-  }
-}
-
-std::uint64_t StatsRegistry::body_bytes(std::string_view request_id) const {
-  const std::lock_guard lock(mutex_);
-  auto it = body_bytes_.find(std::string(request_id));
-  return it == body_bytes_.end() ? 0 : it->second;
 }
 
 void StatsRegistry::connection_closed(std::uint64_t id, std::size_t events) {
