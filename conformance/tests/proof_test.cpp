@@ -77,6 +77,7 @@ const ProofCase kProofs[] = {
     // content-length before the excess reaches the server's count, so the defect
     // cannot show there.
     ProofCase{"RESP-CONTENT-LENGTH", Defects::trust_pull_source_length, true},
+    ProofCase{"RESP-CONTENT-LENGTH", Defects::ignore_content_length, true},
 };
 
 class Defect : public ::testing::TestWithParam<ProofCase> {};

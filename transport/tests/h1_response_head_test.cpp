@@ -174,5 +174,16 @@ TEST(H1ResponseHead, ConflictingContentLengthIsRejected) {
   EXPECT_EQ(judge({"Content-Length: 7"}), "accepted");
 }
 
+// ignore_content_length switches the judgement off (what RESP-CONTENT-LENGTH's h1 proof
+// relies on).
+TEST(H1ResponseHead, ContentLengthJudgementCanBeSwitchedOff) {
+  H1ResponseHead head;
+  head.judge_content_length(false);
+  head.on_line("HTTP/1.1 200 OK\r\n");
+  head.on_line("Content-Length: 1000\r\n");
+  head.on_line("Content-Length: 999\r\n");
+  EXPECT_EQ(head.on_line("\r\n"), H1ResponseHead::Step::head);
+}
+
 }  // namespace
 }  // namespace faultline::transport

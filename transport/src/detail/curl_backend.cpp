@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "detail/h1_response_head.h"
+#include "detail/hooks.h"
 #include "detail/limits.h"
 #include "detail/text.h"
 
@@ -252,6 +253,9 @@ void CurlBackend::start(const std::shared_ptr<Exchange>& exchange) {
   transfer->backend = this;
   transfer->exchange = exchange;
   transfer->attempt = exchange->attempt;
+  if (Hooks* hooks = exchange->hooks(); hooks != nullptr) {
+    transfer->head.judge_content_length(hooks->h1_judge_content_length());
+  }
   transfer->easy.reset(curl_easy_init());
   configure(*transfer);
   CURL* easy = transfer->easy.get();

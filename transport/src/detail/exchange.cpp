@@ -36,6 +36,10 @@ PullResult Exchange::read_body(std::span<char> buffer) {
   return {static_cast<std::size_t>(n), body_offset_ == data.size(), false};
 }
 
+Hooks* Exchange::hooks() const noexcept {
+  return engine_.hooks();
+}
+
 PullResult Exchange::read_declared(std::span<char> buffer, std::uint64_t declared) {
   // One byte more than is left, so that a source running past its length shows it here,
   // before any of it is sent (RFC 9112 6.3 / RFC 9113 8.1.1: the length frames the body).

@@ -18,6 +18,7 @@
 namespace faultline::transport::detail {
 
 class Engine;
+class Hooks;
 class SessionPool;
 class Exchange;
 
@@ -78,6 +79,8 @@ class Exchange {
       (`failed`, with body_error() saying which) and nothing beyond the length is given
       out. */
   PullResult read_body(std::span<char> buffer);
+  /** The engine's test-only hook points; nullptr in a production Client. */
+  [[nodiscard]] Hooks* hooks() const noexcept;
   /** Why read_body() failed, when it was the declared length; empty otherwise. */
   [[nodiscard]] const std::string& body_error() const noexcept { return body_error_; }
   /** The body can be sent again (bytes, or a pull source never read). */

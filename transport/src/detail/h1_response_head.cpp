@@ -75,7 +75,8 @@ H1ResponseHead::Step H1ResponseHead::on_line(std::string_view line) {
     fields_.clear();  // an interim head: the final one follows
     return Step::more;
   }
-  if (auto why = conflicting_content_length(); !why.empty()) {
+  if (auto why = judge_content_length_ ? conflicting_content_length() : std::string();
+      !why.empty()) {
     return reject(std::move(why));
   }
   head_done_ = true;

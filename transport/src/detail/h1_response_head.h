@@ -33,6 +33,10 @@ class H1ResponseHead {
     rejected,  ///< the response is malformed (error() says why): stop the transfer
   };
 
+  /** Whether Content-Length fields are judged (default true; false only for a test-only
+      defect). */
+  void judge_content_length(bool judge) noexcept { judge_content_length_ = judge; }
+
   /** One line as curl delivers it (its CRLF or LF at the end, or none). */
   Step on_line(std::string_view line);
 
@@ -62,6 +66,7 @@ class H1ResponseHead {
   int status_ = 0;
   bool in_head_ = false;  ///< a status line arrived and its blank line has not
   bool head_done_ = false;
+  bool judge_content_length_ = true;
 };
 
 }  // namespace faultline::transport::detail

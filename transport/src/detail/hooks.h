@@ -75,6 +75,11 @@ class Hooks {
       yields is sent. */
   virtual bool enforce_declared_body_length() { return true; }
 
+  // ---- HTTP/1.1 backend
+  /** An HTTP/1.1 response head's Content-Length fields are judged (conflicting ones fail
+      the request). False: libcurl frames the body by whichever it picks. */
+  virtual bool h1_judge_content_length() { return true; }
+
   // ---- H2Protocol
   /** The session reports ready as soon as h2 is negotiated (before the server's first
       SETTINGS), and nghttp2 assumes no stream limit until SETTINGS arrive. */

@@ -53,6 +53,8 @@ const char* to_string(Defects::Flag flag) noexcept {
       return "rst_no_error_completes";
     case Defects::trust_pull_source_length:
       return "trust_pull_source_length";
+    case Defects::ignore_content_length:
+      return "ignore_content_length";
   }
   return nullptr;
 }

@@ -65,6 +65,9 @@ struct Defects {
     /** A pull source's declared length is trusted: the bytes it yields beyond it are
         sent, and its early end leaves the request waiting for the rest. */
     trust_pull_source_length = std::uint64_t{1} << 21,
+    /** HTTP/1.1 Content-Length fields that conflict are not judged: the body is framed by
+        whichever libcurl picks, the rest left on the connection. */
+    ignore_content_length = std::uint64_t{1} << 20,
   };
   std::uint64_t flags = 0;
 
@@ -105,6 +108,7 @@ inline constexpr Defects::Flag kAllDefects[] = {
     Defects::fake_session_stats,
     Defects::rst_no_error_completes,
     Defects::trust_pull_source_length,
+    Defects::ignore_content_length,
 };
 
 }  // namespace faultline::transport::testing
