@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -69,6 +70,20 @@ harness::ErrorKind kind_of(std::error_code error) {
   }
 }
 
+/** A pull source over `bytes`, in pieces of at most 16 KiB: the request's
+    body_declared_length is declared beside it, true or not. */
+transport::PullSource streamed(std::string bytes) {
+  auto data = std::make_shared<std::string>(std::move(bytes));
+  auto offset = std::make_shared<std::size_t>(0);
+  return [data, offset](std::span<char> buffer) {
+    constexpr std::size_t kPiece = 16 * 1024;
+    const std::size_t n = std::min({buffer.size(), kPiece, data->size() - *offset});
+    std::copy_n(data->data() + *offset, n, buffer.data());
+    *offset += n;
+    return transport::PullResult{n, *offset == data->size(), false};
+  };
+}
+
 transport::RedirectMode mode_of(harness::RedirectMode mode) {
   switch (mode) {
     case harness::RedirectMode::manual:
@@ -113,6 +128,7 @@ struct TransportDriver::Impl {
     info.capabilities.retries_421 = false;
     info.capabilities.trailers = true;
     info.capabilities.informational = true;
+    info.capabilities.declared_length_bodies = true;
     info.capabilities.receive_backpressure = true;  // Client::pause / Client::resume
     if (!o.force_http1) {
       info.capabilities.stream_window = kTransportStreamWindow;
@@ -176,7 +192,9 @@ std::shared_ptr<harness::Exchange> TransportDriver::send(harness::Request reques
   for (auto& [name, value] : request.headers) {
     r.headers.emplace_back(name, value);
   }
-  if (request.body) {
+  if (request.body && request.body_declared_length) {
+    r.body = transport::Body::pull(streamed(*request.body), *request.body_declared_length);
+  } else if (request.body) {
     r.body =
         request.body_stream ? streamed_body(*request.body) : transport::Body::bytes(*request.body);
   }

@@ -332,6 +332,18 @@ const std::vector<CheckInfo>& catalogue() {
        "GOAWAY below an upload in progress: replayed once when replayable, fails typed when "
        "streamed; streams <= last complete; each served once",
        drain_goaway_upload, h2},
+      {"RESP-TRUNCATED",
+       "resp",
+       "a response cut mid-body (RST_STREAM NO_ERROR/CANCEL, FIN, close_notify) fails typed; "
+       "the next request is served",
+       resp_truncated,
+       {}},
+      {"RESP-CONTENT-LENGTH",
+       "resp",
+       "bodies other than content-length and conflicting Content-Length fail typed, promptly; "
+       "a request body never exceeds or falls short of its declared length",
+       resp_content_length,
+       {}},
   };
   return kChecks;
 }

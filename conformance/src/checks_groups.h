@@ -55,5 +55,7 @@ Verdict parity_wire(const DriverSpec& d);
 Verdict flow_window(const DriverSpec& d);
 Verdict flow_backpressure(const DriverSpec& d);
 Verdict drain_goaway_upload(const DriverSpec& d);
+Verdict resp_truncated(const DriverSpec& d);
+Verdict resp_content_length(const DriverSpec& d);
 
 }  // namespace faultline::conformance::detail

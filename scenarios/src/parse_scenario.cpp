@@ -326,6 +326,29 @@ std::vector<Informational> parse_informational(const Json& value, const Loc& loc
   return heads;
 }
 
+/** `"none"`, one length, or an array of 1 to kMaxDeclaredLengths lengths. */
+DeclaredLength parse_declared_length(const Json& value, const Loc& loc) {
+  DeclaredLength declared;
+  if (value.is_string()) {
+    if (value.get<std::string>() != "none") {
+      fail(loc, "must be \"none\", a length or an array of lengths");
+    }
+    declared.omit = true;
+    return declared;
+  }
+  if (!value.is_array()) {
+    declared.values.push_back(get_uint(value, loc, 0, kMaxDeclaredLength));
+    return declared;
+  }
+  if (value.empty() || value.size() > kMaxDeclaredLengths) {
+    fail(loc, "must hold 1 to " + std::to_string(kMaxDeclaredLengths) + " lengths");
+  }
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    declared.values.push_back(get_uint(value[i], loc.index(i), 0, kMaxDeclaredLength));
+  }
+  return declared;
+}
+
 Response parse_respond(const Json& value, const Loc& loc, const RouteContext& route) {
   const Json& object = require_object(value, loc);
   Response response;
@@ -358,6 +381,9 @@ Response parse_respond(const Json& value, const Loc& loc, const RouteContext& ro
     response.informational = parse_informational(*v, loc.field("informational"), route);
   }
   read_bool(object, loc, "expect_continue", response.expect_continue);
+  if (const Json* v = member(object, "content_length")) {
+    response.content_length = parse_declared_length(*v, loc.field("content_length"));
+  }
   return response;
 }
 

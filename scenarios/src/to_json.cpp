@@ -101,6 +101,15 @@ Json response_json(const Response& response) {
     object["informational"] = std::move(heads);
   }
   object["expect_continue"] = response.expect_continue;
+  if (const auto& declared = response.content_length) {
+    if (declared->omit) {
+      object["content_length"] = "none";
+    } else if (declared->values.size() == 1) {
+      object["content_length"] = declared->values.front();
+    } else {
+      object["content_length"] = declared->values;
+    }
+  }
   return object;
 }
 

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
+#include <memory>
+
 #include "support/engine_fixture.h"
 
 namespace faultline::transport {
@@ -297,6 +301,86 @@ TEST_P(EngineTest, TemporaryRedirectWithPullBodyIsNotReplayable) {
   const auto id = send(request);
   answer(307, location("/again"));
   EXPECT_EQ(error_of(id), errc::body_not_replayable);
+}
+
+/** A pull source that yields `total` bytes of 'x' in pieces of at most `piece`. */
+PullSource yielding(std::uint64_t total, std::size_t piece = 300) {
+  auto sent = std::make_shared<std::uint64_t>(0);
+  return [total, piece, sent](std::span<char> buffer) {
+    const auto n =
+        static_cast<std::size_t>(std::min<std::uint64_t>({buffer.size(), piece, total - *sent}));
+    std::fill_n(buffer.data(), n, 'x');
+    *sent += n;
+    return PullResult{n, *sent == total, false};
+  };
+}
+
+/** Reads the current attempt's body the way a protocol does, until it ends or fails. */
+struct BodyRead {
+  std::uint64_t bytes = 0;
+  bool failed = false;
+};
+BodyRead read_all(detail::Exchange& exchange) {
+  BodyRead read;
+  std::array<char, 1024> buffer{};
+  for (int i = 0; i < 10000; ++i) {
+    const auto r = exchange.read_body(buffer);
+    read.bytes += r.size;
+    if (r.failed || r.end) {
+      read.failed = r.failed;
+      return read;
+    }
+  }
+  ADD_FAILURE() << "the body never ended";
+  return read;
+}
+
+// RFC 9112 6.3 / RFC 9113 8.1.1: the declared length frames the body. A source that runs
+// past it gives out no byte beyond it; one that ends before it fails instead of leaving
+// the server waiting for the rest.
+TEST_P(EngineTest, PullSourceIsHeldToItsDeclaredLength) {
+  struct Case {
+    std::uint64_t declared;
+    std::uint64_t yields;
+    bool fails;
+  };
+  for (const auto& c : {Case{1000, 1000, false}, Case{1000, 2000, true}, Case{1000, 400, true},
+                        Case{0, 0, false}, Case{0, 1, true}}) {
+    SCOPED_TRACE("declared " + std::to_string(c.declared) + ", yields " + std::to_string(c.yields));
+    Request request;
+    request.method = "POST";
+    request.url = "https://a.test/up";
+    request.body = Body::pull(yielding(c.yields), c.declared);
+    send(request);
+    const auto read = read_all(current());
+    EXPECT_EQ(read.failed, c.fails);
+    EXPECT_LE(read.bytes, c.declared);
+    if (c.fails) {
+      EXPECT_NE(current().body_error().find("declared " + std::to_string(c.declared)),
+                std::string::npos)
+          << current().body_error();
+    } else {
+      EXPECT_EQ(read.bytes, c.declared);
+    }
+    answer(200);
+  }
+}
+
+// trust_pull_source_length through its hook point: every byte the source yields goes out.
+TEST(EngineDefects, TrustPullSourceLengthSendsWhatTheSourceYields) {
+  testing_support::ManualScheduler scheduler;
+  testing_support::FakeSessionFactory factory(scheduler);
+  testing::DefectInjector hooks(testing::Defects{}.set(testing::Defects::trust_pull_source_length));
+  detail::Engine engine({}, scheduler, factory.factory(), &hooks);
+  Request request;
+  request.method = "POST";
+  request.url = "https://a.test/up";
+  request.body = Body::pull(yielding(2000), 1000);
+  engine.start(1, request, Handlers{});
+  factory.sessions.at(0)->ready(10);
+  const auto read = read_all(*factory.sessions.at(0)->streams.at(1).exchange);
+  EXPECT_FALSE(read.failed);
+  EXPECT_EQ(read.bytes, 2000U);
 }
 
 TEST_P(EngineTest, RedirectToCleartextOriginUsesHttp11) {

@@ -168,5 +168,38 @@ TEST(StatusCode, ThreeDigitsFrom100To599) {
   }
 }
 
+// RFC 9112 6.3: Content-Length fields that disagree (or are not numbers) are a framing
+// error; identical repeats, as separate fields or a list, are one length.
+TEST(H1ResponseHead, ConflictingContentLengthIsRejected) {
+  const auto judge = [](std::initializer_list<std::string_view> fields) {
+    H1ResponseHead head;
+    EXPECT_EQ(head.on_line("HTTP/1.1 200 OK\r\n"), H1ResponseHead::Step::more);
+    for (const auto field : fields) {
+      EXPECT_EQ(head.on_line(std::string(field) + "\r\n"), H1ResponseHead::Step::more);
+    }
+    head.on_line("\r\n");
+    return head.rejected() ? head.error() : std::string("accepted");
+  };
+  EXPECT_EQ(judge({"Content-Length: 1000", "Content-Length: 999"}),
+            "conflicting Content-Length values 1000 and 999");
+  EXPECT_EQ(judge({"Content-Length: 1000, 999"}), "conflicting Content-Length values 1000 and 999");
+  EXPECT_EQ(judge({"Content-Length: 1e3"}), "malformed Content-Length \"1e3\"");
+  EXPECT_EQ(judge({"Content-Length: "}), "malformed Content-Length \"\"");
+  EXPECT_EQ(judge({"Content-Length: 1000", "content-length: 1000"}), "accepted");
+  EXPECT_EQ(judge({"Content-Length: 1000 , 1000"}), "accepted");
+  EXPECT_EQ(judge({"Content-Length: 7"}), "accepted");
+}
+
+// ignore_content_length switches the judgement off (what RESP-CONTENT-LENGTH's h1 proof
+// relies on).
+TEST(H1ResponseHead, ContentLengthJudgementCanBeSwitchedOff) {
+  H1ResponseHead head;
+  head.judge_content_length(false);
+  head.on_line("HTTP/1.1 200 OK\r\n");
+  head.on_line("Content-Length: 1000\r\n");
+  head.on_line("Content-Length: 999\r\n");
+  EXPECT_EQ(head.on_line("\r\n"), H1ResponseHead::Step::head);
+}
+
 }  // namespace
 }  // namespace faultline::transport

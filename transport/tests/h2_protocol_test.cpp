@@ -171,6 +171,15 @@ class H2Server {
               0);
   }
 
+  /** A response head without END_STREAM; the body, if any, is written raw by the test. */
+  void head(std::int32_t stream, int status, Headers headers = {}) {
+    headers.insert(headers.begin(), {":status", std::to_string(status)});
+    auto nva = to_nv(headers, heads_[stream]);
+    ASSERT_EQ(nghttp2_submit_headers(get(), NGHTTP2_FLAG_NONE, stream, nullptr, nva.data(),
+                                     nva.size(), nullptr),
+              0);
+  }
+
   void reset(std::int32_t stream, std::uint32_t code) {
     ASSERT_EQ(nghttp2_submit_rst_stream(get(), NGHTTP2_FLAG_NONE, stream, code), 0);
   }
@@ -208,6 +217,7 @@ class H2Server {
   std::unique_ptr<nghttp2_session, Deleter> session_;
   std::map<std::int32_t, Body> bodies_;
   std::map<std::int32_t, std::list<Headers>> interim_;  ///< 1xx fields nghttp2 points into
+  std::map<std::int32_t, Headers> heads_;
 };
 
 /** A frame as raw bytes (RFC 9113 4.1), for what nghttp2's server will not send. */
@@ -820,6 +830,71 @@ TEST_P(H2ProtocolTest, UploadStalledByWindowZeroResumesOnASettingsRaise) {
 TEST_P(H2ProtocolTest, IgnoreSettingsWindowRaiseHookKeepsTheUploadStalled) {
   make_protocol_with(testing::Defects::ignore_settings_window_raise);
   EXPECT_TRUE(upload_through_window_raise(false));
+}
+
+// RFC 9113 8.1: only END_STREAM completes a response. RST_STREAM(NO_ERROR) or (CANCEL)
+// after part of the body, with content-length or without, fails the request typed.
+TEST_P(H2ProtocolTest, ResetBeforeEndStreamIsATruncatedResponse) {
+  handshake();
+  auto a = request("/a");
+  auto b = request("/b");
+  auto c = request("/c");
+  pump();
+  server_.head(1, 200, {{"content-length", "1000"}});
+  server_.head(3, 200);
+  server_.head(5, 200, {{"content-length", "1000"}});
+  pump();
+  for (const std::int32_t stream : {1, 3, 5}) {
+    feed_client(raw_frame(NGHTTP2_DATA, 0, stream, std::string(100, 'x')));
+  }
+  server_.reset(1, NGHTTP2_NO_ERROR);
+  server_.reset(3, NGHTTP2_NO_ERROR);
+  server_.reset(5, NGHTTP2_CANCEL);
+  pump();
+  for (const auto& exchange : {a, b}) {
+    ASSERT_TRUE(closed_as(exchange, Outcome::Kind::failed));
+    EXPECT_EQ(pool_.closed.at(exchange->id).error, errc::stream_reset);
+    EXPECT_EQ(pool_.closed.at(exchange->id).detail,
+              "response truncated: RST_STREAM NO_ERROR before END_STREAM, after 100 body bytes");
+  }
+  ASSERT_TRUE(closed_as(c, Outcome::Kind::failed));
+  EXPECT_EQ(pool_.closed.at(c->id).detail, "RST_STREAM CANCEL");
+  EXPECT_FALSE(protocol_->dead());
+}
+
+// rst_no_error_completes through its hook point (what RESP-TRUNCATED's proof relies on).
+TEST_P(H2ProtocolTest, RstNoErrorCompletesHookTakesTheCutResponse) {
+  make_protocol_with(testing::Defects::rst_no_error_completes);
+  handshake();
+  auto a = request("/a");
+  pump();
+  server_.head(1, 200, {{"content-length", "1000"}});
+  pump();
+  feed_client(raw_frame(NGHTTP2_DATA, 0, 1, std::string(100, 'x')));
+  server_.reset(1, NGHTTP2_NO_ERROR);
+  pump();
+  EXPECT_TRUE(closed_as(a, Outcome::Kind::completed));
+}
+
+// RFC 9113 8.1.1: DATA totals other than content-length make the response malformed;
+// nghttp2 checks it and resets the stream (PROTOCOL_ERROR): a typed failure at once.
+TEST_P(H2ProtocolTest, DataOtherThanContentLengthFailsTheResponse) {
+  handshake();
+  auto fewer = request("/fewer");
+  auto more = request("/more");
+  auto right = request("/right");
+  pump();
+  server_.respond(1, 200, std::string(100, 'x'), {{"content-length", "1000"}});
+  server_.respond(3, 200, std::string(2000, 'x'), {{"content-length", "1000"}});
+  server_.respond(5, 200, std::string(1000, 'x'), {{"content-length", "1000"}});
+  pump();
+  for (const auto& exchange : {fewer, more}) {
+    ASSERT_TRUE(closed_as(exchange, Outcome::Kind::failed));
+    EXPECT_EQ(pool_.closed.at(exchange->id).error, errc::protocol_error);
+  }
+  EXPECT_TRUE(closed_as(right, Outcome::Kind::completed));
+  EXPECT_EQ(right->response.body.size(), 1000U);
+  EXPECT_FALSE(protocol_->dead());
 }
 
 INSTANTIATE_TEST_SUITE_P(Cuts, H2ProtocolTest, ::testing::Values(1U, 2U, 3U, 42U),

@@ -133,7 +133,9 @@ AdminReply AdminApi::handle(std::string_view method, std::string_view target,
     if (get) {
       const std::string id = percent_decode(path.substr(std::string_view("/v1/requests/").size()));
       if (!scope.name) {
-        return ok_json({{"id", id}, {"served", context_.stats.served(id)}});
+        return ok_json({{"id", id},
+                        {"served", context_.stats.served(id)},
+                        {"body_bytes", context_.stats.body_bytes(id)}});
       }
       return ok_json({{"id", id},
                       {"namespace", *scope.name},

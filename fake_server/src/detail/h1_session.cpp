@@ -198,6 +198,7 @@ void H1Session::on_header_done() {
 }
 
 void H1Session::on_body(std::string_view bytes) {
+  env_.stats->on_request_body(request_id_, bytes.size(), tenant_.ns.get());
   if (echo_) {
     echo_->on_body(bytes);
   }
@@ -258,7 +259,10 @@ void H1Session::start_response() {
   const std::optional<std::uint64_t> size =
       plan_.body ? plan_.body->size() : std::optional<std::uint64_t>(0);
   const bool trailers = !plan_.trailers.empty() && !head_only_;
-  chunked_ = !head_only_ && (trailers || !size) && version_ >= 11;
+  const auto& declared = plan_.content_length;
+  // A declared length replaces the body's own: "none" chunks the body, values frame it
+  // (as far as they can: that is the point of declaring them).
+  chunked_ = !head_only_ && version_ >= 11 && (declared ? declared->omit : (trailers || !size));
   if (!size && !chunked_ && !head_only_) {
     keep_alive_ = false;  // HTTP/1.0: delimit by close
   }
@@ -295,6 +299,12 @@ void H1Session::start_response() {
   }
   if (chunked_) {
     append("transfer-encoding: chunked\r\n");
+  } else if (declared) {
+    for (const auto value : declared->values) {
+      append("content-length: ");
+      append_number(out_, value);
+      append("\r\n");
+    }
   } else if (size) {
     append("content-length: ");
     append_number(out_, *size);

@@ -403,6 +403,7 @@ int H2Session::on_data_chunk_recv(std::int32_t stream_id, std::string_view data)
     return 0;
   }
   stream->body_bytes += data.size();
+  env_.stats->on_request_body(stream->request_id, data.size(), stream->tenant.ns.get());
   const auto& scenario = stream->match.scenario ? stream->match.scenario : scenario_.get();
   if (stream->body_bytes > scenario->limits.max_request_body_bytes) {
     reject(*stream, 413, "request body exceeds max_request_body_bytes");
@@ -501,7 +502,16 @@ void H2Session::submit_response(Stream& stream) {
   for (const auto& [name, value] : plan.headers) {
     nva.push_back(make_nv(name, value));
   }
-  if (!length_text.empty()) {
+  std::vector<std::string>& declared = declared_lengths_;  // alive until the submit below
+  declared.clear();
+  if (plan.content_length) {
+    for (const auto value : plan.content_length->values) {
+      declared.push_back(std::to_string(value));
+    }
+    for (const auto& value : declared) {
+      nva.push_back(make_nv("content-length", value));
+    }
+  } else if (!length_text.empty()) {
     nva.push_back(make_nv("content-length", length_text));
   }
   if (!stream.request_id.empty()) {

@@ -78,6 +78,7 @@ void ResponsePlan::clear() noexcept {
   informational.clear();
   body.reset();
   hold.reset();
+  content_length.reset();
   delay = std::chrono::milliseconds{0};
 }
 
@@ -103,6 +104,7 @@ void plan_response_into(ResponsePlan& plan, const RouteMatch& match, const Reque
   plan.status = respond.status;
   plan.hold = respond.hold;
   plan.delay = std::chrono::milliseconds(respond.delay_ms);
+  plan.content_length = respond.content_length;
   plan.headers.reserve(respond.headers.size() + 2);
   for (const auto& [name, value] : respond.headers) {
     plan.headers.emplace_back(to_lower(name), scenarios::expand(value, match.captures));

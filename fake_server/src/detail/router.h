@@ -56,6 +56,8 @@ struct ResponsePlan {
 
   /** Back to an empty 200, keeping the vectors' storage. */
   void clear() noexcept;
+  /** respond.content_length: what the head declares instead of the body's size. */
+  std::optional<scenarios::DeclaredLength> content_length;
 };
 
 /** Whether a request whose head says `expect: 100-continue` gets `100 Continue` at once

@@ -514,6 +514,11 @@ std::string StatsRegistry::stats_json() const {
       requests[id] = count;
     }
     out["requests"] = std::move(requests);
+    json bodies = json::object();
+    for (const auto& [id, bytes] : body_bytes_) {
+      bodies[id] = bytes;
+    }
+    out["request_body_bytes"] = std::move(bodies);
     out["faults_fired"] = faults_fired_.empty() ? json::object() : json(faults_fired_);
     out["guards"] = guards_.empty() ? json::object() : json(guards_);
     out["requests_untracked"] = requests_untracked_;
@@ -568,6 +573,7 @@ void StatsRegistry::reset() {
     requests_untracked_ = 0;
     rst_received_.clear();
     std::unordered_map<std::string, std::uint64_t>().swap(served_);
+    std::unordered_map<std::string, std::uint64_t>().swap(body_bytes_);
     faults_fired_.clear();
     guards_.clear();
     connections_total_ = 0;

@@ -68,6 +68,9 @@ class ConnectionStats {
   /** Response headers went out for a request carrying this id (empty: untagged), in
       namespace `ns` (nullptr: the default one, counted in the registry). */
   void on_served(std::string_view request_id, Namespace* ns = nullptr);
+  /** `bytes` of request body arrived for a request carrying this id; counted per id in
+      the default namespace only (nullptr), ignored in a named one. */
+  void on_request_body(std::string_view request_id, std::uint64_t bytes, Namespace* ns = nullptr);
   /** Binds the connection to the namespace and scenario of its first request (later
       calls keep the first binding); returns the binding in force. Its counters and
       timeline then show under that namespace, and its faults come from that scenario
@@ -154,6 +157,8 @@ class StatsRegistry {
 
   /** How many times a request id was served. */
   [[nodiscard]] std::uint64_t served(std::string_view request_id) const;
+  /** Request body bytes received for a request id, every attempt together. */
+  [[nodiscard]] std::uint64_t body_bytes(std::string_view request_id) const;
 
   /** GET /v1/stats */
   [[nodiscard]] std::string stats_json() const;
@@ -184,6 +189,8 @@ class StatsRegistry {
   void count_goaway_sent() noexcept { goaway_sent_.fetch_add(1, std::memory_order_relaxed); }
   void count_rst_received(std::string_view code);
   void count_served(std::string_view request_id);
+  /** `bytes` of request body arrived for a request carrying this id (default namespace). */
+  void count_body_bytes(std::string_view request_id, std::uint64_t bytes);
   void count_fault(const std::string& key);
   /** A guard acted (also called for guards with no connection: "connection_limit"). */
   void count_guard(const std::string& key);
@@ -217,6 +224,7 @@ class StatsRegistry {
   std::uint64_t requests_untracked_ = 0;  ///< served with a new id beyond kMaxRequestIds
   std::map<std::string, std::uint64_t, std::less<>> rst_received_;
   std::unordered_map<std::string, std::uint64_t> served_;
+  std::unordered_map<std::string, std::uint64_t> body_bytes_;  ///< same cap as served_
   std::map<std::string, std::uint64_t, std::less<>> faults_fired_;
   std::map<std::string, std::uint64_t, std::less<>> guards_;
 };

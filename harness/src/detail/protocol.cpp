@@ -120,6 +120,9 @@ void parse_capabilities(const json& caps, std::string_view line, Fields& hello,
     }
     out.stream_window = w;
   }
+  if (const json* d = f.get("declared_length_bodies", json::value_t::boolean, false)) {
+    out.declared_length_bodies = d->get<bool>();
+  }
   if (f.failed()) {
     hello.fail_with(f.violation());
   }
@@ -281,6 +284,9 @@ std::string encode_request(const Request& request) {
     j["body_b64"] = common::base64_encode(*request.body);
     if (request.body_stream) {
       j["body_stream"] = true;
+    }
+    if (request.body_declared_length) {
+      j["body_declared_length"] = *request.body_declared_length;
     }
   }
   return line_of(j);

@@ -27,6 +27,10 @@ constexpr std::uint32_t kMaxSseEvents = 1'000'000;
 constexpr std::uint32_t kMaxDelayMs = 3'600'000;
 /** One body write; matches the largest HTTP/2 frame payload a peer may allow. */
 constexpr std::uint32_t kMaxChunkBytes = 16u << 20;
+/** respond.content_length: the largest length a head may declare (1 TiB), and how many
+    Content-Length fields it may carry. */
+constexpr std::uint64_t kMaxDeclaredLength = std::uint64_t{1} << 40;
+constexpr std::size_t kMaxDeclaredLengths = 8;
 
 /** Counts with no natural bound (times, streams, attempts, held streams): 2^31-1. */
 constexpr std::uint32_t kMaxCount = 0x7fffffff;

@@ -104,7 +104,8 @@ Outcome outcome_of(CURLcode code, const Transfer& transfer) {
     case CURLE_READ_ERROR:
     case CURLE_ABORTED_BY_CALLBACK:
       if (transfer.body_failed) {
-        return Outcome::failed_with(errc::body_source_failed, detail);
+        const auto& why = transfer.exchange->body_error();
+        return Outcome::failed_with(errc::body_source_failed, why.empty() ? detail : why);
       }
       return Outcome::failed_with(errc::protocol_error, detail);
     default:
@@ -282,6 +283,9 @@ void CurlBackend::start(const std::shared_ptr<Exchange>& exchange) {
   transfer->backend = this;
   transfer->exchange = exchange;
   transfer->attempt = exchange->attempt;
+  if (Hooks* hooks = exchange->hooks(); hooks != nullptr) {
+    transfer->head.judge_content_length(hooks->h1_judge_content_length());
+  }
   transfer->easy.reset(curl_easy_init());
   transfer->head.keep_interim_fields(hooks_ != nullptr && hooks_->keep_informational_fields());
   configure(*transfer);

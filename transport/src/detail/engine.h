@@ -48,6 +48,8 @@ class Engine final : public PoolListener {
   [[nodiscard]] Stats& counters() noexcept { return stats_; }
   [[nodiscard]] const Options& options() const noexcept { return options_; }
   [[nodiscard]] Scheduler& scheduler() noexcept { return scheduler_; }
+  /** The test-only hook points; nullptr in a production Client. */
+  [[nodiscard]] Hooks* hooks() const noexcept { return hooks_; }
   void log(LogLevel level, std::string_view text) const;
 
   // From exchanges (see Exchange).

@@ -22,7 +22,12 @@ Exchange::Exchange(Engine& engine, std::uint64_t id_, Request request, Url url_,
 PullResult Exchange::read_body(std::span<char> buffer) {
   if (body.source()) {
     body_pulled_ = true;
-    return body.source()(buffer);
+    const auto declared = body.length();
+    Hooks* hooks = engine_.hooks();
+    if (!declared || (hooks != nullptr && !hooks->enforce_declared_body_length())) {
+      return body.source()(buffer);
+    }
+    return read_declared(buffer, *declared);
   }
   const auto& data = body.data();
   const auto n = std::min<std::uint64_t>(buffer.size(), data.size() - body_offset_);
@@ -34,6 +39,33 @@ PullResult Exchange::read_body(std::span<char> buffer) {
 void Exchange::on_informational(std::uint32_t attempt_, int status, Headers headers_,
                                 Protocol protocol) {
   engine_.on_informational(*this, attempt_, status, std::move(headers_), protocol);
+}
+
+Hooks* Exchange::hooks() const noexcept {
+  return engine_.hooks();
+}
+
+PullResult Exchange::read_declared(std::span<char> buffer, std::uint64_t declared) {
+  // One byte more than is left, so that a source running past its length shows it here,
+  // before any of it is sent (RFC 9112 6.3 / RFC 9113 8.1.1: the length frames the body).
+  const auto left = declared - body_offset_;
+  const auto room = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), left + 1));
+  auto result = body.source()(buffer.first(room));
+  if (result.failed) {
+    return result;
+  }
+  if (result.size > left) {
+    body_error_ =
+        "the body source yielded more than its declared " + std::to_string(declared) + " bytes";
+    return {0, false, true};
+  }
+  body_offset_ += result.size;
+  if (result.end && body_offset_ < declared) {
+    body_error_ = "the body source ended after " + std::to_string(body_offset_) +
+                  " of its declared " + std::to_string(declared) + " bytes";
+    return {0, false, true};
+  }
+  return result;
 }
 
 void Exchange::on_head(std::uint32_t attempt_, int status, Headers headers_, Protocol protocol) {

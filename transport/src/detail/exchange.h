@@ -18,6 +18,7 @@
 namespace faultline::transport::detail {
 
 class Engine;
+class Hooks;
 class SessionPool;
 class Exchange;
 
@@ -81,12 +82,22 @@ class Exchange {
   /** The attempt's end, when it came while paused: handled on resume. */
   std::optional<Outcome> parked_end;
 
-  /** Next bytes of the request body for the current attempt. */
+  /** Next bytes of the request body for the current attempt. A pull source with a
+      declared length is held to it: more bytes than declared, or its end before, fail
+      (`failed`, with body_error() saying which) and nothing beyond the length is given
+      out. */
   PullResult read_body(std::span<char> buffer);
+  /** The engine's test-only hook points; nullptr in a production Client. */
+  [[nodiscard]] Hooks* hooks() const noexcept;
+  /** Why read_body() failed, when it was the declared length; empty otherwise. */
+  [[nodiscard]] const std::string& body_error() const noexcept { return body_error_; }
   /** The body can be sent again (bytes, or a pull source never read). */
   [[nodiscard]] bool body_replayable() const noexcept { return body.replayable() || !body_pulled_; }
   /** Rewinds the body for a new attempt. */
-  void rewind_body() noexcept { body_offset_ = 0; }
+  void rewind_body() noexcept {
+    body_offset_ = 0;
+    body_error_.clear();
+  }
 
   void on_informational(std::uint32_t attempt, int status, Headers headers, Protocol protocol);
   void on_head(std::uint32_t attempt, int status, Headers headers, Protocol protocol);
@@ -95,9 +106,12 @@ class Exchange {
   void on_attempt_end(std::uint32_t attempt, Outcome outcome);
 
  private:
+  PullResult read_declared(std::span<char> buffer, std::uint64_t declared);
+
   Engine& engine_;
-  std::uint64_t body_offset_ = 0;
+  std::uint64_t body_offset_ = 0;  ///< bytes given out: of the data, or pulled from the source
   bool body_pulled_ = false;
+  std::string body_error_;
 };
 
 }  // namespace faultline::transport::detail

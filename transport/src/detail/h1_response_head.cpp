@@ -1,5 +1,8 @@
 #include "detail/h1_response_head.h"
 
+#include <algorithm>
+#include <optional>
+
 #include "detail/limits.h"
 #include "detail/text.h"
 
@@ -76,8 +79,41 @@ H1ResponseHead::Step H1ResponseHead::on_line(std::string_view line) {
     }
     return Step::interim;
   }
+  if (auto why = judge_content_length_ ? conflicting_content_length() : std::string();
+      !why.empty()) {
+    return reject(std::move(why));
+  }
   head_done_ = true;
   return Step::head;
+}
+
+std::string H1ResponseHead::conflicting_content_length() const {
+  // RFC 9112 6.3: Content-Length fields (or list members) that differ, or one that is not
+  // a number, are an unrecoverable framing error; identical repeats are one length.
+  std::optional<std::string_view> first;
+  for (const auto& [name, value] : fields_) {
+    if (name != "content-length") {
+      continue;
+    }
+    std::string_view rest = value;
+    for (;;) {
+      const auto comma = rest.find(',');
+      const auto member = trim_ows(rest.substr(0, comma));
+      if (member.empty() || !std::all_of(member.begin(), member.end(), is_digit)) {
+        return "malformed Content-Length \"" + value + "\"";
+      }
+      if (first && *first != member) {
+        return "conflicting Content-Length values " + std::string(*first) + " and " +
+               std::string(member);
+      }
+      first = member;
+      if (comma == std::string_view::npos) {
+        break;
+      }
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  return {};
 }
 
 H1ResponseHead::Step H1ResponseHead::on_status_line(std::string_view line) {

@@ -20,7 +20,9 @@ namespace faultline::transport::detail {
       nghttp2 enforces on the h2 path, so both protocols judge a head alike);
     - a line that starts with SP or HTAB continues the previous field (obs-fold):
       joined with one SP;
-    - a head (interim heads included) and the trailers are bounded in bytes.
+    - a head (interim heads included) and the trailers are bounded in bytes;
+    - Content-Length fields (and comma-separated members) of the final head agree and
+      are numbers (RFC 9112 6.3): libcurl would frame by one of them.
     A rejected response stays rejected. One transfer; loop thread only. */
 class H1ResponseHead {
  public:
@@ -31,6 +33,10 @@ class H1ResponseHead {
     head,      ///< the final head is complete: status() and take_headers()
     rejected,  ///< the response is malformed (error() says why): stop the transfer
   };
+
+  /** Whether Content-Length fields are judged (default true; false only for a test-only
+      defect). */
+  void judge_content_length(bool judge) noexcept { judge_content_length_ = judge; }
 
   /** One line as curl delivers it (its CRLF or LF at the end, or none). */
   Step on_line(std::string_view line);
@@ -58,6 +64,8 @@ class H1ResponseHead {
   Step reject(std::string why);
   Step on_status_line(std::string_view line);
   Step on_field_line(std::string_view line, Headers& target);
+  /** Why the final head's Content-Length fields cannot frame a body; empty when they can. */
+  [[nodiscard]] std::string conflicting_content_length() const;
 
   Headers fields_;
   Headers interim_;
@@ -69,6 +77,7 @@ class H1ResponseHead {
   bool in_head_ = false;  ///< a status line arrived and its blank line has not
   bool head_done_ = false;
   bool keep_interim_ = false;
+  bool judge_content_length_ = true;
 };
 
 }  // namespace faultline::transport::detail

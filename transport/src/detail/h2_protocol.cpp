@@ -435,10 +435,27 @@ int H2Protocol::on_frame_recv(const nghttp2_frame* frame) {
     }
     case NGHTTP2_HEADERS: {
       const auto it = streams_.find(frame->hd.stream_id);
-      return it == streams_.end() ? 0 : on_response_headers(it);
+      if (it == streams_.end()) {
+        return 0;
+      }
+      mark_end_stream(it->second, frame);
+      return on_response_headers(it);
+    }
+    case NGHTTP2_DATA: {
+      const auto it = streams_.find(frame->hd.stream_id);
+      if (it != streams_.end()) {
+        mark_end_stream(it->second, frame);
+      }
+      return 0;
     }
     default:
       return 0;
+  }
+}
+
+void H2Protocol::mark_end_stream(Stream& stream, const nghttp2_frame* frame) {
+  if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
+    stream.end_stream_received = true;
   }
 }
 
@@ -535,6 +552,7 @@ int H2Protocol::on_data_chunk(std::int32_t stream_id, const std::uint8_t* data, 
   if (hold) {
     stream.uncredited += len;
   }
+  stream.body_bytes += len;
   stream.exchange->on_data(stream.attempt, {reinterpret_cast<const char*>(data), len});
   if (!hold) {
     nghttp2_session_consume_stream(ng_.get(), stream_id, len);
@@ -572,7 +590,16 @@ int H2Protocol::on_stream_close(std::int32_t stream_id, std::uint32_t error_code
   if (stream.cancelled) {
     outcome = Outcome::cancelled_by_us();
   } else if (stream.body_failed) {
-    outcome = Outcome::failed_with(errc::body_source_failed, "request body source failed");
+    const auto& why = stream.exchange->body_error();
+    outcome = Outcome::failed_with(errc::body_source_failed,
+                                   why.empty() ? "request body source failed" : why);
+  } else if (error_code == NGHTTP2_NO_ERROR && stream.rst_received && !stream.end_stream_received &&
+             (hooks_ == nullptr || !hooks_->h2_truncated_response_completes())) {
+    // RFC 9113 8.1: only END_STREAM completes a response; RST_STREAM(NO_ERROR) after it
+    // merely stops the upload (an early response), before it the response is cut.
+    outcome = Outcome::failed_with(
+        errc::stream_reset, "response truncated: RST_STREAM NO_ERROR before END_STREAM, after " +
+                                std::to_string(stream.body_bytes) + " body bytes");
   } else if (error_code == NGHTTP2_NO_ERROR) {
     outcome = Outcome::completed_ok();
   } else if (error_code == NGHTTP2_REFUSED_STREAM && stream.rst_received) {

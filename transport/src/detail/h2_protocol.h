@@ -147,6 +147,8 @@ class H2Protocol {
     bool body_failed = false;
     /** DATA bytes received while the exchange was paused: not yet credited back. */
     std::size_t uncredited = 0;
+    bool end_stream_received = false;  ///< the response ended with END_STREAM
+    std::uint64_t body_bytes = 0;      ///< response body bytes delivered
   };
   struct NgDeleter {
     void operator()(nghttp2_session* session) const noexcept;
@@ -156,6 +158,7 @@ class H2Protocol {
   int on_settings(const nghttp2_frame* frame);
   int on_goaway(const nghttp2_frame* frame);
   int on_response_headers(Streams::iterator it);
+  static void mark_end_stream(Stream& stream, const nghttp2_frame* frame);
   /** Gives the head arriving on `it` to the request of stream `owner` (a hook chose it). */
   void swap_requests(Streams::iterator it, std::int32_t owner);
   /** Credits `bytes` of stream `stream_id`'s window (WINDOW_UPDATE follows). */

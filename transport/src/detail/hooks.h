@@ -69,6 +69,17 @@ class Hooks {
   /** The pool started a stream and counted it in `stats`. */
   virtual void on_stream_started(Stats& stats) { (void)stats; }
 
+  // ---- Exchange
+  /** A pull source with a declared length is held to it: bytes beyond it, or its end
+      before it, fail the request (errc::body_source_failed). False: whatever the source
+      yields is sent. */
+  virtual bool enforce_declared_body_length() { return true; }
+
+  // ---- HTTP/1.1 backend
+  /** An HTTP/1.1 response head's Content-Length fields are judged (conflicting ones fail
+      the request). False: libcurl frames the body by whichever it picks. */
+  virtual bool h1_judge_content_length() { return true; }
+
   // ---- H2Protocol
   /** The session reports ready as soon as h2 is negotiated (before the server's first
       SETTINGS), and nghttp2 assumes no stream limit until SETTINGS arrive. */
@@ -119,6 +130,10 @@ class Hooks {
   /** An unprocessed attempt whose body came from a pull source already read. True:
       re-send it anyway (the source continues where it stopped). */
   virtual bool replay_unreplayable_body() { return false; }
+  /** RST_STREAM(NO_ERROR) ended a response before its END_STREAM. False: the request
+      fails (errc::stream_reset, "response truncated"); true: it completes with the bytes
+      that arrived. */
+  virtual bool h2_truncated_response_completes() { return false; }
 };
 
 }  // namespace faultline::transport::detail

@@ -77,6 +77,9 @@ class DefectInjector final : public detail::Hooks {
   bool http11_blank_curl_defaults() override { return !has(Defects::form_content_type_on_post); }
   bool h2_credit_while_paused() override { return has(Defects::credit_regardless_of_consumer); }
   bool replay_unreplayable_body() override { return has(Defects::replay_unreplayable_body); }
+  bool h2_truncated_response_completes() override { return has(Defects::rst_no_error_completes); }
+  bool enforce_declared_body_length() override { return !has(Defects::trust_pull_source_length); }
+  bool h1_judge_content_length() override { return !has(Defects::ignore_content_length); }
 
  private:
   /** Where the server's byte stream of one session stands, frame by frame. */

@@ -69,6 +69,12 @@ const char* to_string(Defects::Flag flag) noexcept {
       return "ignore_settings_window_raise";
     case Defects::replay_unreplayable_body:
       return "replay_unreplayable_body";
+    case Defects::rst_no_error_completes:
+      return "rst_no_error_completes";
+    case Defects::trust_pull_source_length:
+      return "trust_pull_source_length";
+    case Defects::ignore_content_length:
+      return "ignore_content_length";
   }
   return nullptr;
 }

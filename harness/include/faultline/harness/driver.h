@@ -35,6 +35,9 @@ struct DriverCapabilities {
   /** The HTTP/2 stream window (bytes) it grants a response body: what a paused stream
       may hold at most. */
   std::optional<std::int64_t> stream_window;
+  /** Whether it sends a request's body_declared_length (a streamed body declaring a
+      length of its own) through its transport's streaming body API. */
+  std::optional<bool> declared_length_bodies;
 };
 
 /** What a driver says about itself (the protocol's hello), so that checks judge it

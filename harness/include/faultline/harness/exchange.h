@@ -38,6 +38,10 @@ struct Request {
   /** The driver hands `body` to its transport as a stream it cannot replay (a pull
       source, a readable stream), not as bytes in memory. */
   bool body_stream = false;
+  /** With `body`: send it from a streamed source that declares this length (its
+      Content-Length) whatever the bytes' real size - a source that may lie. Only for a
+      driver whose hello declares capabilities.declared_length_bodies. */
+  std::optional<std::uint64_t> body_declared_length;
   std::uint32_t timeout_ms = 0;  ///< whole-exchange deadline inside the driver; 0 = none
   RedirectMode redirect = RedirectMode::follow;
   /** The caller reads the body slowly: at least this many milliseconds between taking

@@ -125,6 +125,13 @@ struct Informational {
   std::vector<Header> headers;  ///< values are templates ({capture})
 };
 
+/** The Content-Length a response head declares instead of its body's own size: the
+    way to send a length that lies (docs/scenarios.md, "Declared length"). */
+struct DeclaredLength {
+  bool omit = false;                  ///< no Content-Length at all (HTTP/1.1: chunked)
+  std::vector<std::uint64_t> values;  ///< one field per value, in order (unless omit)
+};
+
 struct Response {
   int status = 200;
   std::vector<Header> headers;  ///< values are templates ({capture})
@@ -140,6 +147,8 @@ struct Response {
   /** A request with `expect: 100-continue` gets `100 Continue` as soon as its head
       arrives (h2 and HTTP/1.1); false: the expectation is ignored, the final status only. */
   bool expect_continue = true;
+  /** Unset: the body's size when known (HTTP/1.1 chunks a body of unknown size). */
+  std::optional<DeclaredLength> content_length;
 };
 
 /** Which requests a route takes. Path patterns: literal segments, "{name}" captures a

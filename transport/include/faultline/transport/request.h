@@ -37,7 +37,9 @@ class Body {
   Body() = default;
   /** A body held in memory; replayed on retries and 307/308 redirects. */
   static Body bytes(std::string data);
-  /** A streamed body; `length` becomes content-length when known. */
+  /** A streamed body; `length` becomes content-length when known, and the source is
+      held to it: more bytes, or its end before `length`, fail the request with
+      errc::body_source_failed before anything beyond `length` is sent. */
   static Body pull(PullSource source, std::optional<std::uint64_t> length = std::nullopt);
 
   [[nodiscard]] bool empty() const noexcept { return !source_ && data_.empty(); }

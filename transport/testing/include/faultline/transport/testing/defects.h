@@ -91,6 +91,15 @@ struct Defects {
     /** An unprocessed request whose body came from a pull source already read is sent
         again anyway (the source goes on where it stopped), instead of failing. */
     replay_unreplayable_body = std::uint64_t{1} << 29,
+    /** An h2 response cut by RST_STREAM(NO_ERROR) before its END_STREAM completes as a
+        success with the bytes that arrived. */
+    rst_no_error_completes = std::uint64_t{1} << 19,
+    /** A pull source's declared length is trusted: the bytes it yields beyond it are
+        sent, and its early end leaves the request waiting for the rest. */
+    trust_pull_source_length = std::uint64_t{1} << 21,
+    /** HTTP/1.1 Content-Length fields that conflict are not judged: the body is framed by
+        whichever libcurl picks, the rest left on the connection. */
+    ignore_content_length = std::uint64_t{1} << 20,
   };
   std::uint64_t flags = 0;
 
@@ -139,6 +148,9 @@ inline constexpr Defects::Flag kAllDefects[] = {
     Defects::credit_regardless_of_consumer,
     Defects::ignore_settings_window_raise,
     Defects::replay_unreplayable_body,
+    Defects::rst_no_error_completes,
+    Defects::trust_pull_source_length,
+    Defects::ignore_content_length,
 };
 
 }  // namespace faultline::transport::testing
