@@ -182,6 +182,34 @@ INSTANTIATE_TEST_SUITE_P(Hostile, Flood,
                                            "priority", "rapid_reset"),
                          [](const auto& info) { return std::string(info.param); });
 
+// A flood that goes on writing after the GOAWAY and after the server's FIN (3 MiB of
+// PINGs, read only between 256 KiB runs): the server half-closes and reads the rest
+// away, so every write lands, the GOAWAY arrives and the end is a FIN, not a reset that
+// could destroy the GOAWAY before the client reads it.
+TEST_F(Hostile, FloodThatKeepsWritingReadsItsGoawayAndAClose) {
+  start();
+  constexpr int kPings = 185000;  // 17 bytes each: below the drain bound (4 MiB)
+  const json report = attack("blind_ping", kPings);
+  EXPECT_EQ(report["goaway"], kEnhanceYourCalm) << report.dump();
+  EXPECT_FALSE(report["write_failed"].get<bool>()) << report.dump();
+  EXPECT_EQ(report["sent"], kPings) << report.dump();
+  EXPECT_EQ(report["end"], "eof") << report.dump();
+  EXPECT_GE(guards().value("flood:ping", 0), 1) << guards().dump();
+  expect_recovered("blind_ping");
+}
+
+// The drain is bounded: a flood that never stops is cut (the server stops reading it
+// after 4 MiB) and the server serves the others meanwhile.
+TEST_F(Hostile, FloodThatNeverStopsIsCutAfterTheDrainBound) {
+  start();
+  constexpr int kPings = 1000000;  // 17 MB
+  const json report = attack("blind_ping", kPings);
+  EXPECT_TRUE(report["write_failed"].get<bool>()) << report.dump();
+  EXPECT_LT(report["sent"].get<int>(), kPings) << report.dump();
+  EXPECT_GE(guards().value("flood:ping", 0), 1) << guards().dump();
+  expect_recovered("blind_ping_unbounded");
+}
+
 // A scenario may turn the guard off: the same frames are then taken without a GOAWAY.
 TEST_F(Hostile, FloodGuardOffLetsAWindowUpdateFloodThrough) {
   start();

@@ -17,6 +17,7 @@
 
 #include "detail/h1_session.h"
 #include "detail/h2_session.h"
+#include "detail/input_drain.h"
 #include "detail/log.h"
 #include "detail/server_limits.h"
 
@@ -65,11 +66,11 @@ class Connection final : public SessionHost,
         [weak](std::shared_ptr<const AdminAction> action) {
           if (auto self = weak.lock()) {
             asio::post(self->executor(), [self, action = std::move(action)] {
-              if (self->closed_ || !self->session_) {
-                return;
-              }
-              self->guarded([&] { self->session_->apply_admin(*action); });
-              self->after_activity();
+              self->run_step([&] {
+                if (self->session_) {
+                  self->session_->apply_admin(*action);
+                }
+              });
             });
           }
         });
@@ -103,17 +104,12 @@ class Connection final : public SessionHost,
   }
 
   void run_after(std::chrono::milliseconds delay, std::function<void()> fn) override {
-    if (closed_) {
+    if (closed_ || draining_) {
       return;
     }
     if (delay.count() <= 0) {
-      asio::post(executor(), [self = this->shared_from_this(), fn = std::move(fn)] {
-        if (self->closed_) {
-          return;
-        }
-        self->guarded(fn);
-        self->after_activity();
-      });
+      asio::post(executor(),
+                 [self = this->shared_from_this(), fn = std::move(fn)] { self->run_step(fn); });
       return;
     }
     const std::uint64_t id = next_timer_++;
@@ -123,16 +119,14 @@ class Connection final : public SessionHost,
     ref.async_wait([self = this->shared_from_this(), id,
                     fn = std::move(fn)](const boost::system::error_code& ec) {
       self->timers_.erase(id);
-      if (ec || self->closed_) {
-        return;
+      if (!ec) {
+        self->run_step(fn);
       }
-      self->guarded(fn);
-      self->after_activity();
     });
   }
 
   void close_transport(scenarios::CloseMode mode, bool after_flush, std::string reason) override {
-    if (closed_ || pending_close_) {
+    if (closed_ || draining_ || pending_close_) {
       return;
     }
     pending_close_ = mode;
@@ -151,17 +145,21 @@ class Connection final : public SessionHost,
       if (!self) {
         return;
       }
-      asio::post(self->executor(), [self, fn] {
-        if (self->closed_) {
-          return;
-        }
-        self->guarded(fn);
-        self->after_activity();
-      });
+      asio::post(self->executor(), [self, fn] { self->run_step(fn); });
     };
   }
 
  private:
+  /** A timer's, a waker's or an admin action's step: not once the session is done. */
+  template <class Fn>
+  void run_step(const Fn& fn) {
+    if (closed_ || draining_) {
+      return;
+    }
+    guarded(fn);
+    after_activity();
+  }
+
   [[nodiscard]] LogTag tag() const { return LogTag{"conn", stats_->id()}; }
   [[nodiscard]] tcp::socket& socket() {
     if constexpr (kTls) {
@@ -232,6 +230,7 @@ class Connection final : public SessionHost,
   }
 
   void do_read() {
+    reading_ = true;
     stream_.async_read_some(
         asio::buffer(read_buffer_),
         [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
@@ -240,7 +239,12 @@ class Connection final : public SessionHost,
   }
 
   void on_read(const boost::system::error_code& ec, std::size_t n) {
+    reading_ = false;
     if (closed_) {
+      return;
+    }
+    if (draining_) {
+      continue_drain();  // the read that was pending when the drain began
       return;
     }
     count_bytes(n, 0);
@@ -287,7 +291,7 @@ class Connection final : public SessionHost,
 
   /** Resumes a read paused at the session's input bound, once it wants input again. */
   void maybe_resume_read() {
-    if (!read_paused_ || closed_ || !session_ || !session_->wants_input() ||
+    if (!read_paused_ || closed_ || draining_ || !session_ || !session_->wants_input() ||
         session_->should_close()) {
       return;
     }
@@ -342,7 +346,7 @@ class Connection final : public SessionHost,
 
   /** After the session did something: flush its output, close when it is done. */
   void after_activity() {
-    if (closed_) {
+    if (closed_ || draining_) {
       return;
     }
     if (!writing_) {
@@ -356,7 +360,7 @@ class Connection final : public SessionHost,
   }
 
   void do_write() {
-    if (writing_ || closed_ || !session_) {
+    if (writing_ || closed_ || draining_ || !session_) {
       return;
     }
     write_buffer_.clear();
@@ -368,7 +372,7 @@ class Connection final : public SessionHost,
       if (pending_close_) {
         finish_close();
       } else if (session_->should_close()) {
-        close(close_reason_.empty() ? "closed by server" : close_reason_);
+        close_gracefully(close_reason_.empty() ? "closed by server" : close_reason_);
       } else if (peer_gone_) {
         close(close_reason_);
       }
@@ -408,6 +412,10 @@ class Connection final : public SessionHost,
 
   void stop() {
     if (closed_) {
+      return;
+    }
+    if (draining_) {
+      close(close_reason_);  // its goodbye is out already
       return;
     }
     if (!session_) {
@@ -451,38 +459,84 @@ class Connection final : public SessionHost,
     close(reason);
   }
 
+  /** The session is done and its last bytes (a GOAWAY, a response with Connection: close)
+      are written: the end of output goes out (TLS close_notify, then FIN), then the
+      input is read away (InputDrain, bounded) before the close. */
+  void close_gracefully(const std::string& reason) {
+    if (closed_ || draining_) {
+      return;
+    }
+    draining_ = true;
+    close_reason_ = reason;
+    FAULTLINE_LOG(debug, tag(), "draining before the close: " << reason);
+    timers_.clear();
+    phase_timer_.cancel();
+    read_paused_ = false;
+    release_paused_self();
+    if (reading_) {
+      // The drain reads the socket itself (and TLS shuts down): the pending read ends
+      // first, on_read goes on with the drain.
+      boost::system::error_code ignored;
+      socket().cancel(ignored);
+      return;
+    }
+    continue_drain();
+  }
+
+  /** TLS: close_notify first (the shutdown also reads until the peer's close_notify or
+      its first application data), then FIN and the drain. Cleartext: FIN and the drain. */
+  void continue_drain() {
+    if constexpr (kTls) {
+      stream_.async_shutdown(
+          [self = this->shared_from_this()](const boost::system::error_code& ec) {
+            self->on_tls_shutdown(ec);
+          });
+    } else {
+      drain_input();
+    }
+  }
+
+  void on_tls_shutdown(const boost::system::error_code& ec) {
+    if (closed_) {
+      return;
+    }
+    count_bytes(0, 0);
+    if (!ec || ec == asio::error::eof) {
+      close(close_reason_);  // the peer's close_notify, or its FIN: nothing more comes
+      return;
+    }
+    drain_input();  // the peer sent more after our close_notify
+  }
+
+  void drain_input() {
+    boost::system::error_code ignored;
+    socket().shutdown(tcp::socket::shutdown_send, ignored);
+    drain_.start(this->shared_from_this(), kDrainBytes, kDrainTimeout,
+                 [this](InputDrain::End end, std::size_t drained) {
+                   if constexpr (!kTls) {
+                     count_bytes(drained, 0);
+                   }
+                   FAULTLINE_LOG(debug, tag(),
+                                 "drained " << drained << " bytes until " << to_string(end));
+                   close(close_reason_);
+                 });
+  }
+
   void close(const std::string& reason) {
     if (closed_) {
       return;
     }
     closed_ = true;
     FAULTLINE_LOG(debug, tag(), "closed: " << reason);
+    drain_.cancel();
     timers_.clear();
     phase_timer_.cancel();
     release_paused_self();
     boost::system::error_code ignored;
-    discard_unread_input();
+    discard_available_input(socket());
     socket().shutdown(tcp::socket::shutdown_both, ignored);
     socket().close(ignored);
     finish_stats(reason);
-  }
-
-  /** Reads away what the peer sent and nobody will read (bounded, never blocking): a
-      socket closed with unread input answers with a TCP reset, and the reset can destroy
-      the GOAWAY just written before the peer reads it. */
-  void discard_unread_input() {
-    std::array<char, 16384> sink{};
-    boost::system::error_code ec;
-    for (int i = 0; i < 64; ++i) {
-      const std::size_t ready = socket().available(ec);
-      if (ec || ready == 0) {
-        return;
-      }
-      socket().read_some(asio::buffer(sink), ec);
-      if (ec) {
-        return;
-      }
-    }
   }
 
   /** Drops the self-reference of a paused read, later on the strand (the caller may be
@@ -540,7 +594,9 @@ class Connection final : public SessionHost,
   bool write_posted_ = false;
   bool closed_ = false;
   bool peer_gone_ = false;
-  bool closing_ = false;  ///< close_notify sent, waiting briefly for the peer's
+  bool closing_ = false;   ///< close_notify sent, waiting briefly for the peer's
+  bool reading_ = false;   ///< a read is in flight
+  bool draining_ = false;  ///< the session is done: reading away input before the close
   std::optional<scenarios::CloseMode> pending_close_;
   const scenarios::Limits limits_;  ///< the scenario's, as the connection was accepted
   asio::steady_timer phase_timer_;  ///< header or idle timeout (update_phase)
@@ -550,6 +606,7 @@ class Connection final : public SessionHost,
   std::shared_ptr<Connection> paused_self_;  ///< alive while no read is pending
   std::uint64_t next_timer_ = 1;
   std::unordered_map<std::uint64_t, std::unique_ptr<asio::steady_timer>> timers_;
+  InputDrain drain_{socket(), read_buffer_};  ///< after the goodbye (close_gracefully)
 };
 
 /** Starts a connection on its own strand (the accept handler runs on the acceptor's). */
