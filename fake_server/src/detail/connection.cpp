@@ -19,6 +19,7 @@
 #include "detail/h2_session.h"
 #include "detail/input_drain.h"
 #include "detail/log.h"
+#include "detail/memory_trim.h"
 #include "detail/server_limits.h"
 
 namespace faultline::fake_server::detail {
@@ -559,7 +560,7 @@ class Connection final : public SessionHost,
     }
     context_.live.remove(stats_->id());
     if (context_.live.size() == 0) {
-      trim_free_memory();  // the last one gone: what connections held goes back
+      trim_after_last_close(executor(), context_.live);
     }
   }
 
