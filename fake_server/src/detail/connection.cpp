@@ -7,9 +7,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
-#include <openssl/bio.h>
-#include <openssl/ssl.h>
-
 #include <array>
 #include <cstring>
 #include <memory>
@@ -20,6 +17,7 @@
 #include "detail/input_drain.h"
 #include "detail/log.h"
 #include "detail/memory_trim.h"
+#include "detail/protocol_choice.h"
 #include "detail/server_limits.h"
 
 namespace faultline::fake_server::detail {
@@ -29,14 +27,6 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using TlsStream = asio::ssl::stream<tcp::socket>;
-
-constexpr std::string_view kH2Preface{"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", kH2PrefaceBytes};
-
-/** Bytes TLS moved through the socket (records, not plaintext). */
-void record_socket_bytes(TlsStream& stream, ConnectionStats& stats) {
-  SSL* ssl = stream.native_handle();
-  stats.set_bytes(BIO_number_read(SSL_get_rbio(ssl)), BIO_number_written(SSL_get_wbio(ssl)));
-}
 
 /** One accepted socket and the session on it. Owns itself (shared_from_this); every
     handler runs on the socket's strand. */
@@ -184,21 +174,15 @@ class Connection final : public SessionHost,
 
   void on_handshake(const boost::system::error_code& ec) {
     if constexpr (kTls) {
-      record_socket_bytes(stream_, *stats_);
+      record_tls_socket_bytes(stream_.native_handle(), *stats_);
       if (ec) {
         FAULTLINE_LOG(debug, tag(), "TLS handshake failed: " << ec.message());
         close("tls handshake failed: " + ec.message());
         return;
       }
-      SSL* ssl = stream_.native_handle();
-      const unsigned char* alpn = nullptr;
-      unsigned int alpn_length = 0;
-      SSL_get0_alpn_selected(ssl, &alpn, &alpn_length);
-      const std::string_view selected(reinterpret_cast<const char*>(alpn), alpn_length);
-      const bool h2 = selected == "h2" ||
-                      (selected.empty() && listener_.alpn.load() == scenarios::AlpnPolicy::h2_only);
-      stats_->set_protocol(selected, h2 ? "h2" : "http/1.1", SSL_get_version(ssl));
-      if (!guarded([&] { begin_session(h2); })) {
+      const TlsChoice choice = tls_choice(stream_.native_handle(), listener_.alpn.load());
+      stats_->set_protocol(choice.alpn, choice.h2 ? "h2" : "http/1.1", choice.version);
+      if (!guarded([&] { begin_session(choice.h2); })) {
         return;
       }
       do_read();
@@ -219,13 +203,12 @@ class Connection final : public SessionHost,
   /** Cleartext: decides h2c (the preface) or HTTP/1.1 from the first bytes. */
   void sniff(std::span<const std::uint8_t> bytes) {
     sniffed_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    const std::size_t n = std::min(sniffed_.size(), kH2Preface.size());
-    const bool prefix = std::string_view(sniffed_).substr(0, n) == kH2Preface.substr(0, n);
-    if (prefix && n < kH2Preface.size()) {
+    const std::optional<bool> h2c = starts_with_h2_preface(sniffed_);
+    if (!h2c) {
       return;  // not enough yet
     }
-    stats_->set_protocol("", prefix ? "h2c" : "http/1.1", "");
-    begin_session(prefix);
+    stats_->set_protocol("", *h2c ? "h2c" : "http/1.1", "");
+    begin_session(*h2c);
     const std::string first = std::move(sniffed_);
     session_->on_input({reinterpret_cast<const std::uint8_t*>(first.data()), first.size()});
   }
@@ -403,7 +386,7 @@ class Connection final : public SessionHost,
 
   void count_bytes(std::size_t in, std::size_t out) {
     if constexpr (kTls) {
-      record_socket_bytes(stream_, *stats_);
+      record_tls_socket_bytes(stream_.native_handle(), *stats_);
     } else {
       if (in != 0 || out != 0) {
         stats_->add_bytes(in, out);
@@ -471,9 +454,16 @@ class Connection final : public SessionHost,
     close_reason_ = reason;
     FAULTLINE_LOG(debug, tag(), "draining before the close: " << reason);
     timers_.clear();
-    phase_timer_.cancel();
     read_paused_ = false;
     release_paused_self();
+    // The whole goodbye is bounded: a TLS shutdown would wait for the peer forever.
+    phase_timer_.expires_after(kDrainTimeout);
+    phase_timer_.async_wait([self = this->shared_from_this(), generation = ++phase_generation_](
+                                const boost::system::error_code& ec) {
+      if (!ec && !self->closed_ && generation == self->phase_generation_) {
+        self->close(self->close_reason_);
+      }
+    });
     if (reading_) {
       // The drain reads the socket itself (and TLS shuts down): the pending read ends
       // first, on_read goes on with the drain.
