@@ -26,6 +26,15 @@ constexpr std::size_t kFdSlack = 4;
 /** RSS growth allowed after an attack: loose (allocator caches, the timelines of the
     attack's connections until a reset); a leak or an unbounded buffer is far above it. */
 constexpr long kRssSlackKb = 48 * 1024;
+/** Built with ASan or TSan (the server too, same preset): their allocators keep freed
+    memory (quarantine, shadow) and ignore malloc_trim, so RSS bounds say nothing there
+    and are not applied (RSS is still recorded); and the instrumented server reads a
+    flood more slowly than the client writes it. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
 
 std::size_t open_fds(pid_t pid) {
   std::size_t n = 0;
@@ -126,7 +135,9 @@ class Hostile : public ::testing::Test {
                            "descriptors back near " + std::to_string(fds_) + " after " + after))
         << "now " << open_fds(pid);
     const long rss = rss_kb(pid);
-    EXPECT_LE(rss, rss_ + kRssSlackKb) << "RSS (kB) after " << after << ", start " << rss_;
+    if (!kSanitized) {
+      EXPECT_LE(rss, rss_ + kRssSlackKb) << "RSS (kB) after " << after << ", start " << rss_;
+    }
     RecordProperty(after + "_rss_kb", std::to_string(rss));
     RecordProperty(after + "_rss_start_kb", std::to_string(rss_));
   }
@@ -172,7 +183,11 @@ TEST_P(Flood, IsAnsweredWithEnhanceYourCalm) {
   const json report = attack(kind, 20000);
   EXPECT_EQ(report["goaway"], kEnhanceYourCalm) << report.dump();
   EXPECT_TRUE(report["closed"].get<bool>()) << report.dump();
-  EXPECT_LT(report["sent"].get<int>(), 20000) << "the flood ran to its end: " << report.dump();
+  if (!kSanitized) {
+    // The client stops once it read the GOAWAY (the server reads the rest away): a slow
+    // (instrumented) server may answer after the client's last batch.
+    EXPECT_LT(report["sent"].get<int>(), 20000) << "the flood ran to its end: " << report.dump();
+  }
   EXPECT_GE(guards().value("flood:" + guard, 0), 1) << guards().dump();
   expect_recovered(kind + "_flood");
 }
@@ -359,21 +374,26 @@ TEST_F(Hostile, ClosedConnectionsAreForgottenOnReset) {
   EXPECT_EQ(after["connections"].size(), 0u) << after.dump();
   // Tighter than the battery's bound: the reset trims (measured: +3 MB after 500 closed
   // connections that had taken +55 MB).
-  EXPECT_LE(rss_kb(server_->pid()), rss_ + 12 * 1024)
-      << "RSS (kB) after the reset; before it " << loaded << ", at start " << rss_;
+  if (!kSanitized) {
+    EXPECT_LE(rss_kb(server_->pid()), rss_ + 12 * 1024)
+        << "RSS (kB) after the reset; before it " << loaded << ", at start " << rss_;
+  }
   expect_recovered("closed_connections_reset");
 }
 
 // What connections held goes back to the system once the last one closes, without a
 // reset (the server trims then; the closed connections keep only their small stats).
 TEST_F(Hostile, MemoryReturnsWhenTheLastConnectionCloses) {
+  if (kSanitized) {
+    GTEST_SKIP() << "the sanitizer's allocator keeps freed memory and ignores malloc_trim";
+  }
   start();
   const pid_t pid = server_->pid();
-  // 500 h2 connections (preface and SETTINGS each) held for 5 s, then closed together.
+  // 500 h2 connections (preface and SETTINGS each) held for 8 s, then closed together.
   // Their descriptors say when the server has them and when it let them go: no admin
   // call in between, whose answers would take memory of their own.
   constexpr std::size_t kConnections = 500;
-  auto running = launch("idle_h2", kConnections, 5);
+  auto running = launch("idle_h2", kConnections, 8);
   ASSERT_TRUE(eventually([&] { return open_fds(pid) >= fds_ + kConnections; }, 20s,
                          "every attacking connection open on the server"))
       << "descriptors: " << open_fds(pid);
