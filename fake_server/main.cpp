@@ -49,6 +49,9 @@ int main(int argc, char** argv) {
     if (cli.admin_idle_timeout) {
       options.admin_idle_timeout = *cli.admin_idle_timeout;
     }
+    if (cli.admin_max_connections) {
+      options.admin_max_connections = *cli.admin_max_connections;
+    }
     if (cli.max_connections) {
       options.max_connections = *cli.max_connections;
     }

@@ -160,6 +160,7 @@ struct Server::Impl {
     detail::AdminServerOptions admin_options;
     admin_options.access = {options.admin_token, options.admin_host};
     admin_options.idle_timeout = options.admin_idle_timeout;
+    admin_options.max_connections = options.admin_max_connections;
     admin = std::make_unique<detail::AdminServer>(*context, options.admin_host, options.admin_port,
                                                   std::move(admin_options));
     ready.admin = origin(false, admin_address, admin->port());

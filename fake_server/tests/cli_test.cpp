@@ -49,15 +49,18 @@ TEST(Cli, EveryOption) {
 }
 
 TEST(Cli, AdminAccessAndServerCaps) {
-  const CliOptions options = parse_cli({"--admin-token", "t0k", "--admin-idle-timeout-ms=250",
-                                        "--max-connections", "0", "--max-held-streams", "50"});
+  const CliOptions options =
+      parse_cli({"--admin-token", "t0k", "--admin-idle-timeout-ms=250", "--max-connections", "0",
+                 "--max-held-streams", "50", "--admin-max-connections", "3"});
   EXPECT_EQ(options.admin_token, "t0k");
   EXPECT_EQ(options.admin_idle_timeout, std::chrono::milliseconds(250));
   EXPECT_EQ(options.max_connections, 0u);  // 0: no cap
   EXPECT_EQ(options.max_held_streams, 50u);
+  EXPECT_EQ(options.admin_max_connections, 3u);
   const CliOptions none = parse_cli({});
   EXPECT_FALSE(none.admin_token.has_value());  // main falls back to FAULTLINE_ADMIN_TOKEN
   EXPECT_FALSE(none.max_connections.has_value());
+  EXPECT_FALSE(none.admin_max_connections.has_value());
 }
 
 TEST(Cli, ErrorsAreOneLineInvalidArgument) {

@@ -8,6 +8,11 @@ DEADLINE_S seconds, and prints one JSON line saying what the server did:
   h2 floods (COUNT frames on one h2c connection):
     settings, ping, window_update, empty_data, priority, rapid_reset, held_streams
       -> {"goaway": ERROR_CODE|null, "closed": bool, "sent": N, "refused": N}
+  blind_ping (COUNT PINGs on one h2c connection, written in 256 KiB runs with what
+    arrived read between runs; neither the GOAWAY nor the server's FIN stops it, a failed
+    write does, as for a client that takes a failed write for a dead connection)
+      -> {"goaway": ERROR_CODE|null, "closed": bool, "write_failed": bool, "sent": N,
+          "sent_after_goaway": N, "end": "eof"|"reset"|"open"}
   connection attacks (COUNT connections):
     slow_headers (an HTTP/1.1 head dripped one byte per 50 ms), silent (nothing at all),
     idle_h2 (preface and SETTINGS, then nothing), connections (open; those the server
@@ -45,13 +50,23 @@ def request_block(path, method=b"GET"):
 class H2:
     """One h2c connection that reads what the server sends without blocking on it."""
 
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    def __init__(self, port, receive_buffer=0):
+        if receive_buffer:
+            # A small window: the server's output backs up in its own send queue.
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+            self.sock.settimeout(10)
+            self.sock.connect(("127.0.0.1", port))
+        else:
+            self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
         self.sock.setblocking(False)
         self.buffer = b""
         self.goaway = None
         self.closed = False
         self.refused = 0
+        self.write_failed = False
+        self.received = 0
+        self.end = "open"
         self.send(PREFACE + frame(SETTINGS, 0, 0))
 
     def send(self, data):
@@ -68,6 +83,8 @@ class H2:
                 self.closed = True
 
     def read(self, wait=0.0):
+        if self.closed:
+            return
         ready, _, _ = select.select([self.sock], [], [], wait)
         if not ready:
             return
@@ -77,10 +94,13 @@ class H2:
             return
         except OSError:
             self.closed = True
+            self.end = "reset"
             return
         if not chunk:
             self.closed = True
+            self.end = "eof"
             return
+        self.received += len(chunk)
         self.buffer += chunk
         while len(self.buffer) >= 9:
             length = int.from_bytes(self.buffer[:3], "big")
@@ -96,6 +116,26 @@ class H2:
                 self.send(frame(SETTINGS, 1, 0))
             elif kind == RST_STREAM and len(payload) == 4 and int.from_bytes(payload, "big") == 7:
                 self.refused += 1
+
+    def write_blind(self, data, deadline):
+        """Writes all of data without reading; a failed write ends the connection."""
+        view = memoryview(data)
+        while view and not self.write_failed and time.monotonic() < deadline:
+            try:
+                view = view[self.sock.send(view):]
+            except BlockingIOError:
+                select.select([], [self.sock], [], 0.05)
+            except OSError:
+                self.closed = True
+                self.write_failed = True
+
+    def read_ready(self):
+        """Reads what has arrived (bounded: the server may be writing all the while)."""
+        for _ in range(256):
+            before = self.received
+            self.read()
+            if self.closed or self.received == before:
+                return
 
     def drain(self, deadline):
         while not self.closed and time.monotonic() < deadline:
@@ -146,6 +186,25 @@ def flood(port, attack, count, deadline):
     else:
         conn.drain(deadline)
     return {"goaway": conn.goaway, "closed": conn.closed, "sent": sent, "refused": conn.refused}
+
+
+def blind_ping(port, count, deadline):
+    conn = H2(port)
+    ping = frame(PING, 0, 0, bytes(8))
+    per_run = 256 * 1024 // len(ping)
+    sent = 0
+    sent_at_goaway = None
+    while sent < count and not conn.write_failed and time.monotonic() < deadline:
+        n = min(per_run, count - sent)
+        conn.write_blind(ping * n, deadline)
+        if not conn.write_failed:
+            sent += n
+        conn.read_ready()
+        if conn.goaway is not None and sent_at_goaway is None:
+            sent_at_goaway = sent
+    conn.drain(deadline)
+    return {"goaway": conn.goaway, "closed": conn.closed, "write_failed": conn.write_failed,
+            "sent": sent, "sent_after_goaway": sent - (sent_at_goaway or sent), "end": conn.end}
 
 
 def open_many(port, attack, count, deadline):
@@ -268,6 +327,8 @@ def main():
     if attack in ("settings", "ping", "window_update", "empty_data", "priority", "rapid_reset",
                   "held_streams"):
         result = flood(port, attack, count, deadline)
+    elif attack == "blind_ping":
+        result = blind_ping(port, count, deadline)
     elif attack in ("slow_headers", "silent", "idle_h2", "connections"):
         result = open_many(port, attack, count, deadline)
     elif attack == "pipeline":

@@ -26,6 +26,15 @@ constexpr std::size_t kFdSlack = 4;
 /** RSS growth allowed after an attack: loose (allocator caches, the timelines of the
     attack's connections until a reset); a leak or an unbounded buffer is far above it. */
 constexpr long kRssSlackKb = 48 * 1024;
+/** Built with ASan or TSan (the server too, same preset): their allocators keep freed
+    memory (quarantine, shadow) and ignore malloc_trim, so RSS bounds say nothing there
+    and are not applied (RSS is still recorded); and the instrumented server reads a
+    flood more slowly than the client writes it. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
 
 std::size_t open_fds(pid_t pid) {
   std::size_t n = 0;
@@ -126,7 +135,9 @@ class Hostile : public ::testing::Test {
                            "descriptors back near " + std::to_string(fds_) + " after " + after))
         << "now " << open_fds(pid);
     const long rss = rss_kb(pid);
-    EXPECT_LE(rss, rss_ + kRssSlackKb) << "RSS (kB) after " << after << ", start " << rss_;
+    if (!kSanitized) {
+      EXPECT_LE(rss, rss_ + kRssSlackKb) << "RSS (kB) after " << after << ", start " << rss_;
+    }
     RecordProperty(after + "_rss_kb", std::to_string(rss));
     RecordProperty(after + "_rss_start_kb", std::to_string(rss_));
   }
@@ -172,7 +183,11 @@ TEST_P(Flood, IsAnsweredWithEnhanceYourCalm) {
   const json report = attack(kind, 20000);
   EXPECT_EQ(report["goaway"], kEnhanceYourCalm) << report.dump();
   EXPECT_TRUE(report["closed"].get<bool>()) << report.dump();
-  EXPECT_LT(report["sent"].get<int>(), 20000) << "the flood ran to its end: " << report.dump();
+  if (!kSanitized) {
+    // The client stops once it read the GOAWAY (the server reads the rest away): a slow
+    // (instrumented) server may answer after the client's last batch.
+    EXPECT_LT(report["sent"].get<int>(), 20000) << "the flood ran to its end: " << report.dump();
+  }
   EXPECT_GE(guards().value("flood:" + guard, 0), 1) << guards().dump();
   expect_recovered(kind + "_flood");
 }
@@ -181,6 +196,34 @@ INSTANTIATE_TEST_SUITE_P(Hostile, Flood,
                          ::testing::Values("settings", "ping", "window_update", "empty_data",
                                            "priority", "rapid_reset"),
                          [](const auto& info) { return std::string(info.param); });
+
+// A flood that goes on writing after the GOAWAY and after the server's FIN (3 MiB of
+// PINGs, read only between 256 KiB runs): the server half-closes and reads the rest
+// away, so every write lands, the GOAWAY arrives and the end is a FIN, not a reset that
+// could destroy the GOAWAY before the client reads it.
+TEST_F(Hostile, FloodThatKeepsWritingReadsItsGoawayAndAClose) {
+  start();
+  constexpr int kPings = 185000;  // 17 bytes each: below the drain bound (4 MiB)
+  const json report = attack("blind_ping", kPings);
+  EXPECT_EQ(report["goaway"], kEnhanceYourCalm) << report.dump();
+  EXPECT_FALSE(report["write_failed"].get<bool>()) << report.dump();
+  EXPECT_EQ(report["sent"], kPings) << report.dump();
+  EXPECT_EQ(report["end"], "eof") << report.dump();
+  EXPECT_GE(guards().value("flood:ping", 0), 1) << guards().dump();
+  expect_recovered("blind_ping");
+}
+
+// The drain is bounded: a flood that never stops is cut (the server stops reading it
+// after 4 MiB) and the server serves the others meanwhile.
+TEST_F(Hostile, FloodThatNeverStopsIsCutAfterTheDrainBound) {
+  start();
+  constexpr int kPings = 1000000;  // 17 MB
+  const json report = attack("blind_ping", kPings);
+  EXPECT_TRUE(report["write_failed"].get<bool>()) << report.dump();
+  EXPECT_LT(report["sent"].get<int>(), kPings) << report.dump();
+  EXPECT_GE(guards().value("flood:ping", 0), 1) << guards().dump();
+  expect_recovered("blind_ping_unbounded");
+}
 
 // A scenario may turn the guard off: the same frames are then taken without a GOAWAY.
 TEST_F(Hostile, FloodGuardOffLetsAWindowUpdateFloodThrough) {
@@ -256,7 +299,8 @@ TEST_F(Hostile, PipelinedBytesBehindAHeldResponseAreNotBuffered) {
   EXPECT_LT(report["sent"].get<long>(), 32l << 20) << report.dump();
   // What the server read: its bound plus at most one more read (16 KiB), not the rest.
   std::uint64_t most = 0;
-  for (const auto& connection : server_->stats()["connections"]) {
+  const json stats = server_->stats();
+  for (const auto& connection : stats["connections"]) {
     most = std::max(most, connection["bytes_in"].get<std::uint64_t>());
   }
   EXPECT_LE(most, 64u * 1024 + 16 * 1024 + 1024) << "bytes one connection got the server to read";
@@ -308,8 +352,14 @@ TEST_F(Hostile, ClosedConnectionsAreForgottenOnReset) {
   // closed connections only.
   ASSERT_TRUE(eventually(
       [&]() -> ::testing::AssertionResult {
+        // Named: a range-for over a member of a temporary reads freed memory (and that
+        // let this wait pass early, with connections still open, about 1 run in 8).
+        const json stats = server_->stats();
+        if (!stats.contains("connections") || !stats["connections"].is_array()) {
+          return ::testing::AssertionFailure() << "no connection list: " << stats.dump();
+        }
         std::size_t open = 0;
-        for (const auto& connection : server_->stats()["connections"]) {
+        for (const auto& connection : stats["connections"]) {
           open += connection.value("open", false) ? 1 : 0;
         }
         if (open == 0) {
@@ -320,12 +370,54 @@ TEST_F(Hostile, ClosedConnectionsAreForgottenOnReset) {
       20s, "every h2load connection closed on the server"));
   const long loaded = rss_kb(server_->pid());
   ASSERT_EQ(server_->admin_call("POST", "/v1/reset").status, 200);
-  EXPECT_EQ(server_->stats()["connections"].size(), 0u);
+  const json after = server_->stats();
+  EXPECT_EQ(after["connections"].size(), 0u) << after.dump();
   // Tighter than the battery's bound: the reset trims (measured: +3 MB after 500 closed
   // connections that had taken +55 MB).
-  EXPECT_LE(rss_kb(server_->pid()), rss_ + 12 * 1024)
-      << "RSS (kB) after the reset; before it " << loaded << ", at start " << rss_;
+  if (!kSanitized) {
+    EXPECT_LE(rss_kb(server_->pid()), rss_ + 12 * 1024)
+        << "RSS (kB) after the reset; before it " << loaded << ", at start " << rss_;
+  }
   expect_recovered("closed_connections_reset");
+}
+
+// What connections held goes back to the system once the last one closes, without a
+// reset (the server trims then; the closed connections keep only their small stats).
+TEST_F(Hostile, MemoryReturnsWhenTheLastConnectionCloses) {
+  if (kSanitized) {
+    GTEST_SKIP() << "the sanitizer's allocator keeps freed memory and ignores malloc_trim";
+  }
+  start();
+  const pid_t pid = server_->pid();
+  // 500 h2 connections (preface and SETTINGS each) held for 8 s, then closed together.
+  // Their descriptors say when the server has them and when it let them go: no admin
+  // call in between, whose answers would take memory of their own.
+  constexpr std::size_t kConnections = 500;
+  auto running = launch("idle_h2", kConnections, 8);
+  ASSERT_TRUE(eventually([&] { return open_fds(pid) >= fds_ + kConnections; }, 20s,
+                         "every attacking connection open on the server"))
+      << "descriptors: " << open_fds(pid);
+  const long peak = rss_kb(pid);
+  const CommandResult result = running->wait();
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  ASSERT_TRUE(
+      eventually([&] { return open_fds(pid) <= fds_ + kFdSlack; }, 20s, "every connection closed"))
+      << "descriptors: " << open_fds(pid);
+  // The attack must have cost memory for its return to mean anything (measured: 13 MB).
+  const long grown = peak - rss_;
+  ASSERT_GE(grown, 8 * 1024) << "RSS (kB) at start " << rss_ << ", with the connections " << peak;
+  // Back to within half of the growth plus 2 MB (measured: 5.5 MB above the start, the
+  // closed connections' stats and the allocator's caches; without the trim it stays
+  // near the peak).
+  const long bound = rss_ + grown / 2 + 2 * 1024;
+  EXPECT_TRUE(eventually([&] { return rss_kb(pid) <= bound; }, 10s,
+                         "RSS back to " + std::to_string(bound) + " kB"))
+      << "RSS (kB) at start " << rss_ << ", with the connections " << peak << ", now "
+      << rss_kb(pid);
+  RecordProperty("rss_start_kb", std::to_string(rss_));
+  RecordProperty("rss_peak_kb", std::to_string(peak));
+  RecordProperty("rss_after_kb", std::to_string(rss_kb(pid)));
+  expect_recovered("last_connection_closed");
 }
 
 // ---- the admin API ---------------------------------------------------------------------
@@ -346,6 +438,27 @@ int admin_status(const TestServer& server, const std::string& method, const std:
   argv.insert(argv.end(), extra.begin(), extra.end());
   argv.push_back(server.admin() + path);
   return std::atoi(run_command(argv, 20s).out.c_str());
+}
+
+// Admin connections above --admin-max-connections are closed at accept (logged once);
+// the admin API answers again once the holders leave.
+TEST_F(Hostile, AdminConnectionsAboveTheCapAreRefusedAndLoggedOnce) {
+  start({"--admin-max-connections", "4"});
+  const int admin_port = std::stoi(server_->admin().substr(server_->admin().rfind(':') + 1));
+  // 20 connections held open (the idle timeout is 30 s): 4 slots, 16 refused. The admin
+  // thread accepts one at a time, so the count is exact.
+  const json report = attack("connections", 20, 10, admin_port);
+  EXPECT_EQ(report["opened"], 20) << report.dump();
+  EXPECT_EQ(report["closed_by_server"], 16) << report.dump();
+  EXPECT_EQ(report["still_open"], 4) << report.dump();
+  EXPECT_EQ(count_of(server_->stderr_text(), "admin connections open"), 1u)
+      << server_->stderr_text();
+  // The attacker has closed its connections: the server frees their slots once it read
+  // their ends.
+  ASSERT_TRUE(eventually([&] { return admin_status(*server_, "GET", "/v1/health") == 200; }, 20s,
+                         "the admin API answers again"));
+  EXPECT_EQ(guards().value("admin_connection_limit", 0), 16) << guards().dump();
+  expect_recovered("admin_connection_cap");
 }
 
 TEST_F(Hostile, ANonLoopbackAdminAddressNeedsAToken) {

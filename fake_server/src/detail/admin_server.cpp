@@ -63,8 +63,16 @@ std::size_t body_limit_for(std::string_view target) {
     the idle timeout; a connection silent that long is closed. */
 class AdminSession : public std::enable_shared_from_this<AdminSession> {
  public:
-  AdminSession(tcp::socket socket, AdminApi& api, const AdminServerOptions& options)
-      : stream_(std::move(socket)), api_(api), options_(options) {}
+  /** `open` counts the sessions alive (the admin thread's only): one more while this one
+      lives. */
+  AdminSession(tcp::socket socket, AdminApi& api, const AdminServerOptions& options,
+               std::size_t& open)
+      : stream_(std::move(socket)), api_(api), options_(options), open_(open) {
+    ++open_;
+  }
+  ~AdminSession() { --open_; }
+  AdminSession(const AdminSession&) = delete;
+  AdminSession& operator=(const AdminSession&) = delete;
 
   void start() { do_read_header(); }
 
@@ -166,6 +174,7 @@ class AdminSession : public std::enable_shared_from_this<AdminSession> {
   beast::flat_buffer buffer_;
   AdminApi& api_;
   const AdminServerOptions& options_;
+  std::size_t& open_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> response_;
 };
@@ -173,8 +182,8 @@ class AdminSession : public std::enable_shared_from_this<AdminSession> {
 }  // namespace
 
 struct AdminServer::Impl {
-  Impl(ServerContext& context, AdminServerOptions opts)
-      : api(context), options(std::move(opts)), acceptor(io) {}
+  Impl(ServerContext& server, AdminServerOptions opts)
+      : context(server), api(server), options(std::move(opts)), acceptor(io) {}
 
   void do_accept() {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
@@ -191,13 +200,37 @@ struct AdminServer::Impl {
         });
         return;
       }
-      std::make_shared<AdminSession>(std::move(socket), api, options)->start();
+      if (options.max_connections != 0 && open >= options.max_connections) {
+        refuse(std::move(socket));
+      } else {
+        if (over_limit) {
+          over_limit = false;
+          FAULTLINE_LOG(info, (LogTag{"admin"}), "accepting connections again");
+        }
+        std::make_shared<AdminSession>(std::move(socket), api, options, open)->start();
+      }
       do_accept();
     });
   }
 
+  /** Above --admin-max-connections: closed before any byte is read; logged when refusing
+      starts (once until a slot frees), counted in guards.admin_connection_limit. */
+  void refuse(tcp::socket socket) {
+    context.stats.count_guard("admin_connection_limit");
+    if (!over_limit) {
+      over_limit = true;
+      FAULTLINE_LOG(warn, (LogTag{"admin"}),
+                    open << " admin connections open (--admin-max-connections): refusing new ones");
+    }
+    beast::error_code ignored;
+    socket.close(ignored);
+  }
+
+  ServerContext& context;
   AdminApi api;
   const AdminServerOptions options;
+  std::size_t open = 0;     ///< AdminSessions alive (admin thread only)
+  bool over_limit = false;  ///< refusing for max_connections (logged at the start)
   asio::io_context io{1};
   tcp::acceptor acceptor;
   asio::steady_timer retry{io};

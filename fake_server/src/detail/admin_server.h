@@ -8,9 +8,9 @@
 #include <string>
 
 #include "detail/admin_access.h"
-#include "faultline/fake_server/server.h"
 #include "detail/server_context.h"
 #include "detail/server_limits.h"
+#include "faultline/fake_server/server.h"
 
 namespace faultline::fake_server::detail {
 
@@ -19,6 +19,8 @@ struct AdminServerOptions {
   AdminAccessPolicy access;
   /** A connection that sends no complete request for this long is closed. */
   std::chrono::milliseconds idle_timeout = kDefaultAdminIdleTimeout;
+  /** Connections open at once; above it a new one is closed at accept. 0: no cap. */
+  std::size_t max_connections = kDefaultAdminMaxConnections;
 };
 
 /** Binds at construction (throws ServerError(bind_failed)); serves from start() until

@@ -53,6 +53,9 @@ Options:
                         (default: $FAULTLINE_ADMIN_TOKEN; prefer it: argv is public)
   --admin-idle-timeout-ms MS
                         close an admin connection silent for MS ms (default 30000)
+  --admin-max-connections N
+                        admin connections open at once; above it new ones are closed
+                        at accept (default 64; 0: no cap)
   --max-connections N   connections open at once; above it new ones are closed at
                         accept (default 10000; 0: no cap)
   --max-held-streams N  streams held at gates over the whole server; beyond it a
@@ -132,6 +135,8 @@ CliOptions parse_cli(const std::vector<std::string>& args) {
       }
     } else if (name == "--admin-idle-timeout-ms") {
       options.admin_idle_timeout = std::chrono::milliseconds(parse_count(name, value(), 1));
+    } else if (name == "--admin-max-connections") {
+      options.admin_max_connections = parse_count(name, value(), 0);
     } else if (name == "--max-connections") {
       options.max_connections = parse_count(name, value(), 0);
     } else if (name == "--max-held-streams") {

@@ -29,7 +29,7 @@ struct CliOptions {
   HostPort admin{"127.0.0.1", 0};
   std::optional<std::string> admin_token;  ///< --admin-token (main falls back to the environment)
   std::optional<std::chrono::milliseconds> admin_idle_timeout;
-  std::optional<std::size_t> max_connections, max_held_streams;
+  std::optional<std::size_t> max_connections, max_held_streams, admin_max_connections;
   unsigned threads = 1;
   std::optional<std::filesystem::path> cert, key, ca, cert_dir;
   LogLevel log_level = LogLevel::info;

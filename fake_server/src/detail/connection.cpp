@@ -7,9 +7,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
-#include <openssl/bio.h>
-#include <openssl/ssl.h>
-
 #include <array>
 #include <cstring>
 #include <memory>
@@ -17,7 +14,10 @@
 
 #include "detail/h1_session.h"
 #include "detail/h2_session.h"
+#include "detail/input_drain.h"
 #include "detail/log.h"
+#include "detail/memory_trim.h"
+#include "detail/protocol_choice.h"
 #include "detail/server_limits.h"
 
 namespace faultline::fake_server::detail {
@@ -27,14 +27,6 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using TlsStream = asio::ssl::stream<tcp::socket>;
-
-constexpr std::string_view kH2Preface{"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", kH2PrefaceBytes};
-
-/** Bytes TLS moved through the socket (records, not plaintext). */
-void record_socket_bytes(TlsStream& stream, ConnectionStats& stats) {
-  SSL* ssl = stream.native_handle();
-  stats.set_bytes(BIO_number_read(SSL_get_rbio(ssl)), BIO_number_written(SSL_get_wbio(ssl)));
-}
 
 /** One accepted socket and the session on it. Owns itself (shared_from_this); every
     handler runs on the socket's strand. */
@@ -65,11 +57,11 @@ class Connection final : public SessionHost,
         [weak](std::shared_ptr<const AdminAction> action) {
           if (auto self = weak.lock()) {
             asio::post(self->executor(), [self, action = std::move(action)] {
-              if (self->closed_ || !self->session_ || self->black_holed_) {
-                return;
-              }
-              self->guarded([&] { self->session_->apply_admin(*action); });
-              self->after_activity();
+              self->run_step([&] {
+                if (self->session_) {
+                  self->session_->apply_admin(*action);
+                }
+              });
             });
           }
         });
@@ -103,17 +95,12 @@ class Connection final : public SessionHost,
   }
 
   void run_after(std::chrono::milliseconds delay, std::function<void()> fn) override {
-    if (closed_) {
+    if (closed_ || draining_) {
       return;
     }
     if (delay.count() <= 0) {
-      asio::post(executor(), [self = this->shared_from_this(), fn = std::move(fn)] {
-        if (self->closed_ || self->black_holed_) {
-          return;
-        }
-        self->guarded(fn);
-        self->after_activity();
-      });
+      asio::post(executor(),
+                 [self = this->shared_from_this(), fn = std::move(fn)] { self->run_step(fn); });
       return;
     }
     const std::uint64_t id = next_timer_++;
@@ -123,16 +110,14 @@ class Connection final : public SessionHost,
     ref.async_wait([self = this->shared_from_this(), id,
                     fn = std::move(fn)](const boost::system::error_code& ec) {
       self->timers_.erase(id);
-      if (ec || self->closed_ || self->black_holed_) {
-        return;
+      if (!ec) {
+        self->run_step(fn);
       }
-      self->guarded(fn);
-      self->after_activity();
     });
   }
 
   void close_transport(scenarios::CloseMode mode, bool after_flush, std::string reason) override {
-    if (closed_ || pending_close_ || black_holed_) {
+    if (closed_ || draining_ || pending_close_ || black_holed_) {
       return;
     }
     if (mode == scenarios::CloseMode::black_hole) {
@@ -155,17 +140,21 @@ class Connection final : public SessionHost,
       if (!self) {
         return;
       }
-      asio::post(self->executor(), [self, fn] {
-        if (self->closed_ || self->black_holed_) {
-          return;
-        }
-        self->guarded(fn);
-        self->after_activity();
-      });
+      asio::post(self->executor(), [self, fn] { self->run_step(fn); });
     };
   }
 
  private:
+  /** A timer's, a waker's or an admin action's step: not once the session is done. */
+  template <class Fn>
+  void run_step(const Fn& fn) {
+    if (closed_ || draining_ || black_holed_) {
+      return;
+    }
+    guarded(fn);
+    after_activity();
+  }
+
   [[nodiscard]] LogTag tag() const { return LogTag{"conn", stats_->id()}; }
   [[nodiscard]] tcp::socket& socket() {
     if constexpr (kTls) {
@@ -189,21 +178,15 @@ class Connection final : public SessionHost,
 
   void on_handshake(const boost::system::error_code& ec) {
     if constexpr (kTls) {
-      record_socket_bytes(stream_, *stats_);
+      record_tls_socket_bytes(stream_.native_handle(), *stats_);
       if (ec) {
         FAULTLINE_LOG(debug, tag(), "TLS handshake failed: " << ec.message());
         close("tls handshake failed: " + ec.message());
         return;
       }
-      SSL* ssl = stream_.native_handle();
-      const unsigned char* alpn = nullptr;
-      unsigned int alpn_length = 0;
-      SSL_get0_alpn_selected(ssl, &alpn, &alpn_length);
-      const std::string_view selected(reinterpret_cast<const char*>(alpn), alpn_length);
-      const bool h2 = selected == "h2" ||
-                      (selected.empty() && listener_.alpn.load() == scenarios::AlpnPolicy::h2_only);
-      stats_->set_protocol(selected, h2 ? "h2" : "http/1.1", SSL_get_version(ssl));
-      if (!guarded([&] { begin_session(h2); })) {
+      const TlsChoice choice = tls_choice(stream_.native_handle(), listener_.alpn.load());
+      stats_->set_protocol(choice.alpn, choice.h2 ? "h2" : "http/1.1", choice.version);
+      if (!guarded([&] { begin_session(choice.h2); })) {
         return;
       }
       do_read();
@@ -224,18 +207,18 @@ class Connection final : public SessionHost,
   /** Cleartext: decides h2c (the preface) or HTTP/1.1 from the first bytes. */
   void sniff(std::span<const std::uint8_t> bytes) {
     sniffed_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    const std::size_t n = std::min(sniffed_.size(), kH2Preface.size());
-    const bool prefix = std::string_view(sniffed_).substr(0, n) == kH2Preface.substr(0, n);
-    if (prefix && n < kH2Preface.size()) {
+    const std::optional<bool> h2c = starts_with_h2_preface(sniffed_);
+    if (!h2c) {
       return;  // not enough yet
     }
-    stats_->set_protocol("", prefix ? "h2c" : "http/1.1", "");
-    begin_session(prefix);
+    stats_->set_protocol("", *h2c ? "h2c" : "http/1.1", "");
+    begin_session(*h2c);
     const std::string first = std::move(sniffed_);
     session_->on_input({reinterpret_cast<const std::uint8_t*>(first.data()), first.size()});
   }
 
   void do_read() {
+    reading_ = true;
     stream_.async_read_some(
         asio::buffer(read_buffer_),
         [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
@@ -244,7 +227,12 @@ class Connection final : public SessionHost,
   }
 
   void on_read(const boost::system::error_code& ec, std::size_t n) {
+    reading_ = false;
     if (closed_) {
+      return;
+    }
+    if (draining_) {
+      continue_drain();  // the read that was pending when the drain began
       return;
     }
     count_bytes(n, 0);
@@ -300,7 +288,7 @@ class Connection final : public SessionHost,
 
   /** Resumes a read paused at the session's input bound, once it wants input again. */
   void maybe_resume_read() {
-    if (!read_paused_ || closed_ || !session_ || !session_->wants_input() ||
+    if (!read_paused_ || closed_ || draining_ || !session_ || !session_->wants_input() ||
         session_->should_close()) {
       return;
     }
@@ -355,7 +343,7 @@ class Connection final : public SessionHost,
 
   /** After the session did something: flush its output, close when it is done. */
   void after_activity() {
-    if (closed_ || black_holed_) {
+    if (closed_ || draining_ || black_holed_) {
       return;
     }
     if (!writing_) {
@@ -369,7 +357,7 @@ class Connection final : public SessionHost,
   }
 
   void do_write() {
-    if (writing_ || closed_ || !session_ || black_holed_) {
+    if (writing_ || closed_ || draining_ || !session_ || black_holed_) {
       return;
     }
     write_buffer_.clear();
@@ -381,7 +369,7 @@ class Connection final : public SessionHost,
       if (pending_close_) {
         finish_close();
       } else if (session_->should_close()) {
-        close(close_reason_.empty() ? "closed by server" : close_reason_);
+        close_gracefully(close_reason_.empty() ? "closed by server" : close_reason_);
       } else if (peer_gone_) {
         close(close_reason_);
       }
@@ -411,7 +399,7 @@ class Connection final : public SessionHost,
 
   void count_bytes(std::size_t in, std::size_t out) {
     if constexpr (kTls) {
-      record_socket_bytes(stream_, *stats_);
+      record_tls_socket_bytes(stream_.native_handle(), *stats_);
     } else {
       if (in != 0 || out != 0) {
         stats_->add_bytes(in, out);
@@ -421,6 +409,10 @@ class Connection final : public SessionHost,
 
   void stop() {
     if (closed_) {
+      return;
+    }
+    if (draining_) {
+      close(close_reason_);  // its goodbye is out already
       return;
     }
     if (!session_ || black_holed_) {
@@ -481,38 +473,91 @@ class Connection final : public SessionHost,
     close(reason);
   }
 
+  /** The session is done and its last bytes (a GOAWAY, a response with Connection: close)
+      are written: the end of output goes out (TLS close_notify, then FIN), then the
+      input is read away (InputDrain, bounded) before the close. */
+  void close_gracefully(const std::string& reason) {
+    if (closed_ || draining_) {
+      return;
+    }
+    draining_ = true;
+    close_reason_ = reason;
+    FAULTLINE_LOG(debug, tag(), "draining before the close: " << reason);
+    timers_.clear();
+    read_paused_ = false;
+    release_paused_self();
+    // The whole goodbye is bounded: a TLS shutdown would wait for the peer forever.
+    phase_timer_.expires_after(kDrainTimeout);
+    phase_timer_.async_wait([self = this->shared_from_this(), generation = ++phase_generation_](
+                                const boost::system::error_code& ec) {
+      if (!ec && !self->closed_ && generation == self->phase_generation_) {
+        self->close(self->close_reason_);
+      }
+    });
+    if (reading_) {
+      // The drain reads the socket itself (and TLS shuts down): the pending read ends
+      // first, on_read goes on with the drain.
+      boost::system::error_code ignored;
+      socket().cancel(ignored);
+      return;
+    }
+    continue_drain();
+  }
+
+  /** TLS: close_notify first (the shutdown also reads until the peer's close_notify or
+      its first application data), then FIN and the drain. Cleartext: FIN and the drain. */
+  void continue_drain() {
+    if constexpr (kTls) {
+      stream_.async_shutdown(
+          [self = this->shared_from_this()](const boost::system::error_code& ec) {
+            self->on_tls_shutdown(ec);
+          });
+    } else {
+      drain_input();
+    }
+  }
+
+  void on_tls_shutdown(const boost::system::error_code& ec) {
+    if (closed_) {
+      return;
+    }
+    count_bytes(0, 0);
+    if (!ec || ec == asio::error::eof) {
+      close(close_reason_);  // the peer's close_notify, or its FIN: nothing more comes
+      return;
+    }
+    drain_input();  // the peer sent more after our close_notify
+  }
+
+  void drain_input() {
+    boost::system::error_code ignored;
+    socket().shutdown(tcp::socket::shutdown_send, ignored);
+    drain_.start(this->shared_from_this(), kDrainBytes, kDrainTimeout,
+                 [this](InputDrain::End end, std::size_t drained) {
+                   if constexpr (!kTls) {
+                     count_bytes(drained, 0);
+                   }
+                   FAULTLINE_LOG(debug, tag(),
+                                 "drained " << drained << " bytes until " << to_string(end));
+                   close(close_reason_);
+                 });
+  }
+
   void close(const std::string& reason) {
     if (closed_) {
       return;
     }
     closed_ = true;
     FAULTLINE_LOG(debug, tag(), "closed: " << reason);
+    drain_.cancel();
     timers_.clear();
     phase_timer_.cancel();
     release_paused_self();
     boost::system::error_code ignored;
-    discard_unread_input();
+    discard_available_input(socket());
     socket().shutdown(tcp::socket::shutdown_both, ignored);
     socket().close(ignored);
     finish_stats(reason);
-  }
-
-  /** Reads away what the peer sent and nobody will read (bounded, never blocking): a
-      socket closed with unread input answers with a TCP reset, and the reset can destroy
-      the GOAWAY just written before the peer reads it. */
-  void discard_unread_input() {
-    std::array<char, 16384> sink{};
-    boost::system::error_code ec;
-    for (int i = 0; i < 64; ++i) {
-      const std::size_t ready = socket().available(ec);
-      if (ec || ready == 0) {
-        return;
-      }
-      socket().read_some(asio::buffer(sink), ec);
-      if (ec) {
-        return;
-      }
-    }
   }
 
   /** Drops the self-reference of a paused read, later on the strand (the caller may be
@@ -535,7 +580,7 @@ class Connection final : public SessionHost,
     }
     context_.live.remove(stats_->id());
     if (context_.live.size() == 0) {
-      trim_free_memory();  // the last one gone: what connections held goes back
+      trim_after_last_close(executor(), context_.live);
     }
   }
 
@@ -571,6 +616,8 @@ class Connection final : public SessionHost,
   bool closed_ = false;
   bool peer_gone_ = false;
   bool closing_ = false;      ///< close_notify sent, waiting briefly for the peer's
+  bool reading_ = false;      ///< a read is in flight
+  bool draining_ = false;     ///< the session is done: reading away input before the close
   bool black_holed_ = false;  ///< CloseMode::black_hole: silent, open until the peer closes
   std::optional<scenarios::CloseMode> pending_close_;
   const scenarios::Limits limits_;  ///< the scenario's, as the connection was accepted
@@ -581,6 +628,7 @@ class Connection final : public SessionHost,
   std::shared_ptr<Connection> paused_self_;  ///< alive while no read is pending
   std::uint64_t next_timer_ = 1;
   std::unordered_map<std::uint64_t, std::unique_ptr<asio::steady_timer>> timers_;
+  InputDrain drain_{socket(), read_buffer_};  ///< after the goodbye (close_gracefully)
 };
 
 /** Starts a connection on its own strand (the accept handler runs on the acceptor's). */

@@ -24,6 +24,11 @@ inline constexpr std::size_t kH2PrefaceBytes = 24;
 inline constexpr std::chrono::seconds kHandshakeTimeout{10};
 /// A close fault with close_notify waits this long for the peer's close_notify.
 inline constexpr std::chrono::milliseconds kCloseNotifyWait{1000};
+/// After its last bytes (a GOAWAY, a closing response) a connection half-closes and
+/// reads input away until the peer closes, for at most this many bytes and this long,
+/// so that unread input does not reset the connection before the peer read them.
+inline constexpr std::size_t kDrainBytes = 4 * 1024 * 1024;
+inline constexpr std::chrono::seconds kDrainTimeout{5};
 /// On stop, connections get this long to flush a GOAWAY before the loop stops.
 inline constexpr std::chrono::milliseconds kStopGrace{500};
 /// HTTP/1.1 response bodies are read from their source in pieces of at most this size.

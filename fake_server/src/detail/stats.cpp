@@ -452,7 +452,7 @@ void StatsRegistry::connection_closed(std::uint64_t id, std::size_t events) {
   }
 }
 
-void trim_free_memory(bool force) {
+bool trim_free_memory(bool force) {
   static std::atomic<std::int64_t> last_ms{std::numeric_limits<std::int64_t>::min() / 2};
   const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::steady_clock::now().time_since_epoch())
@@ -462,9 +462,10 @@ void trim_free_memory(bool force) {
     last_ms.store(now);
   } else if (now - before < kTrimInterval.count() ||
              !last_ms.compare_exchange_strong(before, now)) {
-    return;  // trimmed recently, or another thread is trimming now
+    return false;  // trimmed recently, or another thread is trimming now
   }
   ::malloc_trim(0);
+  return true;
 }
 
 std::uint64_t StatsRegistry::served(std::string_view request_id) const {

@@ -28,8 +28,9 @@ namespace faultline::fake_server::detail {
 class StatsRegistry;
 
 /** Gives memory the allocator holds but does not use back to the system (glibc
-    malloc_trim), at most once per kTrimInterval unless `force`. Thread safe. */
-void trim_free_memory(bool force = false);
+    malloc_trim), at most once per kTrimInterval unless `force`. Returns whether it
+    trimmed (false: it did less than kTrimInterval ago). Thread safe. */
+bool trim_free_memory(bool force = false);
 
 /** A frame as the HTTP/2 session reports it to the stats. */
 struct FrameFacts {

@@ -28,6 +28,7 @@ struct CertFiles {
 inline constexpr std::chrono::milliseconds kDefaultAdminIdleTimeout{30'000};
 inline constexpr std::size_t kDefaultMaxConnections = 10'000;
 inline constexpr std::size_t kDefaultMaxHeldStreams = 10'000;
+inline constexpr std::size_t kDefaultAdminMaxConnections = 64;
 
 /** How to run a server. */
 struct Options {
@@ -40,6 +41,8 @@ struct Options {
   std::string admin_token;
   /** An admin connection that sends no complete request for this long is closed. */
   std::chrono::milliseconds admin_idle_timeout = kDefaultAdminIdleTimeout;
+  /** Admin connections open at once; above it new ones are closed at accept. 0: no cap. */
+  std::size_t admin_max_connections = kDefaultAdminMaxConnections;
   /** Connections open at once; above it new ones are closed at accept. 0: no cap. */
   std::size_t max_connections = kDefaultMaxConnections;
   /** Streams held at gates over the whole server; beyond it 503. 0: no cap. */
