@@ -98,6 +98,11 @@ MyDriver::MyDriver(const std::filesystem::path& ca_file) : client_(options_for(c
   info_.h2 = true;
   info_.capabilities.idle_timeout_ms = kIdleTimeout.count();
   info_.capabilities.trailers = true;  // reported on the end event (RESP-TRAILERS)
+  // A request that times out on an h2 session starts a PING answered within
+  // Options::ping_timeout, or the session closes (LIVE-DEAD-CONNECTION).
+  info_.capabilities.liveness_timeout_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               faultline::transport::Options{}.ping_timeout)
+                                               .count();
   info_.capabilities.receive_backpressure = true;
   info_.capabilities.stream_window = 4 * 1024 * 1024;  // the transport's h2 stream window
 }
