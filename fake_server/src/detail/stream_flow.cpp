@@ -13,10 +13,14 @@ void StreamFlow::on_frame(const FrameFacts& frame, double now_ms) {
   if (frame.stream <= 0 || (!data && !credit)) {
     return;
   }
-  if (streams_.count(frame.stream) == 0 && streams_.size() >= kMaxFlowStreams) {
-    streams_.erase(streams_.begin());  // the oldest stream id
+  Slot& slot = slots_[static_cast<std::size_t>(frame.stream >> 1) % kMaxFlowStreams];
+  if (slot.id != frame.stream) {
+    if (slot.id > frame.stream) {
+      return;  // an old stream whose slot a newer one took
+    }
+    slot = Slot{frame.stream, StreamFlowFacts{}};
   }
-  auto& s = streams_[frame.stream];
+  auto& s = slot.facts;
   if (credit) {
     s.credit_in += frame.window_increment;
     ++s.window_updates_in;
@@ -44,8 +48,12 @@ void StreamFlow::on_frame(const FrameFacts& frame, double now_ms) {
 
 nlohmann::json StreamFlow::to_json() const {
   nlohmann::json out = nlohmann::json::object();
-  for (const auto& [id, s] : streams_) {
-    out[std::to_string(id)] = {
+  for (const Slot& slot : slots_) {
+    if (slot.id == 0) {
+      continue;
+    }
+    const StreamFlowFacts& s = slot.facts;
+    out[std::to_string(slot.id)] = {
         {"data_out", s.data_out},    {"data_in", s.data_in},
         {"credit_in", s.credit_in},  {"window_updates_in", s.window_updates_in},
         {"window", s.window},        {"stalled_since_ms", s.stalled_since_ms},

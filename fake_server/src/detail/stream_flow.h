@@ -5,10 +5,12 @@
 // backpressure and window handling from it.
 #pragma once
 
+#include <array>
 #include <cstdint>
-#include <map>
 
 #include <nlohmann/json_fwd.hpp>
+
+#include "detail/server_limits.h"
 
 namespace faultline::fake_server::detail {
 
@@ -25,19 +27,26 @@ struct StreamFlowFacts {
   double stalled_ms = 0;         ///< time spent at 0 before a credit arrived, summed
 };
 
-/** The streams of one connection; the newest kMaxFlowStreams are kept. Not thread safe
-    (the connection's stats lock guards it). */
+/** The streams of one connection; the newest kMaxFlowStreams stream ids are kept, in a
+    ring indexed by stream id (client stream ids only grow: a slot holds the newest id
+    that maps to it, and a frame of an older id that lost its slot is not recorded).
+    O(1) per frame, nothing allocated. Not thread safe (the connection's stats lock
+    guards it). */
 class StreamFlow {
  public:
   /** A frame the connection's stats saw at `now_ms` (since the connection opened). */
   void on_frame(const FrameFacts& frame, double now_ms);
-  void clear() noexcept { streams_.clear(); }
+  void clear() noexcept { slots_ = {}; }
   /** {"<stream id>": {data_out, data_in, credit_in, window_updates_in, window,
       stalled_since_ms, stalled_ms}} */
   [[nodiscard]] nlohmann::json to_json() const;
 
  private:
-  std::map<std::int32_t, StreamFlowFacts> streams_;
+  struct Slot {
+    std::int32_t id = 0;  ///< 0: empty
+    StreamFlowFacts facts;
+  };
+  std::array<Slot, kMaxFlowStreams> slots_{};
 };
 
 }  // namespace faultline::fake_server::detail
