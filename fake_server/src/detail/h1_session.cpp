@@ -513,8 +513,10 @@ void H1Session::act(const scenarios::Action& action, bool on_request) {
   if (const auto* goaway = std::get_if<scenarios::GoawayAction>(&action)) {
     goaway_ = true;
     keep_alive_ = false;
-    if (goaway->close_after_ms) {
-      // An idle connection that gets no request in time closes then.
+    if (goaway->close_after_ms && !on_request) {
+      // An idle connection that gets no request in time closes then. A goaway that a
+      // request triggered is carried by that request's response ("connection: close",
+      // then the close), never by cutting the request short while its body arrives.
       const std::uint64_t exchange = exchange_;
       env_.host.run_after(std::chrono::milliseconds(*goaway->close_after_ms), [this, exchange] {
         if (exchange == exchange_ && state_ == State::reading && input_.empty()) {
