@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <set>
 
 #include "support/peers.h"
@@ -30,11 +31,12 @@ class DefectsOnTheWire : public ::testing::Test {
 
 TEST(TransportDefectFlags, EveryFlagHasAStableUniqueName) {
   std::set<std::string> names;
-  std::uint32_t seen = 0;
+  std::uint64_t seen = 0;
   for (auto flag : testing::kAllDefects) {
     ASSERT_NE(testing::to_string(flag), nullptr);
     EXPECT_TRUE(names.insert(testing::to_string(flag)).second);
-    EXPECT_EQ(seen & flag, 0U) << "flags overlap";
+    EXPECT_EQ(std::popcount(static_cast<std::uint64_t>(flag)), 1) << testing::to_string(flag);
+    EXPECT_EQ(seen & flag, 0U) << "flags overlap: " << testing::to_string(flag);
     seen |= flag;
   }
   EXPECT_TRUE(Defects{}.set(Defects::h2_no_redirects).has(Defects::h2_no_redirects));
