@@ -486,7 +486,20 @@ std::size_t CurlBackend::header_callback(char* data, std::size_t size, std::size
   if (t.cancelled) {
     return 0;
   }
-  return t.backend->on_header_line(t, {data, size * n});
+  // One line per call, except after a pause: libcurl then hands over the header lines
+  // it held back (trailers arriving while the transfer was paused) in one piece.
+  const std::string_view all(data, size * n);
+  std::size_t start = 0;
+  while (start < all.size()) {
+    const std::size_t eol = all.find('\n', start);
+    const std::size_t end = eol == std::string_view::npos ? all.size() : eol + 1;
+    const std::string_view line = all.substr(start, end - start);
+    if (t.backend->on_header_line(t, line) != line.size()) {
+      return 0;
+    }
+    start = end;
+  }
+  return all.size();
 }
 
 std::size_t CurlBackend::on_header_line(Transfer& t, std::string_view line) {
