@@ -221,11 +221,12 @@ TEST(Informational, EarlyHintsAndContinueOnBothProtocols) {
   ASSERT_NE(second, std::string::npos) << h2.out;
   ASSERT_NE(final_head, std::string::npos) << h2.out;
   EXPECT_LT(second, final_head);
-  EXPECT_EQ(h2.out.find("link:", final_head), std::string::npos) << "a 1xx field after the final head";
+  EXPECT_EQ(h2.out.find("link:", final_head), std::string::npos)
+      << "a 1xx field after the final head";
   // HTTP/1.1: two interim heads, then the final head without their fields.
-  auto h1 = run_command({curl(), "-sS", "-v", "--http1.1", "--cacert", server->ca(),
-                         server->https() + "/early"},
-                        60s);
+  auto h1 = run_command(
+      {curl(), "-sS", "-v", "--http1.1", "--cacert", server->ca(), server->https() + "/early"},
+      60s);
   ASSERT_EQ(h1.exit_code, 0) << h1.err;
   EXPECT_EQ(h1.out, "final");
   const auto hint = h1.err.find("< HTTP/1.1 103");
@@ -238,8 +239,8 @@ TEST(Informational, EarlyHintsAndContinueOnBothProtocols) {
   // expect: 100-continue on h2: 100 before the final head, unless the route says no.
   const auto body = write_temp_file("expect-body.txt", std::string(1000, 'b'));
   for (const std::string path : {"/expect", "/expect/none"}) {
-    auto r = run_command({FAULTLINE_NGHTTP, "-v", "-H", "expect: 100-continue", "-d",
-                          body.string(), server->https() + path},
+    auto r = run_command({FAULTLINE_NGHTTP, "-v", "-H", "expect: 100-continue", "-d", body.string(),
+                          server->https() + path},
                          60s);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out.find(":status: 100") != std::string::npos, path == "/expect") << r.out;

@@ -404,9 +404,9 @@ TEST(FaultParse, ErrorCodesByNameOrNumber) {
 }
 
 TEST(FaultParse, ActionsWithAnHttp1MeaningLoadOnHttp1OnlyListeners) {
-  for (const char* action : {R"({"goaway":{}})", R"({"rst_stream":{"error":"CANCEL"}})",
-                             R"({"close":{"mode":"close_notify"}})",
-                             R"({"close":{"mode":"black_hole"}})"}) {
+  for (const char* action :
+       {R"({"goaway":{}})", R"({"rst_stream":{"error":"CANCEL"}})",
+        R"({"close":{"mode":"close_notify"}})", R"({"close":{"mode":"black_hole"}})"}) {
     SCOPED_TRACE(action);
     EXPECT_NO_THROW((void)parse_scenario(with_action(action, R"(,"listener":"legacy")")));
     EXPECT_NO_THROW((void)parse_scenario(with_faults(fault(R"({"path":"/old/7"})", action))));

@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "faultline/scenarios/scenario.h"
 #include "detail/random_bytes.h"
+#include "faultline/scenarios/scenario.h"
 
 namespace faultline::fake_server::detail {
 

@@ -83,9 +83,9 @@ class H2Session final : public ProtocolSession {
   StreamMap streams_;
   /** Closed streams' nodes (map node, Stream, its strings' storage), reused. */
   std::vector<StreamMap::node_type> spare_streams_;
-  std::vector<nghttp2_nv> nva_;       ///< header list being submitted
+  std::vector<nghttp2_nv> nva_;                ///< header list being submitted
   std::vector<std::string> declared_lengths_;  ///< respond.content_length values
-  std::unique_ptr<H2Faults> faults_;  ///< the stream limit and the scenario's faults
+  std::unique_ptr<H2Faults> faults_;           ///< the stream limit and the scenario's faults
   FloodGuard flood_{FloodGuard::Clock::now()};
   bool failed_ = false;         ///< the session cannot go on: close once output is flushed
   bool peer_settings_ = false;  ///< the client's preface and first SETTINGS arrived

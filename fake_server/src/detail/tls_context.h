@@ -5,8 +5,8 @@
 
 #include <memory>
 
-#include "faultline/certs/certs.h"
 #include "detail/server_context.h"
+#include "faultline/certs/certs.h"
 
 namespace faultline::fake_server::detail {
 

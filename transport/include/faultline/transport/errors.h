@@ -21,8 +21,8 @@ enum class errc {
   redirect_not_allowed,  ///< the response was a redirect and the request's redirect mode is `error`
   bad_redirect,          ///< a redirect's Location is missing, unparsable, or not http(s)
   body_not_replayable,   ///< a redirect (307/308) or a retry needs the body again; a pull source
-                        ///< cannot replay unprocessed request) but came from a pull source already
-                        ///< read
+                         ///< cannot replay unprocessed request) but came from a pull source already
+                         ///< read
   retries_exhausted,   ///< the request was refused or unprocessed more times than the retry budget
   queue_full,          ///< the origin's queue already holds Options::queue_limit requests
   invalid_request,     ///< the request itself is malformed (URL, method, header names or values)
