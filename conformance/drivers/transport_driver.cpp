@@ -44,6 +44,19 @@ double elapsed_ms(Clock::time_point since) {
   return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
 }
 
+/** A response head (final or 1xx) as the driver protocol's event of `type`. */
+harness::Event head_event(harness::Event::Type type, Clock::time_point sent,
+                          const transport::ResponseHead& head) {
+  harness::Event e;
+  e.type = type;
+  e.t_ms = elapsed_ms(sent);
+  e.status = head.status;
+  for (const auto& [name, value] : head.headers) {
+    e.headers.emplace_back(name, value);
+  }
+  return e;
+}
+
 harness::ErrorKind kind_of(std::error_code error) {
   using transport::errc;
   if (error.category() != transport::transport_category()) {
@@ -208,23 +221,10 @@ std::shared_ptr<harness::Exchange> TransportDriver::send(harness::Request reques
   const auto sent = Clock::now();
   transport::Handlers handlers;
   handlers.on_informational = [exchange, sent](const transport::ResponseHead& head) {
-    harness::Event e;
-    e.type = harness::Event::Type::informational;
-    e.t_ms = elapsed_ms(sent);
-    e.status = head.status;
-    for (auto& [name, value] : head.headers) {
-      e.headers.emplace_back(name, value);
-    }
-    exchange->push(std::move(e));
+    exchange->push(head_event(harness::Event::Type::informational, sent, head));
   };
   handlers.on_headers = [exchange, sent](const transport::ResponseHead& head) {
-    harness::Event e;
-    e.type = harness::Event::Type::headers;
-    e.t_ms = elapsed_ms(sent);
-    e.status = head.status;
-    for (auto& [name, value] : head.headers) {
-      e.headers.emplace_back(name, value);
-    }
+    harness::Event e = head_event(harness::Event::Type::headers, sent, head);
     e.protocol = std::string(transport::to_string(head.protocol));
     exchange->push(std::move(e));
   };

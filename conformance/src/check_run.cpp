@@ -358,6 +358,14 @@ long sum_connections(const nlohmann::json& stats, const std::string& field) {
   return n;
 }
 
+std::map<long, long> per_connection(const nlohmann::json& stats, const std::string& field) {
+  std::map<long, long> out;
+  for (const auto& c : connections_of(stats)) {
+    out[c.value("id", 0L)] = c.value(field, 0L);
+  }
+  return out;
+}
+
 long max_connections(const nlohmann::json& stats, const std::string& field) {
   long n = 0;
   for (const auto& c : connections_of(stats)) {

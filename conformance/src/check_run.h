@@ -154,6 +154,8 @@ Verdict judge_parts(const DriverSpec& driver, const std::vector<Part>& parts);
 const nlohmann::json& connections_of(const nlohmann::json& stats);
 /** Sum of `field` (a number) over connections. */
 long sum_connections(const nlohmann::json& stats, const std::string& field);
+/** `field` (a number) of each connection, by connection id. */
+std::map<long, long> per_connection(const nlohmann::json& stats, const std::string& field);
 /** Max of `field` over connections. */
 long max_connections(const nlohmann::json& stats, const std::string& field);
 /** Sum over connections of the map field `map_field` at `key` (e.g. rst_sent.REFUSED_STREAM). */

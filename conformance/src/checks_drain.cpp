@@ -97,15 +97,6 @@ nlohmann::json describe(const std::map<long, GoawaySeen>& seen) {
   return out;
 }
 
-/** Streams opened per connection, from a stats answer. */
-std::map<long, long> streams_opened(const nlohmann::json& stats) {
-  std::map<long, long> out;
-  for (const auto& c : connections_of(stats)) {
-    out[c.value("id", 0L)] = c.value("streams_opened", 0L);
-  }
-  return out;
-}
-
 // RFC 9113 section 6.8: a graceful shutdown first announces GOAWAY(2^31-1), then the
 // real last-stream-id; streams at or below it complete, new streams go elsewhere.
 std::string drain_goaway_graceful_steps(CheckRun& run) {
@@ -121,11 +112,11 @@ std::string drain_goaway_graceful_steps(CheckRun& run) {
   const auto seen = wait_goaways(run, conns, 2);
   run.note("goaway", describe(seen));
   // 3. New requests now must not open streams on a draining connection.
-  const auto before = streams_opened(run.stats());
+  const auto before = per_connection(run.stats(), "streams_opened");
   auto later =
       send_many(run, kDrainLater, [&](int i) { return run.request("/health", tag("after-", i)); });
   require_all_ok(later, kWait, "requests after the GOAWAY, while the held ones are still held");
-  const auto after = streams_opened(run.stats());
+  const auto after = per_connection(run.stats(), "streams_opened");
   for (const long id : conns) {
     require(after.at(id) == before.at(id), "connection " + std::to_string(id) + " got " +
                                                std::to_string(after.at(id) - before.at(id)) +

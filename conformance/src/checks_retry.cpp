@@ -24,15 +24,6 @@ nlohmann::json retry_421_scenario() {
             route({{"path", "/always-421"}}, 421, "misdirected")}}};
 }
 
-/** Requests the server answered on each connection, by id. */
-std::map<long, long> requests_by_connection(const nlohmann::json& stats) {
-  std::map<long, long> out;
-  for (const auto& c : connections_of(stats)) {
-    out[c.value("id", 0L)] = c.value("requests", 0L);
-  }
-  return out;
-}
-
 // RFC 9110 section 15.5.20: a 421 may be retried on a different connection; RFC 9113
 // section 9.1.2 likewise. At most once, on a new connection, or the 421 delivered as it
 // is - as the driver declares - and never a loop.
@@ -43,7 +34,7 @@ std::string retry_421_steps(CheckRun& run) {
   auto warm = run.send(run.request("/health", "warm"));
   auto w = warm->wait_done(kWait);
   require(w.ok, "warm-up request: " + w.description);
-  const auto before = requests_by_connection(run.stats());
+  const auto before = per_connection(run.stats(), "requests");
   auto x = run.send(run.request("/misdirected", "m-0"));
   auto r = x->wait_done(kWait);
   require(r.response.done(), "a request answered 421 never ended: " + r.description);
@@ -64,7 +55,7 @@ std::string retry_421_steps(CheckRun& run) {
             "request again (" +
                 std::to_string(answered) + " attempts)");
     // The retry went to a connection that did not exist before the 421.
-    const auto after = requests_by_connection(run.stats());
+    const auto after = per_connection(run.stats(), "requests");
     long on_old = 0;
     for (const auto& [id, n] : after) {
       const auto was = before.find(id);
