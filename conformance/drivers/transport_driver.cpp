@@ -9,12 +9,12 @@
 #include <optional>
 #include <span>
 #include <stdexcept>
-#include <thread>
 #include <unordered_set>
 
 #include "faultline/harness/limits.h"
 #include "faultline/transport/client.h"
 #include "faultline/transport/errors.h"
+#include "slow_reader.h"
 
 namespace faultline::conformance {
 namespace {
@@ -166,6 +166,8 @@ struct TransportDriver::Impl {
       controller's shared state: a long soak stays flat). */
   std::unordered_set<std::uint64_t> used_ids;
   std::atomic<std::uint64_t> next_id{1};
+  /** Reads the bodies of requests with read_delay_ms (outlives the client's completions). */
+  SlowReader slow_reader;
   transport::Client client;  // last: destroyed first, its completions see the rest alive
 };
 
@@ -219,31 +221,40 @@ std::shared_ptr<harness::Exchange> TransportDriver::send(harness::Request reques
   r.abort = controller.signal();
 
   const auto sent = Clock::now();
-  transport::Handlers handlers;
-  handlers.on_informational = [exchange, sent](const transport::ResponseHead& head) {
-    exchange->push(head_event(harness::Event::Type::informational, sent, head));
+  // A slow caller's events go through the slow reader, in order; the others at once.
+  std::shared_ptr<SlowReader::Stream> slow;
+  if (request.read_delay_ms > 0) {
+    slow =
+        impl_->slow_reader.open(exchange, sent, std::chrono::milliseconds(request.read_delay_ms));
+  }
+  auto deliver = [exchange, slow, reader = &impl_->slow_reader](harness::Event e) {
+    if (slow) {
+      reader->push(slow, std::move(e));
+    } else {
+      exchange->push(std::move(e));
+    }
   };
-  handlers.on_headers = [exchange, sent](const transport::ResponseHead& head) {
+  transport::Handlers handlers;
+  handlers.on_informational = [deliver, sent](const transport::ResponseHead& head) {
+    deliver(head_event(harness::Event::Type::informational, sent, head));
+  };
+  handlers.on_headers = [deliver, sent](const transport::ResponseHead& head) {
     harness::Event e = head_event(harness::Event::Type::headers, sent, head);
     e.protocol = std::string(transport::to_string(head.protocol));
-    exchange->push(std::move(e));
+    deliver(std::move(e));
   };
-  const auto read_delay = std::chrono::milliseconds(request.read_delay_ms);
-  handlers.on_data = [exchange, sent, read_delay](std::string_view chunk) {
+  // A slow consumer of a push API takes each chunk from the slow reader's queue
+  // read_delay_ms after the previous one, on its own thread: the transport's I/O thread
+  // keeps serving the other streams meanwhile, so slow reads overlap.
+  handlers.on_data = [deliver, sent](std::string_view chunk) {
     harness::Event e;
     e.type = harness::Event::Type::data;
     e.t_ms = elapsed_ms(sent);
     e.data = std::string(chunk);
-    exchange->push(std::move(e));
-    if (read_delay.count() > 0) {
-      // A slow consumer of a push API: the handler returns late, so the transport's
-      // I/O thread reads nothing meanwhile and flow control (h2 windows, TCP) pushes
-      // back on the server. Not a synchronisation: the delay is what is being tested.
-      std::this_thread::sleep_for(read_delay);
-    }
+    deliver(std::move(e));
   };
   // The client is destroyed first (Impl's last member): its completions see Impl alive.
-  handlers.on_complete = [exchange, sent, impl = impl_.get(),
+  handlers.on_complete = [deliver, sent, impl = impl_.get(),
                           id = request.id](transport::Result&& result) {
     {
       std::lock_guard lock(impl->mutex);
@@ -265,7 +276,7 @@ std::shared_ptr<harness::Exchange> TransportDriver::send(harness::Request reques
         e.message += " (" + result.detail + ")";
       }
     }
-    exchange->push(std::move(e));
+    deliver(std::move(e));
   };
   const auto transport_id = impl_->client.send(std::move(r), std::move(handlers));
   {

@@ -93,6 +93,23 @@ std::string judge_trailers(const std::shared_ptr<harness::Exchange>& x, const st
   return sha256_hex(r.response.body);
 }
 
+/** How a read went as the caller saw it: body chunks and the time from the first to the
+    last (evidence: a driver that honours read_delay_ms spreads n chunks over at least
+    (n - 1) x the delay; one that cannot read slowly ignores it). */
+nlohmann::json read_span(const std::shared_ptr<harness::Exchange>& x, std::size_t size) {
+  double first = -1;
+  double last = -1;
+  int chunks = 0;
+  for (const auto& e : x->events()) {
+    if (e.type == harness::Event::Type::data) {
+      first = first < 0 ? e.t_ms : first;
+      last = e.t_ms;
+      ++chunks;
+    }
+  }
+  return {{"bytes", size}, {"chunks", chunks}, {"first_to_last_ms", chunks > 0 ? last - first : 0}};
+}
+
 // RFC 9110 6.5 (trailer fields), RFC 9113 8.1 (a final HEADERS frame with END_STREAM after
 // DATA, or right after the head), RFC 9112 7.1.2 (chunked trailer section): every body
 // byte and every trailer field arrive, whatever the body size and however fast the caller
@@ -101,6 +118,7 @@ std::string judge_trailers(const std::shared_ptr<harness::Exchange>& x, const st
 std::string resp_trailers_steps(CheckRun& run) {
   const harness::Headers only = {{"grpc-status", "0"}, {"grpc-message", "trailers-only"}};
   std::map<std::size_t, std::string> digest_at_once;
+  nlohmann::json slow_reads = nlohmann::json::array();
   int fetches = 0;
   for (const std::uint32_t delay : {std::uint32_t{0}, kSlowReadMs}) {
     std::vector<std::shared_ptr<harness::Exchange>> sized;
@@ -119,12 +137,14 @@ std::string resp_trailers_steps(CheckRun& run) {
       } else {
         require(digest == digest_at_once[size],
                 "GET " + path + ": the body read slowly differs from the one read at once");
+        slow_reads.push_back(read_span(sized[i], size));
       }
     }
     judge_trailers(trailers_only, "/trailers-only", 0, only, delay);
     fetches += static_cast<int>(sized.size()) + 1;
   }
   run.note("body_sizes", kTrailerBodySizes);
+  run.note("slow_reads", slow_reads);
   return std::to_string(fetches) + " responses, bodies of 0 B .. 1 MiB and trailers-only, " +
          "read at once and " + std::to_string(kSlowReadMs) +
          " ms per chunk: every byte and trailer field";
