@@ -97,17 +97,10 @@ std::string judge_trailers(const std::shared_ptr<harness::Exchange>& x, const st
     last (evidence: a driver that honours read_delay_ms spreads n chunks over at least
     (n - 1) x the delay; one that cannot read slowly ignores it). */
 nlohmann::json read_span(const std::shared_ptr<harness::Exchange>& x, std::size_t size) {
-  double first = -1;
-  double last = -1;
-  int chunks = 0;
-  for (const auto& e : x->events()) {
-    if (e.type == harness::Event::Type::data) {
-      first = first < 0 ? e.t_ms : first;
-      last = e.t_ms;
-      ++chunks;
-    }
-  }
-  return {{"bytes", size}, {"chunks", chunks}, {"first_to_last_ms", chunks > 0 ? last - first : 0}};
+  const harness::Response r = x->snapshot();
+  return {{"bytes", size},
+          {"chunks", r.data_events},
+          {"first_to_last_ms", r.last_data_ms - r.first_data_ms}};
 }
 
 // RFC 9110 6.5 (trailer fields), RFC 9113 8.1 (a final HEADERS frame with END_STREAM after

@@ -94,19 +94,11 @@ std::string rt_sse_steps(CheckRun& run) {
     }
     if (path == "/sse") {
       // Paced 50 ms apart: delivered incrementally, not in one piece at the end.
-      auto evs = x->events();
-      double first_data = -1;
-      for (auto& e : evs) {
-        if (e.type == harness::Event::Type::data) {
-          first_data = e.t_ms;
-          break;
-        }
-      }
-      require(
-          r.response.data_events >= 2 && first_data >= 0 && first_data < r.response.done_ms - 100,
-          "/sse not delivered incrementally: " + std::to_string(r.response.data_events) +
-              " data events, first at " + std::to_string(first_data) + " ms, end at " +
-              std::to_string(r.response.done_ms) + " ms");
+      const double first_data = r.response.first_data_ms;
+      require(r.response.data_events >= 2 && first_data < r.response.done_ms - 100,
+              "/sse not delivered incrementally: " + std::to_string(r.response.data_events) +
+                  " data events, first at " + std::to_string(first_data) + " ms, end at " +
+                  std::to_string(r.response.done_ms) + " ms");
     }
   }
   return "SSE paced and split at odd boundaries: 5 events each, delivered incrementally";

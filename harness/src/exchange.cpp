@@ -221,6 +221,8 @@ Response Exchange::snapshot_locked() const {
         break;
       case Event::Type::data:
         r.body += e.data;
+        r.first_data_ms = r.data_events == 0 ? e.t_ms : r.first_data_ms;
+        r.last_data_ms = e.t_ms;
         ++r.data_events;
         break;
       case Event::Type::end:

@@ -102,6 +102,8 @@ struct Response {
   std::string protocol;
   std::string body;
   std::size_t data_events = 0;
+  /** When the first and the last data event arrived (both 0 while data_events is 0). */
+  double first_data_ms = 0, last_data_ms = 0;
   Headers trailers;            ///< from the end event
   bool ended = false;          ///< an end event arrived
   std::optional<Event> error;  ///< the error event, if it failed
