@@ -37,6 +37,8 @@ class SlowReader::Stream {
       read. */
   Clock::time_point next_take_{};
   bool listed_ = false;  ///< in SlowReader::streams_
+  Hold hold_;            ///< empty: no push back
+  bool held_ = false;    ///< paused through hold_
 };
 
 SlowReader::SlowReader() : thread_([this] { run(); }) {}
@@ -61,6 +63,7 @@ void SlowReader::push(const std::shared_ptr<Stream>& stream, harness::Event even
     std::lock_guard lock(mutex_);
     if (event.type == harness::Event::Type::data) {
       stream->body_ += event.data;
+      update_hold(*stream);
     } else if (event.terminal()) {
       stream->end_ = std::move(event);
     } else {
@@ -72,6 +75,28 @@ void SlowReader::push(const std::shared_ptr<Stream>& stream, harness::Event even
     }
   }
   wake_.notify_all();
+}
+
+void SlowReader::hold_with(const std::shared_ptr<Stream>& stream, Hold hold) {
+  std::lock_guard lock(mutex_);
+  stream->hold_ = std::move(hold);
+  update_hold(*stream);
+}
+
+void SlowReader::drop_holds() {
+  std::lock_guard lock(mutex_);
+  holds_dropped_ = true;
+}
+
+void SlowReader::update_hold(Stream& s) {
+  if (!s.hold_ || holds_dropped_) {
+    return;
+  }
+  const bool hold = s.held_ ? s.body_.size() >= kHoldBytes / 2 : s.body_.size() >= kHoldBytes;
+  if (hold != s.held_) {
+    s.held_ = hold;
+    s.hold_(hold);
+  }
 }
 
 std::optional<SlowReader::Clock::time_point> SlowReader::take_due(Clock::time_point now,
@@ -96,6 +121,7 @@ std::optional<SlowReader::Clock::time_point> SlowReader::take_due(Clock::time_po
       const std::size_t n = std::min(kReadBytes, s->body_.size());
       e.data = s->body_.substr(0, n);
       s->body_.erase(0, n);
+      update_hold(*s);
       s->next_take_ = now + s->delay_;
       taken.push_back({s->exchange_, std::move(e)});
       if (!stopping_) {

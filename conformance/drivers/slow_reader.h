@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,8 +23,10 @@ namespace faultline::conformance {
     number of reads depends on the body's size only, not on how its bytes arrived), then
     the terminal event `delay` after the last read. Reads and the terminal event are
     stamped when taken, as the caller saw them. The slow reads of many requests overlap
-    while the I/O thread keeps serving every stream. Thread-safe; the destructor hands
-    what is still queued to its exchanges at once and joins the thread. */
+    while the I/O thread keeps serving every stream. A stream with a Hold pushes back on
+    the transport as a slow caller does: once kHoldBytes are queued unread it is paused,
+    and resumed when the reads brought the queue under half of that. Thread-safe; the
+    destructor hands what is still queued to its exchanges at once and joins the thread. */
 class SlowReader {
  public:
   using Clock = std::chrono::steady_clock;
@@ -38,6 +41,14 @@ class SlowReader {
 
   /** The most body bytes one read takes. */
   static constexpr std::size_t kReadBytes = 16 * 1024;
+  /** Unread body bytes at which a stream with a Hold is paused. */
+  static constexpr std::size_t kHoldBytes = 4 * kReadBytes;
+
+  /** Pauses (true) or resumes (false) the transport's delivery of a stream's body. Called
+      with the reader's lock held, in the order of the decisions: it must only hand the
+      request on (Client::pause and resume post to the transport's loop), never call
+      back into the reader. */
+  using Hold = std::function<void(bool pause)>;
 
   /** A stream for `exchange`, sent at `sent`, read one read per `delay`. */
   [[nodiscard]] std::shared_ptr<Stream> open(std::shared_ptr<harness::Exchange> exchange,
@@ -45,6 +56,11 @@ class SlowReader {
                                              std::chrono::milliseconds delay);
   /** Queues `event` of `stream` behind the events queued before it. */
   void push(const std::shared_ptr<Stream>& stream, harness::Event event);
+  /** From now on `stream` pushes back through `hold` (paused at once when kHoldBytes are
+      already queued). */
+  void hold_with(const std::shared_ptr<Stream>& stream, Hold hold);
+  /** Calls no Hold any more (the transport they reach is about to go); reads go on. */
+  void drop_holds();
 
  private:
   /** An event taken from a stream, pushed to its exchange outside the lock. */
@@ -54,6 +70,8 @@ class SlowReader {
   };
 
   void run();
+  /** Pauses or resumes `s` through its Hold as its unread bytes cross the bounds. */
+  void update_hold(Stream& s);
   /** Takes what is due now; returns when the next event of any stream is due. */
   std::optional<Clock::time_point> take_due(Clock::time_point now, std::vector<Taken>& taken);
 
@@ -61,6 +79,7 @@ class SlowReader {
   std::condition_variable wake_;
   std::vector<std::shared_ptr<Stream>> streams_;  ///< streams with events not yet taken
   bool stopping_ = false;
+  bool holds_dropped_ = false;
   std::thread thread_;  // last: starts once the rest exists
 };
 

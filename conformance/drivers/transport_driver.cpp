@@ -147,6 +147,10 @@ struct TransportDriver::Impl {
       info.capabilities.stream_window = kTransportStreamWindow;
     }
   }
+  // The slow reader's holds reach the client, which goes first (the last member).
+  ~Impl() { slow_reader.drop_holds(); }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
 
   /** The transport's id of request `id`, while it is in flight. */
   std::optional<transport::RequestId> transport_id(std::uint64_t id) {
@@ -279,6 +283,13 @@ std::shared_ptr<harness::Exchange> TransportDriver::send(harness::Request reques
     deliver(std::move(e));
   };
   const auto transport_id = impl_->client.send(std::move(r), std::move(handlers));
+  if (slow) {
+    // The slow caller pushes back: its unread bytes are bounded, so the transport's
+    // window (h2) or connection (h1) stops while it reads.
+    impl_->slow_reader.hold_with(slow, [client = &impl_->client, transport_id](bool pause) {
+      pause ? client->pause(transport_id) : client->resume(transport_id);
+    });
+  }
   {
     std::lock_guard lock(impl_->mutex);
     if (impl_->controllers.count(request.id) != 0) {  // not completed already

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
+#include <string>
+#include <vector>
+
 #include "faultline/harness/gtest.h"
 
 namespace faultline::conformance {
@@ -112,6 +116,69 @@ TEST(SlowReader, DestructionDeliversWhatIsQueued) {
   }
   EXPECT_TRUE(exchange->done());
   EXPECT_EQ(exchange->snapshot().body, body_of(3, kRead));
+}
+
+/** The calls a stream's Hold received, in order. */
+struct HoldLog {
+  std::mutex mutex;
+  std::vector<bool> calls;
+  SlowReader::Hold hold() {
+    return [this](bool pause) {
+      std::lock_guard lock(mutex);
+      calls.push_back(pause);
+    };
+  }
+  std::vector<bool> seen() {
+    std::lock_guard lock(mutex);
+    return calls;
+  }
+};
+
+// A slow caller pushes back: paused once kHoldBytes are unread, resumed when the reads
+// brought them under half of that, and not paused again for what is left.
+TEST(SlowReader, HoldPausesAtTheBoundAndResumesUnderHalf) {
+  HoldLog log;
+  SlowReader reader;
+  auto exchange = std::make_shared<harness::Exchange>(harness::Request{});
+  auto stream = reader.open(exchange, SlowReader::Clock::now(), 20ms);
+  reader.hold_with(stream, log.hold());
+  reader.push(stream, event(Event::Type::headers));
+  reader.push(stream, event(Event::Type::data, std::string(kRead - 1, 'a')));
+  EXPECT_EQ(log.seen(), std::vector<bool>{});
+  // 64 KiB - 1 unread at most: one byte more is the bound.
+  reader.push(stream,
+              event(Event::Type::data, std::string(SlowReader::kHoldBytes - kRead + 1, 'b')));
+  EXPECT_EQ(log.seen(), std::vector<bool>{true});
+  // Step: the reads drain the queue under 32 KiB; the end follows the last of them.
+  auto r = exchange->wait_body(SlowReader::kHoldBytes / 2 + 1, 10s);
+  ASSERT_TRUE(r.ok) << r.description;
+  reader.push(stream, event(Event::Type::end));
+  auto done = exchange->wait_done(10s);
+  ASSERT_TRUE(done.ok) << done.description;
+  EXPECT_EQ(done.response.body.size(), SlowReader::kHoldBytes);
+  EXPECT_EQ(log.seen(), (std::vector<bool>{true, false}));
+}
+
+// A Hold given to a stream that already queued the bound pauses it at once; after
+// drop_holds no Hold is called, whatever is pushed or read.
+TEST(SlowReader, HoldWithPausesAtOnceAndDropHoldsEndsTheCalls) {
+  HoldLog log;
+  auto exchange = std::make_shared<harness::Exchange>(harness::Request{});
+  {
+    SlowReader reader;
+    auto stream = reader.open(exchange, SlowReader::Clock::now(), 10s);
+    reader.push(stream, event(Event::Type::data, std::string(SlowReader::kHoldBytes + kRead, 'a')));
+    // At most one read was taken (the next is 10 s away): the bound is still queued.
+    reader.hold_with(stream, log.hold());
+    EXPECT_EQ(log.seen(), std::vector<bool>{true});
+    reader.drop_holds();
+    reader.push(stream, event(Event::Type::data, std::string(kRead, 'b')));
+    reader.push(stream, event(Event::Type::end));
+  }
+  // The destructor read every byte at once, and called no Hold for it.
+  EXPECT_TRUE(exchange->done());
+  EXPECT_EQ(exchange->snapshot().body.size(), SlowReader::kHoldBytes + 2 * kRead);
+  EXPECT_EQ(log.seen(), std::vector<bool>{true});
 }
 
 }  // namespace
