@@ -5,6 +5,8 @@
 // Bodies are checked byte for byte: uploads through the echo route's SHA-256, downloads
 // against the random_bytes stream of their seed.
 #include <algorithm>
+#include <array>
+#include <cstdio>
 #include <cstring>
 
 #include "checks_groups.h"
@@ -172,6 +174,127 @@ Part settings_raise_part() {
           flow_scenario("flow-window-raise", nlohmann::json(), faults), settings_raise_steps};
 }
 
+/** Frames of the tiny-frame downloads: more bytes than the RFC's default window of 65535,
+    so a client that keeps that window finishes only by crediting tiny frames. */
+constexpr std::size_t kTinyFrameDownloadFrames = 70000;
+constexpr std::uint64_t kTinyFrameSeed = 41;
+
+/** DATA frames the server sent on `conn` no longer than `frame` (and not empty). */
+long small_frames_out(CheckRun& run, long conn, std::uint32_t frame) {
+  long n = 0;
+  for (const auto& e : timeline_events(run, conn)) {
+    const long length = e.value("length", 0L);
+    n += e.value("dir", "") == "out" && e.value("type", "") == "DATA" && length > 0 &&
+                 length <= static_cast<long>(frame)
+             ? 1
+             : 0;
+  }
+  return n;
+}
+
+// RFC 9113 section 6.9: a receiver reassembles and accounts for DATA however small the
+// frames. A download cut into DATA frames of 1 and 10 bytes arrives byte-exact; it holds
+// more than the default window of 65535 bytes, so a client that keeps that window must
+// credit tiny frames to finish (the credit it granted is evidence, not judged: the
+// client's window is its own to size).
+Part tiny_frame_download_part(std::uint32_t frame) {
+  const std::size_t size = kTinyFrameDownloadFrames * frame;
+  nlohmann::json routes = nlohmann::json::array();
+  routes.push_back(route("/tiny", {{"status", 200},
+                                   {"chunk_bytes", frame},
+                                   {"body", {{"random_bytes", size}, {"seed", kTinyFrameSeed}}}}));
+  return {"download in " + std::to_string(frame) + " B frames",
+          flow_scenario("flow-download-" + std::to_string(frame), nlohmann::json(),
+                        nlohmann::json::array(), routes),
+          [frame, size](CheckRun& run) {
+            // 1. The download arrives byte-exact.
+            auto x = run.send(run.request("/tiny", "tiny-" + std::to_string(frame)));
+            const auto r = x->wait_done(kWait + kWait);
+            require_body(r, random_stream(size, kTinyFrameSeed), "download");
+            if (r.response.protocol != "h2") {
+              return std::to_string(size) + " B byte-exact in writes of " + std::to_string(frame) +
+                     " B (" + r.response.protocol + ")";
+            }
+            // 2. h2: it came in frames that small, and the client credited them.
+            long small = 0;
+            for (const long conn : open_connections(run)) {
+              small += small_frames_out(run, conn, frame);
+            }
+            if (small == 0) {
+              fault_did_not_fire("the server's timeline shows no DATA frame of at most " +
+                                 std::to_string(frame) + " B");
+            }
+            long conn = 0;
+            std::string stream;
+            const auto flow = find_flow(run.stats(), "data_out", conn, stream);
+            const long credit = flow.is_null() ? 0 : flow.value("credit_in", 0L);
+            return std::to_string(size) +
+                   " B byte-exact in DATA frames of <= " + std::to_string(frame) + " B (" +
+                   std::to_string(small) + " in the timeline's tail), " + std::to_string(credit) +
+                   " B of stream credit granted";
+          }};
+}
+
+/** The fairness part's downloads: 40 of 20 MiB on one connection when the driver allows. */
+constexpr int kFairDownloads = 40;
+constexpr std::size_t kFairBytes = 20 * 1024 * 1024;
+constexpr std::uint64_t kFairSeed = 43;
+/** The slowest concurrent download may take at most this many times the fastest's time:
+    streams of equal weight share the connection (RFC 9113 section 5.3.5), so they finish
+    close together; a client that serves them one after another is ~40x apart. */
+constexpr double kFairnessBound = 3.0;
+
+// RFC 9113 sections 5.2 and 5.3.5: concurrent streams of equal weight share a
+// connection's window: 40 downloads of 20 MiB started together all finish, byte-exact,
+// within a stated ratio of each other (slowest / fastest done time).
+std::string fairness_steps(CheckRun& run) {
+  // As many as the driver's pool runs at once, at most 40: queued ones would finish late
+  // by design.
+  const auto& info = run.info();
+  const int n = std::min(kFairDownloads, std::max(1, info.max_streams * info.max_sessions));
+  // 1. The downloads start together.
+  std::vector<std::shared_ptr<harness::Exchange>> xs;
+  for (int i = 0; i < n; ++i) {
+    xs.push_back(run.send(run.request("/bulk", "bulk-" + std::to_string(i))));
+  }
+  // 2. Each arrives byte-exact.
+  const auto expected = random_stream(kFairBytes, kFairSeed);
+  double fastest = 0;
+  double slowest = 0;
+  std::string protocol;
+  for (int i = 0; i < n; ++i) {
+    const auto r = xs[static_cast<std::size_t>(i)]->wait_done(kWait * 6);
+    require_body(r, expected, "download " + std::to_string(i + 1) + " of " + std::to_string(n));
+    protocol = r.response.protocol;
+    fastest = i == 0 ? r.response.done_ms : std::min(fastest, r.response.done_ms);
+    slowest = std::max(slowest, r.response.done_ms);
+  }
+  const auto conns = connections_of(run.stats()).size();
+  const std::string what = std::to_string(n) + " x " + std::to_string(kFairBytes >> 20) +
+                           " MiB byte-exact on " + std::to_string(conns) + " connection(s), " +
+                           "done between " + std::to_string(static_cast<long>(fastest)) + " and " +
+                           std::to_string(static_cast<long>(slowest)) + " ms";
+  // 3. h2: they shared the connection fairly. HTTP/1.1 carries one request per
+  //    connection at a time, so queued downloads finish later by design: not judged.
+  if (protocol != "h2") {
+    return what + " (" + protocol + ": fairness not judged)";
+  }
+  const double ratio = slowest / std::max(fastest, 1.0);
+  std::array<char, 64> line{};
+  std::snprintf(line.data(), line.size(), "slowest / fastest %.2f (bound %.1f)", ratio,
+                kFairnessBound);
+  require(ratio <= kFairnessBound, "unfair sharing: " + what + ", " + line.data());
+  return what + ", " + line.data();
+}
+
+Part fairness_part() {
+  nlohmann::json routes = nlohmann::json::array();
+  routes.push_back(random_route("/bulk", kFairBytes, kFairSeed));
+  return {"concurrent downloads",
+          flow_scenario("flow-fairness", nlohmann::json(), nlohmann::json::array(), routes),
+          fairness_steps};
+}
+
 /** What the paused stream's flow counters say, in one line. */
 std::string describe_flow(const nlohmann::json& f) {
   if (!f.is_object()) {
@@ -306,7 +429,9 @@ std::string backpressure_steps(CheckRun& run) {
 }  // namespace
 
 Verdict flow_window(const DriverSpec& d) {
-  return judge_parts(d, {tiny_window_part(1), tiny_window_part(10), settings_raise_part()});
+  return judge_parts(d,
+                     {tiny_window_part(1), tiny_window_part(10), settings_raise_part(),
+                      tiny_frame_download_part(1), tiny_frame_download_part(10), fairness_part()});
 }
 
 Verdict flow_backpressure(const DriverSpec& d) {

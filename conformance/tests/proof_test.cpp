@@ -83,6 +83,7 @@ const ProofCase kProofs[] = {
     ProofCase{"PARITY-WIRE", Defects::form_content_type_on_post},
     ProofCase{"PARITY-WIRE", Defects::form_content_type_on_post, true},
     ProofCase{"FLOW-WINDOW", Defects::ignore_settings_window_raise},
+    ProofCase{"FLOW-WINDOW", Defects::serial_stream_credit},
     ProofCase{"FLOW-BACKPRESSURE", Defects::credit_regardless_of_consumer},
     ProofCase{"DRAIN-GOAWAY-UPLOAD", Defects::replay_unreplayable_body},
     ProofCase{"RESP-TRUNCATED", Defects::rst_no_error_completes},

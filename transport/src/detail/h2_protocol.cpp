@@ -547,8 +547,9 @@ int H2Protocol::on_data_chunk(std::int32_t stream_id, const std::uint8_t* data, 
     return 0;
   }
   auto& stream = it->second;
-  const bool hold =
-      stream.exchange->paused && (hooks_ == nullptr || !hooks_->h2_credit_while_paused());
+  const bool hold = stream.exchange->paused
+                        ? hooks_ == nullptr || !hooks_->h2_credit_while_paused()
+                        : hooks_ != nullptr && !hooks_->h2_credit_now(*this, stream_id);
   if (hold) {
     stream.uncredited += len;
   }
@@ -571,6 +572,14 @@ void H2Protocol::resume(const Exchange& exchange) {
   credit_stream(it->first, bytes);
 }
 
+void H2Protocol::offer_held_credit() {
+  for (auto& [id, stream] : streams_) {
+    if (stream.uncredited != 0 && !stream.exchange->paused && hooks_->h2_credit_now(*this, id)) {
+      credit_stream(id, std::exchange(stream.uncredited, 0));
+    }
+  }
+}
+
 void H2Protocol::credit_stream(std::int32_t stream_id, std::size_t bytes) {
   if (!ng_ || dead_) {
     return;
@@ -585,6 +594,9 @@ int H2Protocol::on_stream_close(std::int32_t stream_id, std::uint32_t error_code
     return 0;
   }
   auto& stream = node.mapped();
+  if (hooks_ != nullptr) {
+    offer_held_credit();
+  }
   Outcome outcome;
   const std::string code = nghttp2_http2_strerror(error_code);
   if (stream.cancelled) {

@@ -123,6 +123,10 @@ class H2Protocol {
   [[nodiscard]] bool stream_closed(std::int32_t stream_id) const noexcept;
   /** Open streams whose final response head has not arrived, oldest first. */
   [[nodiscard]] std::vector<std::int32_t> streams_awaiting_head() const;
+  /** The lowest id of the open streams; 0 when none is open. */
+  [[nodiscard]] std::int32_t lowest_open_stream() const noexcept {
+    return streams_.empty() ? 0 : streams_.begin()->first;
+  }
 
   // ---- nghttp2 callbacks (through the forwarding functions in h2_protocol.cpp)
   int on_header(const nghttp2_frame* frame, std::string_view name, std::string_view value);
@@ -163,6 +167,8 @@ class H2Protocol {
   void swap_requests(Streams::iterator it, std::int32_t owner);
   /** Credits `bytes` of stream `stream_id`'s window (WINDOW_UPDATE follows). */
   void credit_stream(std::int32_t stream_id, std::size_t bytes);
+  /** Credits what streams hold uncredited that are not paused, where the hooks allow. */
+  void offer_held_credit();
   void report(std::function<void()> event) { events_queue_.push_back(std::move(event)); }
   void report_stream_closed(Stream stream, Outcome outcome);
   void log(LogLevel level, std::int32_t stream, const std::string& text) const;

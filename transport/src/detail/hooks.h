@@ -127,6 +127,14 @@ class Hooks {
   /** A DATA chunk arrived for a paused stream. True: credit its window at once anyway
       (as if the consumer had taken it). */
   virtual bool h2_credit_while_paused() { return false; }
+  /** A DATA chunk of a stream that is not paused reached its consumer. False: hold its
+      credit as for a paused stream; held credit is offered here again whenever a stream
+      closes. */
+  virtual bool h2_credit_now(const H2Protocol& protocol, std::int32_t stream_id) {
+    (void)protocol;
+    (void)stream_id;
+    return true;
+  }
   /** An unprocessed attempt whose body came from a pull source already read. True:
       re-send it anyway (the source continues where it stopped). */
   virtual bool replay_unreplayable_body() { return false; }

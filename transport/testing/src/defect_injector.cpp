@@ -221,6 +221,11 @@ void DefectInjector::keep_lowest_window(FrameCursor& cursor) {
   }
 }
 
+bool DefectInjector::h2_credit_now(const detail::H2Protocol& protocol, std::int32_t stream_id) {
+  // Serial: only the oldest open stream gets its window back.
+  return !has(Defects::serial_stream_credit) || protocol.lowest_open_stream() == stream_id;
+}
+
 std::int32_t DefectInjector::h2_response_stream(const detail::H2Protocol& protocol,
                                                 std::int32_t stream_id) {
   if (!has(Defects::fifo_response_matching)) {

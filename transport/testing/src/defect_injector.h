@@ -76,6 +76,7 @@ class DefectInjector final : public detail::Hooks {
   bool keep_informational_fields() override { return has(Defects::leak_informational_fields); }
   bool http11_blank_curl_defaults() override { return !has(Defects::form_content_type_on_post); }
   bool h2_credit_while_paused() override { return has(Defects::credit_regardless_of_consumer); }
+  bool h2_credit_now(const detail::H2Protocol& protocol, std::int32_t stream_id) override;
   bool replay_unreplayable_body() override { return has(Defects::replay_unreplayable_body); }
   bool h2_truncated_response_completes() override { return has(Defects::rst_no_error_completes); }
   bool enforce_declared_body_length() override { return !has(Defects::trust_pull_source_length); }

@@ -57,6 +57,8 @@ const char* to_string(Defects::Flag flag) noexcept {
       return "ignore_http11_required";
     case Defects::retry_421_forever:
       return "retry_421_forever";
+    case Defects::serial_stream_credit:
+      return "serial_stream_credit";
     case Defects::drop_trailers:
       return "drop_trailers";
     case Defects::leak_informational_fields:

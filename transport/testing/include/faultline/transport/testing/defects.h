@@ -72,6 +72,9 @@ struct Defects {
         20 times (a loop, bounded only so that a run ends), on whatever connection
         the pool picks. */
     retry_421_forever = std::uint64_t{1} << 34,
+    /** h2: only the oldest open stream's window is credited; the others' credit waits
+        until it closes, so concurrent downloads are served one after another. */
+    serial_stream_credit = std::uint64_t{1} << 41,
     /** Trailer fields after a response body are dropped (h2 and HTTP/1.1). */
     drop_trailers = std::uint64_t{1} << 23,
     /** The fields of a 1xx head (103 Early Hints, 100 Continue) stay in the block the
@@ -142,6 +145,7 @@ inline constexpr Defects::Flag kAllDefects[] = {
     Defects::no_retry_after_lost_connection,
     Defects::ignore_http11_required,
     Defects::retry_421_forever,
+    Defects::serial_stream_credit,
     Defects::drop_trailers,
     Defects::leak_informational_fields,
     Defects::form_content_type_on_post,
