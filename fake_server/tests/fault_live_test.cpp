@@ -1,7 +1,9 @@
 // Faults behind the liveness and retry checks, seen by curl: a black-holed connection
 // (no answer, no FIN, open until the client gives up), and a route that answers only a
 // request's first attempt (421, then the next route); HTTP_1_1_REQUIRED on the wire
-// (RST_STREAM and GOAWAY), seen by nghttp. Each cross-checked with the server's stats.
+// (RST_STREAM and GOAWAY), seen by nghttp; the idle_ms trigger closing the connection on
+// the request after a pause, seen by a raw h2 client and by Python's http.client. Each
+// cross-checked with the server's stats.
 #include <gtest/gtest.h>
 
 #include "fault_support.h"
@@ -91,6 +93,73 @@ TEST(FaultLive, Http11RequiredOnTheWire) {
   EXPECT_NE(goaway[0].detail.find("HTTP_1_1_REQUIRED(0x0d)"), std::string::npos)
       << goaway[0].detail;
   EXPECT_EQ(server->stats()["faults_fired"], json({{"h11-goaway", 1}, {"h11-rst", 1}}));
+}
+
+/** A scenario whose connections close (FIN) when a request arrives after 500 ms idle. */
+std::filesystem::path idle_close_scenario() {
+  return write_temp_file("idle-close.json", R"({
+    "name": "idle-close",
+    "listeners": [{"name": "plain", "tls": false}],
+    "routes": [{"match": {"path": "/health"}, "respond": {"status": 200, "body": "ok"}}],
+    "faults": [{"name": "idle", "on": {"idle_ms": 500}, "do": {"close": {"mode": "fin"}},
+                "times": "always"}]})");
+}
+
+// idle_ms over h2, seen by the raw client: a request right after the connection opened
+// is served; the next one, sent 1000 ms after the first ended, meets a FIN before any
+// frame for it.
+TEST(FaultLive, IdleTriggerClosesOnTheRequestAfterAPause) {
+  auto server = TestServer::start({"--scenario", idle_close_scenario().string()});
+  ASSERT_TRUE(server);
+  const json seen = raw_h2(
+      server->port("plain"),
+      {{"requests", json::array({{{"path", "/health"}, {"id", "first"}},
+                                 {{"path", "/health"}, {"id", "second"}, {"after_ms", 1000}}})}});
+  ASSERT_FALSE(seen["timed_out"].get<bool>()) << seen.dump();
+  EXPECT_TRUE(seen["closed"].get<bool>()) << seen.dump();
+  bool first_ended = false;
+  for (const auto& frame : seen["frames"]) {
+    EXPECT_NE(frame["stream"], 3) << "nothing answers the request after the pause: " << seen.dump();
+    first_ended |= frame["stream"] == 1 && frame["type"] == 0 && (frame["flags"].get<int>() & 1);
+  }
+  EXPECT_TRUE(first_ended) << seen.dump();
+  const json stats = server->stats();
+  EXPECT_EQ(stats["requests"], json({{"first", 1}})) << stats.dump();
+  EXPECT_EQ(stats["faults_fired"], json({{"idle", 1}})) << stats.dump();
+}
+
+// The same over HTTP/1.1 keep-alive, seen by Python's http.client: the second request,
+// after a 1000 ms pause, finds the connection closed without a response.
+TEST(FaultLive, IdleTriggerClosesAnHttp11KeepAliveConnection) {
+  auto server = TestServer::start({"--scenario", idle_close_scenario().string()});
+  ASSERT_TRUE(server);
+  const auto python = tool_path(FAULTLINE_PYTHON3, "python3");
+  ASSERT_TRUE(python);
+  const std::string script = R"(
+import http.client, json, sys, time
+c = http.client.HTTPConnection('127.0.0.1', int(sys.argv[1]), timeout=20)
+out = []
+for i, pause in enumerate([0, 1.0]):
+    time.sleep(pause)  # the idle gap under test, not a synchronisation
+    try:
+        c.request('GET', '/health', headers={'x-faultline-request-id': 'r%d' % i})
+        r = c.getresponse()
+        out.append([r.status, r.read().decode()])
+    except Exception as e:
+        out.append(type(e).__name__)
+print(json.dumps(out))
+)";
+  const CommandResult result =
+      run_command({*python, "-c", script, std::to_string(server->port("plain"))});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const json out = json::parse(result.out);
+  ASSERT_EQ(out.size(), 2u) << result.out;
+  EXPECT_EQ(out[0], json::array({200, "ok"})) << result.out;
+  EXPECT_TRUE(out[1].is_string()) << "the request after the pause must find no answer: "
+                                  << result.out;
+  const json stats = server->stats();
+  EXPECT_EQ(stats["requests"], json({{"r0", 1}})) << stats.dump();
+  EXPECT_EQ(stats["faults_fired"], json({{"idle", 1}})) << stats.dump();
 }
 
 }  // namespace

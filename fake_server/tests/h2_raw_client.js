@@ -3,7 +3,10 @@
 // drop (DATA after END_STREAM or after our RST_STREAM, DATA on idle streams).
 //
 // node h2_raw_client.js PORT CONFIG_JSON
-//   CONFIG: {"requests":[{"path":"/x","id":"tag"}],   sent after the server's SETTINGS is ACKed
+//   CONFIG: {"requests":[{"path":"/x","id":"tag"}],   sent after the server's SETTINGS is ACKed;
+//                                                    a request with "after_ms":N waits for the
+//                                                    one before it to end (END_STREAM or RST),
+//                                                    then N ms (an idle pause), and is sent alone
 //            "rst_on_data":true,                      RST_STREAM(CANCEL) at a stream's first DATA
 //            "until":{"late":N},                     stop after N late DATA frames (payload all
 //                                                    'x') on streams that ended or that we reset
@@ -65,16 +68,32 @@ let settingsFrames = 0;
 let buffer = Buffer.alloc(0);
 let sentRequests = false;
 
+function requestFrame(request, i) {
+  const block = Buffer.concat([
+    literal(':method', request.method || 'GET'), literal(':path', request.path),
+    literal(':scheme', 'http'), literal(':authority', 'fault-test'),
+    request.id ? literal('x-faultline-request-id', request.id) : Buffer.alloc(0)]);
+  return frame(1, 0x5, 2 * i + 1, block);  // END_STREAM | END_HEADERS
+}
+
+const requests = config.requests || [];
+let nextRequest = 0;  // the first request not sent yet
+
+// Sends the requests up to the next one that waits for an idle pause.
 function sendRequests() {
   const out = [];
-  (config.requests || []).forEach((request, i) => {
-    const block = Buffer.concat([
-      literal(':method', request.method || 'GET'), literal(':path', request.path),
-      literal(':scheme', 'http'), literal(':authority', 'fault-test'),
-      request.id ? literal('x-faultline-request-id', request.id) : Buffer.alloc(0)]);
-    out.push(frame(1, 0x5, 2 * i + 1, block));  // END_STREAM | END_HEADERS
-  });
+  do {
+    out.push(requestFrame(requests[nextRequest], nextRequest));
+    nextRequest++;
+  } while (nextRequest < requests.length && requests[nextRequest].after_ms === undefined);
   socket.write(Buffer.concat(out));
+}
+
+// A stream ended: the request waiting for it goes out after its pause.
+function onStreamEnded(stream) {
+  if (nextRequest < requests.length && stream === 2 * nextRequest - 1) {
+    setTimeout(() => { if (!done) sendRequests(); }, requests[nextRequest].after_ms);
+  }
 }
 
 function onFrame(type, flags, stream, payload) {
@@ -89,7 +108,7 @@ function onFrame(type, flags, stream, payload) {
       seen.settings[payload.readUInt16BE(i)] = payload.readUInt32BE(i + 2);
     settingsFrames++;
     socket.write(frame(4, 1, 0, Buffer.alloc(0)));  // ACK, then the requests
-    if (!sentRequests) { sentRequests = true; sendRequests(); }
+    if (!sentRequests && requests.length > 0) { sentRequests = true; sendRequests(); }
   } else if (type === 6 && !(flags & 1)) {
     seen.counter = Number(payload.readBigUInt64BE(0));
     pings++;
@@ -114,9 +133,10 @@ function onFrame(type, flags, stream, payload) {
       const code = Buffer.alloc(4); code.writeUInt32BE(8);  // CANCEL
       socket.write(frame(3, 0, stream, code));
     }
-    if (flags & 1) ended.add(stream);
+    if (flags & 1) { ended.add(stream); onStreamEnded(stream); }
   } else if (type === 3) {
     ended.add(stream);
+    onStreamEnded(stream);
     if (seen.error === 7) refused++;
   }
   if (config.until && late >= config.until.late) finish(false);

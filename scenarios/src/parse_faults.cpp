@@ -275,6 +275,9 @@ Trigger parse_trigger(const Json& value, const Loc& loc) {
     require_true(spec, at);
     return ClientRstTrigger{};
   }
+  if (kind == "idle_ms") {
+    return IdleTrigger{get_u32(spec, at, 1, kMaxDelayMs)};
+  }
   return AdminTrigger{get_name(spec, at)};
 }
 

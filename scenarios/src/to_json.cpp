@@ -264,6 +264,7 @@ Json attempts_json(const Attempts& attempts) {
 struct TriggerWriter {
   Json operator()(const StreamsOpenedTrigger& t) const { return {{"streams_opened", t.count}}; }
   Json operator()(const ActiveStreamsTrigger& t) const { return {{"active_streams", t.count}}; }
+  Json operator()(const IdleTrigger& t) const { return {{"idle_ms", t.ms}}; }
   Json operator()(const AfterMsTrigger& t) const { return {{"after_ms", t.ms}}; }
   Json operator()(const ConnectTrigger&) const { return {{"connect", true}}; }
   Json operator()(const PathTrigger& t) const {

@@ -72,6 +72,7 @@ TEST(FaultModel, KindNames) {
   EXPECT_EQ(trigger_name(PathTrigger{}), "path");
   EXPECT_EQ(trigger_name(ClientRstTrigger{}), "client_rst");
   EXPECT_EQ(trigger_name(AdminTrigger{}), "admin");
+  EXPECT_EQ(trigger_name(IdleTrigger{}), "idle_ms");
   EXPECT_EQ(action_name(GoawayAction{}), "goaway");
   EXPECT_EQ(action_name(SettingsAction{}), "settings");
   EXPECT_EQ(action_name(RstStreamAction{}), "rst_stream");

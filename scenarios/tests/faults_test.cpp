@@ -93,7 +93,8 @@ const Rejection kFaultRejections[] = {
     // Triggers.
     {"trigger_not_object", with_trigger("5"), "$.faults[0].on", "must be an object"},
     {"trigger_empty", with_trigger("{}"), "$.faults[0].on",
-     "must have one of: streams_opened, active_streams, after_ms, connect, path, client_rst, admin"},
+     "must have one of: streams_opened, active_streams, after_ms, connect, path, client_rst, admin, "
+     "idle_ms"},
     {"trigger_two_kinds", with_trigger(R"({"connect":true,"after_ms":5})"), "$.faults[0].on.after_ms",
      "a trigger has one kind and this one is already \"connect\""},
     {"trigger_unknown", with_trigger(R"({"every_ms":5})"), "$.faults[0].on.every_ms", "unknown field"},
@@ -105,6 +106,9 @@ const Rejection kFaultRejections[] = {
      "$.faults[0].on.active_streams", "1..2147483647"},
     {"after_ms_too_long", with_trigger(R"({"after_ms":3600001})"), "$.faults[0].on.after_ms",
      "0..3600000"},
+    {"idle_ms_zero", with_trigger(R"({"idle_ms":0})"), "$.faults[0].on.idle_ms", "1..3600000"},
+    {"idle_ms_too_long", with_trigger(R"({"idle_ms":3600001})"), "$.faults[0].on.idle_ms",
+     "1..3600000"},
     {"connect_false", with_trigger(R"({"connect":false})"), "$.faults[0].on.connect", "must be true"},
     {"client_rst_number", with_trigger(R"({"client_rst":1})"), "$.faults[0].on.client_rst",
      "true or false"},
@@ -497,14 +501,15 @@ const std::string kEveryFault = with_faults(R"(
   {"on":{"path":"/old/{x}"},"do":{"close":{"mode":"close_notify","at":"mid_body",
      "after_bytes":10}}},
   {"on":{"path":"/echo"},"do":{"close":{"at":"mid_headers"}}},
-  {"on":{"connect":true},"do":{"ping":{"interval_ms":100,"count":10}}}
+  {"on":{"connect":true},"do":{"ping":{"interval_ms":100,"count":10}}},
+  {"on":{"idle_ms":2000},"do":{"close":{"mode":"fin"}},"times":"always"}
 )",
                                             R"(,"gates":{"g":{"release_when_held":8,
       "order":"random","seed":42}},"enforce_stream_limit":false)");
 
 TEST(FaultParse, EveryFieldIsRead) {
   const Scenario s = parse_scenario(kEveryFault);
-  ASSERT_EQ(s.faults.size(), 16u);
+  ASSERT_EQ(s.faults.size(), 17u);
   const Fault& a = s.faults[0];
   EXPECT_EQ(a.name, "a");
   EXPECT_EQ(std::get<StreamsOpenedTrigger>(a.trigger).count, 5u);
@@ -551,6 +556,7 @@ TEST(FaultParse, EveryFieldIsRead) {
             (CloseAction{CloseMode::close_notify, ClosePoint::mid_body, 10, false}));
   EXPECT_EQ(std::get<CloseAction>(s.faults[14].action).at, ClosePoint::mid_headers);
   EXPECT_EQ(std::get<PingAction>(s.faults[15].action), (PingAction{100, 10u}));
+  EXPECT_EQ(std::get<IdleTrigger>(s.faults[16].trigger).ms, 2000u);
 }
 
 TEST(FaultParse, ToJsonRoundTripsEveryFault) {

@@ -3,6 +3,7 @@
 // and HTTP/1.1 sessions ask it on each event and execute what it returns.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -50,6 +51,9 @@ class ConnectionFaults {
                                      std::uint64_t active);
   /** The client reset a stream. */
   std::vector<Firing> on_client_rst();
+  /** A stream closed (HTTP/1.1: its response was written), `still_open` left open: the
+      connection's idle time (idle_ms triggers) starts when none is. */
+  void on_stream_closed(std::uint64_t still_open);
   /** The attempt number (scenarios::Attempts) of the request whose stream opened last;
       1 when the scenario has neither faults nor routes that match on attempts. */
   [[nodiscard]] std::uint32_t attempt() const noexcept { return attempt_; }
@@ -77,6 +81,8 @@ class ConnectionFaults {
   Phase stream_;  ///< stream faults: the binding's scenario once bound
   bool adopted_ = false;
   std::uint32_t attempt_ = 1;
+  /** When the connection was accepted, or its last open stream closed. */
+  std::chrono::steady_clock::time_point idle_since_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace faultline::fake_server::detail

@@ -426,6 +426,7 @@ void H1Session::finish_exchange() {
   }
   plan_ = ResponsePlan{};
   match_ = RouteMatch{};
+  faults_->on_stream_closed(0);
   if (!keep_alive_ || peer_closed_ || stopping_) {
     state_ = State::closing;
     return;

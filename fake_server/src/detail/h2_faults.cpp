@@ -178,6 +178,7 @@ void H2Faults::on_frame_send(const nghttp2_frame& frame) {
 
 void H2Faults::on_stream_close(std::int32_t id) {
   state_.on_closed(id);
+  faults_.on_stream_closed(state_.open().size());
   cuts_.on_stream_close(id);
   late_.on_stream_close(id);
   goaway_.check_idle();

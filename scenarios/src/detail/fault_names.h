@@ -76,8 +76,9 @@ template <typename E>
 }
 
 /** Trigger kinds, in the order of the Trigger variant. */
-inline constexpr std::array<std::string_view, 7> kTriggerNames = {
-    "streams_opened", "active_streams", "after_ms", "connect", "path", "client_rst", "admin"};
+inline constexpr std::array<std::string_view, 8> kTriggerNames = {
+    "streams_opened", "active_streams", "after_ms", "connect",
+    "path",           "client_rst",     "admin",    "idle_ms"};
 static_assert(kTriggerNames.size() == std::variant_size_v<Trigger>);
 
 /** Action kinds, in the order of the Action variant. */

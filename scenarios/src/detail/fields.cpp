@@ -81,6 +81,7 @@ constexpr std::array kFields = {
     FieldSpec{"faults[].on.attempt.first", "integer"},
     FieldSpec{"faults[].on.client_rst", "boolean"},
     FieldSpec{"faults[].on.admin", "string"},
+    FieldSpec{"faults[].on.idle_ms", "integer"},
     FieldSpec{"faults[].do", "object"},
     FieldSpec{"faults[].do.goaway", "object"},
     FieldSpec{"faults[].do.goaway.last_stream_id", "string|integer"},

@@ -140,11 +140,22 @@ struct AdminTrigger {
   bool operator==(const AdminTrigger&) const = default;
 };
 
-using Trigger = std::variant<StreamsOpenedTrigger, ActiveStreamsTrigger, AfterMsTrigger,
-                             ConnectTrigger, PathTrigger, ClientRstTrigger, AdminTrigger>;
+/** Fires when a stream opens on a connection that had no open stream for at least `ms`
+    before it: since its previous stream closed, or for its first stream since the
+    connection was accepted. Recurs: every stream that opens after such a pause. A
+    server's keep-alive timeout racing the client's next request. */
+struct IdleTrigger {
+  std::uint32_t ms = 1;  ///< 1..3600000
+
+  bool operator==(const IdleTrigger&) const = default;
+};
+
+using Trigger =
+    std::variant<StreamsOpenedTrigger, ActiveStreamsTrigger, AfterMsTrigger, ConnectTrigger,
+                 PathTrigger, ClientRstTrigger, AdminTrigger, IdleTrigger>;
 
 /** The trigger's JSON key: "streams_opened", "active_streams", "after_ms", "connect",
-    "path", "client_rst", "admin". */
+    "path", "client_rst", "admin", "idle_ms". */
 [[nodiscard]] std::string_view trigger_name(const Trigger& trigger) noexcept;
 
 // ---- actions -------------------------------------------------------------------------
