@@ -16,16 +16,7 @@ using namespace std::chrono_literals;
 using testing::Defects;
 using testing_support::EngineFixture;
 
-class EngineLiveness : public EngineFixture {
- protected:
-  /** A GET with a deadline of its own. */
-  std::uint64_t get_within(std::chrono::milliseconds timeout) {
-    Request request;
-    request.url = "https://a.test/x";
-    request.timeout = timeout;
-    return send(std::move(request));
-  }
-};
+class EngineLiveness : public EngineFixture {};
 
 // A request timing out on a session asks that session for a health check (PING); one
 // still queued does not.

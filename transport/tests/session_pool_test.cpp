@@ -219,6 +219,52 @@ TEST_F(SessionPoolTest, SessionLossReplacesSessionsForWaiters) {
   EXPECT_EQ(stats().closed_by_reason.at(CloseReason::peer_closed), 1U);
 }
 
+// LIVE-DEAD-CONNECTION at the pool: a request that timed out on a ready session makes
+// the pool ask that session for a health check (a connecting one is not asked). When the
+// check goes unanswered the session closes: the GETs on it that had no response yet (the
+// sibling, and the queued one that took the timed-out stream's slot) are sent once more
+// on a new session, which also serves a request sent afterwards; nothing more goes to
+// the dead one.
+TEST_F(SessionPoolTest, UnansweredHealthCheckMovesRequestsToANewSession) {
+  make_engine(small_pool(1, 2));
+  const auto first = get_within(300ms);
+  const auto sibling = get("https://a.test/x");
+  const auto queued = get("https://a.test/x");
+  session(0).ready(2);
+  ASSERT_EQ(session(0).open_streams(), 2U);
+  // 1. The timeout asks the session for a health check; the queued GET takes the slot.
+  scheduler_.advance(300ms);
+  EXPECT_EQ(error_of(first), errc::timeout);
+  EXPECT_EQ(session(0).alive_checks, 1U);
+  EXPECT_EQ(session(0).submitted, 3U);
+  // 2. The check goes unanswered: the session closes and a replacement opens.
+  session(0).fail_health_check();
+  const auto later = get("https://a.test/x");
+  ASSERT_EQ(sessions_created(), 2U) << "one replacement session";
+  session(1).ready(2);
+  // 3. The replacement serves the two unanswered GETs and the later one.
+  for (int i = 0; i < 3; ++i) {
+    session(1).respond_first();
+  }
+  for (const auto id : {sibling, queued, later}) {
+    ASSERT_TRUE(done(id)) << id;
+    EXPECT_TRUE(results_.at(id).ok()) << id;
+  }
+  EXPECT_EQ(session(0).submitted, 3U) << "nothing more went to the dead session";
+  EXPECT_EQ(session(1).submitted, 3U);
+  EXPECT_EQ(stats().closed_by_reason.at(CloseReason::ping_timeout), 1U);
+}
+
+// A timeout while the session is still connecting asks no health check: there is no
+// peer to doubt yet.
+TEST_F(SessionPoolTest, TimeoutWhileConnectingAsksNoHealthCheck) {
+  make_engine(small_pool(1, 2));
+  const auto id = get_within(300ms);
+  scheduler_.advance(300ms);
+  EXPECT_EQ(error_of(id), errc::timeout);
+  EXPECT_EQ(session(0).alive_checks, 0U);
+}
+
 // A failed connect with nothing else connecting fails the waiters with the cause.
 TEST_F(SessionPoolTest, ConnectFailureFailsWaitersTyped) {
   make_engine(small_pool(4, 10));

@@ -55,6 +55,13 @@ class EngineFixture : public ::testing::Test {
     request.url = url;
     return send(std::move(request));
   }
+  /** A GET of https://a.test/x with a deadline of its own. */
+  std::uint64_t get_within(std::chrono::milliseconds timeout) {
+    Request request;
+    request.url = "https://a.test/x";
+    request.timeout = timeout;
+    return send(std::move(request));
+  }
   std::uint64_t post(const std::string& url, const std::string& body) {
     Request request;
     request.method = "POST";

@@ -164,6 +164,19 @@ void FakeSession::lose(bool before_response) {
                             "connection reset");
 }
 
+void FakeSession::fail_health_check() {
+  refuse_submit = true;
+  gone = true;
+  auto open = std::move(streams);
+  streams.clear();
+  for (auto& [stream, s] : open) {
+    events_.on_stream_closed(id, s.exchange, s.attempt,
+                             Outcome::lost_before_any_response("PING not acknowledged"));
+  }
+  events_.on_session_closed(id, CloseReason::ping_timeout, make_error_code(errc::session_lost),
+                            "PING not acknowledged");
+}
+
 void FakeSession::fail_connect(CloseReason reason, transport::errc error) {
   gone = true;
   events_.on_session_closed(id, reason, make_error_code(error), "fake handshake failure");

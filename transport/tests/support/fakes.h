@@ -85,6 +85,10 @@ class FakeSession {
   /** Connection lost: open streams fail (never-sent ones would be unprocessed); with
       `before_response`, as streams that had no byte of their response yet. */
   void lose(bool before_response = false);
+  /** Its health check went unanswered: it ends as the real session does at the PING's
+      deadline (CloseReason::ping_timeout); its open streams, none answered yet, end as
+      lost before any response (retried when idempotent). */
+  void fail_health_check();
   /** RST_STREAM(HTTP_1_1_REQUIRED) on `stream`, as the real session reports it. */
   void require_http11(std::int32_t stream);
   /** The handshake failed (or negotiated http/1.1 with reason alpn_http11). */
