@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <fstream>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <numeric>
 #include <thread>
 
 namespace faultline::conformance::runner {
@@ -21,18 +24,26 @@ struct Cell {
 class CellQueue {
  public:
   CellQueue(const std::vector<const CheckInfo*>& checks, const std::vector<DriverSpec>& drivers,
-            int repeat, const RunListener& on_run)
+            int repeat, const RunListener& on_run, const CellCosts& costs)
       : checks_(checks), drivers_(drivers), repeat_(repeat), on_run_(on_run) {
+    std::vector<double> cost;
     for (std::size_t c = 0; c < checks.size(); ++c) {
       for (std::size_t d = 0; d < drivers.size(); ++d) {
         cells_.push_back(Cell{c, d, {}, false});
+        const auto it = costs.find({checks[c]->id, drivers[d].name});
+        cost.push_back(it == costs.end() ? 0.0 : it->second);
       }
     }
+    start_order_.resize(cells_.size());
+    std::iota(start_order_.begin(), start_order_.end(), std::size_t{0});
+    std::stable_sort(start_order_.begin(), start_order_.end(),
+                     [&cost](std::size_t a, std::size_t b) { return cost[a] > cost[b]; });
   }
 
   /** A worker: takes cells until none is left. */
   void work() {
-    for (std::size_t i = next_.fetch_add(1); i < cells_.size(); i = next_.fetch_add(1)) {
+    for (std::size_t n = next_.fetch_add(1); n < cells_.size(); n = next_.fetch_add(1)) {
+      const std::size_t i = start_order_[n];
       CellResult result;
       const auto& check = *checks_[cells_[i].check];
       const auto& driver = drivers_[cells_[i].driver];
@@ -76,18 +87,43 @@ class CellQueue {
   const std::vector<DriverSpec>& drivers_;
   const int repeat_;
   const RunListener& on_run_;
-  std::vector<Cell> cells_;
-  std::atomic<std::size_t> next_{0};
+  std::vector<Cell> cells_;               ///< matrix order
+  std::vector<std::size_t> start_order_;  ///< indices into cells_, longest first
+  std::atomic<std::size_t> next_{0};      ///< next position in start_order_
   std::mutex mutex_;
   std::size_t reported_ = 0;  // guarded by mutex_
 };
 
 }  // namespace
 
+CellCosts previous_costs(const std::filesystem::path& report) {
+  CellCosts costs;
+  std::ifstream in(report);
+  if (!in) {
+    return costs;
+  }
+  const auto doc = nlohmann::json::parse(in, nullptr, false);
+  if (!doc.is_object() || !doc.contains("checks") || !doc["checks"].is_array()) {
+    return costs;
+  }
+  for (const auto& check : doc["checks"]) {
+    if (!check.is_object() || !check.contains("results") || !check["results"].is_object()) {
+      continue;
+    }
+    const std::string id = check.value("id", "");
+    for (const auto& [driver, result] : check["results"].items()) {
+      if (result.is_object() && result.contains("seconds") && result["seconds"].is_number()) {
+        costs[{id, driver}] = result["seconds"].get<double>();
+      }
+    }
+  }
+  return costs;
+}
+
 std::vector<Row> run_cells(const std::vector<const CheckInfo*>& checks,
                            const std::vector<DriverSpec>& drivers, int repeat, int jobs,
-                           const RunListener& on_run) {
-  CellQueue queue(checks, drivers, repeat, on_run);
+                           const RunListener& on_run, const CellCosts& costs) {
+  CellQueue queue(checks, drivers, repeat, on_run, costs);
   const auto workers = static_cast<std::size_t>(std::max(1, jobs));
   if (workers == 1) {
     queue.work();

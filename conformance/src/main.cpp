@@ -67,7 +67,9 @@ on a fresh faultline-server, prints one line per check and driver, then the matr
   --jobs N       run up to N cells (check x driver) at the same time (default: twice
                  the hardware threads, here %JOBS%); every check has its own server and
                  driver, the N runs of a cell follow one another, and the lines and
-                 reports keep the matrix's order whatever N is
+                 reports keep the matrix's order whatever N is. Cells start longest
+                 first by the durations in the conformance.json a previous run left
+                 in the reports directory (without one: in matrix order)
   --external NAME=COMMAND
                  add a column for any program speaking the driver protocol
                  (docs/driver-protocol.md); COMMAND is split at spaces and gets
@@ -357,7 +359,10 @@ int main(int argc, char** argv) {
   runner::RunResults run;
   run.repeat = o.repeat;
   run.jobs = o.jobs;
-  run.rows = runner::run_cells(checks, drivers, o.repeat, o.jobs, print_run);
+  // The last run's durations, if it left a report where this one writes its own: its
+  // slowest cells start first.
+  run.rows = runner::run_cells(checks, drivers, o.repeat, o.jobs, print_run,
+                               runner::previous_costs(o.reports / "conformance.json"));
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   bool gating_failed = false;
   for (const auto& d : drivers) {
