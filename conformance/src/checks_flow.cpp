@@ -71,12 +71,14 @@ harness::Request upload(CheckRun& run, const std::string& tag, const std::string
   return r;
 }
 
-/** DATA frames the client sent on `conn` no longer than `window` (and not empty). */
-long small_data_frames(CheckRun& run, long conn, std::uint32_t window, long& largest) {
+/** DATA frames on `conn` in direction `dir` ("in": the client's, "out": the server's) no
+    longer than `window` (and not empty); the longest of them all goes to `largest`. */
+long small_data_frames(CheckRun& run, long conn, const char* dir, std::uint32_t window,
+                       long& largest) {
   long n = 0;
   largest = 0;
   for (const auto& e : timeline_events(run, conn)) {
-    if (e.value("dir", "") != "in" || e.value("type", "") != "DATA") {
+    if (e.value("dir", "") != dir || e.value("type", "") != "DATA") {
       continue;
     }
     const long length = e.value("length", 0L);
@@ -106,7 +108,7 @@ Part tiny_window_part(std::uint32_t window) {
             long small = 0;
             for (const long conn : open_connections(run)) {
               long l = 0;
-              small += small_data_frames(run, conn, window, l);
+              small += small_data_frames(run, conn, "in", window, l);
               largest = std::max(largest, l);
             }
             if (small == 0) {
@@ -179,19 +181,6 @@ Part settings_raise_part() {
 constexpr std::size_t kTinyFrameDownloadFrames = 70000;
 constexpr std::uint64_t kTinyFrameSeed = 41;
 
-/** DATA frames the server sent on `conn` no longer than `frame` (and not empty). */
-long small_frames_out(CheckRun& run, long conn, std::uint32_t frame) {
-  long n = 0;
-  for (const auto& e : timeline_events(run, conn)) {
-    const long length = e.value("length", 0L);
-    n += e.value("dir", "") == "out" && e.value("type", "") == "DATA" && length > 0 &&
-                 length <= static_cast<long>(frame)
-             ? 1
-             : 0;
-  }
-  return n;
-}
-
 // RFC 9113 section 6.9: a receiver reassembles and accounts for DATA however small the
 // frames. A download cut into DATA frames of 1 and 10 bytes arrives byte-exact; it holds
 // more than the default window of 65535 bytes, so a client that keeps that window must
@@ -218,7 +207,8 @@ Part tiny_frame_download_part(std::uint32_t frame) {
             // 2. h2: it came in frames that small, and the client credited them.
             long small = 0;
             for (const long conn : open_connections(run)) {
-              small += small_frames_out(run, conn, frame);
+              long largest = 0;
+              small += small_data_frames(run, conn, "out", frame, largest);
             }
             if (small == 0) {
               fault_did_not_fire("the server's timeline shows no DATA frame of at most " +

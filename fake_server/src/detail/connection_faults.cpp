@@ -13,7 +13,6 @@ ConnectionFaults::ConnectionFaults(ServerContext& context,
   ready_.registry = &context_.faults;
   ready_.scenario = std::move(scenario);
   stream_ = ready_;
-  idle_since_ = std::chrono::steady_clock::now();
 }
 
 void ConnectionFaults::adopt() {
@@ -99,11 +98,6 @@ std::vector<Firing> ConnectionFaults::on_stream_open(std::string_view method, st
   adopt();
   std::vector<Firing> out;
   const auto& faults = stream_.scenario->faults;
-  // How long the connection had no open stream before this one (0 when others are open).
-  const double idle_ms = active == 1 ? std::chrono::duration<double, std::milli>(
-                                           std::chrono::steady_clock::now() - idle_since_)
-                                           .count()
-                                     : 0;
   attempt_ = 1;
   if (faults.empty() && !scenarios::routes_match_attempts(*stream_.scenario)) {
     return out;
@@ -118,7 +112,9 @@ std::vector<Firing> ConnectionFaults::on_stream_open(std::string_view method, st
     } else if (const auto* t = std::get_if<scenarios::ActiveStreamsTrigger>(&trigger)) {
       hit = active == t->count;
     } else if (const auto* t = std::get_if<scenarios::IdleTrigger>(&trigger)) {
-      hit = active == 1 && idle_ms >= t->ms;
+      // No other stream open, and none for t->ms before this one.
+      hit = active == 1 &&
+            std::chrono::steady_clock::now() - idle_since_ >= std::chrono::milliseconds(t->ms);
     } else if (const auto* t = std::get_if<scenarios::PathTrigger>(&trigger)) {
       hit =
           scenarios::attempt_matches(t->attempt, attempt) && path_trigger_matches(*t, method, path);

@@ -150,31 +150,24 @@ void FakeSession::goaway(std::int32_t last_stream_id, std::uint32_t error_code) 
 }
 
 void FakeSession::lose(bool before_response) {
+  end(CloseReason::peer_closed, "connection reset", before_response);
+}
+
+void FakeSession::fail_health_check() {
+  end(CloseReason::ping_timeout, "PING not acknowledged", true);
+}
+
+void FakeSession::end(CloseReason reason, const std::string& why, bool before_response) {
   refuse_submit = true;  // a dying session takes no stream, as the real one
   gone = true;
   auto open = std::move(streams);
   streams.clear();
   for (auto& [stream, s] : open) {
     events_.on_stream_closed(id, s.exchange, s.attempt,
-                             before_response
-                                 ? Outcome::lost_before_any_response("connection reset")
-                                 : Outcome::failed_with(errc::session_lost, "connection reset"));
+                             before_response ? Outcome::lost_before_any_response(why)
+                                             : Outcome::failed_with(errc::session_lost, why));
   }
-  events_.on_session_closed(id, CloseReason::peer_closed, make_error_code(errc::session_lost),
-                            "connection reset");
-}
-
-void FakeSession::fail_health_check() {
-  refuse_submit = true;
-  gone = true;
-  auto open = std::move(streams);
-  streams.clear();
-  for (auto& [stream, s] : open) {
-    events_.on_stream_closed(id, s.exchange, s.attempt,
-                             Outcome::lost_before_any_response("PING not acknowledged"));
-  }
-  events_.on_session_closed(id, CloseReason::ping_timeout, make_error_code(errc::session_lost),
-                            "PING not acknowledged");
+  events_.on_session_closed(id, reason, make_error_code(errc::session_lost), why);
 }
 
 void FakeSession::fail_connect(CloseReason reason, transport::errc error) {

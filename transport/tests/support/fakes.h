@@ -112,6 +112,10 @@ class FakeSession {
   std::size_t alive_checks = 0;  ///< check_alive() calls (health checks asked by the pool)
 
  private:
+  /** The session ends for `reason`: its open streams fail (as lost before any response
+      with `before_response`), then it closes. */
+  void end(CloseReason reason, const std::string& why, bool before_response);
+
   detail::SessionEvents& events_;
   Scheduler& scheduler_;
   std::int32_t next_stream_ = 1;
