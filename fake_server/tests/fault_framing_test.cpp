@@ -1,6 +1,7 @@
 // Response framing that lies (respond.content_length, docs/scenarios.md "Declared
-// length") and the request body bytes the server records per request id, each seen by
-// an independent client: nghttp -v for HTTP/2, curl for HTTP/1.1.
+// length"), answers before the request body (respond.early, "Early answers") and the
+// request body bytes the server records per request id, each seen by an independent
+// client: nghttp -v for HTTP/2, curl for HTTP/1.1.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -25,6 +26,8 @@ std::unique_ptr<TestServer> start_framing_server() {
          {"respond", {{"body", {{"random_bytes", 1000}}}, {"content_length", {1000, 999}}}}},
         {{"match", {{"path", "/cl/none"}}},
          {"respond", {{"body", {{"random_bytes", 5000}}}, {"content_length", "none"}}}},
+        {{"match", {{"path", "/early/413"}}},
+         {"respond", {{"status", 413}, {"early", true}, {"body", "too large"}}}},
         {{"match", {{"path", "/up/{name}"}}}, {"respond", {{"body", {{"echo", true}}}}}}}}};
   const auto file = write_temp_file("faultline-framing.json", scenario.dump());
   return TestServer::start({"--scenario", file.string()});
@@ -113,6 +116,39 @@ TEST(FaultFraming, RequestBodyBytesAreCountedPerRequestId) {
     EXPECT_EQ(server->stats()["request_body_bytes"][id], 3000) << server->stats().dump();
     EXPECT_EQ(server->admin_call("GET", "/v1/requests/" + id).body["body_bytes"], 3000);
   }
+}
+
+// respond.early: the answer goes out on the request head. HTTP/2: HEADERS, DATA with
+// END_STREAM, then RST_STREAM(NO_ERROR) while nghttp still uploads; HTTP/1.1: curl gets
+// the 413 with connection: close, and the server read (almost) nothing of the upload.
+TEST(FaultFraming, EarlyAnswerBeforeTheUpload) {
+  auto server = start_framing_server();
+  ASSERT_TRUE(server);
+  const std::uint64_t size = 10u << 20;
+  const auto upload = write_temp_file("faultline-early-upload", std::string(size, 'u'));
+  const CommandResult h2 = nghttp({"-H", "x-faultline-request-id: early-h2", "-d", upload.string(),
+                                   server->https() + "/early/413"});
+  EXPECT_NE(h2.out.find(":status: 413"), std::string::npos) << h2.out;
+  const auto frames = parse_nghttp_log(h2.out);
+  const auto end = std::find_if(frames.begin(), frames.end(), [](const LoggedFrame& f) {
+    return f.dir == "recv" && f.type == "DATA" && (f.flags & 0x1) != 0;
+  });
+  ASSERT_NE(end, frames.end()) << h2.out;
+  const auto reset = std::find_if(end, frames.end(), [](const LoggedFrame& f) {
+    return f.dir == "recv" && f.type == "RST_STREAM";
+  });
+  ASSERT_NE(reset, frames.end()) << "no RST_STREAM after END_STREAM\n" << h2.out;
+  EXPECT_NE(reset->detail.find("NO_ERROR"), std::string::npos) << reset->detail;
+  EXPECT_EQ(server->stats()["request_body_bytes"].value("early-h2", std::uint64_t{0}), 0u);
+
+  const CommandResult h1 =
+      run_command({curl(), "-sS", "-v", "--http1.1", "--cacert", server->ca(), "-H",
+                   "x-faultline-request-id: early-h1", "--data-binary", "@" + upload.string(), "-w",
+                   " %{http_code}", server->https() + "/early/413"},
+                  60s);
+  EXPECT_EQ(h1.out, "too large 413") << h1.err;
+  EXPECT_NE(h1.err.find("< connection: close"), std::string::npos) << h1.err;
+  EXPECT_LT(server->stats()["request_body_bytes"].value("early-h1", std::uint64_t{0}), size);
 }
 
 }  // namespace

@@ -35,6 +35,15 @@ class H1SessionTest : public ::testing::Test {
     session_->start();
   }
 
+  /** Restarts the session under a scenario whose /early answers 200 "done" early. */
+  void with_early_route() {
+    context_.scenarios.replace(scenarios::parse_scenario(
+        R"({"name":"early","routes":[{"match":{"path":"/early"},)"
+        R"("respond":{"status":200,"early":true,"body":{"text":"done"}}}]})"));
+    session_ = std::make_unique<H1Session>(SessionEnv{context_, host_, stats_, "plain"});
+    session_->start();
+  }
+
   void send(const std::string& bytes) {
     const std::vector<std::uint8_t> data(bytes.begin(), bytes.end());
     testing::feed_split(data, rng_, 61, [&](auto piece) { session_->on_input(piece); });
@@ -173,6 +182,37 @@ TEST_F(H1SessionTest, OversizeBodyIs413ThenClose) {
   send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n");
   ASSERT_TRUE(until_contains("HTTP/1.1 413 Payload Too Large"));
   EXPECT_TRUE(pump([&] { return session_->should_close(); }));
+}
+
+// respond.early (RFC 9112 9.6): the response goes out on the head with connection: close,
+// the body is not read, and the session closes (the connection then drains the rest).
+TEST_F(H1SessionTest, EarlyAnswerClosesWithoutReadingTheBody) {
+  with_early_route();
+  send(
+      "POST /early HTTP/1.1\r\nHost: x\r\nx-faultline-request-id: e1\r\n"
+      "Content-Length: 1000000\r\n\r\n" +
+      std::string(3000, 'u'));
+  ASSERT_TRUE(until_contains("\r\n\r\ndone"));
+  EXPECT_NE(output_.find("HTTP/1.1 200 OK\r\n"), std::string::npos);
+  EXPECT_NE(output_.find("connection: close\r\n"), std::string::npos);
+  EXPECT_TRUE(pump([&] { return session_->should_close(); }));
+  // What came with the head may have been parsed; the rest is dropped, unread.
+  const std::uint64_t read = context_.stats.body_bytes("e1");
+  send(std::string(5000, 'u'));
+  EXPECT_EQ(context_.stats.body_bytes("e1"), read);
+  EXPECT_LE(read, 3000u);
+  EXPECT_EQ(context_.stats.served("e1"), 1u);
+}
+
+TEST_F(H1SessionTest, EarlyRouteWithTheWholeBodyAnswersAsUsual) {
+  with_early_route();
+  // One piece: the head and the whole body reach the parser together.
+  const std::string request = "POST /early HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody";
+  session_->on_input(
+      std::span(reinterpret_cast<const std::uint8_t*>(request.data()), request.size()));
+  ASSERT_TRUE(until_contains("\r\n\r\ndone"));
+  EXPECT_EQ(output_.find("connection: close"), std::string::npos);
+  EXPECT_FALSE(session_->should_close());
 }
 
 TEST_F(H1SessionTest, OversizeHeadersAre431) {

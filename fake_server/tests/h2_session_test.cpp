@@ -166,6 +166,43 @@ TEST_F(H2SessionTest, StatsCountStreamsAndPeakConcurrency) {
   }
 }
 
+// respond.early (RFC 9113 8.1): the complete response goes out on the request head, then
+// RST_STREAM(NO_ERROR) while the client is still sending; the body is not read.
+TEST_F(H2SessionTest, EarlyAnswerEndsTheResponseThenResetsWithNoError) {
+  context_.scenarios.replace(scenarios::parse_scenario(
+      R"({"name":"early","routes":[{"match":{"path":"/early"},)"
+      R"("respond":{"status":413,"early":true,"body":{"text":"too big"}}}]})"));
+  const auto id = client_.request("POST", "/early", {{"x-faultline-request-id", "e1"}},
+                                  std::string(1 << 20, 'u'));
+  const auto after = client_.request("GET", "/early");  // no body: answered as usual
+  ASSERT_TRUE(finish(id));
+  ASSERT_TRUE(finish(after));
+  EXPECT_EQ(client_.streams[id].status, 413);
+  EXPECT_EQ(client_.streams[id].body, "too big");
+  EXPECT_EQ(client_.streams[id].close_error, static_cast<std::uint32_t>(NGHTTP2_NO_ERROR));
+  EXPECT_EQ(client_.streams[after].status, 413);
+  // END_STREAM on the response first, then the reset: never the reset alone.
+  bool ended = false;
+  int resets = 0;
+  for (const auto& frame : ex_.frames) {
+    if (frame.header.stream_id != static_cast<std::uint32_t>(id)) {
+      continue;
+    }
+    if (frame.is(FrameType::rst_stream)) {
+      EXPECT_TRUE(ended) << "RST_STREAM before the response ended";
+      ASSERT_EQ(frame.payload.size(), 4u);
+      EXPECT_EQ(frame.payload[3], NGHTTP2_NO_ERROR);
+      ++resets;
+    } else if ((frame.header.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
+      ended = true;
+    }
+  }
+  EXPECT_EQ(resets, 1);
+  // Nothing of the megabyte was read before the answer, and the request counts as served.
+  EXPECT_EQ(stats()["request_body_bytes"].value("e1", std::uint64_t{0}), 0u);
+  EXPECT_EQ(context_.stats.served("e1"), 1u);
+}
+
 TEST_F(H2SessionTest, OversizeBodyIs413) {
   scenarios::Scenario small = *context_.scenarios.current();
   small.limits.max_request_body_bytes = 1000;

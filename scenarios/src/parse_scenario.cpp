@@ -381,6 +381,10 @@ Response parse_respond(const Json& value, const Loc& loc, const RouteContext& ro
     response.informational = parse_informational(*v, loc.field("informational"), route);
   }
   read_bool(object, loc, "expect_continue", response.expect_continue);
+  read_bool(object, loc, "early", response.early);
+  if (response.early && std::holds_alternative<EchoBody>(response.body)) {
+    fail(loc.field("early"), "not allowed with an echo body (early answers before the body)");
+  }
   if (const Json* v = member(object, "content_length")) {
     response.content_length = parse_declared_length(*v, loc.field("content_length"));
   }

@@ -101,6 +101,9 @@ Json response_json(const Response& response) {
     object["informational"] = std::move(heads);
   }
   object["expect_continue"] = response.expect_continue;
+  if (response.early) {
+    object["early"] = true;
+  }
   if (const auto& declared = response.content_length) {
     if (declared->omit) {
       object["content_length"] = "none";

@@ -144,6 +144,10 @@ const Rejection kRejections[] = {
      "$.routes[0].respond.redirect.listener", "unknown listener"},
     {"redirect_with_status", with_respond(R"({"status":200,"redirect":{"to":"/"}})"),
      "$.routes[0].respond.status", "not allowed with redirect"},
+    {"early_with_echo", with_respond(R"({"early":true,"body":{"echo":true}})"),
+     "$.routes[0].respond.early", "not allowed with an echo body"},
+    {"early_not_boolean", with_respond(R"({"early":1})"),
+     "$.routes[0].respond.early", "must be true or false"},
     {"redirect_to_ftp", with_respond(R"({"redirect":{"to":"ftp://x/"}})"),
      "$.routes[0].respond.redirect.to", "must be a path"},
     {"redirect_url_with_listener",
@@ -276,6 +280,14 @@ TEST(ScenarioParse, EmptyRespondIs200WithNoBody) {
   EXPECT_EQ(r.delay_ms, 0u);
   EXPECT_TRUE(r.informational.empty());
   EXPECT_TRUE(r.expect_continue);
+  EXPECT_FALSE(r.early);
+}
+
+TEST(ScenarioParse, EarlyAnswerIsReadAndWrittenBack) {
+  const Scenario s = parse_scenario(with_respond(R"({"status":413,"early":true})", "/"));
+  EXPECT_TRUE(s.routes[0].respond.early);
+  EXPECT_EQ(s.routes[0].respond.status, 413);
+  EXPECT_EQ(to_json(parse_scenario(to_json(s))), to_json(s));
 }
 
 TEST(ScenarioParse, InformationalHeadsAndExpectContinueAreRead) {

@@ -94,8 +94,8 @@ void H1Session::start() {
 }
 
 void H1Session::on_input(std::span<const std::uint8_t> bytes) {
-  if (state_ == State::closing) {
-    return;
+  if (state_ == State::closing || early_) {
+    return;  // after an early answer the rest of the upload is dropped, then drained
   }
   input_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   process_input();
@@ -107,6 +107,10 @@ void H1Session::process_input() {
     const std::size_t used =
         parser_->put(boost::asio::const_buffer(input_.data(), input_.size()), ec);
     input_.erase(0, used);
+    if (early_ && !parser_->is_done() && (!ec || ec == http::error::need_more)) {
+      answer_early();  // the head is in, the body is not: answer now (respond.early)
+      return;
+    }
     if (ec == http::error::need_more) {
       return;
     }
@@ -142,6 +146,7 @@ void H1Session::on_request_line(std::string_view method, std::string_view target
   tenant_ = Tenant{};
   tenant_error_.reset();
   expect_continue_ = false;
+  early_ = false;
 }
 
 void H1Session::on_field(std::string_view name, std::string_view value) {
@@ -191,6 +196,10 @@ void H1Session::on_header_done() {
   if (match_.echo()) {
     echo_ = std::make_unique<EchoRecorder>(content_type_);
   }
+  early_ = match_.route != nullptr && match_.route->respond.early && !tenant_error_;
+  if (early_) {
+    return;  // answered from process_input once the head is parsed, 100 or not
+  }
   if (expect_continue_ && version_ >= 11 && answers_expect_continue(match_)) {
     append("HTTP/1.1 100 Continue\r\n\r\n");
     env_.host.signal_write();
@@ -208,6 +217,23 @@ void H1Session::on_message_done() {
   if (dead_) {
     return;
   }
+  early_ = false;  // no body, or all of it came with the head: answered as usual
+  answer();
+}
+
+void H1Session::answer_early() {
+  // RFC 9112 9.6: the response says connection: close; the connection then closes
+  // gracefully, draining what the client still sends (connection.cpp, input_drain).
+  if (dead_) {
+    return;
+  }
+  FAULTLINE_LOG(debug, (LogTag{"h1", env_.stats->id()}), "answered before the request body");
+  keep_alive_ = false;
+  input_.clear();
+  answer();
+}
+
+void H1Session::answer() {
   if (tenant_error_) {
     plan_ = error_response(tenant_error_->status, tenant_error_->message);
   } else {

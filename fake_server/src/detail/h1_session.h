@@ -56,6 +56,10 @@ class H1Session final : public ProtocolSession {
 
   void process_input();
   void on_message_done();
+  /** The route answers early (respond.early): the response goes out now, the body stays
+      unread and the connection closes after the response. */
+  void answer_early();
+  void answer();
   void after_hold();
   void start_response();
   void finish_exchange();
@@ -87,6 +91,7 @@ class H1Session final : public ProtocolSession {
   Tenant tenant_;                            ///< what it chose (docs/admin-api.md, "Namespaces")
   std::optional<TenantError> tenant_error_;
   bool expect_continue_ = false;
+  bool early_ = false;  ///< the route answers on the head (respond.early)
   bool keep_alive_ = true;
   bool head_only_ = false;
   bool chunked_ = false;

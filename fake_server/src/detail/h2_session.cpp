@@ -29,6 +29,7 @@ struct H2Session::Stream {
   bool counted = false;    ///< counted as opened in the stats (refused streams are not)
   bool rejected = false;   ///< answered early (413/431); the rest of the body is dropped
   bool head_only = false;  ///< HEAD: headers (with content-length) but no body
+  bool early = false;      ///< answered on its head (respond.early); the body is dropped
   std::uint64_t body_bytes = 0;
   RouteMatch match;
   std::unique_ptr<EchoRecorder> echo;
@@ -48,7 +49,7 @@ struct H2Session::Stream {
     content_type.clear();
     content_length.reset();
     header_bytes = 0;
-    headers_too_large = counted = rejected = head_only = false;
+    headers_too_large = counted = rejected = head_only = early = false;
     body_bytes = 0;
     match = RouteMatch{};
     ns_header.clear();
@@ -341,8 +342,15 @@ int H2Session::on_frame_recv(const nghttp2_frame& frame) {
           return 0;
         }
         on_request_headers(*stream);
-        if ((frame.hd.flags & NGHTTP2_FLAG_END_STREAM) == 0 && !stream->rejected &&
-            expects_continue(stream->head.headers) && answers_expect_continue(stream->match)) {
+        const bool body_follows = (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) == 0;
+        if (body_follows && !stream->rejected && stream->match.route != nullptr &&
+            stream->match.route->respond.early) {
+          stream->early = true;  // RFC 9113 8.1: a complete response before the request
+          answer(*stream);
+          return 0;
+        }
+        if (body_follows && !stream->rejected && expects_continue(stream->head.headers) &&
+            answers_expect_continue(stream->match)) {
           // RFC 9110 10.1.1: the body is welcome; say so before reading it.
           submit_interim(session_.get(), stream->id, 100, {});
           env_.host.signal_write();
@@ -399,7 +407,7 @@ void H2Session::on_request_headers(Stream& stream) {
 
 int H2Session::on_data_chunk_recv(std::int32_t stream_id, std::string_view data) {
   Stream* stream = find(stream_id);
-  if (stream == nullptr || stream->rejected) {
+  if (stream == nullptr || stream->rejected || stream->early) {
     return 0;
   }
   stream->body_bytes += data.size();
@@ -424,9 +432,12 @@ void H2Session::reject(Stream& stream, int status, std::string_view message) {
 }
 
 void H2Session::on_request_end(Stream& stream) {
-  if (stream.rejected) {
-    return;
+  if (!stream.rejected && !stream.early) {
+    answer(stream);
   }
+}
+
+void H2Session::answer(Stream& stream) {
   env_.stats->on_request();
   if (stream.tenant.ns) {
     stream.tenant.ns->count_request();
@@ -601,6 +612,7 @@ int H2Session::on_frame_send(const nghttp2_frame& frame) {
     flood_.on_data_sent();
   }
   faults_->on_frame_send(frame);
+  end_early_stream(frame);
   if (!is_final_head(frame)) {
     return 0;
   }
@@ -612,6 +624,25 @@ int H2Session::on_frame_send(const nghttp2_frame& frame) {
     env_.stats->on_served(stream->request_id, stream->tenant.ns.get());
   }
   return 0;
+}
+
+void H2Session::end_early_stream(const nghttp2_frame& frame) {
+  // RFC 9113 8.1: after a complete response, RST_STREAM(NO_ERROR) asks the client to stop
+  // sending its request "without error". Only once END_STREAM is out: nghttp2 sends a
+  // RST_STREAM ahead of queued DATA and drops the rest of the stream's output.
+  if ((frame.hd.flags & NGHTTP2_FLAG_END_STREAM) == 0 ||
+      (frame.hd.type != NGHTTP2_DATA && frame.hd.type != NGHTTP2_HEADERS)) {
+    return;
+  }
+  const Stream* stream = find(frame.hd.stream_id);
+  if (stream == nullptr || !stream->early ||
+      nghttp2_session_get_stream_remote_close(session_.get(), stream->id) != 0) {
+    return;
+  }
+  if (nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, stream->id, NGHTTP2_NO_ERROR) ==
+      0) {
+    env_.host.signal_write();
+  }
 }
 
 int H2Session::on_stream_close(std::int32_t stream_id, std::uint32_t error_code) {

@@ -62,6 +62,12 @@ class H2Session final : public ProtocolSession {
   void choose_tenant(Stream& stream);
   void on_request_headers(Stream& stream);
   void on_request_end(Stream& stream);
+  /** Plans and sends (or holds, delays) the route's response: at the request's end, or on
+      its head when the route answers early. */
+  void answer(Stream& stream);
+  /** The RST_STREAM(NO_ERROR) that follows an early answer's END_STREAM while the client
+      is still sending. */
+  void end_early_stream(const nghttp2_frame& frame);
   void reject(Stream& stream, int status, std::string_view message);
   void after_hold(std::int32_t stream_id);
   void submit_response(Stream& stream);

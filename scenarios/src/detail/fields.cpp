@@ -62,6 +62,7 @@ constexpr std::array kFields = {
     FieldSpec{"routes[].respond.informational[].status", "integer"},
     FieldSpec{"routes[].respond.informational[].headers", "object"},
     FieldSpec{"routes[].respond.expect_continue", "boolean"},
+    FieldSpec{"routes[].respond.early", "boolean"},
     FieldSpec{"routes[].respond.content_length", "integer|array|string"},
     FieldSpec{"gates", "object"},
     FieldSpec{"gates.{name}", "object"},

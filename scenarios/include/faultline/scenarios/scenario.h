@@ -147,6 +147,11 @@ struct Response {
   /** A request with `expect: 100-continue` gets `100 Continue` as soon as its head
       arrives (h2 and HTTP/1.1); false: the expectation is ignored, the final status only. */
   bool expect_continue = true;
+  /** Answer as soon as the request head arrives, without reading the request body (RFC
+      9113 8.1, RFC 9112 9.6): HTTP/2 ends the response, then resets the stream with
+      NO_ERROR while the client is still sending; HTTP/1.1 sends `connection: close` and
+      closes gracefully, draining what the client still sends. */
+  bool early = false;
   /** Unset: the body's size when known (HTTP/1.1 chunks a body of unknown size). */
   std::optional<DeclaredLength> content_length;
 };
