@@ -344,6 +344,12 @@ const std::vector<CheckInfo>& catalogue() {
        "a request body never exceeds or falls short of its declared length",
        resp_content_length,
        {}},
+      {"RESP-EARLY-RESPONSE",
+       "resp",
+       "a 200 or 413 answered before a 10 MiB upload was read is delivered with its body, "
+       "20 times each; the next request is served",
+       resp_early_response,
+       {}},
   };
   return kChecks;
 }

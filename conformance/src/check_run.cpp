@@ -386,6 +386,21 @@ long sum_connection_map(const nlohmann::json& stats, const std::string& map_fiel
   return n;
 }
 
+void require_next_served(CheckRun& run, const std::string& after, const std::string& tag) {
+  auto next = run.send(run.request("/health", tag))->wait_done(kWait);
+  require(next.ok && next.response.body == "ok",
+          "the request after " + after + " was not served: " + next.description);
+}
+
+long admin_body_bytes(CheckRun& run, const std::string& tag) {
+  const auto st = run.stats();
+  const auto it = st.find("request_body_bytes");
+  if (it == st.end() || !it->contains(tag)) {
+    return 0;
+  }
+  return (*it)[tag].get<long>();
+}
+
 std::string tag(const std::string& prefix, int i) {
   return prefix + std::to_string(i);
 }

@@ -162,6 +162,12 @@ long max_connections(const nlohmann::json& stats, const std::string& field);
 long sum_connection_map(const nlohmann::json& stats, const std::string& map_field,
                         const std::string& key);
 
+/** A GET /health (the scenario's route answering "ok") tagged `tag` after `after` is
+    served: the pool recovered. */
+void require_next_served(CheckRun& run, const std::string& after, const std::string& tag);
+/** Request body bytes the server received for requests tagged `tag` (0: none). */
+long admin_body_bytes(CheckRun& run, const std::string& tag);
+
 /** "prefix" + i. */
 std::string tag(const std::string& prefix, int i);
 /** Served-once: every tag prefix-i for i < n served exactly once, as the server counted. */

@@ -76,13 +76,6 @@ void require_typed_failure(const harness::WaitResult& r, const std::string& what
           what + ": failed only at its deadline: " + r.description);
 }
 
-/** A request after a failure is served: the pool recovered. */
-void require_next_served(CheckRun& run, const std::string& after, const std::string& tag) {
-  auto next = run.send(run.request("/health", tag))->wait_done(kWait);
-  require(next.ok && next.response.body == "ok",
-          "the request after " + after + " was not served: " + next.description);
-}
-
 // RFC 9113 section 8.1 (only END_STREAM completes a response; RST_STREAM of any code
 // before it leaves the response incomplete) and RFC 9112 sections 6.3 and 8 (a message
 // that ends before its Content-Length, or before its last chunk, is incomplete; TLS
@@ -136,16 +129,6 @@ nlohmann::json content_length_scenario() {
               {{"body", random_body(kDeclared)}, {"content_length", {kDeclared, kDeclared - 1}}}}},
             {{"match", {{"path", "/up/{name}"}}}, {"respond", {{"body", {{"echo", true}}}}}},
             {{"match", {{"path", "/health"}}}, {"respond", {{"body", "ok"}}}}}}};
-}
-
-/** Request body bytes the server received for requests tagged `tag`. */
-long admin_body_bytes(CheckRun& run, const std::string& tag) {
-  const auto st = run.stats();
-  const auto it = st.find("request_body_bytes");
-  if (it == st.end() || !it->contains(tag)) {
-    return 0;
-  }
-  return (*it)[tag].get<long>();
 }
 
 /** The request failed typed within kPrompt of being sent. */

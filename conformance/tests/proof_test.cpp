@@ -92,6 +92,8 @@ const ProofCase kProofs[] = {
     // cannot show there.
     ProofCase{"RESP-CONTENT-LENGTH", Defects::trust_pull_source_length, true},
     ProofCase{"RESP-CONTENT-LENGTH", Defects::ignore_content_length, true},
+    ProofCase{"RESP-EARLY-RESPONSE", Defects::early_response_as_error},
+    ProofCase{"RESP-EARLY-RESPONSE", Defects::early_response_as_error, true},
 };
 
 class Defect : public ::testing::TestWithParam<ProofCase> {};

@@ -20,6 +20,12 @@ Exchange::Exchange(Engine& engine, std::uint64_t id_, Request request, Url url_,
       engine_(engine) {}
 
 PullResult Exchange::read_body(std::span<char> buffer) {
+  const PullResult result = read_next(buffer);
+  body_ended_ = body_ended_ || result.end;
+  return result;
+}
+
+PullResult Exchange::read_next(std::span<char> buffer) {
   if (body.source()) {
     body_pulled_ = true;
     const auto declared = body.length();
@@ -81,6 +87,12 @@ void Exchange::on_trailers(std::uint32_t attempt_, Headers trailers) {
 }
 
 void Exchange::on_attempt_end(std::uint32_t attempt_, Outcome outcome) {
+  Hooks* h = hooks();
+  if (h != nullptr && outcome.kind == Outcome::Kind::completed && !body.empty() && !body_ended_ &&
+      !h->deliver_response_before_upload_end()) {
+    outcome = Outcome::failed_with(errc::session_lost,
+                                   "the response ended before the request body was sent");
+  }
   engine_.on_attempt_end(*this, attempt_, std::move(outcome));
 }
 

@@ -96,6 +96,7 @@ class Exchange {
   /** Rewinds the body for a new attempt. */
   void rewind_body() noexcept {
     body_offset_ = 0;
+    body_ended_ = false;
     body_error_.clear();
   }
 
@@ -107,10 +108,12 @@ class Exchange {
 
  private:
   PullResult read_declared(std::span<char> buffer, std::uint64_t declared);
+  PullResult read_next(std::span<char> buffer);
 
   Engine& engine_;
   std::uint64_t body_offset_ = 0;  ///< bytes given out: of the data, or pulled from the source
   bool body_pulled_ = false;
+  bool body_ended_ = false;  ///< read_body gave out the body's end in this attempt
   std::string body_error_;
 };
 

@@ -74,6 +74,9 @@ class Hooks {
       before it, fail the request (errc::body_source_failed). False: whatever the source
       yields is sent. */
   virtual bool enforce_declared_body_length() { return true; }
+  /** A response completed while the request body was still being sent (the server
+      answered early, RFC 9113 8.1 / RFC 9112 9.6). False: the request fails instead. */
+  virtual bool deliver_response_before_upload_end() { return true; }
 
   // ---- HTTP/1.1 backend
   /** An HTTP/1.1 response head's Content-Length fields are judged (conflicting ones fail

@@ -103,6 +103,10 @@ struct Defects {
     /** HTTP/1.1 Content-Length fields that conflict are not judged: the body is framed by
         whichever libcurl picks, the rest left on the connection. */
     ignore_content_length = std::uint64_t{1} << 20,
+    /** A response that completes while the request body is still being sent (the server
+        answered early and stopped reading) fails the request as session_lost instead of
+        being delivered. */
+    early_response_as_error = std::uint64_t{1} << 39,
   };
   std::uint64_t flags = 0;
 
@@ -155,6 +159,7 @@ inline constexpr Defects::Flag kAllDefects[] = {
     Defects::rst_no_error_completes,
     Defects::trust_pull_source_length,
     Defects::ignore_content_length,
+    Defects::early_response_as_error,
 };
 
 }  // namespace faultline::transport::testing
