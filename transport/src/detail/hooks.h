@@ -142,6 +142,10 @@ class Hooks {
       fails (errc::stream_reset, "response truncated"); true: it completes with the bytes
       that arrived. */
   virtual bool h2_truncated_response_completes() { return false; }
+  /** The server's bytes broke HTTP/2 and nghttp2 ended the session with GOAWAY(code):
+      true, the session and its requests fail errc::protocol_error with the cause; false,
+      errc::session_lost "session finished" (the cause is lost). */
+  virtual bool h2_type_protocol_errors() { return true; }
 };
 
 }  // namespace faultline::transport::detail

@@ -77,6 +77,8 @@ const char* to_string(Defects::Flag flag) noexcept {
       return "trust_pull_source_length";
     case Defects::ignore_content_length:
       return "ignore_content_length";
+    case Defects::protocol_errors_as_session_lost:
+      return "protocol_errors_as_session_lost";
   }
   return nullptr;
 }

@@ -103,6 +103,10 @@ struct Defects {
     /** HTTP/1.1 Content-Length fields that conflict are not judged: the body is framed by
         whichever libcurl picks, the rest left on the connection. */
     ignore_content_length = std::uint64_t{1} << 20,
+    /** A connection error the server caused (garbage, a PUSH_PROMISE although push is
+        off, a header block that is no HPACK) ends the h2 session as session_lost
+        "session finished", as if the connection had merely dropped: the cause is lost. */
+    protocol_errors_as_session_lost = std::uint64_t{1} << 35,
   };
   std::uint64_t flags = 0;
 
@@ -155,6 +159,7 @@ inline constexpr Defects::Flag kAllDefects[] = {
     Defects::rst_no_error_completes,
     Defects::trust_pull_source_length,
     Defects::ignore_content_length,
+    Defects::protocol_errors_as_session_lost,
 };
 
 }  // namespace faultline::transport::testing
