@@ -344,6 +344,10 @@ const std::vector<CheckInfo>& catalogue() {
        "a request body never exceeds or falls short of its declared length",
        resp_content_length,
        {}},
+      {"RESP-ERROR-TYPING", "resp",
+       "garbage, PUSH_PROMISE with push off, bad HPACK, malformed heads: each a protocol error "
+       "with its cause; GOAWAY codes as RFC 9113 says; ENABLE_PUSH=0; the next request served",
+       resp_error_typing, h2},
   };
   return kChecks;
 }

@@ -57,5 +57,6 @@ Verdict flow_backpressure(const DriverSpec& d);
 Verdict drain_goaway_upload(const DriverSpec& d);
 Verdict resp_truncated(const DriverSpec& d);
 Verdict resp_content_length(const DriverSpec& d);
+Verdict resp_error_typing(const DriverSpec& d);
 
 }  // namespace faultline::conformance::detail

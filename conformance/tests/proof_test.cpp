@@ -92,6 +92,7 @@ const ProofCase kProofs[] = {
     // cannot show there.
     ProofCase{"RESP-CONTENT-LENGTH", Defects::trust_pull_source_length, true},
     ProofCase{"RESP-CONTENT-LENGTH", Defects::ignore_content_length, true},
+    ProofCase{"RESP-ERROR-TYPING", Defects::protocol_errors_as_session_lost},
 };
 
 class Defect : public ::testing::TestWithParam<ProofCase> {};
