@@ -126,6 +126,16 @@ std::string judge_answer(CheckRun& run, const Violation& v, long rst_before) {
 // decoding: COMPRESSION_ERROR), 8.4 (PUSH_PROMISE after ENABLE_PUSH 0: PROTOCOL_ERROR),
 // 8.1.1/8.2.1/8.2.2/8.3.2 (malformed responses: a stream error PROTOCOL_ERROR).
 std::string resp_error_typing_steps(CheckRun& run) {
+  // 8.4: a client that takes no push says so; a PUSH_PROMISE is only an error then.
+  auto warm = run.send(run.request("/health", "warm-up"))->wait_done(kWait);
+  require(warm.ok, "GET /health before the violations: " + warm.description);
+  const auto first = connections_of(run.stats());
+  require(!first.empty(), "no connection for GET /health in the server's stats");
+  const auto settings = first[0].value("client_settings", nlohmann::json::object());
+  run.note("client_settings", settings);
+  require(settings.value("ENABLE_PUSH", 1L) == 0,
+          "the client's SETTINGS did not carry ENABLE_PUSH=0 (client_settings " + settings.dump() +
+              "): push stays enabled, and a PUSH_PROMISE is then no error (RFC 9113 8.4)");
   nlohmann::json seen = nlohmann::json::object();
   for (const auto& v : violations()) {
     const std::string path = std::string("/v/") + v.name;
@@ -150,12 +160,6 @@ std::string resp_error_typing_steps(CheckRun& run) {
             "the request after " + what + " was not served: " + next.description);
   }
   run.note("violations", seen);
-  // 8.4: the client said it takes no push; a PUSH_PROMISE is then a protocol error.
-  const auto pushed = connection_of(run.stats(), "push-promise");
-  const auto settings = pushed.value("client_settings", nlohmann::json::object());
-  require(settings.value("ENABLE_PUSH", 1L) == 0,
-          "the client's SETTINGS did not carry ENABLE_PUSH=0 (client_settings " + settings.dump() +
-              "): push stays enabled, and a PUSH_PROMISE is then not an error");
   return std::to_string(violations().size()) +
          " violations (garbage, PUSH_PROMISE with push disabled, bad HPACK, :status 2x0 and "
          "missing, connection and upper-case fields) each failed as a protocol error with a "

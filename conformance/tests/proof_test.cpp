@@ -93,6 +93,7 @@ const ProofCase kProofs[] = {
     ProofCase{"RESP-CONTENT-LENGTH", Defects::trust_pull_source_length, true},
     ProofCase{"RESP-CONTENT-LENGTH", Defects::ignore_content_length, true},
     ProofCase{"RESP-ERROR-TYPING", Defects::protocol_errors_as_session_lost},
+    ProofCase{"RESP-ERROR-TYPING", Defects::push_left_enabled},
 };
 
 class Defect : public ::testing::TestWithParam<ProofCase> {};

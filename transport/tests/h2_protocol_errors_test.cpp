@@ -162,6 +162,20 @@ TEST_P(H2ProtocolErrors, ProtocolErrorsAsSessionLostHookDropsTheCause) {
   EXPECT_EQ(pool_.session_detail, "session finished");
 }
 
+// RFC 9113 8.4: our SETTINGS disable push.
+TEST_P(H2ProtocolErrors, SettingsDisablePush) {
+  handshake();
+  EXPECT_EQ(nghttp2_session_get_remote_settings(server_.get(), NGHTTP2_SETTINGS_ENABLE_PUSH), 0U);
+}
+
+// The proof's defect (push_left_enabled): ENABLE_PUSH is left out, push stays at its
+// default, enabled.
+TEST_P(H2ProtocolErrors, PushLeftEnabledHookLeavesItOut) {
+  make_protocol_with(testing::Defects::push_left_enabled);
+  handshake();
+  EXPECT_EQ(nghttp2_session_get_remote_settings(server_.get(), NGHTTP2_SETTINGS_ENABLE_PUSH), 1U);
+}
+
 INSTANTIATE_TEST_SUITE_P(Cuts, H2ProtocolErrors, ::testing::Values(1U, 2U, 3U, 42U),
                          [](const auto& info) { return "seed" + std::to_string(info.param); });
 

@@ -146,6 +146,9 @@ class Hooks {
       true, the session and its requests fail errc::protocol_error with the cause; false,
       errc::session_lost "session finished" (the cause is lost). */
   virtual bool h2_type_protocol_errors() { return true; }
+  /** The client's SETTINGS carry ENABLE_PUSH 0. False: left out (push stays enabled,
+      RFC 9113 6.5.2's default). */
+  virtual bool h2_disable_push() { return true; }
 };
 
 }  // namespace faultline::transport::detail

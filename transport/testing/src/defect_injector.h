@@ -82,6 +82,7 @@ class DefectInjector final : public detail::Hooks {
   bool enforce_declared_body_length() override { return !has(Defects::trust_pull_source_length); }
   bool h1_judge_content_length() override { return !has(Defects::ignore_content_length); }
   bool h2_type_protocol_errors() override { return !has(Defects::protocol_errors_as_session_lost); }
+  bool h2_disable_push() override { return !has(Defects::push_left_enabled); }
 
  private:
   /** Where the server's byte stream of one session stands, frame by frame. */

@@ -79,6 +79,8 @@ const char* to_string(Defects::Flag flag) noexcept {
       return "ignore_content_length";
     case Defects::protocol_errors_as_session_lost:
       return "protocol_errors_as_session_lost";
+    case Defects::push_left_enabled:
+      return "push_left_enabled";
   }
   return nullptr;
 }

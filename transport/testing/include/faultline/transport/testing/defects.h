@@ -107,6 +107,10 @@ struct Defects {
         off, a header block that is no HPACK) ends the h2 session as session_lost
         "session finished", as if the connection had merely dropped: the cause is lost. */
     protocol_errors_as_session_lost = std::uint64_t{1} << 35,
+    /** The h2 SETTINGS leave SETTINGS_ENABLE_PUSH out, so push stays enabled: a
+        PUSH_PROMISE is then legal and a pushed stream waits for a consumer that the
+        transport does not have. */
+    push_left_enabled = std::uint64_t{1} << 36,
   };
   std::uint64_t flags = 0;
 
@@ -160,6 +164,7 @@ inline constexpr Defects::Flag kAllDefects[] = {
     Defects::trust_pull_source_length,
     Defects::ignore_content_length,
     Defects::protocol_errors_as_session_lost,
+    Defects::push_left_enabled,
 };
 
 }  // namespace faultline::transport::testing
