@@ -168,8 +168,7 @@ TEST_P(H2ProtocolErrors, SettingsDisablePush) {
   EXPECT_EQ(nghttp2_session_get_remote_settings(server_.get(), NGHTTP2_SETTINGS_ENABLE_PUSH), 0U);
 }
 
-// The proof's defect (push_left_enabled): ENABLE_PUSH is left out, push stays at its
-// default, enabled.
+// The proof's defect (push_left_enabled): the SETTINGS say ENABLE_PUSH 1.
 TEST_P(H2ProtocolErrors, PushLeftEnabledHookLeavesItOut) {
   make_protocol_with(testing::Defects::push_left_enabled);
   handshake();

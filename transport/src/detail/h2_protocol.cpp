@@ -162,12 +162,13 @@ void H2Protocol::start() {
     return;
   }
   ng_.reset(raw);
-  std::vector<nghttp2_settings_entry> settings = {
-      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, static_cast<std::uint32_t>(kStreamWindow)}};
-  if (hooks_ == nullptr || hooks_->h2_disable_push()) {
-    settings.push_back({NGHTTP2_SETTINGS_ENABLE_PUSH, 0});  // RFC 9113 8.4: we take no push
-  }
-  nghttp2_submit_settings(ng_.get(), NGHTTP2_FLAG_NONE, settings.data(), settings.size());
+  // RFC 9113 8.4: we take no push.
+  const std::uint32_t push = hooks_ == nullptr || hooks_->h2_disable_push() ? 0 : 1;
+  const nghttp2_settings_entry settings[] = {
+      {NGHTTP2_SETTINGS_ENABLE_PUSH, push},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, static_cast<std::uint32_t>(kStreamWindow)},
+  };
+  nghttp2_submit_settings(ng_.get(), NGHTTP2_FLAG_NONE, settings, std::size(settings));
   nghttp2_session_set_local_window_size(ng_.get(), NGHTTP2_FLAG_NONE, 0, kConnectionWindow);
   log(LogLevel::debug, 0, "h2 negotiated; waiting for SETTINGS");
   host_.signal_write();

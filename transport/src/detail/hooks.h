@@ -91,6 +91,13 @@ class Hooks {
     (void)bytes;
     return false;
   }
+  /** The server's bytes broke HTTP/2 and nghttp2 ended the session with GOAWAY(code):
+      true, the session and its requests fail errc::protocol_error with the cause; false,
+      errc::session_lost "session finished" (the cause is lost). */
+  virtual bool h2_type_protocol_errors() { return true; }
+  /** The client's SETTINGS carry ENABLE_PUSH 0. False: ENABLE_PUSH 1 (push stays
+      enabled, as by RFC 9113 6.5.2's default). */
+  virtual bool h2_disable_push() { return true; }
   /** A final response head arrived on `stream_id`: the stream whose request it answers. */
   virtual std::int32_t h2_response_stream(const H2Protocol& protocol, std::int32_t stream_id) {
     (void)protocol;
@@ -142,13 +149,6 @@ class Hooks {
       fails (errc::stream_reset, "response truncated"); true: it completes with the bytes
       that arrived. */
   virtual bool h2_truncated_response_completes() { return false; }
-  /** The server's bytes broke HTTP/2 and nghttp2 ended the session with GOAWAY(code):
-      true, the session and its requests fail errc::protocol_error with the cause; false,
-      errc::session_lost "session finished" (the cause is lost). */
-  virtual bool h2_type_protocol_errors() { return true; }
-  /** The client's SETTINGS carry ENABLE_PUSH 0. False: left out (push stays enabled,
-      RFC 9113 6.5.2's default). */
-  virtual bool h2_disable_push() { return true; }
 };
 
 }  // namespace faultline::transport::detail

@@ -61,6 +61,8 @@ class DefectInjector final : public detail::Hooks {
   bool bound_fruitless_sessions() override { return !has(Defects::no_reconnect_bound); }
   void on_stream_started(Stats& stats) override;
   bool h2_ready_before_settings() override { return has(Defects::ignore_server_stream_limit); }
+  bool h2_type_protocol_errors() override { return !has(Defects::protocol_errors_as_session_lost); }
+  bool h2_disable_push() override { return !has(Defects::push_left_enabled); }
   bool h2_take_input(detail::H2Protocol& protocol, std::span<const std::uint8_t> bytes) override;
   std::int32_t h2_response_stream(const detail::H2Protocol& protocol,
                                   std::int32_t stream_id) override;
@@ -81,8 +83,6 @@ class DefectInjector final : public detail::Hooks {
   bool h2_truncated_response_completes() override { return has(Defects::rst_no_error_completes); }
   bool enforce_declared_body_length() override { return !has(Defects::trust_pull_source_length); }
   bool h1_judge_content_length() override { return !has(Defects::ignore_content_length); }
-  bool h2_type_protocol_errors() override { return !has(Defects::protocol_errors_as_session_lost); }
-  bool h2_disable_push() override { return !has(Defects::push_left_enabled); }
 
  private:
   /** Where the server's byte stream of one session stands, frame by frame. */
