@@ -126,9 +126,9 @@ class H2Faults {
   H2GoawayFaults goaway_{state_};
   H2SettingsFaults settings_{state_};
   H2CutFaults cuts_{state_};
+  H2ViolationFaults violations_{state_};
   H2LateFaults late_{state_, faults_.scenario()};
   H2PingFaults ping_{state_};
-  H2ViolationFaults violations_{state_};
   std::vector<const scenarios::Action*> next_stream_;           ///< for the next stream that opens
   std::vector<std::shared_ptr<const AdminAction>> admin_keep_;  ///< actions that outlive apply
 };
