@@ -332,6 +332,10 @@ const std::vector<CheckInfo>& catalogue() {
        "GOAWAY below an upload in progress: replayed once when replayable, fails typed when "
        "streamed; streams <= last complete; each served once",
        drain_goaway_upload, h2},
+      {"RESP-ERROR-TYPING", "resp",
+       "garbage, PUSH_PROMISE with push off, bad HPACK, malformed heads: each a protocol error "
+       "with its cause; GOAWAY codes as RFC 9113 says; ENABLE_PUSH=0; the next request served",
+       resp_error_typing, h2},
       {"RESP-TRUNCATED",
        "resp",
        "a response cut mid-body (RST_STREAM NO_ERROR/CANCEL, FIN, close_notify) fails typed; "

@@ -58,5 +58,6 @@ Verdict drain_goaway_upload(const DriverSpec& d);
 Verdict resp_truncated(const DriverSpec& d);
 Verdict resp_content_length(const DriverSpec& d);
 Verdict resp_early_response(const DriverSpec& d);
+Verdict resp_error_typing(const DriverSpec& d);
 
 }  // namespace faultline::conformance::detail

@@ -86,6 +86,8 @@ const ProofCase kProofs[] = {
     ProofCase{"FLOW-WINDOW", Defects::serial_stream_credit},
     ProofCase{"FLOW-BACKPRESSURE", Defects::credit_regardless_of_consumer},
     ProofCase{"DRAIN-GOAWAY-UPLOAD", Defects::replay_unreplayable_body},
+    ProofCase{"RESP-ERROR-TYPING", Defects::protocol_errors_as_session_lost},
+    ProofCase{"RESP-ERROR-TYPING", Defects::push_left_enabled},
     ProofCase{"RESP-TRUNCATED", Defects::rst_no_error_completes},
     // h1 only: over h2 the server's nghttp2 resets a stream whose DATA runs past its
     // content-length before the excess reaches the server's count, so the defect

@@ -3,6 +3,7 @@
 #include <optional>
 #include <regex>
 #include <sstream>
+#include <string_view>
 
 namespace faultline::fake_server::testing {
 
@@ -30,14 +31,27 @@ std::vector<LoggedFrame> parse_nghttp_log(const std::string& log) {
   return frames;
 }
 
-std::vector<LoggedFrame> received(const std::vector<LoggedFrame>& frames, const std::string& type) {
+namespace {
+
+std::vector<LoggedFrame> logged(const std::vector<LoggedFrame>& frames, std::string_view dir,
+                                const std::string& type) {
   std::vector<LoggedFrame> out;
   for (const auto& frame : frames) {
-    if (frame.dir == "recv" && frame.type == type) {
+    if (frame.dir == dir && frame.type == type) {
       out.push_back(frame);
     }
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<LoggedFrame> received(const std::vector<LoggedFrame>& frames, const std::string& type) {
+  return logged(frames, "recv", type);
+}
+
+std::vector<LoggedFrame> sent(const std::vector<LoggedFrame>& frames, const std::string& type) {
+  return logged(frames, "send", type);
 }
 
 CommandResult nghttp(const std::vector<std::string>& args, std::chrono::milliseconds deadline) {

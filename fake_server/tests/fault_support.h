@@ -27,6 +27,9 @@ struct LoggedFrame {
 /** The frames of type `type` received from the server. */
 [[nodiscard]] std::vector<LoggedFrame> received(const std::vector<LoggedFrame>& frames,
                                                 const std::string& type);
+/** The frames of type `type` nghttp sent to the server. */
+[[nodiscard]] std::vector<LoggedFrame> sent(const std::vector<LoggedFrame>& frames,
+                                            const std::string& type);
 
 /** nghttp -v against the URIs (one connection), with a deadline. */
 [[nodiscard]] CommandResult nghttp(const std::vector<std::string>& args,

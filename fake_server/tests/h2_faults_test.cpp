@@ -483,5 +483,101 @@ TEST(H2PingFaults, PingsCarryACounterOnTheirIntervalAndAcksAreCounted) {
   EXPECT_FALSE(ex.host.advance()) << "a fourth PING is armed";
 }
 
+// ---- protocol violations ------------------------------------------------------------------
+
+/** A scenario whose GET /health is answered by protocol_violation `spec`. */
+scenarios::Scenario violation(std::string_view spec) {
+  return scenario(R"([{"on": {"path": "/health"}, "do": {"protocol_violation": )" +
+                  std::string(spec) + "}}]");
+}
+
+/** The HEADERS block of a raw violation: HPACK literals without indexing, new names. */
+std::vector<std::uint8_t> literal_block(
+    const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::vector<std::uint8_t> block;
+  for (const auto& [name, value] : fields) {
+    detail::append_hpack_literal(block, name, value);
+  }
+  return block;
+}
+
+// RFC 9113 4.2: an HTTP/1.1 head where a frame should start reads as a frame too large
+// for the client; nghttp2's client answers GOAWAY(FRAME_SIZE_ERROR), which the stats show.
+TEST(H2ViolationFaults, GarbageInPlaceOfTheResponse) {
+  H2Exchange ex(violation(R"({"kind": "garbage"})"));
+  ex.client.strict = false;
+  (void)ex.client.request("GET", "/health", {tag("v")});
+  ASSERT_TRUE(ex.pump([&] { return !ex.connection_stats()["goaway_codes_received"].empty(); }));
+  // Read as a frame header, the garbage swallows whatever the server writes after it.
+  const auto& rest = ex.partial_frame();
+  const auto garbage = bytes_of(detail::kGarbageBytes);
+  ASSERT_GE(rest.size(), garbage.size());
+  EXPECT_TRUE(std::equal(garbage.begin(), garbage.end(), rest.begin()));
+  EXPECT_EQ(ex.connection_stats()["goaway_codes_received"], json({{"FRAME_SIZE_ERROR", 1}}));
+  EXPECT_EQ(ex.context.stats.served("v"), 0u);
+}
+
+// RFC 9113 8.4: a PUSH_PROMISE on the request's stream promising stream 2, a GET of the
+// request's path; the client's SETTINGS are in the stats (this client leaves push on).
+TEST(H2ViolationFaults, PushPromiseOnTheRequestsStream) {
+  H2Exchange ex(violation(R"({"kind": "push_promise"})"));
+  ex.client.strict = false;
+  const auto id = ex.client.request("GET", "/health", {tag("v")});
+  ASSERT_TRUE(ex.pump([&] { return !ex.sent(FrameType::push_promise).empty(); }));
+  const auto frames = on_stream(ex, static_cast<std::uint32_t>(id));
+  ASSERT_EQ(frames.size(), 1u);
+  ASSERT_TRUE(frames[0]->is(FrameType::push_promise));
+  EXPECT_EQ(frames[0]->header.flags, frame_flag::kEndHeaders);
+  auto expected = std::vector<std::uint8_t>{0, 0, 0, 2};
+  const auto block = literal_block({{":method", "GET"},
+                                    {":scheme", "https"},
+                                    {":authority", "localhost"},
+                                    {":path", "/health"}});
+  expected.insert(expected.end(), block.begin(), block.end());
+  EXPECT_EQ(frames[0]->payload, expected);
+  EXPECT_EQ(ex.connection_stats()["client_settings"], json({{"INITIAL_WINDOW_SIZE", 1 << 20}}));
+  EXPECT_EQ(ex.context.stats.served("v"), 0u);
+}
+
+// RFC 7541 6.1 / RFC 9113 4.3: the indexed field 0 is no HPACK; the client ends the
+// connection with GOAWAY(COMPRESSION_ERROR).
+TEST(H2ViolationFaults, BadHpackEndsTheConnectionWithCompressionError) {
+  H2Exchange ex(violation(R"({"kind": "bad_hpack"})"));
+  ex.client.strict = false;
+  const auto id = ex.client.request("GET", "/health");
+  ASSERT_TRUE(ex.pump([&] { return !ex.connection_stats()["goaway_codes_received"].empty(); }));
+  const auto frames = on_stream(ex, static_cast<std::uint32_t>(id));
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_TRUE(frames[0]->is(FrameType::headers));
+  EXPECT_EQ(frames[0]->payload, std::vector<std::uint8_t>({0x80}));
+  EXPECT_EQ(ex.connection_stats()["goaway_codes_received"], json({{"COMPRESSION_ERROR", 1}}));
+}
+
+// RFC 9113 8.3.2 and 8.2.2: malformed response heads are stream errors; the client
+// resets the stream with PROTOCOL_ERROR and the connection goes on.
+TEST(H2ViolationFaults, MalformedHeadsAreResetByTheClient) {
+  const std::pair<std::string_view, std::vector<std::pair<std::string, std::string>>> cases[] = {
+      {R"({"kind": "bad_status"})", {{":status", "2x0"}, {"content-length", "0"}}},
+      {R"({"kind": "bad_status", "status": ""})", {{"content-length", "0"}}},
+      {R"({"kind": "forbidden_field"})",
+       {{":status", "200"}, {"connection", "keep-alive"}, {"content-length", "0"}}},
+      {R"({"kind": "forbidden_field", "name": "X-Upper", "value": "1"})",
+       {{":status", "200"}, {"X-Upper", "1"}, {"content-length", "0"}}},
+  };
+  for (const auto& [spec, fields] : cases) {
+    SCOPED_TRACE(spec);
+    H2Exchange ex(violation(spec));
+    const auto id = ex.client.request("GET", "/health");
+    ASSERT_TRUE(ex.finish(id));
+    const auto frames = on_stream(ex, static_cast<std::uint32_t>(id));
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(frames[0]->header.flags, frame_flag::kEndStream | frame_flag::kEndHeaders);
+    EXPECT_EQ(frames[0]->payload, literal_block(fields));
+    EXPECT_EQ(ex.client.streams[id].close_error, 1u);  // PROTOCOL_ERROR
+    EXPECT_EQ(ex.connection_stats()["rst_received"], json({{"PROTOCOL_ERROR", 1}}));
+    EXPECT_TRUE(ex.connection_stats()["goaway_codes_received"].empty());
+  }
+}
+
 }  // namespace
 }  // namespace faultline::fake_server::testing

@@ -70,8 +70,20 @@ constexpr std::array kUnknownStreamKinds = {
     EnumName<UnknownStreamId::Kind>{UnknownStreamId::Kind::next_even, "next_even"},
 };
 
+constexpr std::array kViolationKinds = {
+    EnumName<ViolationKind>{ViolationKind::garbage, "garbage"},
+    EnumName<ViolationKind>{ViolationKind::push_promise, "push_promise"},
+    EnumName<ViolationKind>{ViolationKind::bad_hpack, "bad_hpack"},
+    EnumName<ViolationKind>{ViolationKind::bad_status, "bad_status"},
+    EnumName<ViolationKind>{ViolationKind::forbidden_field, "forbidden_field"},
+};
+
 }  // namespace
 
+template <>
+std::span<const EnumName<ViolationKind>> enum_names<ViolationKind>() noexcept {
+  return kViolationKinds;
+}
 template <>
 std::span<const EnumName<H2Error>> enum_names<H2Error>() noexcept {
   return kH2Errors;
@@ -147,6 +159,9 @@ const char* to_string(CloseMode mode) noexcept {
 const char* to_string(GateOrder order) noexcept {
   return c_name(order);
 }
+const char* to_string(ViolationKind kind) noexcept {
+  return c_name(kind);
+}
 
 bool attempt_matches(const Attempts& attempts, std::uint32_t attempt) noexcept {
   switch (attempts.mode) {
@@ -180,7 +195,8 @@ bool is_stream_bound(const Action& action) noexcept {
   }
   return std::holds_alternative<RstStreamAction>(action) ||
          std::holds_alternative<DataAfterEndStreamAction>(action) ||
-         std::holds_alternative<DataAfterRstAction>(action);
+         std::holds_alternative<DataAfterRstAction>(action) ||
+         std::holds_alternative<ProtocolViolationAction>(action);
 }
 
 bool is_server_wide(const Action& action) noexcept {

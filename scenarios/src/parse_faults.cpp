@@ -181,6 +181,30 @@ DataUnknownStreamAction parse_data_unknown_stream(const Json& value, const Loc& 
   return late;
 }
 
+/** A string member of at most `max` bytes (and at least `min`). */
+void read_bounded_string(const Json& object, const Loc& loc, std::string_view name, std::size_t min,
+                         std::size_t max, std::string& out) {
+  if (const Json* value = member(object, name)) {
+    const Loc at = loc.field(name);
+    out = get_string(*value, at);
+    if (out.size() < min || out.size() > max) {
+      fail(at, "must be " + std::to_string(min) + ".." + std::to_string(max) + " bytes, not " +
+                   std::to_string(out.size()));
+    }
+  }
+}
+
+ProtocolViolationAction parse_protocol_violation(const Json& value, const Loc& loc) {
+  const Json& object = require_object(value, loc);
+  ProtocolViolationAction violation;
+  violation.kind =
+      parse_enum<ViolationKind>(required(object, loc, "kind"), loc.field("kind"), "kind");
+  read_bounded_string(object, loc, "status", 0, kMaxViolationStatusBytes, violation.status);
+  read_bounded_string(object, loc, "name", 1, kMaxViolationNameBytes, violation.name);
+  read_bounded_string(object, loc, "value", 0, kMaxViolationValueBytes, violation.value);
+  return violation;
+}
+
 CloseAction parse_close(const Json& value, const Loc& loc) {
   const Json& object = require_object(value, loc);
   CloseAction close;
@@ -514,6 +538,9 @@ Action parse_action_object(const Json& value, const Loc& loc) {
   }
   if (kind == "ping") {
     return parse_ping(spec, at);
+  }
+  if (kind == "protocol_violation") {
+    return parse_protocol_violation(spec, at);
   }
   return parse_storm(spec, at);
 }

@@ -240,6 +240,12 @@ struct ActionWriter {
     put_optional(object, "count", ping.count);
     return object;
   }
+  Json operator()(const ProtocolViolationAction& violation) const {
+    return {{"kind", name_json(violation.kind)},
+            {"status", violation.status},
+            {"name", violation.name},
+            {"value", violation.value}};
+  }
   Json operator()(const StormAction& storm) const {
     Json object = {{"error", error_json(storm.error)}, {"debug", storm.debug}};
     put_optional(object, "duration_ms", storm.duration_ms);

@@ -82,6 +82,7 @@ TEST(FaultModel, KindNames) {
   EXPECT_EQ(action_name(CloseAction{}), "close");
   EXPECT_EQ(action_name(PingAction{}), "ping");
   EXPECT_EQ(action_name(StormAction{}), "storm");
+  EXPECT_EQ(action_name(ProtocolViolationAction{}), "protocol_violation");
 }
 
 TEST(FaultModel, ActionClasses) {
@@ -94,13 +95,15 @@ TEST(FaultModel, ActionClasses) {
   EXPECT_TRUE(has_h1_meaning(close_now));
   for (const Action& h2_only :
        {Action{SettingsAction{}}, Action{DataAfterEndStreamAction{}}, Action{DataAfterRstAction{}},
-        Action{DataUnknownStreamAction{}}, Action{PingAction{}}, Action{StormAction{}}}) {
+        Action{DataUnknownStreamAction{}}, Action{PingAction{}}, Action{StormAction{}},
+        Action{ProtocolViolationAction{}}}) {
     EXPECT_FALSE(has_h1_meaning(h2_only)) << action_name(h2_only);
   }
   // Stream-bound: the ones with a target stream.
   EXPECT_TRUE(is_stream_bound(RstStreamAction{}));
   EXPECT_TRUE(is_stream_bound(DataAfterEndStreamAction{}));
   EXPECT_TRUE(is_stream_bound(DataAfterRstAction{}));
+  EXPECT_TRUE(is_stream_bound(ProtocolViolationAction{}));
   EXPECT_TRUE(is_stream_bound(close_mid));
   EXPECT_FALSE(is_stream_bound(close_now));
   EXPECT_FALSE(is_stream_bound(GoawayAction{}));

@@ -154,7 +154,7 @@ const Rejection kFaultRejections[] = {
     {"action_not_object", with_action("[]"), "$.faults[0].do", "must be an object"},
     {"action_empty", with_action("{}"), "$.faults[0].do",
      "must have one of: goaway, settings, rst_stream, data_after_end_stream, data_after_rst, "
-     "data_unknown_stream, close, ping, storm"},
+     "data_unknown_stream, close, ping, storm, protocol_violation"},
     {"action_two_kinds", with_action(R"({"ping":{},"storm":{}})"), "$.faults[0].do.storm",
      "an action has one kind and this one is already \"ping\""},
     {"action_unknown", with_action(R"({"explode":{}})"), "$.faults[0].do.explode", "unknown field"},
@@ -502,14 +502,16 @@ const std::string kEveryFault = with_faults(R"(
      "after_bytes":10}}},
   {"on":{"path":"/echo"},"do":{"close":{"at":"mid_headers"}}},
   {"on":{"connect":true},"do":{"ping":{"interval_ms":100,"count":10}}},
-  {"on":{"idle_ms":2000},"do":{"close":{"mode":"fin"}},"times":"always"}
+  {"on":{"idle_ms":2000},"do":{"close":{"mode":"fin"}},"times":"always"},
+  {"on":{"path":"/health"},"do":{"protocol_violation":{"kind":"forbidden_field",
+     "name":"Upper-Case","value":"x"}}}
 )",
                                             R"(,"gates":{"g":{"release_when_held":8,
       "order":"random","seed":42}},"enforce_stream_limit":false)");
 
 TEST(FaultParse, EveryFieldIsRead) {
   const Scenario s = parse_scenario(kEveryFault);
-  ASSERT_EQ(s.faults.size(), 17u);
+  ASSERT_EQ(s.faults.size(), 18u);
   const Fault& a = s.faults[0];
   EXPECT_EQ(a.name, "a");
   EXPECT_EQ(std::get<StreamsOpenedTrigger>(a.trigger).count, 5u);
@@ -557,6 +559,8 @@ TEST(FaultParse, EveryFieldIsRead) {
   EXPECT_EQ(std::get<CloseAction>(s.faults[14].action).at, ClosePoint::mid_headers);
   EXPECT_EQ(std::get<PingAction>(s.faults[15].action), (PingAction{100, 10u}));
   EXPECT_EQ(std::get<IdleTrigger>(s.faults[16].trigger).ms, 2000u);
+  EXPECT_EQ(std::get<ProtocolViolationAction>(s.faults[17].action),
+            (ProtocolViolationAction{ViolationKind::forbidden_field, "2x0", "Upper-Case", "x"}));
 }
 
 TEST(FaultParse, ToJsonRoundTripsEveryFault) {

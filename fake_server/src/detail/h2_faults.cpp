@@ -124,6 +124,11 @@ void H2Faults::run(const scenarios::StormAction& a, const Fired& f) {
   }
 }
 
+void H2Faults::run(const scenarios::ProtocolViolationAction& a, const Fired& f) {
+  state_.mark_reset(*f.stream);  // the violation replaces its response: it is not served
+  violations_.violate(a, *f.stream);
+}
+
 void H2Faults::apply_admin(const AdminAction& action) {
   auto kept = std::make_shared<const AdminAction>(action);
   admin_keep_.push_back(kept);

@@ -6,6 +6,7 @@
 //   rst_stream, close       H2CutFaults       (h2_cut_faults.h)
 //   late frames             H2LateFaults      (h2_late_faults.h)
 //   ping                    H2PingFaults      (h2_ping_faults.h)
+//   protocol violations     H2ViolationFaults (h2_violation_faults.h)
 // What they share - the streams, the raw frames, the close - is H2FaultState. nghttp2
 // stays in charge of the protocol state; frames it refuses to send are written by the
 // raw frame writer (h2_frame.h) at frame boundaries after nghttp2's output.
@@ -27,6 +28,7 @@
 #include "detail/h2_late_faults.h"
 #include "detail/h2_ping_faults.h"
 #include "detail/h2_settings_faults.h"
+#include "detail/h2_violation_faults.h"
 #include "detail/session.h"
 
 namespace faultline::fake_server::detail {
@@ -113,6 +115,7 @@ class H2Faults {
   void run(const scenarios::CloseAction& a, const Fired& f);
   void run(const scenarios::PingAction& a, const Fired& f);
   void run(const scenarios::StormAction& a, const Fired& f);
+  void run(const scenarios::ProtocolViolationAction& a, const Fired& f);
   [[nodiscard]] static std::optional<std::string> scope(const Fired& f) {
     return f.listener != nullptr ? *f.listener : std::nullopt;
   }
@@ -123,6 +126,7 @@ class H2Faults {
   H2GoawayFaults goaway_{state_};
   H2SettingsFaults settings_{state_};
   H2CutFaults cuts_{state_};
+  H2ViolationFaults violations_{state_};
   H2LateFaults late_{state_, faults_.scenario()};
   H2PingFaults ping_{state_};
   std::vector<const scenarios::Action*> next_stream_;           ///< for the next stream that opens

@@ -79,6 +79,18 @@ void FrameWriter::headers(std::uint32_t stream_id, std::span<const std::uint8_t>
   frame(static_cast<std::uint8_t>(FrameType::headers), flags, stream_id, block);
 }
 
+void FrameWriter::push_promise(std::uint32_t stream_id, std::uint32_t promised_id,
+                               std::span<const std::uint8_t> block) {
+  header(static_cast<std::uint32_t>(4 + block.size()), FrameType::push_promise,
+         frame_flag::kEndHeaders, stream_id);
+  put32(out_, promised_id & 0x7fffffffu);
+  out_.insert(out_.end(), block.begin(), block.end());
+}
+
+void FrameWriter::bytes(std::span<const std::uint8_t> bytes) {
+  out_.insert(out_.end(), bytes.begin(), bytes.end());
+}
+
 void FrameWriter::rst_stream(std::uint32_t stream_id, std::uint32_t error_code) {
   header(4, FrameType::rst_stream, 0, stream_id);
   put32(out_, error_code);

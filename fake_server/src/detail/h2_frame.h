@@ -106,6 +106,11 @@ class FrameWriter {
   void ping(std::uint64_t opaque, bool ack = false);
   void goaway(std::uint32_t last_stream_id, std::uint32_t error_code, std::string_view debug);
   void window_update(std::uint32_t stream_id, std::uint32_t increment);
+  /** PUSH_PROMISE (END_HEADERS) promising `promised_id`, with a ready header block. */
+  void push_promise(std::uint32_t stream_id, std::uint32_t promised_id,
+                    std::span<const std::uint8_t> block);
+  /** Bytes as they are, no frame around them: garbage where a frame should start. */
+  void bytes(std::span<const std::uint8_t> bytes);
 
  private:
   std::vector<std::uint8_t>& out_;

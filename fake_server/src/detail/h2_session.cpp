@@ -327,6 +327,9 @@ int H2Session::on_frame_recv(const nghttp2_frame& frame) {
   record_frame(frame, Direction::in, verdict != H2Faults::Verdict::refused);
   if (frame.hd.type == NGHTTP2_SETTINGS) {
     peer_settings_ = true;  // nghttp2 refuses anything else first (RFC 9113 3.4)
+    if ((frame.hd.flags & NGHTTP2_FLAG_ACK) == 0) {
+      env_.stats->on_client_settings(settings_entries(frame));
+    }
   }
   faults_->on_frame_recv(frame);
   switch (frame.hd.type) {

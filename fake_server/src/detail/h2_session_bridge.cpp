@@ -143,6 +143,16 @@ const nghttp2_option* h2_session_options(bool flood_guard) {
   return flood_guard ? guarded.get() : plain.get();
 }
 
+std::vector<std::pair<std::uint16_t, std::uint32_t>> settings_entries(const nghttp2_frame& frame) {
+  std::vector<std::pair<std::uint16_t, std::uint32_t>> entries;
+  entries.reserve(frame.settings.niv);
+  for (std::size_t i = 0; i < frame.settings.niv; ++i) {
+    entries.emplace_back(static_cast<std::uint16_t>(frame.settings.iv[i].settings_id),
+                         frame.settings.iv[i].value);
+  }
+  return entries;
+}
+
 FrameFacts frame_facts(const nghttp2_frame& frame, Direction dir, std::uint32_t length,
                        bool opens) {
   FrameFacts facts;

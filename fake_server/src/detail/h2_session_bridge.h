@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "detail/flood_guard.h"
 #include "detail/stats.h"
@@ -30,6 +32,9 @@ ssize_t h2_read_body(nghttp2_session* session, std::int32_t stream_id, std::uint
 
 /** The timeline's facts of a frame received or sent; `length`: its payload bytes on the
     wire, `opens`: whether a request HEADERS frame opened a stream (refused ones do not). */
+/** The (identifier, value) pairs of a SETTINGS frame. */
+[[nodiscard]] std::vector<std::pair<std::uint16_t, std::uint32_t>> settings_entries(
+    const nghttp2_frame& frame);
 [[nodiscard]] FrameFacts frame_facts(const nghttp2_frame& frame, Direction dir,
                                      std::uint32_t length, bool opens);
 

@@ -78,6 +78,7 @@ void ConnectionStats::on_frame(const FrameFacts& frame) {
       case EventType::goaway:
         if (in) {
           ++goaway_received_;
+          ++goaway_codes_received_[h2_error_name(static_cast<std::uint32_t>(frame.error_code))];
         } else {
           ++goaway_sent_;
           goaway_out = true;
@@ -100,6 +101,14 @@ void ConnectionStats::on_frame(const FrameFacts& frame) {
   }
   if (!rst_in.empty()) {
     registry_.count_rst_received(rst_in);
+  }
+}
+
+void ConnectionStats::on_client_settings(
+    std::span<const std::pair<std::uint16_t, std::uint32_t>> entries) {
+  const std::lock_guard lock(mutex_);
+  for (const auto& [id, value] : entries) {
+    client_settings_[h2_setting_name(id)] = value;
   }
 }
 
@@ -273,6 +282,8 @@ void ConnectionStats::reset() {
   rst_received_.clear();
   rst_sent_.clear();
   goaway_sent_ = goaway_received_ = settings_received_ = 0;
+  goaway_codes_received_.clear();
+  client_settings_.clear();
   stream_limit_violations_ = pings_sent_ = ping_acks_ = late_frames_sent_ = 0;
   faults_fired_.clear();
   bytes_in_base_ += bytes_in_;
@@ -283,33 +294,37 @@ void ConnectionStats::reset() {
 }
 
 void ConnectionStats::json_into(json& out) const {
-  out = json{{"id", id_},
-             {"listener", listener_},
-             {"tls", tls_},
-             {"alpn", alpn_},
-             {"protocol", protocol_},
-             {"tls_version", tls_version_},
-             {"open", open_},
-             {"close_reason", close_reason_},
-             {"streams_opened", streams_opened_},
-             {"peak_concurrent_streams", peak_concurrent_},
-             {"active_streams", active_streams_},
-             {"requests", requests_},
-             {"rst_received", json(rst_received_)},
-             {"rst_sent", json(rst_sent_)},
-             {"goaway_sent", goaway_sent_},
-             {"goaway_received", goaway_received_},
-             {"settings_received", settings_received_},
-             {"bytes_in", bytes_in_},
-             {"bytes_out", bytes_out_},
-             {"opened_ms", opened_ms_},
-             {"stream_limit_violations", stream_limit_violations_},
-             {"pings_sent", pings_sent_},
-             {"ping_acks", ping_acks_},
-             {"late_frames_sent", late_frames_sent_},
-             {"faults_fired", faults_fired_.empty() ? json::object() : json(faults_fired_)},
-             {"guard", guard_},
-             {"flow", flow_.to_json()}};
+  out =
+      json{{"id", id_},
+           {"listener", listener_},
+           {"tls", tls_},
+           {"alpn", alpn_},
+           {"protocol", protocol_},
+           {"tls_version", tls_version_},
+           {"open", open_},
+           {"close_reason", close_reason_},
+           {"streams_opened", streams_opened_},
+           {"peak_concurrent_streams", peak_concurrent_},
+           {"active_streams", active_streams_},
+           {"requests", requests_},
+           {"rst_received", json(rst_received_)},
+           {"rst_sent", json(rst_sent_)},
+           {"goaway_sent", goaway_sent_},
+           {"goaway_received", goaway_received_},
+           {"settings_received", settings_received_},
+           {"goaway_codes_received",
+            goaway_codes_received_.empty() ? json::object() : json(goaway_codes_received_)},
+           {"client_settings", client_settings_.empty() ? json::object() : json(client_settings_)},
+           {"bytes_in", bytes_in_},
+           {"bytes_out", bytes_out_},
+           {"opened_ms", opened_ms_},
+           {"stream_limit_violations", stream_limit_violations_},
+           {"pings_sent", pings_sent_},
+           {"ping_acks", ping_acks_},
+           {"late_frames_sent", late_frames_sent_},
+           {"faults_fired", faults_fired_.empty() ? json::object() : json(faults_fired_)},
+           {"guard", guard_},
+           {"flow", flow_.to_json()}};
   if (rst_received_.empty()) {
     out["rst_received"] = json::object();
   }

@@ -11,9 +11,11 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -62,6 +64,9 @@ class ConnectionStats {
   void set_protocol(std::string_view alpn, std::string_view protocol, std::string_view tls_version);
   /** An HTTP/2 frame received or sent. */
   void on_frame(const FrameFacts& frame);
+  /** The client's non-ACK SETTINGS carried these (identifier, value) pairs: each one
+      is kept, the last value of an identifier winning (client_settings). */
+  void on_client_settings(std::span<const std::pair<std::uint16_t, std::uint32_t>> entries);
   /** A stream counted by on_frame(opens_stream) closed. */
   void on_stream_closed();
   /** A complete request was dispatched to a route. */
@@ -132,6 +137,10 @@ class ConnectionStats {
   std::uint64_t streams_opened_ = 0, peak_concurrent_ = 0, active_streams_ = 0, requests_ = 0;
   std::map<std::string, std::uint64_t, std::less<>> rst_received_, rst_sent_;
   std::uint64_t goaway_sent_ = 0, goaway_received_ = 0, settings_received_ = 0;
+  /** The codes of the client's GOAWAY frames, by RFC name. */
+  std::map<std::string, std::uint64_t, std::less<>> goaway_codes_received_;
+  /** The client's SETTINGS, by RFC name ("ENABLE_PUSH"), last value of each. */
+  std::map<std::string, std::uint32_t, std::less<>> client_settings_;
   std::uint64_t bytes_in_ = 0, bytes_out_ = 0;
   std::uint64_t stream_limit_violations_ = 0, pings_sent_ = 0, ping_acks_ = 0,
                 late_frames_sent_ = 0;

@@ -114,6 +114,22 @@ std::string h2_error_name(std::uint32_t code) {
   return buf;
 }
 
+std::string h2_setting_name(std::uint16_t id) {
+  static constexpr const char* kNames[] = {nullptr,
+                                           "HEADER_TABLE_SIZE",
+                                           "ENABLE_PUSH",
+                                           "MAX_CONCURRENT_STREAMS",
+                                           "INITIAL_WINDOW_SIZE",
+                                           "MAX_FRAME_SIZE",
+                                           "MAX_HEADER_LIST_SIZE"};
+  if (id > 0 && id < std::size(kNames)) {
+    return kNames[id];
+  }
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%x", static_cast<unsigned>(id));
+  return buf;
+}
+
 std::vector<std::string> frame_flag_names(EventType type, std::uint8_t flags) {
   std::vector<std::string> out;
   switch (type) {

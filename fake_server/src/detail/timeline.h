@@ -74,6 +74,8 @@ class Timeline {
 [[nodiscard]] const char* event_type_name(EventType type) noexcept;
 /** "CANCEL", "NO_ERROR", ... ; unknown codes as "0x1f". */
 [[nodiscard]] std::string h2_error_name(std::uint32_t code);
+/** "HEADER_TABLE_SIZE", "ENABLE_PUSH", ... (RFC 9113 section 6.5.2); unknown ids as "0x10". */
+[[nodiscard]] std::string h2_setting_name(std::uint16_t id);
 /** Flag names for a frame type ("END_STREAM", "ACK", ...). */
 [[nodiscard]] std::vector<std::string> frame_flag_names(EventType type, std::uint8_t flags);
 

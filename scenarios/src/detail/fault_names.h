@@ -35,6 +35,8 @@ template <>
 std::span<const EnumName<CloseMode>> enum_names<CloseMode>() noexcept;
 template <>
 std::span<const EnumName<GateOrder>> enum_names<GateOrder>() noexcept;
+template <>
+std::span<const EnumName<ViolationKind>> enum_names<ViolationKind>() noexcept;
 /** current, previous, max (Kind::number is a JSON integer). */
 template <>
 std::span<const EnumName<LastStreamId::Kind>> enum_names<LastStreamId::Kind>() noexcept;
@@ -82,12 +84,12 @@ inline constexpr std::array<std::string_view, 8> kTriggerNames = {
 static_assert(kTriggerNames.size() == std::variant_size_v<Trigger>);
 
 /** Action kinds, in the order of the Action variant. */
-inline constexpr std::array<std::string_view, 9> kActionNames = {
+inline constexpr std::array<std::string_view, 10> kActionNames = {
     "goaway",         "settings",
     "rst_stream",     "data_after_end_stream",
     "data_after_rst", "data_unknown_stream",
     "close",          "ping",
-    "storm"};
+    "storm",          "protocol_violation"};
 static_assert(kActionNames.size() == std::variant_size_v<Action>);
 
 }  // namespace faultline::scenarios::detail

@@ -40,6 +40,10 @@ constexpr std::uint32_t kMaxLateFrames = 10'000;
 constexpr std::uint32_t kMaxLateFrameBytes = 16384;
 /** GOAWAY debug data. */
 constexpr std::size_t kMaxDebugBytes = 1024;
+/// protocol_violation: the :status of bad_status, the field of forbidden_field.
+constexpr std::size_t kMaxViolationStatusBytes = 16;
+constexpr std::size_t kMaxViolationNameBytes = 256;
+constexpr std::size_t kMaxViolationValueBytes = 1024;
 constexpr std::uint32_t kMaxPingCount = 1'000'000;
 
 /** Arrays and objects nested deeper than this are refused while parsing (the deepest

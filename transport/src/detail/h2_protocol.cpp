@@ -63,6 +63,23 @@ int cb_on_stream_close(nghttp2_session*, std::int32_t stream_id, std::uint32_t e
   }
 }
 
+int cb_on_invalid_frame(nghttp2_session*, const nghttp2_frame* frame, int lib_error,
+                        void* user_data) {
+  try {
+    return self_of(user_data).on_invalid_frame(frame, lib_error);
+  } catch (...) {
+    return NGHTTP2_ERR_CALLBACK_FAILURE;
+  }
+}
+
+int cb_on_error(nghttp2_session*, int, const char* msg, std::size_t len, void* user_data) {
+  try {
+    return self_of(user_data).on_error({msg, len});
+  } catch (...) {
+    return NGHTTP2_ERR_CALLBACK_FAILURE;
+  }
+}
+
 ssize_t cb_read_body(nghttp2_session*, std::int32_t stream_id, std::uint8_t* buf,
                      std::size_t length, std::uint32_t* flags, nghttp2_data_source*,
                      void* user_data) {
@@ -83,6 +100,8 @@ const nghttp2_session_callbacks* callbacks() {
     nghttp2_session_callbacks_set_on_frame_send_callback(cbs, cb_on_frame_send);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, cb_on_data_chunk);
     nghttp2_session_callbacks_set_on_stream_close_callback(cbs, cb_on_stream_close);
+    nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(cbs, cb_on_invalid_frame);
+    nghttp2_session_callbacks_set_error_callback2(cbs, cb_on_error);
     return std::unique_ptr<nghttp2_session_callbacks, void (*)(nghttp2_session_callbacks*)>(
         cbs, nghttp2_session_callbacks_del);
   }();
@@ -143,8 +162,10 @@ void H2Protocol::start() {
     return;
   }
   ng_.reset(raw);
+  // RFC 9113 8.4: we take no push.
+  const std::uint32_t push = hooks_ == nullptr || hooks_->h2_disable_push() ? 0 : 1;
   const nghttp2_settings_entry settings[] = {
-      {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+      {NGHTTP2_SETTINGS_ENABLE_PUSH, push},
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, static_cast<std::uint32_t>(kStreamWindow)},
   };
   nghttp2_submit_settings(ng_.get(), NGHTTP2_FLAG_NONE, settings, std::size(settings));
@@ -212,16 +233,6 @@ void H2Protocol::release() noexcept {
   ng_.reset();
 }
 
-void H2Protocol::finish_if_done() {
-  if (dead_ || !ng_) {
-    return;
-  }
-  if (nghttp2_session_want_read(ng_.get()) == 0 && nghttp2_session_want_write(ng_.get()) == 0) {
-    fail(goaway_received_ ? CloseReason::goaway : CloseReason::protocol_error, errc::session_lost,
-         "session finished");
-  }
-}
-
 void H2Protocol::on_ping_due() {
   if (dead_ || !ng_) {
     return;
@@ -248,11 +259,6 @@ void H2Protocol::on_ping_deadline() {
     fail(CloseReason::ping_timeout, errc::session_lost,
          "PING not acknowledged within " + std::to_string(config_.ping_timeout.count()) + " ms");
   }
-}
-
-void H2Protocol::on_transport_lost(const std::string& detail) {
-  fail(goaway_received_ && streams_.empty() ? CloseReason::goaway : CloseReason::peer_closed,
-       errc::session_lost, detail);
 }
 
 bool H2Protocol::submit(const std::shared_ptr<Exchange>& exchange) {
@@ -347,35 +353,6 @@ void H2Protocol::report_stream_closed(Stream stream, Outcome outcome) {
           outcome = std::move(outcome)]() mutable {
     events_.on_stream_closed(id_, std::move(exchange), attempt, std::move(outcome));
   });
-}
-
-void H2Protocol::fail(CloseReason reason, errc error, std::string detail) {
-  if (dead_) {
-    return;
-  }
-  dead_ = true;
-  log(reason == CloseReason::goaway ? LogLevel::debug : LogLevel::info, 0,
-      std::string("closing (") + to_string(reason) + "): " + detail);
-  auto streams = std::move(streams_);
-  streams_.clear();
-  for (auto& [id, stream] : streams) {
-    Outcome outcome;
-    if (stream.cancelled) {
-      outcome = Outcome::cancelled_by_us();
-    } else if (!stream.headers_sent) {
-      outcome = Outcome::unprocessed_because(
-          errc::session_lost, "connection closed before the request was sent", false);
-    } else if (stream.status == 0) {
-      outcome = Outcome::lost_before_any_response(detail + " (before any response)");
-    } else {
-      outcome = Outcome::failed_with(errc::session_lost, detail);
-    }
-    report_stream_closed(std::move(stream), std::move(outcome));
-  }
-  report([this, reason, error, detail = std::move(detail)] {
-    events_.on_session_closed(id_, reason, make_error_code(error), detail);
-  });
-  host_.on_ended();
 }
 
 void H2Protocol::flush_events() {
@@ -529,7 +506,9 @@ void H2Protocol::swap_requests(Streams::iterator it, std::int32_t owner) {
 }
 
 int H2Protocol::on_frame_send(const nghttp2_frame* frame) {
-  if (frame->hd.type == NGHTTP2_HEADERS) {
+  if (frame->hd.type == NGHTTP2_GOAWAY) {
+    on_goaway_sent(frame);
+  } else if (frame->hd.type == NGHTTP2_HEADERS) {
     const auto it = streams_.find(frame->hd.stream_id);
     if (it != streams_.end()) {
       it->second.headers_sent = true;
@@ -627,7 +606,9 @@ int H2Protocol::on_stream_close(std::int32_t stream_id, std::uint32_t error_code
   } else if (stream.rst_received) {
     outcome = Outcome::failed_with(errc::stream_reset, "RST_STREAM " + code);
   } else {
-    outcome = Outcome::failed_with(errc::protocol_error, "stream closed: " + code);
+    outcome = Outcome::failed_with(errc::protocol_error, stream.malformed.empty()
+                                                             ? "stream closed: " + code
+                                                             : stream.malformed);
   }
   log(LogLevel::debug, stream_id, "closed: " + code);
   report_stream_closed(std::move(stream), std::move(outcome));

@@ -134,6 +134,11 @@ class H2Protocol {
   int on_frame_send(const nghttp2_frame* frame);
   int on_data_chunk(std::int32_t stream_id, const std::uint8_t* data, std::size_t len);
   int on_stream_close(std::int32_t stream_id, std::uint32_t error_code);
+  /** nghttp2 found a frame of the server invalid (h2_protocol_errors.cpp): a malformed
+      response head or body resets that stream; anything else is a connection error. */
+  int on_invalid_frame(const nghttp2_frame* frame, int lib_error);
+  /** nghttp2's own account of an error it found in the server's bytes. */
+  int on_error(std::string_view message);
   ssize_t on_read_body(std::int32_t stream_id, std::uint8_t* buf, std::size_t length,
                        std::uint32_t* flags);
 
@@ -153,6 +158,8 @@ class H2Protocol {
     std::size_t uncredited = 0;
     bool end_stream_received = false;  ///< the response ended with END_STREAM
     std::uint64_t body_bytes = 0;      ///< response body bytes delivered
+    /** Why nghttp2 reset the response as malformed (on_invalid_frame); empty if not. */
+    std::string malformed;
   };
   struct NgDeleter {
     void operator()(nghttp2_session* session) const noexcept;
@@ -162,6 +169,11 @@ class H2Protocol {
   int on_settings(const nghttp2_frame* frame);
   int on_goaway(const nghttp2_frame* frame);
   int on_response_headers(Streams::iterator it);
+  /** nghttp2 sent a GOAWAY: one with an error code is the connection error it found. */
+  void on_goaway_sent(const nghttp2_frame* frame);
+  /** What on_invalid_frame says of a malformed response on `stream`. */
+  [[nodiscard]] static std::string malformed_cause(const Stream& stream, const nghttp2_frame* frame,
+                                                   int lib_error);
   static void mark_end_stream(Stream& stream, const nghttp2_frame* frame);
   /** Gives the head arriving on `it` to the request of stream `owner` (a hook chose it). */
   void swap_requests(Streams::iterator it, std::int32_t owner);
@@ -187,6 +199,11 @@ class H2Protocol {
   bool dead_ = false;          ///< failed or finished; reports nothing more after the last flush
   bool owner_closed_ = false;  ///< close() was called: report nothing at all
   bool goaway_received_ = false;
+  /** The server's bytes broke HTTP/2 (RFC 9113 5.4.1) and nghttp2 sent GOAWAY(code):
+      what the session and its requests end with (errc::protocol_error). Empty: none. */
+  std::string connection_error_;
+  /** Why, as nghttp2 reported it before its GOAWAY (on_invalid_frame, on_error). */
+  std::string connection_error_cause_;
   bool flushing_ = false;
   bool ping_outstanding_ = false;
 };

@@ -84,6 +84,13 @@ class Hooks {
   virtual bool h1_judge_content_length() { return true; }
 
   // ---- H2Protocol
+  /** The server's bytes broke HTTP/2 and nghttp2 ended the session with GOAWAY(code):
+      true, the session and its requests fail errc::protocol_error with the cause; false,
+      errc::session_lost "session finished" (the cause is lost). */
+  virtual bool h2_type_protocol_errors() { return true; }
+  /** The client's SETTINGS carry ENABLE_PUSH 0. False: ENABLE_PUSH 1 (push stays
+      enabled, as by RFC 9113 6.5.2's default). */
+  virtual bool h2_disable_push() { return true; }
   /** The session reports ready as soon as h2 is negotiated (before the server's first
       SETTINGS), and nghttp2 assumes no stream limit until SETTINGS arrive. */
   virtual bool h2_ready_before_settings() { return false; }

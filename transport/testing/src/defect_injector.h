@@ -61,6 +61,8 @@ class DefectInjector final : public detail::Hooks {
   bool bound_fruitless_sessions() override { return !has(Defects::no_reconnect_bound); }
   void on_stream_started(Stats& stats) override;
   bool h2_ready_before_settings() override { return has(Defects::ignore_server_stream_limit); }
+  bool h2_type_protocol_errors() override { return !has(Defects::protocol_errors_as_session_lost); }
+  bool h2_disable_push() override { return !has(Defects::push_left_enabled); }
   bool h2_take_input(detail::H2Protocol& protocol, std::span<const std::uint8_t> bytes) override;
   std::int32_t h2_response_stream(const detail::H2Protocol& protocol,
                                   std::int32_t stream_id) override;

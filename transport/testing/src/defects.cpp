@@ -57,6 +57,10 @@ const char* to_string(Defects::Flag flag) noexcept {
       return "ignore_http11_required";
     case Defects::retry_421_forever:
       return "retry_421_forever";
+    case Defects::protocol_errors_as_session_lost:
+      return "protocol_errors_as_session_lost";
+    case Defects::push_left_enabled:
+      return "push_left_enabled";
     case Defects::serial_stream_credit:
       return "serial_stream_credit";
     case Defects::drop_trailers:

@@ -354,12 +354,46 @@ struct StormAction {
   bool operator==(const StormAction&) const = default;
 };
 
-using Action =
-    std::variant<GoawayAction, SettingsAction, RstStreamAction, DataAfterEndStreamAction,
-                 DataAfterRstAction, DataUnknownStreamAction, CloseAction, PingAction, StormAction>;
+/** What protocol_violation sends in place of the target stream's response. */
+enum class ViolationKind {
+  /** Bytes that are no HTTP/2 frame: an HTTP/1.1 response head ("HTTP/1.1 200 OK ..."),
+      which a client reads as a frame header whose length exceeds any
+      SETTINGS_MAX_FRAME_SIZE (RFC 9113 section 4.2: a FRAME_SIZE_ERROR connection error). */
+  garbage,
+  /** PUSH_PROMISE on the stream, promising stream 2 (a GET of the request's path), after
+      the client's SETTINGS disabled push (section 8.4: a PROTOCOL_ERROR connection error). */
+  push_promise,
+  /** A response HEADERS (END_HEADERS, END_STREAM) whose block is the indexed field 0,
+      which HPACK forbids (RFC 7541 section 6.1; RFC 9113 section 4.3: COMPRESSION_ERROR). */
+  bad_hpack,
+  /** A response HEADERS (END_HEADERS, END_STREAM) whose :status is `status`, or without
+      :status when `status` is empty (section 8.3.2: malformed, a stream error). */
+  bad_status,
+  /** A response HEADERS (END_HEADERS, END_STREAM) with :status 200 and the field
+      `name: value` (a connection-specific field, section 8.2.2, or an upper-case name,
+      section 8.2.1: malformed, a stream error). */
+  forbidden_field,
+};
+
+/** Sends, in place of the target stream's response (which is then never served), what
+    `kind` says, written by the raw frame writer; header blocks are HPACK literals
+    without indexing, so the client's HPACK state is untouched. HTTP/1.1: skipped. */
+struct ProtocolViolationAction {
+  ViolationKind kind = ViolationKind::garbage;  ///< required in JSON
+  // Read for every kind, used by one each.
+  std::string status = "2x0";        ///< bad_status: 0..16 bytes, "" for none
+  std::string name = "connection";   ///< forbidden_field: 1..256 bytes
+  std::string value = "keep-alive";  ///< forbidden_field: 0..1024 bytes
+
+  bool operator==(const ProtocolViolationAction&) const = default;
+};
+
+using Action = std::variant<GoawayAction, SettingsAction, RstStreamAction, DataAfterEndStreamAction,
+                            DataAfterRstAction, DataUnknownStreamAction, CloseAction, PingAction,
+                            StormAction, ProtocolViolationAction>;
 
 /** The action's JSON key: "goaway", "settings", "rst_stream", "data_after_end_stream",
-    "data_after_rst", "data_unknown_stream", "close", "ping", "storm". */
+    "data_after_rst", "data_unknown_stream", "close", "ping", "storm", "protocol_violation". */
 [[nodiscard]] std::string_view action_name(const Action& action) noexcept;
 
 /** Whether the action means something on an HTTP/1.1 connection (goaway, rst_stream,
@@ -430,5 +464,6 @@ struct GateConfig {
 [[nodiscard]] const char* to_string(ClosePoint point) noexcept;
 [[nodiscard]] const char* to_string(CloseMode mode) noexcept;
 [[nodiscard]] const char* to_string(GateOrder order) noexcept;
+[[nodiscard]] const char* to_string(ViolationKind kind) noexcept;
 
 }  // namespace faultline::scenarios

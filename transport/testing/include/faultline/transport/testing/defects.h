@@ -72,6 +72,13 @@ struct Defects {
         20 times (a loop, bounded only so that a run ends), on whatever connection
         the pool picks. */
     retry_421_forever = std::uint64_t{1} << 34,
+    /** A connection error the server caused (garbage, a PUSH_PROMISE although push is
+        off, a header block that is no HPACK) ends the h2 session as session_lost
+        "session finished", as if the connection had merely dropped: the cause is lost. */
+    protocol_errors_as_session_lost = std::uint64_t{1} << 35,
+    /** The h2 SETTINGS say ENABLE_PUSH 1, so push stays enabled: a PUSH_PROMISE is then
+        legal and a pushed stream waits for a consumer that the transport does not have. */
+    push_left_enabled = std::uint64_t{1} << 36,
     /** h2: only the oldest open stream's window is credited; the others' credit waits
         until it closes, so concurrent downloads are served one after another. */
     serial_stream_credit = std::uint64_t{1} << 41,
@@ -149,6 +156,8 @@ inline constexpr Defects::Flag kAllDefects[] = {
     Defects::no_retry_after_lost_connection,
     Defects::ignore_http11_required,
     Defects::retry_421_forever,
+    Defects::protocol_errors_as_session_lost,
+    Defects::push_left_enabled,
     Defects::serial_stream_credit,
     Defects::drop_trailers,
     Defects::leak_informational_fields,
