@@ -81,6 +81,10 @@ class DefectInjector final : public detail::Hooks {
   bool h2_truncated_response_completes() override { return has(Defects::rst_no_error_completes); }
   bool enforce_declared_body_length() override { return !has(Defects::trust_pull_source_length); }
   bool h1_judge_content_length() override { return !has(Defects::ignore_content_length); }
+  bool h2_coalesce_header_blocks() override { return !has(Defects::no_continuation_coalescing); }
+  bool header_too_large_fails_request() override {
+    return !has(Defects::header_limit_ends_session);
+  }
 
  private:
   /** Where the server's byte stream of one session stands, frame by frame. */

@@ -77,6 +77,10 @@ const char* to_string(Defects::Flag flag) noexcept {
       return "trust_pull_source_length";
     case Defects::ignore_content_length:
       return "ignore_content_length";
+    case Defects::no_continuation_coalescing:
+      return "no_continuation_coalescing";
+    case Defects::header_limit_ends_session:
+      return "header_limit_ends_session";
   }
   return nullptr;
 }

@@ -103,6 +103,14 @@ struct Defects {
     /** HTTP/1.1 Content-Length fields that conflict are not judged: the body is framed by
         whichever libcurl picks, the rest left on the connection. */
     ignore_content_length = std::uint64_t{1} << 20,
+    /** h2: the server's header blocks reach nghttp2 frame by frame as they came, so a
+        legal block of more than 8 CONTINUATION frames ends the whole session (nghttp2
+        1.52's cap), failing every stream on it. */
+    no_continuation_coalescing = std::uint64_t{1} << 37,
+    /** A response head beyond the header size limit gives the connection up: the request
+        fails as session_lost (not header_too_large), and on h2 every sibling stream of
+        the session with it. */
+    header_limit_ends_session = std::uint64_t{1} << 38,
   };
   std::uint64_t flags = 0;
 
@@ -155,6 +163,8 @@ inline constexpr Defects::Flag kAllDefects[] = {
     Defects::rst_no_error_completes,
     Defects::trust_pull_source_length,
     Defects::ignore_content_length,
+    Defects::no_continuation_coalescing,
+    Defects::header_limit_ends_session,
 };
 
 }  // namespace faultline::transport::testing
