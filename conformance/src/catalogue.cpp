@@ -344,6 +344,12 @@ const std::vector<CheckInfo>& catalogue() {
        "a request body never exceeds or falls short of its declared length",
        resp_content_length,
        {}},
+      {"RESP-HEADER-BLOCK",
+       "resp",
+       "heads of 16/64/128 KiB in 16/4/1 KiB frames after table size updates arrive whole; one "
+       "beyond the declared limit fails typed alone; the next request and a sibling are served",
+       resp_header_block,
+       {}},
   };
   return kChecks;
 }

@@ -92,6 +92,9 @@ const ProofCase kProofs[] = {
     // cannot show there.
     ProofCase{"RESP-CONTENT-LENGTH", Defects::trust_pull_source_length, true},
     ProofCase{"RESP-CONTENT-LENGTH", Defects::ignore_content_length, true},
+    ProofCase{"RESP-HEADER-BLOCK", Defects::no_continuation_coalescing},
+    ProofCase{"RESP-HEADER-BLOCK", Defects::header_limit_ends_session},
+    ProofCase{"RESP-HEADER-BLOCK", Defects::header_limit_ends_session, true},
 };
 
 class Defect : public ::testing::TestWithParam<ProofCase> {};

@@ -68,9 +68,12 @@ Outcome outcome_of(CURLcode code, const Transfer& transfer) {
     return Outcome::failed_with(errc::session_lost, "connection closed by the client");
   }
   if (transfer.head.rejected()) {
-    return Outcome::failed_with(
-        transfer.head.too_large() ? errc::header_too_large : errc::protocol_error,
-        "malformed HTTP/1.1 response: " + transfer.head.error());
+    if (transfer.head.too_large()) {
+      return Outcome::failed_with(errc::header_too_large,
+                                  "HTTP/1.1 " + transfer.head.error() + ": transfer ended");
+    }
+    return Outcome::failed_with(errc::protocol_error,
+                                "malformed HTTP/1.1 response: " + transfer.head.error());
   }
   std::string detail = curl_easy_strerror(code);
   if (transfer.error[0] != '\0') {
