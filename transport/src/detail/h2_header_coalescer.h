@@ -1,7 +1,11 @@
 // The server's header blocks joined into fewer frames before nghttp2 reads them. RFC 9113
 // 6.10 puts no bound on the CONTINUATION frames of one block, but nghttp2 1.52 ends the
 // session at a block's 9th (NGHTTP2_ERR_TOO_MANY_CONTINUATIONS, a security backport with
-// no option to raise it), failing every stream of the connection. This re-frames each
+// no option to raise it), failing every stream of the connection. Measured here: what it
+// counts is its reads that find it waiting for a CONTINUATION's frame header - an empty
+// read counts, and so does each piece of a frame header cut across reads - so a block
+// of few frames can end the session too. H2Protocol::feed therefore hands nghttp2
+// nothing while a block is held, and whole frames of a block only. This re-frames each
 // HEADERS or PUSH_PROMISE + CONTINUATION* block into frames of our
 // SETTINGS_MAX_FRAME_SIZE, so that nghttp2 still decodes every block (RFC 9113 4.3: the
 // HPACK state stays in step) and judges every frame. No nghttp2, no Asio.

@@ -179,6 +179,11 @@ bool H2Protocol::feed(std::span<const std::uint8_t> bytes) {
   if (hooks_ == nullptr || hooks_->h2_coalesce_header_blocks()) {
     coalesced_.clear();
     coalescer_.push(bytes, coalesced_);
+    if (coalesced_.empty()) {
+      // Held (a block is being joined). nghttp2 1.52 counts every read that finds it
+      // waiting for a CONTINUATION as one more of them: it gets none without a frame.
+      return true;
+    }
     bytes = coalesced_;
   }
   const auto rv = nghttp2_session_mem_recv(ng_.get(), bytes.data(), bytes.size());
