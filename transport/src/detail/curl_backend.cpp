@@ -63,6 +63,9 @@ struct Transfer {
   char error[CURL_ERROR_SIZE] = {};
 };
 
+/** How libcurl's error buffer begins when a response head exceeds its own bound. */
+constexpr std::string_view kCurlHeadTooLarge = "Too large response headers";
+
 Outcome outcome_of(CURLcode code, const Transfer& transfer) {
   if (transfer.head.too_large() && !transfer.typed_too_large) {
     return Outcome::failed_with(errc::session_lost, "connection closed by the client");
@@ -79,6 +82,10 @@ Outcome outcome_of(CURLcode code, const Transfer& transfer) {
   if (transfer.error[0] != '\0') {
     detail += ": ";
     detail += transfer.error;
+  }
+  if (std::string_view(transfer.error).find(kCurlHeadTooLarge) != std::string_view::npos) {
+    // libcurl's own bound on a head (300 KiB in 7.88), below a larger limit of ours.
+    return Outcome::failed_with(errc::header_too_large, detail);
   }
   switch (code) {
     case CURLE_OK:

@@ -59,7 +59,8 @@ struct Options {
   /** The largest response head (and trailer section) accepted; a larger one fails its
       request with errc::header_too_large, and the connection goes on. h2: advertised as
       SETTINGS_MAX_HEADER_LIST_SIZE and counted as it counts (name + value + 32 per
-      field, RFC 9113 6.5.2); HTTP/1.1: the head's bytes, interim heads included. */
+      field, RFC 9113 6.5.2); HTTP/1.1: the head's bytes, interim heads included, and
+      at most libcurl's own bound (300 KiB in 7.88), which fails the same way. */
   std::size_t max_response_header_bytes = 256 * 1024;
 
   /** Serve every origin over HTTP/1.1 (libcurl), never offering h2. */
