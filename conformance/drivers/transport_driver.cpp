@@ -77,6 +77,7 @@ harness::ErrorKind kind_of(std::error_code error) {
       return harness::ErrorKind::network;
     case errc::protocol_error:
     case errc::stream_reset:
+    case errc::header_too_large:
       return harness::ErrorKind::protocol;
     default:
       return harness::ErrorKind::other;
@@ -143,6 +144,8 @@ struct TransportDriver::Impl {
     info.capabilities.informational = true;
     info.capabilities.declared_length_bodies = true;
     info.capabilities.receive_backpressure = true;  // Client::pause / Client::resume
+    info.capabilities.max_response_header_bytes =
+        static_cast<std::int64_t>(transport::Options{}.max_response_header_bytes);
     if (!o.force_http1) {
       info.capabilities.stream_window = kTransportStreamWindow;
     }

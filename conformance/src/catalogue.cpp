@@ -354,6 +354,12 @@ const std::vector<CheckInfo>& catalogue() {
        "20 times each; the next request is served",
        resp_early_response,
        {}},
+      {"RESP-HEADER-BLOCK",
+       "resp",
+       "heads of 16/64/128 KiB in 16/4/1 KiB frames after table size updates arrive whole; one "
+       "beyond the declared limit fails typed alone; the next request and a sibling are served",
+       resp_header_block,
+       {}},
   };
   return kChecks;
 }

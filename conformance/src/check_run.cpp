@@ -241,6 +241,9 @@ nlohmann::json CheckRun::evidence(bool timelines) {
     if (h.capabilities.stream_window) {
       caps["stream_window"] = *h.capabilities.stream_window;
     }
+    if (h.capabilities.max_response_header_bytes) {
+      caps["max_response_header_bytes"] = *h.capabilities.max_response_header_bytes;
+    }
     out["driver_hello"] = {{"name", h.name},
                            {"version", h.version},
                            {"api", h.api},

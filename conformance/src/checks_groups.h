@@ -50,6 +50,7 @@ Verdict drain_http11_required(const DriverSpec& d);
 Verdict retry_421(const DriverSpec& d);
 Verdict resp_trailers(const DriverSpec& d);
 Verdict resp_informational(const DriverSpec& d);
+Verdict resp_header_block(const DriverSpec& d);
 
 Verdict parity_wire(const DriverSpec& d);
 Verdict flow_window(const DriverSpec& d);

@@ -96,6 +96,9 @@ const ProofCase kProofs[] = {
     ProofCase{"RESP-CONTENT-LENGTH", Defects::ignore_content_length, true},
     ProofCase{"RESP-EARLY-RESPONSE", Defects::early_response_as_error},
     ProofCase{"RESP-EARLY-RESPONSE", Defects::early_response_as_error, true},
+    ProofCase{"RESP-HEADER-BLOCK", Defects::no_continuation_coalescing},
+    ProofCase{"RESP-HEADER-BLOCK", Defects::header_limit_ends_session},
+    ProofCase{"RESP-HEADER-BLOCK", Defects::header_limit_ends_session, true},
 };
 
 class Defect : public ::testing::TestWithParam<ProofCase> {};

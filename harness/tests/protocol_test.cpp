@@ -72,8 +72,10 @@ TEST(Protocol, ParsesHelloCapabilitiesAndApi) {
   const auto hello = as<HelloLine>(parse_driver_line(
       R"({"event":"hello","protocol":1,"name":"undici","version":"7.1.0","max_sessions":4,"max_streams":100,"h2":true,)"
       R"("api":"fetch","capabilities":{"idle_timeout_ms":0,"liveness_timeout_ms":1500,"retries_421":true,)"
-      R"("receive_backpressure":true,"stream_window":65535,"future":1}})"));
+      R"("receive_backpressure":true,"stream_window":65535,"max_response_header_bytes":262144,)"
+      R"("future":1}})"));
   EXPECT_EQ(hello.info.api, "fetch");
+  EXPECT_EQ(hello.info.capabilities.max_response_header_bytes, 262144);
   EXPECT_EQ(hello.info.capabilities.receive_backpressure, true);
   EXPECT_EQ(hello.info.capabilities.stream_window, 65535);
   EXPECT_EQ(hello.info.capabilities.idle_timeout_ms, 0);
@@ -88,6 +90,7 @@ TEST(Protocol, ParsesHelloCapabilitiesAndApi) {
   EXPECT_FALSE(partial.info.capabilities.retries_421);
   EXPECT_FALSE(partial.info.capabilities.receive_backpressure);
   EXPECT_FALSE(partial.info.capabilities.stream_window);
+  EXPECT_FALSE(partial.info.capabilities.max_response_header_bytes);
 }
 
 TEST(Protocol, RejectsMistypedCapabilities) {
@@ -98,6 +101,7 @@ TEST(Protocol, RejectsMistypedCapabilities) {
       R"("capabilities":{"retries_421":1})",
       R"("capabilities":{"receive_backpressure":"yes"})",
       R"("capabilities":{"stream_window":0})",
+      R"("capabilities":{"max_response_header_bytes":0})",
       R"("capabilities":[])",
       R"("api":7)",
   };

@@ -39,6 +39,15 @@ bool routes_match_attempts(const Scenario& scenario) noexcept {
   return false;
 }
 
+bool routes_update_table_size(const Scenario& scenario) noexcept {
+  for (const Route& route : scenario.routes) {
+    if (route.respond.header_block && !route.respond.header_block->table_size_updates.empty()) {
+      return true;
+    }
+  }
+  return false;
+}
+
 namespace {
 
 /** value + offset for a decimal capture; nullopt when not a number or out of range. */

@@ -349,6 +349,30 @@ DeclaredLength parse_declared_length(const Json& value, const Loc& loc) {
   return declared;
 }
 
+/** {"bytes": N, "frame_bytes": M, "table_size_update": [0, 4096]}. */
+HeaderBlock parse_header_block(const Json& value, const Loc& loc) {
+  const Json& object = require_object(value, loc);
+  HeaderBlock block;
+  block.bytes =
+      static_cast<std::uint32_t>(get_uint(required(object, loc, "bytes"), loc.field("bytes"),
+                                          kMinHeaderBlockBytes, kMaxHeaderBlockBytes));
+  if (const Json* v = member(object, "frame_bytes")) {
+    block.frame_bytes = static_cast<std::uint32_t>(
+        get_uint(*v, loc.field("frame_bytes"), 1, kMaxHeaderBlockFrameBytes));
+  }
+  if (const Json* v = member(object, "table_size_update")) {
+    const Loc at = loc.field("table_size_update");
+    if (!v->is_array() || v->empty() || v->size() > kMaxTableSizeUpdates) {
+      fail(at, "must be an array of 1 to " + std::to_string(kMaxTableSizeUpdates) + " sizes");
+    }
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      block.table_size_updates.push_back(
+          static_cast<std::uint32_t>(get_uint((*v)[i], at.index(i), 0, kMaxTableSize)));
+    }
+  }
+  return block;
+}
+
 Response parse_respond(const Json& value, const Loc& loc, const RouteContext& route) {
   const Json& object = require_object(value, loc);
   Response response;
@@ -387,6 +411,9 @@ Response parse_respond(const Json& value, const Loc& loc, const RouteContext& ro
   }
   if (const Json* v = member(object, "content_length")) {
     response.content_length = parse_declared_length(*v, loc.field("content_length"));
+  }
+  if (const Json* v = member(object, "header_block")) {
+    response.header_block = parse_header_block(*v, loc.field("header_block"));
   }
   return response;
 }

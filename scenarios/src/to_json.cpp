@@ -113,6 +113,16 @@ Json response_json(const Response& response) {
       object["content_length"] = declared->values;
     }
   }
+  if (const auto& block = response.header_block) {
+    Json header_block = {{"bytes", block->bytes}};
+    if (block->frame_bytes) {
+      header_block["frame_bytes"] = *block->frame_bytes;
+    }
+    if (!block->table_size_updates.empty()) {
+      header_block["table_size_update"] = block->table_size_updates;
+    }
+    object["header_block"] = std::move(header_block);
+  }
   return object;
 }
 

@@ -245,6 +245,17 @@ const Rejection kRejections[] = {
      "$.routes[0].respond.informational", "array"},
     {"informational_connection", with_respond(R"({"informational":[{"status":103,"headers":{"connection":"x"}}]})"),
      "$.routes[0].respond.informational[0].headers.connection", "connection-specific"},
+    // Large header blocks.
+    {"header_block_no_bytes", with_respond(R"({"header_block":{"frame_bytes":1024}})"),
+     "$.routes[0].respond.header_block.bytes", "required"},
+    {"header_block_tiny", with_respond(R"({"header_block":{"bytes":10}})"),
+     "$.routes[0].respond.header_block.bytes", "64..8388608"},
+    {"header_block_frame_too_big", with_respond(R"({"header_block":{"bytes":1024,"frame_bytes":16385}})"),
+     "$.routes[0].respond.header_block.frame_bytes", "1..16384"},
+    {"header_block_updates_empty", with_respond(R"({"header_block":{"bytes":1024,"table_size_update":[]}})"),
+     "$.routes[0].respond.header_block.table_size_update", "1 to 4"},
+    {"header_block_unknown", with_respond(R"({"header_block":{"bytes":1024,"frames":2}})"),
+     "$.routes[0].respond.header_block.frames", "unknown field"},
 };
 // clang-format on
 
@@ -303,6 +314,20 @@ TEST(ScenarioParse, InformationalHeadsAndExpectContinueAreRead) {
   EXPECT_EQ(r.informational[1].headers, (std::vector<Header>{{"link", "</a.css>"}}));
   EXPECT_FALSE(r.expect_continue);
   // to_json writes them back, and they load again unchanged.
+  EXPECT_EQ(to_json(parse_scenario(to_json(s))), to_json(s));
+}
+
+TEST(ScenarioParse, HeaderBlockIsReadAndWrittenBack) {
+  const Scenario s = parse_scenario(R"({"name":"b","routes":[{"match":{"path":"/b"},
+    "respond":{"header_block":{"bytes":65536,"frame_bytes":1024,"table_size_update":[0,4096]}}}]})");
+  const auto& block = s.routes.at(0).respond.header_block;
+  ASSERT_TRUE(block.has_value());
+  EXPECT_EQ(block->bytes, 65536u);
+  EXPECT_EQ(block->frame_bytes, 1024u);
+  EXPECT_EQ(block->table_size_updates, (std::vector<std::uint32_t>{0, 4096}));
+  EXPECT_TRUE(routes_update_table_size(s));
+  EXPECT_EQ(header_fill_fields(65536), 64u);
+  EXPECT_EQ(header_fill_fields(100), 1u);
   EXPECT_EQ(to_json(parse_scenario(to_json(s))), to_json(s));
 }
 

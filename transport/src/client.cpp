@@ -13,6 +13,7 @@
 #include "detail/curl_backend.h"
 #include "detail/engine.h"
 #include "detail/h2_session.h"
+#include "detail/limits.h"
 #include "detail/tls_context.h"
 
 namespace faultline::transport {
@@ -37,6 +38,10 @@ void check(const Options& options) {
   if (options.ping_timeout.count() <= 0) {
     throw std::invalid_argument("ping_timeout must be positive");
   }
+  if (options.max_response_header_bytes == 0 ||
+      options.max_response_header_bytes > detail::kMaxHeaderListSetting) {
+    throw std::invalid_argument("max_response_header_bytes must be 1 .. 2^32-1");
+  }
 }
 
 }  // namespace
@@ -50,6 +55,7 @@ struct Client::Impl {
     h2_config.connect_timeout = options.connect_timeout;
     h2_config.ping_interval = options.ping_interval;
     h2_config.ping_timeout = options.ping_timeout;
+    h2_config.max_response_header_bytes = options.max_response_header_bytes;
     h2_config.verify_peer = options.tls.verify_peer;
     h2_config.hooks = hooks.get();
     h2_config.log = options.log;

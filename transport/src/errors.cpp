@@ -42,6 +42,8 @@ class TransportCategory final : public std::error_category {
         return "body_source_failed: the request body's pull source failed";
       case errc::client_closed:
         return "client_closed: the client was destroyed with the request pending";
+      case errc::header_too_large:
+        return "header_too_large: the response head exceeds the client's header size limit";
     }
     return "unknown faultline.transport error " + std::to_string(value);
   }
@@ -92,6 +94,8 @@ std::string_view to_string(errc e) noexcept {
       return "body_source_failed";
     case errc::client_closed:
       return "client_closed";
+    case errc::header_too_large:
+      return "header_too_large";
   }
   return "unknown";
 }

@@ -133,31 +133,51 @@ TEST(H1ResponseHead, AStatusLineAfterTheHeadIsRejected) {
   EXPECT_EQ(head.on_line("HTTP/1.1 200 OK\r\n"), Step::rejected);
 }
 
+/** Feeds `field` until the head rejects it (at most `most` times); returns how many. */
+std::size_t lines_until_rejected(H1ResponseHead& head, const std::string& field,
+                                 std::size_t most = 1000) {
+  std::size_t lines = 0;
+  while (lines < most) {
+    ++lines;
+    if (head.on_line(field) != Step::more) {
+      break;
+    }
+  }
+  return lines;
+}
+
 TEST(H1ResponseHead, HeadsAndTrailersAreBounded) {
   const std::string field = "X-Big: " + std::string(1000, 'v') + "\r\n";
   constexpr std::string_view kStatusLine = "HTTP/1.1 200 OK\r\n";
   H1ResponseHead head;
   ASSERT_EQ(head.on_line(kStatusLine), Step::more);
-  Step step = Step::more;
-  std::size_t lines = 0;
-  while (step == Step::more && lines < 1000) {
-    step = head.on_line(field);
-    ++lines;
-  }
-  EXPECT_EQ(step, Step::rejected);
   // The line that takes the head over the bound is the one rejected.
-  EXPECT_EQ(lines, (detail::kMaxResponseHeadBytes - kStatusLine.size()) / field.size() + 1);
+  EXPECT_EQ(lines_until_rejected(head, field),
+            (detail::kMaxResponseHeadBytes - kStatusLine.size()) / field.size() + 1);
+  EXPECT_TRUE(head.rejected());
 
   H1ResponseHead trailers;
   ASSERT_EQ(feed(trailers, {"HTTP/1.1 200 OK\r\n", "\r\n"}), Step::head);
-  step = Step::more;
-  lines = 0;
-  while (step == Step::more && lines < 1000) {
-    step = trailers.on_line(field);
-    ++lines;
-  }
-  EXPECT_EQ(step, Step::rejected);
-  EXPECT_EQ(lines, detail::kMaxResponseTrailerBytes / field.size() + 1);
+  EXPECT_EQ(lines_until_rejected(trailers, field),
+            detail::kMaxResponseTrailerBytes / field.size() + 1);
+  EXPECT_TRUE(trailers.rejected());
+  EXPECT_TRUE(head.too_large());
+  EXPECT_TRUE(trailers.too_large());
+}
+
+// Options::max_response_header_bytes sets the bound; a head refused for anything else is
+// not "too large".
+TEST(H1ResponseHead, TheBoundIsConfigurableAndNamesItsCause) {
+  const std::string field = "X-Big: " + std::string(1000, 'v') + "\r\n";
+  H1ResponseHead head;
+  head.limit_bytes(4096);
+  ASSERT_EQ(head.on_line("HTTP/1.1 200 OK\r\n"), Step::more);
+  EXPECT_EQ(lines_until_rejected(head, field, 100), 5U);
+  EXPECT_TRUE(head.too_large());
+  EXPECT_NE(head.error().find("4096"), std::string::npos) << head.error();
+  H1ResponseHead malformed;
+  EXPECT_EQ(malformed.on_line("HTTP/1.1 2000 OK\r\n"), Step::rejected);
+  EXPECT_FALSE(malformed.too_large());
 }
 
 TEST(StatusCode, ThreeDigitsFrom100To599) {

@@ -57,9 +57,18 @@ class H2FaultState {
   /** A raw frame was queued: the timeline and counters see it as sent. */
   void record_raw(const FrameFacts& facts, bool late);
   void drain_raw(std::vector<std::uint8_t>& out) {
-    if (!raw_.empty()) {
+    if (!raw_.empty() && !in_header_block_) {
       out.insert(out.end(), raw_.begin(), raw_.end());
       raw_.clear();
+    }
+  }
+  /** A frame of nghttp2's output passed: while a header block is open (HEADERS or
+      PUSH_PROMISE without END_HEADERS, up to its last CONTINUATION) no raw frame may go
+      out (RFC 9113 6.10). */
+  void on_frame_out(const FrameHeader& header) {
+    if (header.is(FrameType::headers) || header.is(FrameType::push_promise) ||
+        header.is(FrameType::continuation)) {
+      in_header_block_ = (header.flags & frame_flag::kEndHeaders) == 0;
     }
   }
   /** Drops the raw frames not yet written (a close cut the output). */
@@ -81,6 +90,7 @@ class H2FaultState {
   std::int32_t highest_ = 0, previous_ = 0;
   std::uint64_t opened_ = 0;
   std::vector<std::uint8_t> raw_;  ///< raw frames waiting for a frame boundary
+  bool in_header_block_ = false;   ///< nghttp2's output is inside a header block
   bool stopped_ = false;
 };
 

@@ -185,6 +185,7 @@ void H2Faults::on_stream_close(std::int32_t id) {
   state_.on_closed(id);
   faults_.on_stream_closed(state_.open().size());
   cuts_.on_stream_close(id);
+  blocks_.on_stream_close(id);
   late_.on_stream_close(id);
   goaway_.check_idle();
 }
@@ -192,12 +193,17 @@ void H2Faults::on_stream_close(std::int32_t id) {
 void H2Faults::on_output(std::vector<std::uint8_t>& out, std::size_t from) {
   std::size_t pos = from;
   while (const auto header = complete_frame_at(out, pos)) {
+    state_.on_frame_out(*header);
     std::uint32_t length = header->length;
     if (header->is(FrameType::settings) && (header->flags & frame_flag::kAck) == 0) {
       length = settings_.on_settings_out(out, pos, length);
     } else if (header->is(FrameType::headers) &&
                cuts_.cut_headers(out, pos, static_cast<std::int32_t>(header->stream_id), length)) {
       return;
+    }
+    if (blocks_.takes(*header)) {
+      pos += blocks_.reframe(out, pos, *header);
+      continue;
     }
     pos += kFrameHeaderBytes + length;
   }

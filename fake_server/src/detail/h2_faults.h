@@ -25,6 +25,7 @@
 #include "detail/h2_cut_faults.h"
 #include "detail/h2_fault_state.h"
 #include "detail/h2_goaway_faults.h"
+#include "detail/h2_header_blocks.h"
 #include "detail/h2_late_faults.h"
 #include "detail/h2_ping_faults.h"
 #include "detail/h2_settings_faults.h"
@@ -77,8 +78,14 @@ class H2Faults {
   }
   void on_body_sent(std::int32_t id, std::size_t n) { cuts_.on_body_sent(id, n); }
 
+  /** The final head of `id` is re-framed by respond.header_block (H2HeaderBlocks). */
+  void arm_header_block(std::int32_t id, const scenarios::HeaderBlock& block,
+                        std::size_t interim_heads) {
+    blocks_.arm(id, block, interim_heads);
+  }
+
   /** A chunk of nghttp2 output was appended at out[from..]: patches SETTINGS, cuts
-      HEADERS, appends due raw frames. */
+      HEADERS, re-frames large header blocks, appends due raw frames. */
   void on_output(std::vector<std::uint8_t>& out, std::size_t from);
   /** Raw frames queued outside nghttp2 output (timers). */
   void drain_raw(std::vector<std::uint8_t>& out) { state_.drain_raw(out); }
@@ -129,6 +136,7 @@ class H2Faults {
   H2ViolationFaults violations_{state_};
   H2LateFaults late_{state_, faults_.scenario()};
   H2PingFaults ping_{state_};
+  H2HeaderBlocks blocks_;
   std::vector<const scenarios::Action*> next_stream_;           ///< for the next stream that opens
   std::vector<std::shared_ptr<const AdminAction>> admin_keep_;  ///< actions that outlive apply
 };

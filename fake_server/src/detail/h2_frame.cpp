@@ -5,7 +5,6 @@ namespace faultline::fake_server::detail {
 namespace {
 
 constexpr std::uint32_t kStreamIdMask = 0x7fffffff;
-constexpr std::uint8_t kHpackStringMax7 = 127;  ///< a 7-bit prefix integer's escape value
 
 void put16(std::vector<std::uint8_t>& out, std::uint16_t v) {
   out.push_back(static_cast<std::uint8_t>(v >> 8));
@@ -34,20 +33,27 @@ std::uint32_t read32(const std::uint8_t* p) {
          p[3];
 }
 
+/** An HPACK integer (RFC 7541 section 5.1): `value` with an N-bit prefix in a first
+    byte whose other bits are `high`. */
+void hpack_integer(std::vector<std::uint8_t>& out, std::uint8_t high, unsigned prefix_bits,
+                   std::size_t value) {
+  const std::size_t max = (std::size_t{1} << prefix_bits) - 1;
+  if (value < max) {
+    out.push_back(static_cast<std::uint8_t>(high | value));
+    return;
+  }
+  out.push_back(static_cast<std::uint8_t>(high | max));
+  value -= max;
+  while (value >= 128) {
+    out.push_back(static_cast<std::uint8_t>((value % 128) + 128));
+    value /= 128;
+  }
+  out.push_back(static_cast<std::uint8_t>(value));
+}
+
 /** An HPACK string literal, no Huffman (RFC 7541 section 5.2): a 7-bit prefix length. */
 void hpack_string(std::vector<std::uint8_t>& out, std::string_view text) {
-  std::size_t n = text.size();
-  if (n < kHpackStringMax7) {
-    out.push_back(static_cast<std::uint8_t>(n));
-  } else {
-    out.push_back(kHpackStringMax7);
-    n -= kHpackStringMax7;
-    while (n >= 128) {
-      out.push_back(static_cast<std::uint8_t>((n % 128) + 128));
-      n /= 128;
-    }
-    out.push_back(static_cast<std::uint8_t>(n));
-  }
+  hpack_integer(out, 0x00, 7, text.size());
   out.insert(out.end(), text.begin(), text.end());
 }
 
@@ -187,6 +193,10 @@ void append_hpack_literal(std::vector<std::uint8_t>& block, std::string_view nam
   block.push_back(0x00);  // literal without indexing, new name
   hpack_string(block, name);
   hpack_string(block, value);
+}
+
+void append_hpack_table_size_update(std::vector<std::uint8_t>& block, std::uint32_t size) {
+  hpack_integer(block, 0x20, 5, size);  // 001xxxxx: dynamic table size update
 }
 
 }  // namespace faultline::fake_server::detail

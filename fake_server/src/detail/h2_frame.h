@@ -175,5 +175,8 @@ struct GoawayPayload {
     so a block written outside nghttp2 cannot desynchronise its HPACK state. */
 void append_hpack_literal(std::vector<std::uint8_t>& block, std::string_view name,
                           std::string_view value);
+/** Appends a dynamic table size update to `size` (RFC 7541 section 6.3); valid only at
+    the start of a header block. */
+void append_hpack_table_size_update(std::vector<std::uint8_t>& block, std::uint32_t size);
 
 }  // namespace faultline::fake_server::detail

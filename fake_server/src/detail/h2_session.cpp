@@ -77,8 +77,10 @@ H2Session::H2Session(SessionEnv env)
       scenario_(env_.context.scenarios),
       flood_guard_(scenario_.get()->limits.flood_guard) {
   nghttp2_session* session = nullptr;
-  if (nghttp2_session_server_new3(&session, h2_session_callbacks(), this,
-                                  h2_session_options(flood_guard_), memory_.mem()) != 0) {
+  if (nghttp2_session_server_new3(
+          &session, h2_session_callbacks(), this,
+          h2_session_options(flood_guard_, scenarios::routes_update_table_size(*scenario_.get())),
+          memory_.mem()) != 0) {
     throw std::bad_alloc();
   }
   session_.reset(session);
@@ -539,6 +541,9 @@ void H2Session::submit_response(Stream& stream) {
   provider.read_callback = h2_read_body;
   const int rv = nghttp2_submit_response(session_.get(), stream.id, nva.data(), nva.size(),
                                          has_body ? &provider : nullptr);
+  if (rv == 0 && plan.header_block) {
+    faults_->arm_header_block(stream.id, *plan.header_block, plan.informational.size());
+  }
   if (rv != 0) {
     FAULTLINE_LOG(debug, (LogTag{"h2", env_.stats->id(), stream.id}),
                   "nghttp2_submit_response: " << nghttp2_strerror(rv));

@@ -120,11 +120,11 @@ const nghttp2_session_callbacks* h2_session_callbacks() {
   return table.get();
 }
 
-const nghttp2_option* h2_session_options(bool flood_guard) {
+const nghttp2_option* h2_session_options(bool flood_guard, bool index_nothing) {
   struct Deleter {
     void operator()(nghttp2_option* option) const noexcept { nghttp2_option_del(option); }
   };
-  const auto make = [](bool guard) {
+  const auto make = [](bool guard, bool no_index) {
     nghttp2_option* option = nullptr;
     if (nghttp2_option_new(&option) != 0) {
       throw std::bad_alloc();
@@ -136,11 +136,16 @@ const nghttp2_option* h2_session_options(bool flood_guard) {
     if (guard) {
       nghttp2_option_set_stream_reset_rate_limit(option, kNghttp2ResetBurst, kNghttp2ResetRate);
     }
+    // respond.header_block sends heads far beyond nghttp2's default 64 KiB.
+    nghttp2_option_set_max_send_header_block_length(option, kMaxSendHeaderBlockBytes);
+    if (no_index) {
+      nghttp2_option_set_max_deflate_dynamic_table_size(option, 0);
+    }
     return std::unique_ptr<nghttp2_option, Deleter>(option);
   };
-  static const std::unique_ptr<nghttp2_option, Deleter> guarded = make(true);
-  static const std::unique_ptr<nghttp2_option, Deleter> plain = make(false);
-  return flood_guard ? guarded.get() : plain.get();
+  static const std::unique_ptr<nghttp2_option, Deleter> options[2][2] = {
+      {make(false, false), make(false, true)}, {make(true, false), make(true, true)}};
+  return options[flood_guard ? 1 : 0][index_nothing ? 1 : 0].get();
 }
 
 std::vector<std::pair<std::uint16_t, std::uint32_t>> settings_entries(const nghttp2_frame& frame) {

@@ -22,8 +22,12 @@ namespace faultline::fake_server::detail {
 /** Session options. Closed streams are never retained (nothing on this server uses the
     deprecated priority tree). With the flood guard on, nghttp2's own reset limiter sits
     above the guard's budget, so a rapid reset is answered ENHANCE_YOUR_CALM by the
-    guard; a scenario that turns the guard off gets nghttp2's default limiter. */
-[[nodiscard]] const nghttp2_option* h2_session_options(bool flood_guard);
+    guard; a scenario that turns the guard off gets nghttp2's default limiter. Heads of
+    up to kMaxSendHeaderBlockBytes go out. With `index_nothing` the HPACK encoder's
+    dynamic table is 0 bytes (a scenario that sends table size updates of its own,
+    scenarios::routes_update_table_size). */
+[[nodiscard]] const nghttp2_option* h2_session_options(bool flood_guard,
+                                                       bool index_nothing = false);
 
 /** A response body's read callback: forwards to H2Session::on_read_body. */
 ssize_t h2_read_body(nghttp2_session* session, std::int32_t stream_id, std::uint8_t* buf,

@@ -1,6 +1,8 @@
 #include "detail/router.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
 
 #include <nlohmann/json.hpp>
 
@@ -79,7 +81,25 @@ void ResponsePlan::clear() noexcept {
   body.reset();
   hold.reset();
   content_length.reset();
+  header_block.reset();
   delay = std::chrono::milliseconds{0};
+}
+
+void append_header_fill(std::vector<scenarios::Header>& headers, std::uint32_t bytes) {
+  // RFC 9113 6.5.2: a field counts its name, its value and 32.
+  constexpr std::size_t kOverhead = 32;
+  const std::uint32_t fields = scenarios::header_fill_fields(bytes);
+  for (std::uint32_t i = 1; i <= fields; ++i) {
+    std::array<char, 12> number{};
+    std::snprintf(number.data(), number.size(), "%04u", i);
+    std::string name = std::string("x-fill-") + number.data();
+    const std::size_t size =
+        i < fields ? scenarios::kHeaderFillFieldBytes
+                   : bytes - std::size_t{scenarios::kHeaderFillFieldBytes} * (fields - 1);
+    std::string value(number.data());
+    value.resize(size - kOverhead - name.size(), 'X');
+    headers.emplace_back(std::move(name), std::move(value));
+  }
 }
 
 bool answers_expect_continue(const RouteMatch& match) noexcept {
@@ -105,6 +125,7 @@ void plan_response_into(ResponsePlan& plan, const RouteMatch& match, const Reque
   plan.hold = respond.hold;
   plan.delay = std::chrono::milliseconds(respond.delay_ms);
   plan.content_length = respond.content_length;
+  plan.header_block = respond.header_block;
   plan.headers.reserve(respond.headers.size() + 2);
   for (const auto& [name, value] : respond.headers) {
     plan.headers.emplace_back(to_lower(name), scenarios::expand(value, match.captures));
@@ -118,6 +139,10 @@ void plan_response_into(ResponsePlan& plan, const RouteMatch& match, const Reque
     for (const auto& [name, value] : interim.headers) {
       out.headers.emplace_back(to_lower(name), scenarios::expand(value, match.captures));
     }
+  }
+
+  if (respond.header_block) {
+    append_header_fill(plan.headers, respond.header_block->bytes);
   }
 
   if (respond.redirect) {

@@ -58,7 +58,13 @@ struct ResponsePlan {
   void clear() noexcept;
   /** respond.content_length: what the head declares instead of the body's size. */
   std::optional<scenarios::DeclaredLength> content_length;
+  /** respond.header_block: its filler fields are in `headers` already; h2 frames the
+      block by it. */
+  std::optional<scenarios::HeaderBlock> header_block;
 };
+
+/** Appends the filler fields of a header block of `bytes` (scenarios::HeaderBlock). */
+void append_header_fill(std::vector<scenarios::Header>& headers, std::uint32_t bytes);
 
 /** Whether a request whose head says `expect: 100-continue` gets `100 Continue` at once
     (routes' respond.expect_continue; a request that matched no route gets it). */

@@ -16,6 +16,9 @@ inline constexpr std::size_t kMaxFlowStreams = 64;
 inline constexpr std::size_t kReadBufferBytes = 16 * 1024;
 /// A write is flushed once this many bytes are pending (output is coalesced up to it).
 inline constexpr std::size_t kWriteCoalesceBytes = 64 * 1024;
+/// The largest response header block nghttp2 may send: respond.header_block's 8 MiB
+/// of filler and the route's own fields.
+inline constexpr std::size_t kMaxSendHeaderBlockBytes = 9u << 20;
 /// Finished HTTP/2 stream objects kept per connection for reuse.
 inline constexpr std::size_t kSpareStreams = 64;
 /// The HTTP/2 client connection preface ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").

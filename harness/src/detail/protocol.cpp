@@ -123,6 +123,13 @@ void parse_capabilities(const json& caps, std::string_view line, Fields& hello,
   if (const json* d = f.get("declared_length_bodies", json::value_t::boolean, false)) {
     out.declared_length_bodies = d->get<bool>();
   }
+  if (caps.contains("max_response_header_bytes")) {
+    const std::int64_t m = f.integer("max_response_header_bytes");
+    if (!f.failed() && m <= 0) {
+      f.fail("field \"max_response_header_bytes\" must be positive");
+    }
+    out.max_response_header_bytes = m;
+  }
   if (f.failed()) {
     hello.fail_with(f.violation());
   }

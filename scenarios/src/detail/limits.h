@@ -31,6 +31,15 @@ constexpr std::uint32_t kMaxChunkBytes = 16u << 20;
     Content-Length fields it may carry. */
 constexpr std::uint64_t kMaxDeclaredLength = std::uint64_t{1} << 40;
 constexpr std::size_t kMaxDeclaredLengths = 8;
+/** respond.header_block: the filler's size (64 B .. 8 MiB: 8192 fields at most, so
+    their 4-digit numbers suffice), its frames' payload (at most the SETTINGS_MAX_FRAME_SIZE
+    every peer accepts), and how many table size updates start the block. */
+constexpr std::uint32_t kMinHeaderBlockBytes = 64;
+constexpr std::uint32_t kMaxHeaderBlockBytes = 8u << 20;
+constexpr std::uint32_t kMaxHeaderBlockFrameBytes = 16384;
+constexpr std::size_t kMaxTableSizeUpdates = 4;
+/** A table size update beyond this is a mistake (clients advertise 4096 by default). */
+constexpr std::uint32_t kMaxTableSize = 1u << 20;
 
 /** Counts with no natural bound (times, streams, attempts, held streams): 2^31-1. */
 constexpr std::uint32_t kMaxCount = 0x7fffffff;

@@ -55,14 +55,26 @@ struct Transfer {
   std::unique_ptr<CURL, EasyDeleter> easy;
   std::unique_ptr<curl_slist, SlistDeleter> headers;
   H1ResponseHead head;  ///< the response's header lines, judged
+  /** A head beyond the limit fails as header_too_large (false only for a test defect). */
+  bool typed_too_large = true;
   bool cancelled = false;
   bool body_failed = false;
   bool paused = false;  ///< the write callback paused the transfer (receive backpressure)
   char error[CURL_ERROR_SIZE] = {};
 };
 
+/** How libcurl's error buffer begins when a response head exceeds its own bound. */
+constexpr std::string_view kCurlHeadTooLarge = "Too large response headers";
+
 Outcome outcome_of(CURLcode code, const Transfer& transfer) {
+  if (transfer.head.too_large() && !transfer.typed_too_large) {
+    return Outcome::failed_with(errc::session_lost, "connection closed by the client");
+  }
   if (transfer.head.rejected()) {
+    if (transfer.head.too_large()) {
+      return Outcome::failed_with(errc::header_too_large,
+                                  "HTTP/1.1 " + transfer.head.error() + ": transfer ended");
+    }
     return Outcome::failed_with(errc::protocol_error,
                                 "malformed HTTP/1.1 response: " + transfer.head.error());
   }
@@ -70,6 +82,10 @@ Outcome outcome_of(CURLcode code, const Transfer& transfer) {
   if (transfer.error[0] != '\0') {
     detail += ": ";
     detail += transfer.error;
+  }
+  if (std::string_view(transfer.error).find(kCurlHeadTooLarge) != std::string_view::npos) {
+    // libcurl's own bound on a head (300 KiB in 7.88), below a larger limit of ours.
+    return Outcome::failed_with(errc::header_too_large, detail);
   }
   switch (code) {
     case CURLE_OK:
@@ -287,6 +303,8 @@ void CurlBackend::start(const std::shared_ptr<Exchange>& exchange) {
     transfer->head.judge_content_length(hooks->h1_judge_content_length());
   }
   transfer->easy.reset(curl_easy_init());
+  transfer->head.limit_bytes(options_.max_response_header_bytes);
+  transfer->typed_too_large = hooks_ == nullptr || hooks_->header_too_large_fails_request();
   transfer->head.keep_interim_fields(hooks_ != nullptr && hooks_->keep_informational_fields());
   configure(*transfer);
   CURL* easy = transfer->easy.get();

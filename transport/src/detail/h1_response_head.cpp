@@ -49,8 +49,9 @@ H1ResponseHead::Step H1ResponseHead::on_line(std::string_view line) {
   }
   if (head_done_) {
     trailer_bytes_ += bytes;
-    if (trailer_bytes_ > kMaxResponseTrailerBytes) {
-      return reject("trailers longer than " + std::to_string(kMaxResponseTrailerBytes) + " bytes");
+    if (trailer_bytes_ > max_trailer_bytes_) {
+      too_large_ = true;
+      return reject("trailers longer than " + std::to_string(max_trailer_bytes_) + " bytes");
     }
     if (line.empty()) {
       return Step::more;  // the end of the trailers
@@ -61,8 +62,9 @@ H1ResponseHead::Step H1ResponseHead::on_line(std::string_view line) {
     return on_field_line(line, trailers_);
   }
   head_bytes_ += bytes;
-  if (head_bytes_ > kMaxResponseHeadBytes) {
-    return reject("response head longer than " + std::to_string(kMaxResponseHeadBytes) + " bytes");
+  if (head_bytes_ > max_head_bytes_) {
+    too_large_ = true;
+    return reject("response head longer than " + std::to_string(max_head_bytes_) + " bytes");
   }
   if (!in_head_) {
     return on_status_line(line);

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "detail/limits.h"
 #include "faultline/transport/http.h"
 
 namespace faultline::transport::detail {
@@ -38,6 +39,10 @@ class H1ResponseHead {
       defect). */
   void judge_content_length(bool judge) noexcept { judge_content_length_ = judge; }
 
+  /** The most bytes a head (interim heads included) and the trailers may take
+      (Options::max_response_header_bytes; default kMaxResponseHeadBytes). */
+  void limit_bytes(std::size_t max) noexcept { max_head_bytes_ = max_trailer_bytes_ = max; }
+
   /** One line as curl delivers it (its CRLF or LF at the end, or none). */
   Step on_line(std::string_view line);
 
@@ -53,6 +58,8 @@ class H1ResponseHead {
   [[nodiscard]] int status() const noexcept { return head_done_ ? status_ : 0; }
   [[nodiscard]] bool head_done() const noexcept { return head_done_; }
   [[nodiscard]] bool rejected() const noexcept { return !error_.empty(); }
+  /** The response was rejected for its head's or trailers' size. */
+  [[nodiscard]] bool too_large() const noexcept { return too_large_; }
   /** Why the response was rejected (empty while it is not). */
   [[nodiscard]] const std::string& error() const noexcept { return error_; }
   /** The final head's fields (once, after Step::head). */
@@ -78,6 +85,9 @@ class H1ResponseHead {
   bool head_done_ = false;
   bool keep_interim_ = false;
   bool judge_content_length_ = true;
+  bool too_large_ = false;
+  std::size_t max_head_bytes_ = kMaxResponseHeadBytes;
+  std::size_t max_trailer_bytes_ = kMaxResponseTrailerBytes;
 };
 
 }  // namespace faultline::transport::detail

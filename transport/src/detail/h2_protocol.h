@@ -17,6 +17,7 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include "detail/h2_header_coalescer.h"
 #include "detail/session.h"
 #include "faultline/transport/options.h"
 
@@ -28,7 +29,8 @@ class Hooks;
 struct H2SessionConfig {
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds ping_interval{0};
-  std::chrono::milliseconds ping_timeout{5'000};  ///< Options::ping_timeout
+  std::chrono::milliseconds ping_timeout{5'000};       ///< Options::ping_timeout
+  std::size_t max_response_header_bytes = 256 * 1024;  ///< Options::max_response_header_bytes
   bool verify_peer = true;
   Hooks* hooks = nullptr;  ///< test-only hook points (detail/hooks.h); null in production
   std::function<void(LogLevel, std::string_view)> log;  ///< may be empty
@@ -69,8 +71,9 @@ class H2Protocol {
   void start();
   /** Bytes from the server, cut anywhere. False when the session ended. */
   bool receive(std::span<const std::uint8_t> bytes);
-  /** Feeds bytes to nghttp2 as they are (what receive() does unless a hook takes over).
-      False when nghttp2 rejected them and the session ended. */
+  /** Feeds bytes to nghttp2, their header blocks joined into fewer frames
+      (H2HeaderCoalescer; what receive() does unless a hook takes over). False when
+      nghttp2 rejected them and the session ended. */
   bool feed(std::span<const std::uint8_t> bytes);
   /** Appends pending output to `out` until it holds about `max` bytes or nothing is
       left. False when nghttp2 failed and the session ended. */
@@ -156,6 +159,10 @@ class H2Protocol {
     bool body_failed = false;
     /** DATA bytes received while the exchange was paused: not yet credited back. */
     std::size_t uncredited = 0;
+    /** Bytes of the header block being received, as SETTINGS_MAX_HEADER_LIST_SIZE
+        counts them; past the limit the stream is reset (header_too_large). */
+    std::size_t block_bytes = 0;
+    bool header_too_large = false;
     bool end_stream_received = false;  ///< the response ended with END_STREAM
     std::uint64_t body_bytes = 0;      ///< response body bytes delivered
     /** Why nghttp2 reset the response as malformed (on_invalid_frame); empty if not. */
@@ -192,6 +199,8 @@ class H2Protocol {
   SessionEvents& events_;
   H2ProtocolHost& host_;
   std::unique_ptr<nghttp2_session, NgDeleter> ng_;
+  H2HeaderCoalescer coalescer_;
+  std::vector<std::uint8_t> coalesced_;  ///< feed()'s output of the coalescer, reused
   Streams streams_;
   std::int32_t last_stream_id_ = 0;  ///< the highest stream id submit() opened
   std::deque<std::function<void()>> events_queue_;

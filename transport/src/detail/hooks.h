@@ -101,6 +101,14 @@ class Hooks {
     (void)bytes;
     return false;
   }
+  /** Header blocks are joined into fewer frames before nghttp2 reads them
+      (h2_header_coalescer.h). False: nghttp2 reads the server's frames as they are and
+      ends the session at a block's 9th CONTINUATION. */
+  virtual bool h2_coalesce_header_blocks() { return true; }
+  /** A response head went beyond Options::max_response_header_bytes. True: only its
+      request fails (errc::header_too_large; h2: RST_STREAM). False: the connection is
+      given up and the request fails as session_lost (h2: every stream of the session). */
+  virtual bool header_too_large_fails_request() { return true; }
   /** A final response head arrived on `stream_id`: the stream whose request it answers. */
   virtual std::int32_t h2_response_stream(const H2Protocol& protocol, std::int32_t stream_id) {
     (void)protocol;

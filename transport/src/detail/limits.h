@@ -23,9 +23,18 @@ inline constexpr std::size_t kReadBuffer = 64 * 1024;
 inline constexpr std::size_t kWriteBatch = 64 * 1024;
 
 /** Bytes of an HTTP/1.1 response head (its interim heads included) and of its trailers
-    that the fallback accepts; a longer one fails the request as a protocol error. */
+    that the fallback accepts by default (Options::max_response_header_bytes); a longer
+    one fails the request with errc::header_too_large. */
 inline constexpr std::size_t kMaxResponseHeadBytes = 256 * 1024;
 inline constexpr std::size_t kMaxResponseTrailerBytes = 256 * 1024;
+/** The largest value SETTINGS_MAX_HEADER_LIST_SIZE carries (32 bits). */
+inline constexpr std::size_t kMaxHeaderListSetting = 0xffffffffu;
+
+/** Our SETTINGS_MAX_FRAME_SIZE (RFC 9113 6.5.2 allows up to 2^24-1): the frames the
+    server's header blocks are joined into before nghttp2 reads them
+    (h2_header_coalescer.h). nghttp2 1.52 reads a block of HEADERS + 8 CONTINUATION
+    frames at most, so blocks of up to 9 x this decode; a longer block ends the session. */
+inline constexpr std::uint32_t kReceiveMaxFrameBytes = 1024 * 1024;
 
 /** Buffer size asked from a pull source per call. */
 inline constexpr std::size_t kPullChunk = 16 * 1024;

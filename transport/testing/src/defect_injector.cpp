@@ -4,18 +4,13 @@
 
 #include "detail/exchange.h"
 #include "detail/h2_protocol.h"
+#include "detail/h2_wire.h"
 #include "faultline/transport/stats.h"
 
 namespace faultline::transport::testing {
 namespace {
 
-/** Bytes of an HTTP/2 frame header (RFC 9113 4.1), and the two frame types that may not
-    arrive on a closed stream for fatal_late_frames. */
-constexpr std::size_t kFrameHeader = 9;
-constexpr std::uint8_t kDataFrame = 0x0;
-constexpr std::uint8_t kHeadersFrame = 0x1;
-constexpr std::uint8_t kSettingsFrame = 0x4;
-constexpr std::uint8_t kAckFlag = 0x1;
+using detail::h2_wire::kFrameHeaderBytes;
 constexpr std::size_t kSettingEntry = 6;
 constexpr std::uint16_t kInitialWindowSize = 0x4;
 
@@ -171,7 +166,7 @@ bool DefectInjector::h2_take_input(detail::H2Protocol& protocol,
       take = std::min(bytes.size() - pos, cursor.payload_left);
       cursor.payload_left -= take;
     } else {
-      take = std::min(bytes.size() - pos, kFrameHeader - cursor.head_size);
+      take = std::min(bytes.size() - pos, kFrameHeaderBytes - cursor.head_size);
       std::copy_n(bytes.data() + pos, take, cursor.head + cursor.head_size);
       cursor.head_size += take;
     }
@@ -179,20 +174,21 @@ bool DefectInjector::h2_take_input(detail::H2Protocol& protocol,
       return true;
     }
     pos += take;
-    if (cursor.head_size < kFrameHeader) {
+    if (cursor.head_size < kFrameHeaderBytes) {
       continue;
     }
     cursor.head_size = 0;
-    const auto* h = cursor.head;
-    cursor.payload_left = (std::size_t{h[0]} << 16) | (std::size_t{h[1]} << 8) | h[2];
-    const auto stream =
-        static_cast<std::int32_t>((std::uint32_t{h[5]} & 0x7f) << 24 | std::uint32_t{h[6]} << 16 |
-                                  std::uint32_t{h[7]} << 8 | h[8]);
-    if (window && h[3] == kSettingsFrame && (h[4] & kAckFlag) == 0 && cursor.payload_left > 0) {
+    const auto h = detail::h2_wire::read_frame_head(cursor.head);
+    cursor.payload_left = h.length;
+    const auto stream = static_cast<std::int32_t>(h.stream);
+    if (window && h.type == detail::h2_wire::kSettings && (h.flags & detail::h2_wire::kAck) == 0 &&
+        cursor.payload_left > 0) {
       cursor.rewrite = true;
       cursor.payload.clear();
     }
-    if (late && (h[3] == kDataFrame || h[3] == kHeadersFrame) && protocol.stream_closed(stream)) {
+    // fatal_late_frames: the two frame types that may not arrive on a closed stream.
+    if (late && (h.type == detail::h2_wire::kData || h.type == detail::h2_wire::kHeaders) &&
+        protocol.stream_closed(stream)) {
       protocol.fail(CloseReason::protocol_error, errc::protocol_error,
                     "frame on closed stream " + std::to_string(stream));
       return true;

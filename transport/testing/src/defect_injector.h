@@ -86,6 +86,10 @@ class DefectInjector final : public detail::Hooks {
   bool deliver_response_before_upload_end() override {
     return !has(Defects::early_response_as_error);
   }
+  bool h2_coalesce_header_blocks() override { return !has(Defects::no_continuation_coalescing); }
+  bool header_too_large_fails_request() override {
+    return !has(Defects::header_limit_ends_session);
+  }
 
  private:
   /** Where the server's byte stream of one session stands, frame by frame. */

@@ -83,6 +83,10 @@ const char* to_string(Defects::Flag flag) noexcept {
       return "ignore_content_length";
     case Defects::early_response_as_error:
       return "early_response_as_error";
+    case Defects::no_continuation_coalescing:
+      return "no_continuation_coalescing";
+    case Defects::header_limit_ends_session:
+      return "header_limit_ends_session";
   }
   return nullptr;
 }

@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "faultline/harness/server_process.h"
@@ -251,6 +252,43 @@ TEST_F(FakeServerAlpn, HttpOneOriginsAreRemembered) {
     const auto stats = client.stats();
     ASSERT_EQ(stats.origins.size(), 1U);
     EXPECT_EQ(stats.origins.begin()->second.h2_attempts, 1U) << scenario;
+  }
+}
+
+// Response heads beyond Options::max_response_header_bytes fail their request as
+// header_too_large on both protocols, and the next request is served; over HTTP/1.1
+// libcurl's own 300 KiB bound gives the same error when ours is larger.
+TEST_P(AgainstFakeServer, HeadsBeyondTheLimitFailAsHeaderTooLarge) {
+  const nlohmann::json scenario = {
+      {"name", "large-heads"},
+      {"routes",
+       {{{"match", {{"path", "/b/16k"}}},
+         {"respond", {{"body", "b"}, {"header_block", {{"bytes", 16384}, {"frame_bytes", 1024}}}}}},
+        {{"match", {{"path", "/b/512k"}}},
+         {"respond", {{"body", "b"}, {"header_block", {{"bytes", 512 * 1024}}}}}},
+        {{"match", {{"path", "/health"}}}, {"respond", {{"body", "ok"}}}}}}};
+  const auto file = std::filesystem::temp_directory_path() / "faultline-large-heads.json";
+  std::ofstream(file) << scenario.dump();
+  auto server = start_server(file.string());
+  // A limit of 8 KiB: the 16 KiB head is refused, typed.
+  Options small = options_for(server);
+  small.max_response_header_bytes = 8 * 1024;
+  Client client(small);
+  const auto refused = fetch(client, server.https() + "/b/16k");
+  EXPECT_EQ(refused.error, errc::header_too_large)
+      << refused.error.message() << " " << refused.detail;
+  const auto next = fetch(client, server.https() + "/health");
+  EXPECT_TRUE(next.ok()) << next.error.message() << " " << next.detail;
+  // A limit of 1 MiB: h2 delivers 512 KiB whole; libcurl refuses it on its own bound.
+  Options large = options_for(server);
+  large.max_response_header_bytes = 1024 * 1024;
+  Client big(large);
+  const auto r = fetch(big, server.https() + "/b/512k");
+  if (GetParam() == Protocol::http2) {
+    ASSERT_TRUE(r.ok()) << r.error.message() << " " << r.detail;
+    EXPECT_TRUE(has_header(r.response.headers, "x-fill-0512"));
+  } else {
+    EXPECT_EQ(r.error, errc::header_too_large) << r.error.message() << " " << r.detail;
   }
 }
 

@@ -38,6 +38,9 @@ struct DriverCapabilities {
   /** Whether it sends a request's body_declared_length (a streamed body declaring a
       length of its own) through its transport's streaming body API. */
   std::optional<bool> declared_length_bodies;
+  /** The largest response head (bytes, as SETTINGS_MAX_HEADER_LIST_SIZE counts: name +
+      value + 32 per field) its transport accepts; a larger one fails the request. */
+  std::optional<std::int64_t> max_response_header_bytes;
 };
 
 /** What a driver says about itself (the protocol's hello), so that checks judge it

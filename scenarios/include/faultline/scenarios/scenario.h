@@ -132,6 +132,30 @@ struct DeclaredLength {
   std::vector<std::uint64_t> values;  ///< one field per value, in order (unless omit)
 };
 
+/** A response head made large on purpose (docs/scenarios.md, "Large header blocks"):
+    filler fields x-fill-0001, x-fill-0002, ... after the route's own fields, each
+    kHeaderFillFieldBytes as SETTINGS_MAX_HEADER_LIST_SIZE counts a field (name + value
+    + 32, RFC 9113 6.5.2) and the last one the rest; a field's value is its 4-digit
+    number followed by 'X's. HTTP/1.1 sends the same fields in its head. */
+struct HeaderBlock {
+  /** The filler fields' size, counted as above. */
+  std::uint32_t bytes = 0;
+  /** h2: the block leaves in HEADERS + CONTINUATION frames of this many payload bytes
+      (the last one shorter); unset: as nghttp2 splits it (the client's
+      SETTINGS_MAX_FRAME_SIZE). */
+  std::optional<std::uint32_t> frame_bytes;
+  /** h2: HPACK dynamic table size updates (RFC 7541 6.3) at the start of the block, in
+      order, e.g. {0, 4096}: the table is emptied, then allowed to grow again. Each is
+      at most the client's SETTINGS_HEADER_TABLE_SIZE (a client must reject more). */
+  std::vector<std::uint32_t> table_size_updates;
+};
+/** The size of one filler field of a HeaderBlock but the last. */
+inline constexpr std::uint32_t kHeaderFillFieldBytes = 1024;
+/** How many filler fields a HeaderBlock of `bytes` has. */
+[[nodiscard]] constexpr std::uint32_t header_fill_fields(std::uint32_t bytes) noexcept {
+  return bytes < kHeaderFillFieldBytes ? 1 : bytes / kHeaderFillFieldBytes;
+}
+
 struct Response {
   int status = 200;
   std::vector<Header> headers;  ///< values are templates ({capture})
@@ -154,6 +178,8 @@ struct Response {
   bool early = false;
   /** Unset: the body's size when known (HTTP/1.1 chunks a body of unknown size). */
   std::optional<DeclaredLength> content_length;
+  /** Filler fields that make the head large, and how the h2 block is framed. */
+  std::optional<HeaderBlock> header_block;
 };
 
 /** Which requests a route takes. Path patterns: literal segments, "{name}" captures a
@@ -193,6 +219,10 @@ struct Scenario {
 
 /** Whether any route of `scenario` matches by attempt number (Match::attempt). */
 [[nodiscard]] bool routes_match_attempts(const Scenario& scenario) noexcept;
+/** Whether any route of `scenario` sends HPACK table size updates (HeaderBlock): its h2
+    connections then use an encoder that indexes nothing, so that a table the client
+    empties cannot desynchronise it. */
+[[nodiscard]] bool routes_update_table_size(const Scenario& scenario) noexcept;
 
 /** Constants for the names above, so code and docs agree. */
 [[nodiscard]] const char* to_string(AlpnPolicy policy) noexcept;

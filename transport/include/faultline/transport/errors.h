@@ -28,6 +28,8 @@ enum class errc {
   invalid_request,     ///< the request itself is malformed (URL, method, header names or values)
   body_source_failed,  ///< the request body's pull source reported an error
   client_closed,       ///< the Client was destroyed while the request was pending
+  header_too_large,    ///< a response head (or its trailers) exceeds
+                       ///< Options::max_response_header_bytes
 };
 
 /** The category of errc values; name() is "faultline.transport". */
@@ -57,6 +59,7 @@ inline constexpr errc kAllErrc[] = {
     errc::invalid_request,
     errc::body_source_failed,
     errc::client_closed,
+    errc::header_too_large,
 };
 
 }  // namespace faultline::transport

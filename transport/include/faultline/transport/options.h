@@ -56,6 +56,13 @@ struct Options {
       more on another connection (RFC 9110 section 9.2.2). */
   std::uint32_t max_retries = 3;
 
+  /** The largest response head (and trailer section) accepted; a larger one fails its
+      request with errc::header_too_large, and the connection goes on. h2: advertised as
+      SETTINGS_MAX_HEADER_LIST_SIZE and counted as it counts (name + value + 32 per
+      field, RFC 9113 6.5.2); HTTP/1.1: the head's bytes, interim heads included, and
+      at most libcurl's own bound (300 KiB in 7.88), which fails the same way. */
+  std::size_t max_response_header_bytes = 256 * 1024;
+
   /** Serve every origin over HTTP/1.1 (libcurl), never offering h2. */
   bool force_http1 = false;
   /** How long an origin that negotiated http/1.1 (or refused h2) is served over HTTP/1.1

@@ -114,6 +114,14 @@ struct Defects {
         answered early and stopped reading) fails the request as session_lost instead of
         being delivered. */
     early_response_as_error = std::uint64_t{1} << 39,
+    /** h2: the server's header blocks reach nghttp2 frame by frame as they came, so a
+        legal block of more than 8 CONTINUATION frames ends the whole session (nghttp2
+        1.52's cap), failing every stream on it. */
+    no_continuation_coalescing = std::uint64_t{1} << 37,
+    /** A response head beyond the header size limit gives the connection up: the request
+        fails as session_lost (not header_too_large), and on h2 every sibling stream of
+        the session with it. */
+    header_limit_ends_session = std::uint64_t{1} << 38,
   };
   std::uint64_t flags = 0;
 
@@ -169,6 +177,8 @@ inline constexpr Defects::Flag kAllDefects[] = {
     Defects::trust_pull_source_length,
     Defects::ignore_content_length,
     Defects::early_response_as_error,
+    Defects::no_continuation_coalescing,
+    Defects::header_limit_ends_session,
 };
 
 }  // namespace faultline::transport::testing
