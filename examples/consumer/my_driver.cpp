@@ -39,6 +39,9 @@ harness::ErrorKind error_kind(std::error_code error) {
   if (error == transport::errc::timeout) {
     return harness::ErrorKind::timeout;
   }
+  if (error == transport::errc::protocol_error || error == transport::errc::header_too_large) {
+    return harness::ErrorKind::protocol;  // the peer broke HTTP (RESP-ERROR-TYPING)
+  }
   return harness::ErrorKind::network;
 }
 
