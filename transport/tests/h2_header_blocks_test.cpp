@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nghttp2/nghttp2.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <random>
@@ -20,6 +21,7 @@
 #include "detail/h2_protocol.h"
 #include "detail/h2_wire.h"
 #include "support/fakes.h"
+#include "support/h2_protocol_fixture.h"
 
 namespace faultline::transport {
 namespace {
@@ -27,6 +29,8 @@ namespace {
 using detail::Exchange;
 using detail::H2Protocol;
 using detail::Outcome;
+using h2_test::FakeHost;
+using h2_test::RecordingPool;
 
 using Bytes = std::vector<std::uint8_t>;
 
@@ -109,32 +113,6 @@ Bytes greeting() {
   return out;
 }
 
-/** Records what the pool hears. */
-class Events final : public detail::SessionEvents {
- public:
-  void on_session_ready(detail::SessionId, std::uint32_t) override {}
-  void on_session_settings(detail::SessionId, std::uint32_t) override {}
-  void on_session_goaway(detail::SessionId, std::int32_t, std::uint32_t) override {}
-  void on_stream_closed(detail::SessionId, std::shared_ptr<Exchange> exchange, std::uint32_t,
-                        Outcome outcome) override {
-    outcomes[exchange->id] = std::move(outcome);
-  }
-  void on_session_closed(detail::SessionId, CloseReason, std::error_code error,
-                         std::string detail) override {
-    session_closed = error.message() + ": " + detail;
-  }
-  std::map<std::uint64_t, Outcome> outcomes;
-  std::string session_closed;  ///< empty while the session lives
-};
-
-class NoHost final : public detail::H2ProtocolHost {
- public:
-  void signal_write() override {}
-  void defer(std::function<void()>) override {}
-  void on_settled() override {}
-  void on_ended() override {}
-};
-
 /** One client protocol fed raw server bytes in random pieces (the parameter seeds them). */
 class H2HeaderBlocks : public ::testing::TestWithParam<unsigned> {
  protected:
@@ -195,12 +173,20 @@ class H2HeaderBlocks : public ::testing::TestWithParam<unsigned> {
     return rst;
   }
 
+  /** How the session closed ("error: detail"); empty while it lives. */
+  [[nodiscard]] std::string session_closed() const {
+    const bool closed = std::any_of(events_.log.begin(), events_.log.end(), [](const auto& e) {
+      return e.rfind("session closed", 0) == 0;
+    });
+    return closed ? events_.session_error.message() + ": " + events_.session_detail : "";
+  }
+
   [[nodiscard]] ::testing::AssertionResult completed(const std::shared_ptr<Exchange>& x,
                                                      const std::string& body) const {
-    const auto it = events_.outcomes.find(x->id);
-    if (it == events_.outcomes.end()) {
+    const auto it = events_.closed.find(x->id);
+    if (it == events_.closed.end()) {
       return ::testing::AssertionFailure()
-             << "exchange " << x->id << " did not close; session: " << events_.session_closed;
+             << "exchange " << x->id << " did not close; session: " << session_closed();
     }
     if (it->second.kind != Outcome::Kind::completed || x->response.body != body) {
       return ::testing::AssertionFailure()
@@ -216,8 +202,8 @@ class H2HeaderBlocks : public ::testing::TestWithParam<unsigned> {
                            return std::unique_ptr<detail::Session>();
                          }};
   detail::H2SessionConfig config_;
-  NoHost host_;
-  Events events_;
+  FakeHost host_;
+  RecordingPool events_;
   std::mt19937 random_;
   std::uint64_t next_id_ = 1;
   std::unique_ptr<testing::DefectInjector> hooks_;
@@ -244,7 +230,7 @@ TEST_P(H2HeaderBlocks, ManyContinuationsDecodeBesideASibling) {
   EXPECT_TRUE(completed(two, "two"));
   EXPECT_EQ(one->response.headers.size(), 40U);
   EXPECT_EQ(find_header(one->response.headers, fill_name(40)), "40" + std::string(1000, 'v'));
-  EXPECT_EQ(events_.session_closed, "");
+  EXPECT_EQ(session_closed(), "");
 }
 
 // PADDED and PRIORITY on the first frame (RFC 9113 6.2): the padding is dropped, the
@@ -286,7 +272,7 @@ TEST_P(H2HeaderBlocks, AFrameInsideABlockStillEndsTheSession) {
   feed(server);
   (void)resets();
   EXPECT_TRUE(protocol_->dead());
-  EXPECT_NE(events_.session_closed, "");
+  EXPECT_NE(session_closed(), "");
 }
 
 // RFC 9113 6.5.2 / 10.5.1: a head beyond our SETTINGS_MAX_HEADER_LIST_SIZE fails its own
@@ -306,8 +292,8 @@ TEST_P(H2HeaderBlocks, ABlockBeyondTheLimitFailsOnlyItsRequest) {
   frame(server, NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, 3, text("two"));
   feed(server);
   EXPECT_EQ(resets().count(1), 1U);
-  ASSERT_EQ(events_.outcomes.count(big->id), 1U) << events_.session_closed;
-  EXPECT_EQ(events_.outcomes[big->id].error, make_error_code(errc::header_too_large));
+  ASSERT_EQ(events_.closed.count(big->id), 1U) << session_closed();
+  EXPECT_EQ(events_.closed[big->id].error, make_error_code(errc::header_too_large));
   EXPECT_TRUE(completed(sibling, "two"));
   // A later response whose head names the entry the rejected block added.
   auto later = request("/later");
@@ -319,7 +305,7 @@ TEST_P(H2HeaderBlocks, ABlockBeyondTheLimitFailsOnlyItsRequest) {
   feed(server);
   EXPECT_TRUE(completed(later, "later"));
   EXPECT_EQ(find_header(later->response.headers, "x-indexed"), "yes");
-  EXPECT_EQ(events_.session_closed, "");
+  EXPECT_EQ(session_closed(), "");
 }
 
 // The defect no_continuation_coalescing: nghttp2 reads the frames as they came and ends
@@ -335,10 +321,9 @@ TEST_P(H2HeaderBlocks, WithoutCoalescingNinthContinuationEndsTheSession) {
   feed(server);
   (void)resets();
   EXPECT_TRUE(protocol_->dead());
-  EXPECT_NE(events_.session_closed.find("CONTINUATION"), std::string::npos)
-      << events_.session_closed;
-  ASSERT_EQ(events_.outcomes.count(two->id), 1U);
-  EXPECT_EQ(events_.outcomes[two->id].error, make_error_code(errc::protocol_error));
+  EXPECT_NE(session_closed().find("CONTINUATION"), std::string::npos) << session_closed();
+  ASSERT_EQ(events_.closed.count(two->id), 1U);
+  EXPECT_EQ(events_.closed[two->id].error, make_error_code(errc::protocol_error));
 }
 
 // Before the server acknowledged our SETTINGS, nghttp2 holds frames to 16384 bytes: the
