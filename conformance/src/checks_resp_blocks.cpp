@@ -222,9 +222,7 @@ std::string resp_header_block_steps(CheckRun& run) {
   }
   run.note("blocks", seen);
   // The pool serves the next request, and the sibling completes, served once.
-  auto next = run.send(run.request("/health", "next"))->wait_done(kWait);
-  require(next.ok && next.response.body == "ok",
-          "the request after the header blocks was not served: " + next.description);
+  require_next_served(run, "the header blocks", "next");
   require(run.admin().release("hold").ok(), "the admin API did not release gate hold");
   const auto held = sibling->wait_done(kWait);
   require(held.ok && held.response.body == "sibling",
