@@ -42,6 +42,10 @@ const (
 	maxStreams    = 1000
 	readChunk     = 64 * 1024
 	shutdownGrace = time.Second
+	// streamWindow is the bundled HTTP/2 client's stream receive window
+	// (transportDefaultStreamFlow): it credits a stream as its body is read, so a
+	// paused response holds at most this much.
+	streamWindow = 4 << 20
 )
 
 const usage = `Usage: faultline-driver-go [options]
@@ -143,11 +147,47 @@ func (c *countedConn) Close() error {
 // request is one request in flight.
 type request struct {
 	id     int64
+	ctx    context.Context
 	cancel context.CancelFunc
 	start  time.Time
 	mu     sync.Mutex
 	why    string // "", "aborted" or "timeout": why the driver cancelled the context
 	ended  bool
+	// resumed is non-nil while the request is paused: closed by resume.
+	resumed chan struct{}
+}
+
+// pause stops the body loop before its next read of resp.Body (a no-op when paused).
+func (r *request) pause() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.resumed == nil && !r.ended {
+		r.resumed = make(chan struct{})
+	}
+}
+
+// resume lets the body loop read again.
+func (r *request) resume() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.resumed != nil {
+		close(r.resumed)
+		r.resumed = nil
+	}
+}
+
+// whilePaused blocks while the request is paused, until resume or its cancellation
+// (abort, timeout_ms, shutdown): the read that follows then reports the cancellation.
+func (r *request) whilePaused() {
+	r.mu.Lock()
+	resumed := r.resumed
+	r.mu.Unlock()
+	if resumed != nil {
+		select {
+		case <-resumed:
+		case <-r.ctx.Done():
+		}
+	}
 }
 
 func (r *request) elapsed() float64 {
@@ -271,18 +311,23 @@ func (d *driver) hello() {
 			"idle_timeout_ms":     d.opts.idleTimeout.Milliseconds(),
 			"liveness_timeout_ms": 0,
 			"retries_421":         false,
+			// pause/resume stop and restart reading resp.Body: the HTTP/2 client credits
+			// a stream's window only as its body is read.
+			"receive_backpressure": true,
+			"stream_window":        streamWindow,
 		},
 	})
 }
 
 type requestOp struct {
-	ID        int64                  `json:"id"`
-	Method    string                 `json:"method"`
-	URL       string                 `json:"url"`
-	Headers   map[string]interface{} `json:"headers"`
-	BodyB64   *string                `json:"body_b64"`
-	TimeoutMs float64                `json:"timeout_ms"`
-	Redirect  string                 `json:"redirect"`
+	ID         int64                  `json:"id"`
+	Method     string                 `json:"method"`
+	URL        string                 `json:"url"`
+	Headers    map[string]interface{} `json:"headers"`
+	BodyB64    *string                `json:"body_b64"`
+	BodyStream bool                   `json:"body_stream"`
+	TimeoutMs  float64                `json:"timeout_ms"`
+	Redirect   string                 `json:"redirect"`
 }
 
 func (d *driver) errorEvent(r *request, id int64, kind, message string) {
@@ -309,7 +354,7 @@ func (d *driver) startRequest(op requestOp) {
 		d.errorEvent(nil, op.ID, "other", "invalid request: "+err.Error())
 		return
 	}
-	r := &request{id: op.ID, cancel: cancel, start: time.Now()}
+	r := &request{id: op.ID, ctx: ctx, cancel: cancel, start: time.Now()}
 	d.mu.Lock()
 	if d.closing {
 		d.mu.Unlock()
@@ -340,6 +385,11 @@ func newHTTPRequest(ctx context.Context, op requestOp, body []byte) (*http.Reque
 	var reader io.Reader
 	if op.BodyB64 != nil {
 		reader = bytes.NewReader(body) // NewRequest sets ContentLength and GetBody from it
+		if op.BodyStream {
+			// A reader of no type NewRequest knows: no GetBody and no length, so net/http
+			// streams it (chunked over HTTP/1.1) and cannot replay it once read.
+			reader = oneShotReader{reader}
+		}
 	}
 	method := op.Method
 	if method == "" {
@@ -367,6 +417,9 @@ func newHTTPRequest(ctx context.Context, op requestOp, body []byte) (*http.Reque
 	}
 	return req, nil
 }
+
+// oneShotReader hides the bytes.Reader's type from net/http: a body it cannot rewind.
+type oneShotReader struct{ io.Reader }
 
 func (d *driver) perform(r *request, req *http.Request, timer *time.Timer) {
 	defer d.wg.Done()
@@ -423,6 +476,7 @@ func (d *driver) exchange(r *request, req *http.Request) error {
 	d.out.event(ev)
 	buf := make([]byte, readChunk)
 	for {
+		r.whilePaused()
 		n, err := resp.Body.Read(buf)
 		if n > 0 {
 			d.out.event(map[string]interface{}{"id": r.id, "event": "data",
@@ -473,18 +527,22 @@ func classify(err error, why string) string {
 		errors.As(err, &recordErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		strings.Contains(msg, "tls:") || strings.Contains(msg, "x509:") ||
 		strings.Contains(msg, "connection reset") || strings.Contains(msg, "broken pipe") ||
-		strings.Contains(msg, "server sent GOAWAY") || strings.Contains(msg, "use of closed") ||
+		strings.Contains(msg, "server sent GOAWAY") || strings.Contains(msg, "graceful shutdown GOAWAY") ||
+		strings.Contains(msg, "use of closed") ||
 		strings.Contains(msg, "connection lost") || strings.Contains(msg, "client connection lost") {
 		return "network"
 	}
 	return "other"
 }
 
-func (d *driver) abort(id int64) {
+func (d *driver) find(id int64) *request {
 	d.mu.Lock()
-	r := d.inFlight[id]
-	d.mu.Unlock()
-	if r != nil && r.setWhy("aborted") {
+	defer d.mu.Unlock()
+	return d.inFlight[id]
+}
+
+func (d *driver) abort(id int64) {
+	if r := d.find(id); r != nil && r.setWhy("aborted") {
 		r.cancel()
 	}
 }
@@ -559,6 +617,14 @@ func main() {
 			d.startRequest(req)
 		case "abort":
 			d.abort(op.ID)
+		case "pause":
+			if r := d.find(op.ID); r != nil {
+				r.pause()
+			}
+		case "resume":
+			if r := d.find(op.ID); r != nil {
+				r.resume()
+			}
 		case "stats":
 			d.statsEvent()
 		case "shutdown":

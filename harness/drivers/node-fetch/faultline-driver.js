@@ -12,6 +12,7 @@
 const { kindOfCode, describeError, trackConnections, poolStats, failWith, parsePoolArgs, poolStreams } = require('../node-common/undici-support')
 const { write, drained, readOperations, exitWhenFlushed, acceptRequest } = require('../node-common/protocol-io')
 const { signalRequests, elapsedMs } = require('../node-common/signal-requests')
+const pauseGate = require('../node-common/pause-gate')
 
 const PROTOCOL = 1
 const TAG = 'faultline-driver-fetch'
@@ -90,7 +91,8 @@ async function perform (msg, state) {
   const response = await fetch(msg.url, {
     method: msg.method || 'GET',
     headers,
-    body: msg.body_b64 !== undefined ? Buffer.from(msg.body_b64, 'base64') : undefined,
+    body: pauseGate.requestBody(msg),
+    ...(msg.body_stream ? { duplex: 'half' } : {}),
     redirect: msg.redirect || 'follow',
     signal: state.controller.signal,
     dispatcher: agent
@@ -101,6 +103,7 @@ async function perform (msg, state) {
   write(event)
   if (response.body) {
     for await (const chunk of response.body) {
+      if (state.paused) await pauseGate.whilePaused(state)
       if (chunk.length > 0 && !write({ id: msg.id, event: 'data', b64: Buffer.from(chunk).toString('base64'), t_ms: elapsed() })) {
         await drained()
       }
@@ -137,14 +140,18 @@ function onOp (msg, line) {
         // undici 6 closes no idle HTTP/2 session by a timer (POOL-IDLE-REAP saw none close in
         // 10 s); over HTTP/1.1 its keep-alive timer follows the server's hints: not declared.
         capabilities: options.allowH2
-          ? { idle_timeout_ms: 0, liveness_timeout_ms: 0, retries_421: false }
-          : { liveness_timeout_ms: 0, retries_421: false }
+          ? { idle_timeout_ms: 0, liveness_timeout_ms: 0, retries_421: false, receive_backpressure: true }
+          : { liveness_timeout_ms: 0, retries_421: false, receive_backpressure: true }
       })
       break
     case 'request':
       if (acceptRequest(TAG, msg, line, shuttingDown)) requests.start(msg)
       break
     case 'abort': requests.abort(msg.id); break
+    // pause/resume stop and restart reading the body stream: undici's own stream
+    // backpressure decides what the server may still send.
+    case 'pause': pauseGate.pause(requests.inFlight.get(msg.id)); break
+    case 'resume': pauseGate.resume(requests.inFlight.get(msg.id)); break
     case 'stats': write({ event: 'stats', ...counters, in_flight: requests.inFlight.size, pools: poolStats(agent), alpn: connections.alpn() }); break
     case 'shutdown': shutdown(); break
     default: process.stderr.write(`${TAG}: ignoring unknown op '${msg.op}'\n`)

@@ -26,6 +26,10 @@ MAX_REDIRECTS = 20
 HTTPCORE_STREAM_CAP = 100
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 LINE_LIMIT = 64 * 1024 * 1024
+# httpcore 0.16 opens each stream's receive window to 65535 + 2**24 bytes (and the
+# connection's by as much) and acknowledges DATA only as the response body iterator
+# takes it: the most a paused stream may hold.
+HTTPCORE_STREAM_WINDOW = 65535 + 2**24
 
 USAGE_EPILOG = """\
 Not configurable in httpx 0.23 / httpcore 0.16: the number of HTTP/2 connections per
@@ -161,6 +165,12 @@ def describe(err):
     return f"{name}: {text}"
 
 
+async def one_shot(body):
+    """body_stream: the body as an async generator, which httpx sends as it is read and
+    cannot replay."""
+    yield body
+
+
 class Driver:
     def __init__(self, options, out):
         self.options = options
@@ -192,7 +202,10 @@ class Driver:
             "max_sessions": 1 if self.options.h2 else self.options.max_connections,
             "max_streams": HTTPCORE_STREAM_CAP if self.options.h2 else 1,
             "h2": self.options.h2, "api": "AsyncClient.stream",
-            "capabilities": {"idle_timeout_ms": 0, "liveness_timeout_ms": 0, "retries_421": False},
+            # pause/resume stop and restart iterating the streamed response: httpcore
+            # credits the window only for the DATA the iterator took.
+            "capabilities": {"idle_timeout_ms": 0, "liveness_timeout_ms": 0, "retries_421": False,
+                             "receive_backpressure": True, "stream_window": HTTPCORE_STREAM_WINDOW},
         })
 
     async def trace(self, name, info):
@@ -204,7 +217,9 @@ class Driver:
 
     def start(self, msg):
         self.counters["requests_started"] += 1
-        state = {"why": None, "timer": None, "start": time.monotonic()}
+        # "resumed": set unless the request is paused.
+        state = {"why": None, "timer": None, "start": time.monotonic(), "resumed": asyncio.Event()}
+        state["resumed"].set()
         self.in_flight[msg["id"]] = state
         state["task"] = asyncio.ensure_future(self.run(msg, state))
         timeout = msg.get("timeout_ms") or 0
@@ -217,6 +232,12 @@ class Driver:
             return
         state["why"] = why
         state["task"].cancel()
+
+    def pause(self, request_id, paused):
+        """pause/resume: the body loop waits for "resumed" before it takes the next chunk."""
+        state = self.in_flight.get(request_id)
+        if state is not None:
+            (state["resumed"].clear if paused else state["resumed"].set)()
 
     def elapsed(self, state):
         return round((time.monotonic() - state["start"]) * 1000, 3)
@@ -254,6 +275,8 @@ class Driver:
             for item in (value if isinstance(value, list) else [value]):
                 headers.append((name, item))
         body = base64.b64decode(msg["body_b64"], validate=True) if "body_b64" in msg else None
+        if body is not None and msg.get("body_stream"):
+            body = one_shot(body)
         mode = msg.get("redirect") or "follow"
         request = self.client.build_request(msg.get("method") or "GET", msg["url"], headers=headers,
                                             content=body, extensions={"trace": self.trace})
@@ -284,6 +307,7 @@ class Driver:
                     self.out.event({"id": msg["id"], "event": "data", "b64": base64.b64encode(chunk).decode(),
                                     "t_ms": self.elapsed(state)})
                     await self.out.drain()
+                await state["resumed"].wait()  # paused: the next chunk stays with httpcore
         finally:
             await response.aclose()
 
@@ -327,6 +351,8 @@ class Driver:
                 self.start(msg)
         elif op == "abort":
             self.cancel(msg.get("id"), "aborted")
+        elif op in ("pause", "resume"):
+            self.pause(msg.get("id"), op == "pause")
         elif op == "stats":
             self.stats()
         elif op == "shutdown":

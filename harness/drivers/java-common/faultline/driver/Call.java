@@ -1,11 +1,13 @@
 package faultline.driver;
 
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -21,6 +23,8 @@ final class Call {
   final List<String[]> headers;
   /** The body; null = no body. */
   final byte[] body;
+  /** body_stream: hand the body to the client as a stream it cannot replay. */
+  final boolean bodyStream;
   /** Deadline of the whole exchange in milliseconds; 0 = none. */
   final long timeoutMs;
   /** "follow", "manual" or "error". */
@@ -31,17 +35,22 @@ final class Call {
   private final AtomicReference<String> why = new AtomicReference<>();
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile boolean sawHeaders;
+  /** pause/resume (guarded by this): whether the body is not to be taken now, and what a
+      client that pulls asynchronously held back until resume. */
+  private boolean paused;
+  private Runnable owed;
   /** The client's own handle for this request (a future, an okhttp3.Call, ...). */
   volatile Object handle;
 
   Call(DriverLoop loop, long id, String method, String url, List<String[]> headers, byte[] body,
-      long timeoutMs, String redirect) {
+      boolean bodyStream, long timeoutMs, String redirect) {
     this.loop = loop;
     this.id = id;
     this.method = method;
     this.url = url;
     this.headers = headers;
     this.body = body;
+    this.bodyStream = bodyStream;
     this.timeoutMs = timeoutMs;
     this.redirect = redirect;
   }
@@ -53,7 +62,57 @@ final class Call {
 
   /** Marks the request cancelled for `reason`; false if it already was or has ended. */
   boolean markCancelled(String reason) {
-    return !ended.get() && why.compareAndSet(null, reason);
+    if (ended.get() || !why.compareAndSet(null, reason)) return false;
+    synchronized (this) {
+      notifyAll(); // a body loop waiting in awaitResumed() goes on to see the cancellation
+    }
+    return true;
+  }
+
+  /** The pause operation: the client stops taking the body (a no-op once ended). */
+  synchronized void pause() {
+    if (!ended.get()) paused = true;
+  }
+
+  /** The resume operation: the client takes the body again, from what it held back. */
+  void resume() {
+    Runnable next;
+    synchronized (this) {
+      paused = false;
+      next = owed;
+      owed = null;
+      notifyAll();
+    }
+    if (next != null) next.run();
+  }
+
+  /** For a client that pulls the body asynchronously: runs `next` (the pull of the next
+      chunk) now, or at resume when the request is paused. */
+  void whenResumed(Runnable next) {
+    synchronized (this) {
+      if (paused && !ended.get()) {
+        owed = next;
+        return;
+      }
+    }
+    next.run();
+  }
+
+  /** For a client whose body is read by a blocking loop: waits while the request is
+      paused, until resume, its cancellation or end, or its timeout_ms passes (the
+      client's own timeout then fails the read that follows). */
+  synchronized void awaitResumed() throws InterruptedIOException {
+    long deadline = timeoutMs > 0 ? startNanos + TimeUnit.MILLISECONDS.toNanos(timeoutMs) : 0;
+    while (paused && why.get() == null && !ended.get()) {
+      long left = deadline == 0 ? 0 : TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+      if (deadline != 0 && left <= 0) return;
+      try {
+        wait(left);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while paused");
+      }
+    }
   }
 
   boolean ended() {

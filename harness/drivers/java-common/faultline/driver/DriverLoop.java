@@ -100,6 +100,10 @@ final class DriverLoop {
     } else if ("abort".equals(op)) {
       Call call = msg.get("id") instanceof Long ? inFlight.get(msg.get("id")) : null;
       if (call != null && call.markCancelled("aborted")) client.cancel(call);
+    } else if ("pause".equals(op) || "resume".equals(op)) {
+      Call call = msg.get("id") instanceof Long ? inFlight.get(msg.get("id")) : null;
+      if (call != null && "pause".equals(op)) call.pause();
+      else if (call != null) call.resume();
     } else if ("stats".equals(op)) {
       Map<String, Object> ev = new LinkedHashMap<>();
       ev.put("event", "stats");
@@ -125,7 +129,7 @@ final class DriverLoop {
     try {
       call = parseCall((Long) id, msg);
     } catch (IllegalArgumentException e) {
-      Call broken = new Call(this, (Long) id, "GET", "", List.of(), null, 0, "follow");
+      Call broken = new Call(this, (Long) id, "GET", "", List.of(), null, false, 0, "follow");
       broken.fail("other", "invalid request: " + e.getMessage());
       return;
     }
@@ -159,7 +163,8 @@ final class DriverLoop {
     long timeout = msg.get("timeout_ms") instanceof Number ? (long) Math.ceil(((Number) msg.get("timeout_ms")).doubleValue()) : 0;
     String method = msg.get("method") instanceof String ? (String) msg.get("method") : "GET";
     String redirect = msg.get("redirect") instanceof String ? (String) msg.get("redirect") : "follow";
-    return new Call(this, id, method, (String) msg.get("url"), headers, body, Math.max(0, timeout), redirect);
+    boolean stream = Boolean.TRUE.equals(msg.get("body_stream"));
+    return new Call(this, id, method, (String) msg.get("url"), headers, body, stream, Math.max(0, timeout), redirect);
   }
 
   private void shutdown(Client client) {

@@ -1,7 +1,9 @@
 package faultline.driver;
 
+import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.ProtocolException;
 import java.net.URI;
@@ -67,6 +69,9 @@ public final class JdkDriver implements Client {
   /** The JDK pools one HTTP/2 connection per origin and uses the server's stream limit. */
   private static final int SESSIONS = 1;
   private static final int STREAMS = 100;
+  /** The HTTP/2 stream window the JDK grants a response (jdk.httpclient.windowsize's
+      default; the connection's is twice that): what a paused stream may hold. */
+  private static final int STREAM_WINDOW = 16 * 1024 * 1024;
 
   private final DriverLoop loop;
   private final boolean h2;
@@ -135,6 +140,10 @@ public final class JdkDriver implements Client {
     capabilities.put("idle_timeout_ms", 0);
     capabilities.put("liveness_timeout_ms", 0);
     capabilities.put("retries_421", false);
+    // pause/resume withhold and restore the body subscription's demand: the JDK credits a
+    // stream's window as its subscriber takes the data.
+    capabilities.put("receive_backpressure", true);
+    capabilities.put("stream_window", STREAM_WINDOW);
     hello.put("capabilities", capabilities);
     return hello;
   }
@@ -148,8 +157,7 @@ public final class JdkDriver implements Client {
         if (field[0].equalsIgnoreCase("content-length")) continue; // the body publisher sets it
         builder.header(field[0], field[1]);
       }
-      builder.method(call.method,
-          call.body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(call.body));
+      builder.method(call.method, publisher(call));
       if (call.timeoutMs > 0) builder.timeout(Duration.ofMillis(call.timeoutMs));
     } catch (IllegalArgumentException e) {
       call.fail("other", "invalid request: " + Call.describe(e));
@@ -170,6 +178,15 @@ public final class JdkDriver implements Client {
         onResponse(call, state, response);
       }
     });
+  }
+
+  /** The request body: bytes, or with body_stream one InputStream that a second
+      subscription (a replay) would find already read. */
+  private static HttpRequest.BodyPublisher publisher(Call call) {
+    if (call.body == null) return HttpRequest.BodyPublishers.noBody();
+    if (!call.bodyStream) return HttpRequest.BodyPublishers.ofByteArray(call.body);
+    InputStream once = new ByteArrayInputStream(call.body);
+    return HttpRequest.BodyPublishers.ofInputStream(() -> once);
   }
 
   private void onResponse(Call call, State state, HttpResponse<Flow.Publisher<List<ByteBuffer>>> response) {
@@ -195,7 +212,7 @@ public final class JdkDriver implements Client {
       @Override
       public void onNext(List<ByteBuffer> chunks) {
         for (ByteBuffer chunk : chunks) call.data(chunk);
-        state.subscription.request(1);
+        call.whenResumed(() -> state.subscription.request(1)); // paused: no demand until resume
       }
 
       @Override

@@ -1,7 +1,9 @@
 package faultline.driver;
 
+import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -32,9 +34,12 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.internal.Version;
 import okhttp3.internal.http.HttpMethod;
+import okhttp3.internal.http.UnrepeatableRequestBody;
 import okhttp3.internal.http2.ConnectionShutdownException;
 import okhttp3.internal.http2.StreamResetException;
+import okio.BufferedSink;
 import okio.BufferedSource;
+import okio.Okio;
 
 /**
  * Faultline driver over OkHttp 3 (Debian's libokhttp-java, with okio 1): the driver
@@ -67,6 +72,9 @@ public final class OkHttpDriver implements Client {
           + "one HTTP/2 connection while the server's SETTINGS_MAX_CONCURRENT_STREAMS leaves\n"
           + "room, and opens another when it does not), and the stream cap (the server's).\n";
   private static final int READ_CHUNK = 64 * 1024;
+  /** OkHttp's HTTP/2 receive window (OKHTTP_CLIENT_WINDOW_SIZE), per stream and for the
+      connection: it credits both as the response source is read. */
+  private static final int STREAM_WINDOW = 16 * 1024 * 1024;
 
   private final DriverLoop loop;
   private final boolean h2;
@@ -140,6 +148,9 @@ public final class OkHttpDriver implements Client {
     // A ping unanswered by the next one fails the connection: detection within two intervals.
     capabilities.put("liveness_timeout_ms", 2 * pingMs);
     capabilities.put("retries_421", false);
+    // pause/resume stop and restart reading the response source.
+    capabilities.put("receive_backpressure", true);
+    capabilities.put("stream_window", STREAM_WINDOW);
     hello.put("capabilities", capabilities);
     return hello;
   }
@@ -155,8 +166,11 @@ public final class OkHttpDriver implements Client {
         builder.addHeader(field[0], field[1]);
       }
       RequestBody body = null;
-      if (call.body != null) {
-        body = RequestBody.create(contentType == null ? null : MediaType.parse(contentType), call.body);
+      MediaType type = contentType == null ? null : MediaType.parse(contentType);
+      if (call.body != null && call.bodyStream) {
+        body = new OneShotBody(type, call.body);
+      } else if (call.body != null) {
+        body = RequestBody.create(type, call.body);
       } else if (HttpMethod.requiresRequestBody(call.method)) {
         body = RequestBody.create(null, new byte[0]); // OkHttp refuses a POST without one
       }
@@ -199,7 +213,9 @@ public final class OkHttpDriver implements Client {
     BufferedSource source = response.body().source();
     byte[] chunk = new byte[READ_CHUNK];
     int n;
-    while ((n = source.read(chunk)) != -1) {
+    while (true) {
+      call.awaitResumed(); // paused: the source is not read, so the stream is not credited
+      if ((n = source.read(chunk)) == -1) break;
       if (n > 0) call.data(ByteBuffer.wrap(chunk, 0, n));
     }
     call.end();
@@ -239,6 +255,29 @@ public final class OkHttpDriver implements Client {
       return "network";
     }
     return "network"; // any other IOException: the connection failed under the call
+  }
+
+  /** body_stream: a body of unknown length written from one InputStream, marked
+      unrepeatable (OkHttp 3's own marker, which its retry and follow-up logic honours):
+      a second writeTo finds the stream already read. */
+  private static final class OneShotBody extends RequestBody implements UnrepeatableRequestBody {
+    private final MediaType type;
+    private final InputStream once;
+
+    OneShotBody(MediaType type, byte[] bytes) {
+      this.type = type;
+      this.once = new ByteArrayInputStream(bytes);
+    }
+
+    @Override
+    public MediaType contentType() {
+      return type;
+    }
+
+    @Override
+    public void writeTo(BufferedSink sink) throws IOException {
+      sink.writeAll(Okio.source(once));
+    }
   }
 
   @Override
