@@ -181,6 +181,16 @@ int CheckRun::served(const std::string& tag) const {
   return requests.contains(tag) ? requests[tag].get<int>() : 0;
 }
 
+std::vector<std::uint64_t> CheckRun::served_on(const std::string& tag) const {
+  const auto answer = admin_.request(tag);
+  require(answer.ok(), "the admin API did not answer: " + answer.describe());
+  std::vector<std::uint64_t> ids;
+  for (const auto& id : answer.body.value("connections", nlohmann::json::array())) {
+    ids.push_back(id.get<std::uint64_t>());
+  }
+  return ids;
+}
+
 void CheckRun::wait_held(const std::string& gate, int n, harness::Deadline deadline) {
   wait_until(
       [&](std::string& seen) {

@@ -102,6 +102,10 @@ class CheckRun {
   int held(const std::string& gate) const;
   /** Times the request tagged `tag` was served. */
   int served(const std::string& tag) const;
+  /** The server's connections that served the request tagged `tag`, one per serve
+      (GET /v1/requests/{id} "connections"); fails the check when the admin API does not
+      answer. */
+  std::vector<std::uint64_t> served_on(const std::string& tag) const;
   /** Waits until gate `gate` holds `n` streams, failing with how many it held last. */
   void wait_held(const std::string& gate, int n, harness::Deadline deadline = kWait);
   /** Waits up to kPrompt for gate `name` to hold `want` streams (a client may keep some

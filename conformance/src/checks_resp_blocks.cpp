@@ -188,6 +188,35 @@ nlohmann::json judge_block(CheckRun& run, const BlockCase& c, std::optional<std:
   return {{"path", c.path}, {"delivered", false}, {"error", r.response.error->message}};
 }
 
+/** Over h2 the held sibling must have shared a connection with the refused head (else
+    its survival beside it was not tested: the fault did not fire). Returns the
+    evidence's words. */
+std::string same_connection(CheckRun& run, const std::string& refused_tag) {
+  const auto sibling = run.served_on("sibling");
+  const auto refused = run.served_on(refused_tag);
+  require(!sibling.empty() && !refused.empty(),
+          "the server counted the sibling and the refused head but names no connection for them");
+  const auto conn = run.admin().connection(sibling.front());
+  const std::string protocol = conn.ok() ? conn.body.value("protocol", "") : "";
+  if (protocol != "h2" && protocol != "h2c") {
+    run.note("sibling_connection", {{"protocol", protocol}, {"shared", false}});
+    return " (over " + (protocol.empty() ? std::string("an unknown protocol") : protocol) +
+           " the sibling had its own connection)";
+  }
+  std::string ids;
+  for (const auto id : refused) {
+    ids += (ids.empty() ? "" : ", ") + std::to_string(id);
+  }
+  if (std::find(refused.begin(), refused.end(), sibling.front()) == refused.end()) {
+    fault_did_not_fire("the held sibling was served on connection " +
+                       std::to_string(sibling.front()) + ", the head beyond the limit on " + ids +
+                       ": no sibling shared a connection with the refused head");
+  }
+  run.note("sibling_connection",
+           {{"protocol", protocol}, {"shared", true}, {"connection", sibling.front()}});
+  return " on the refused head's connection " + std::to_string(sibling.front());
+}
+
 // RFC 9113 4.3 and 6.10 (a header block is HEADERS or PUSH_PROMISE + any number of
 // CONTINUATION frames; only the last carries END_HEADERS), RFC 7541 4.2 and 6.3 (table
 // size updates at the start of a block), RFC 9113 6.5.2 and 10.5.1 (SETTINGS_MAX_HEADER_
@@ -229,6 +258,8 @@ std::string resp_header_block_steps(CheckRun& run) {
           "the request held open while the blocks arrived did not complete: " + held.description);
   require(run.served("sibling") == 1,
           "the held sibling was served " + std::to_string(run.served("sibling")) + " times");
+  const bool refused = beyond && !seen.back().value("delivered", true);
+  const std::string sibling_on = refused ? same_connection(run, tag_of(beyond_path(*beyond))) : "";
   return "heads of 16, 64 and 128 KiB in frames of 16 KiB, 4 KiB and 1 KiB (table size "
          "updates 0 and 4096) delivered whole; " +
          std::string(!limit ? "no limit declared: each head delivered or failed typed"
@@ -236,7 +267,7 @@ std::string resp_header_block_steps(CheckRun& run) {
                          ? "one of " + std::to_string(*beyond) + " bytes beyond the limit of " +
                                std::to_string(*limit) + " failed typed"
                          : "the declared limit is beyond the server's 8 MiB: not judged") +
-         "; the next request and a held sibling were served";
+         "; the next request and a held sibling were served" + sibling_on;
 }
 
 }  // namespace

@@ -21,6 +21,8 @@ struct ProofCase {
   bool force_http1 = false;
   /** A second defect, when the check's fault needs two to reach the caller. */
   std::optional<Defects::Flag> also = std::nullopt;
+  /** A check of parts: the part the defect must fail (its verdict names it first). */
+  const char* part = nullptr;
 
   [[nodiscard]] Defects defects() const {
     Defects d;
@@ -82,8 +84,18 @@ const ProofCase kProofs[] = {
     ProofCase{"RESP-INFORMATIONAL", Defects::leak_informational_fields, true},
     ProofCase{"PARITY-WIRE", Defects::form_content_type_on_post},
     ProofCase{"PARITY-WIRE", Defects::form_content_type_on_post, true},
-    ProofCase{"FLOW-WINDOW", Defects::ignore_settings_window_raise},
-    ProofCase{"FLOW-WINDOW", Defects::serial_stream_credit},
+    ProofCase{.check = "FLOW-WINDOW",
+              .defect = Defects::upload_waits_for_large_window,
+              .part = "window 1"},
+    ProofCase{.check = "FLOW-WINDOW",
+              .defect = Defects::ignore_settings_window_raise,
+              .part = "window 0 then SETTINGS raise"},
+    ProofCase{.check = "FLOW-WINDOW",
+              .defect = Defects::tiny_data_frames_as_flood,
+              .part = "download in 1 B frames"},
+    ProofCase{.check = "FLOW-WINDOW",
+              .defect = Defects::serial_stream_credit,
+              .part = "concurrent downloads"},
     ProofCase{"FLOW-BACKPRESSURE", Defects::credit_regardless_of_consumer},
     ProofCase{"DRAIN-GOAWAY-UPLOAD", Defects::replay_unreplayable_body},
     ProofCase{"RESP-ERROR-TYPING", Defects::protocol_errors_as_session_lost},
@@ -116,6 +128,10 @@ TEST_P(Defect, FailsTheCheck) {
   EXPECT_EQ(broken.outcome, Outcome::fail)
       << p.check << " did not fail with defect " << transport::testing::to_string(p.defect) << ": "
       << broken.message();
+  if (p.part != nullptr) {
+    EXPECT_EQ(broken.summary.rfind(std::string(p.part) + ": ", 0), 0u)
+        << "the defect should fail part \"" << p.part << "\": " << broken.summary;
+  }
   RecordProperty("defective_verdict", broken.summary);
 }
 

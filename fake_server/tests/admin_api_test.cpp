@@ -93,8 +93,9 @@ TEST_F(AdminApiTest, StatsConnectionsRequestsReset) {
   conn->on_served("a b");
   conn->on_request_body("a b", 10);
   conn->on_request_body("a b", 5);
-  EXPECT_EQ(json::parse(api_.handle("GET", "/v1/requests/a%20b", "").body),
-            json({{"id", "a b"}, {"served", 1}, {"body_bytes", 15}}));
+  EXPECT_EQ(
+      json::parse(api_.handle("GET", "/v1/requests/a%20b", "").body),
+      json({{"id", "a b"}, {"served", 1}, {"body_bytes", 15}, {"connections", {conn->id()}}}));
   const std::string path = "/v1/connections/" + std::to_string(conn->id());
   EXPECT_EQ(json::parse(api_.handle("GET", path, "").body)["listener"], "main");
   EXPECT_EQ(api_.handle("GET", path + "/timeline", "").status, 200);

@@ -159,6 +159,25 @@ TEST(StatsRegistry, RequestIdsBeyondTheCapAreCountedAsUntracked) {
   EXPECT_EQ(json::parse(registry.stats_json())["requests_untracked"], 0);
 }
 
+TEST(StatsRegistry, EachServeRecordsItsConnectionUpToTheCap) {
+  StatsRegistry registry(16);
+  auto first = registry.open_connection("plain", false);
+  auto second = registry.open_connection("plain", false);
+  first->on_served("r");
+  second->on_served("r");
+  first->on_served("r");
+  EXPECT_EQ(registry.served_on("r"),
+            (std::vector<std::uint64_t>{first->id(), second->id(), first->id()}));
+  EXPECT_TRUE(registry.served_on("unknown").empty());
+  for (std::size_t i = 0; i < 2 * StatsRegistry::kMaxServedConnections; ++i) {
+    second->on_served("many");
+  }
+  EXPECT_EQ(registry.served("many"), 2 * StatsRegistry::kMaxServedConnections);
+  EXPECT_EQ(registry.served_on("many").size(), StatsRegistry::kMaxServedConnections);
+  registry.reset();
+  EXPECT_TRUE(registry.served_on("r").empty());
+}
+
 TEST(StatsRegistry, H1EventsInTheTimeline) {
   StatsRegistry registry(16);
   auto conn = registry.open_connection("plain", false);

@@ -135,7 +135,8 @@ AdminReply AdminApi::handle(std::string_view method, std::string_view target,
       if (!scope.name) {
         return ok_json({{"id", id},
                         {"served", context_.stats.served(id)},
-                        {"body_bytes", context_.stats.body_bytes(id)}});
+                        {"body_bytes", context_.stats.body_bytes(id)},
+                        {"connections", context_.stats.served_on(id)}});
       }
       return ok_json({{"id", id},
                       {"namespace", *scope.name},

@@ -134,7 +134,7 @@ void ConnectionStats::on_served(std::string_view request_id, Namespace* ns) {
   if (ns != nullptr) {
     ns->count_served(request_id);
   } else {
-    registry_.count_served(request_id);
+    registry_.count_served(request_id, id_);
   }
 }
 
@@ -426,13 +426,18 @@ void StatsRegistry::count_rst_received(std::string_view code) {
   }
 }
 
-void StatsRegistry::count_served(std::string_view request_id) {
+void StatsRegistry::count_served(std::string_view request_id, std::uint64_t connection) {
   const std::lock_guard lock(mutex_);
   auto it = served_.find(std::string(request_id));
   if (it != served_.end()) {
     ++it->second;
+    auto& on = served_on_[it->first];
+    if (on.size() < kMaxServedConnections) {
+      on.push_back(connection);
+    }
   } else if (served_.size() < max_request_ids_) {
     served_.emplace(std::string(request_id), 1);
+    served_on_.emplace(std::string(request_id), std::vector<std::uint64_t>{connection});
   } else {
     ++requests_untracked_;
   }
@@ -487,6 +492,12 @@ std::uint64_t StatsRegistry::served(std::string_view request_id) const {
   const std::lock_guard lock(mutex_);
   auto it = served_.find(std::string(request_id));
   return it == served_.end() ? 0 : it->second;
+}
+
+std::vector<std::uint64_t> StatsRegistry::served_on(std::string_view request_id) const {
+  const std::lock_guard lock(mutex_);
+  auto it = served_on_.find(std::string(request_id));
+  return it == served_on_.end() ? std::vector<std::uint64_t>{} : it->second;
 }
 
 std::shared_ptr<ConnectionStats> StatsRegistry::find(std::uint64_t id) const {
@@ -589,6 +600,7 @@ void StatsRegistry::reset() {
     requests_untracked_ = 0;
     rst_received_.clear();
     std::unordered_map<std::string, std::uint64_t>().swap(served_);
+    std::unordered_map<std::string, std::vector<std::uint64_t>>().swap(served_on_);
     std::unordered_map<std::string, std::uint64_t>().swap(body_bytes_);
     faults_fired_.clear();
     guards_.clear();

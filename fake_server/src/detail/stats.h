@@ -169,6 +169,10 @@ class StatsRegistry {
   [[nodiscard]] std::uint64_t served(std::string_view request_id) const;
   /** Request body bytes received for a request id, every attempt together. */
   [[nodiscard]] std::uint64_t body_bytes(std::string_view request_id) const;
+  /** The connections that served a request id, in serve order, the first
+      kMaxServedConnections of them (GET /v1/requests/{id} "connections"). */
+  [[nodiscard]] std::vector<std::uint64_t> served_on(std::string_view request_id) const;
+  static constexpr std::size_t kMaxServedConnections = 8;
 
   /** GET /v1/stats */
   [[nodiscard]] std::string stats_json() const;
@@ -198,7 +202,7 @@ class StatsRegistry {
   void count_request() noexcept { requests_total_.fetch_add(1, std::memory_order_relaxed); }
   void count_goaway_sent() noexcept { goaway_sent_.fetch_add(1, std::memory_order_relaxed); }
   void count_rst_received(std::string_view code);
-  void count_served(std::string_view request_id);
+  void count_served(std::string_view request_id, std::uint64_t connection);
   /** `bytes` of request body arrived for a request carrying this id (default namespace). */
   void count_body_bytes(std::string_view request_id, std::uint64_t bytes);
   void count_fault(const std::string& key);
@@ -235,6 +239,8 @@ class StatsRegistry {
   std::map<std::string, std::uint64_t, std::less<>> rst_received_;
   std::unordered_map<std::string, std::uint64_t> served_;
   std::unordered_map<std::string, std::uint64_t> body_bytes_;  ///< same cap as served_
+  /** The connections behind served_'s counts (its first kMaxServedConnections). */
+  std::unordered_map<std::string, std::vector<std::uint64_t>> served_on_;
   std::map<std::string, std::uint64_t, std::less<>> faults_fired_;
   std::map<std::string, std::uint64_t, std::less<>> guards_;
 };

@@ -442,6 +442,10 @@ int H2Protocol::on_frame_recv(const nghttp2_frame* frame) {
       return on_response_headers(it);
     }
     case NGHTTP2_DATA: {
+      if (hooks_ != nullptr && hooks_->h2_data_frame_is_flood(frame->hd.length)) {
+        nghttp2_session_terminate_session(ng_.get(), NGHTTP2_ENHANCE_YOUR_CALM);
+        return 0;
+      }
       const auto it = streams_.find(frame->hd.stream_id);
       if (it != streams_.end()) {
         mark_end_stream(it->second, frame);
@@ -649,6 +653,9 @@ ssize_t H2Protocol::on_read_body(std::int32_t stream_id, std::uint8_t* buf, std:
   const auto it = streams_.find(stream_id);
   if (it == streams_.end() || it->second.cancelled) {
     return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  }
+  if (hooks_ != nullptr && !hooks_->h2_send_upload_frame(length)) {
+    return NGHTTP2_ERR_DEFERRED;
   }
   const auto result = it->second.exchange->read_body({reinterpret_cast<char*>(buf), length});
   if (result.failed) {

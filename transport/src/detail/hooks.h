@@ -4,6 +4,7 @@
 // built from Options alone has none, and every call site is one null-pointer test.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <system_error>
@@ -156,6 +157,19 @@ class Hooks {
   /** An unprocessed attempt whose body came from a pull source already read. True:
       re-send it anyway (the source continues where it stopped). */
   virtual bool replay_unreplayable_body() { return false; }
+  /** nghttp2 offers `length` bytes of upload (what the stream's and the connection's
+      windows allow). False: send nothing (the stream's upload waits, and nothing wakes
+      it). */
+  virtual bool h2_send_upload_frame(std::size_t length) {
+    (void)length;
+    return true;
+  }
+  /** A DATA frame of `length` payload bytes arrived. True: it counts as a flood and the
+      session ends with GOAWAY(ENHANCE_YOUR_CALM). */
+  virtual bool h2_data_frame_is_flood(std::uint32_t length) {
+    (void)length;
+    return false;
+  }
   /** RST_STREAM(NO_ERROR) ended a response before its END_STREAM. False: the request
       fails (errc::stream_reset, "response truncated"); true: it completes with the bytes
       that arrived. */

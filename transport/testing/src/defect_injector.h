@@ -90,6 +90,13 @@ class DefectInjector final : public detail::Hooks {
   bool header_too_large_fails_request() override {
     return !has(Defects::header_limit_ends_session);
   }
+  bool h2_send_upload_frame(std::size_t length) override {
+    return !has(Defects::upload_waits_for_large_window) || length >= kLargeUploadFrame;
+  }
+  bool h2_data_frame_is_flood(std::uint32_t length) override {
+    return has(Defects::tiny_data_frames_as_flood) && length < kTinyDataFrame &&
+           ++tiny_data_frames_ >= kTinyDataFrameFlood;
+  }
 
  private:
   /** Where the server's byte stream of one session stands, frame by frame. */
@@ -106,7 +113,12 @@ class DefectInjector final : public detail::Hooks {
       replaced by the value in force. */
   static void keep_lowest_window(FrameCursor& cursor);
 
+  static constexpr std::size_t kLargeUploadFrame = 1024;  ///< upload_waits_for_large_window
+  static constexpr std::uint32_t kTinyDataFrame = 16;     ///< tiny_data_frames_as_flood
+  static constexpr std::uint64_t kTinyDataFrameFlood = 1000;
+
   Defects defects_;
+  std::uint64_t tiny_data_frames_ = 0;  ///< tiny_data_frames_as_flood: seen so far
   std::unordered_map<std::uint64_t, std::error_code> held_signals_;  ///< by exchange id
   std::set<std::string> lost_origins_;
   std::map<std::pair<std::string, detail::SessionId>, FrameCursor> cursors_;

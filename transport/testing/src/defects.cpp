@@ -83,6 +83,10 @@ const char* to_string(Defects::Flag flag) noexcept {
       return "ignore_content_length";
     case Defects::early_response_as_error:
       return "early_response_as_error";
+    case Defects::upload_waits_for_large_window:
+      return "upload_waits_for_large_window";
+    case Defects::tiny_data_frames_as_flood:
+      return "tiny_data_frames_as_flood";
     case Defects::no_continuation_coalescing:
       return "no_continuation_coalescing";
     case Defects::header_limit_ends_session:

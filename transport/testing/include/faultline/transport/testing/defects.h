@@ -122,6 +122,13 @@ struct Defects {
         fails as session_lost (not header_too_large), and on h2 every sibling stream of
         the session with it. */
     header_limit_ends_session = std::uint64_t{1} << 38,
+    /** h2: an upload sends nothing while its windows allow fewer than 1024 bytes (a
+        sender that will not cut its writes smaller): in a smaller window the stream
+        waits, and nothing wakes it. */
+    upload_waits_for_large_window = std::uint64_t{1} << 40,
+    /** h2: DATA frames of fewer than 16 bytes count as the empty ones of a flood
+        (CVE-2019-9518): the 1000th ends the session with GOAWAY(ENHANCE_YOUR_CALM). */
+    tiny_data_frames_as_flood = std::uint64_t{1} << 42,
   };
   std::uint64_t flags = 0;
 
@@ -179,6 +186,8 @@ inline constexpr Defects::Flag kAllDefects[] = {
     Defects::early_response_as_error,
     Defects::no_continuation_coalescing,
     Defects::header_limit_ends_session,
+    Defects::upload_waits_for_large_window,
+    Defects::tiny_data_frames_as_flood,
 };
 
 }  // namespace faultline::transport::testing
