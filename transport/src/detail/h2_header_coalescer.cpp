@@ -16,11 +16,14 @@ constexpr std::size_t kPromisedIdBytes = 4;
 
 }  // namespace
 
-void H2HeaderCoalescer::push(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& out) {
+std::span<const H2HeaderCoalescer::Bytes> H2HeaderCoalescer::push(Bytes in) {
+  own_.clear();
+  pieces_.clear();
+  spans_.clear();
   while (!in.empty()) {
     if (pass_ > 0) {
       const auto n = std::min<std::size_t>(pass_, in.size());
-      out.insert(out.end(), in.begin(), in.begin() + static_cast<std::ptrdiff_t>(n));
+      emit_input(in.data(), n);
       pass_ -= static_cast<std::uint32_t>(n);
       in = in.subspan(n);
       continue;
@@ -31,22 +34,59 @@ void H2HeaderCoalescer::push(std::span<const std::uint8_t> in, std::vector<std::
       in = in.subspan(n);
       if (payload_.size() == length_) {
         collecting_ = false;
-        on_block_frame_payload(out);
+        on_block_frame_payload();
       }
       continue;
     }
+    const bool whole = head_len_ == 0 && in.size() >= kFrameHeader;
+    const std::uint8_t* at = in.data();
     const auto n = std::min(kFrameHeader - head_len_, in.size());
     std::copy_n(in.begin(), n, head_ + head_len_);
     head_len_ += n;
     in = in.subspan(n);
     if (head_len_ == kFrameHeader) {
       head_len_ = 0;
-      on_frame_header(out);
+      on_frame_header(whole ? at : nullptr);
     }
+  }
+  for (const Piece& piece : pieces_) {
+    spans_.push_back(piece.input != nullptr ? Bytes(piece.input, piece.size)
+                                            : Bytes(own_).subspan(piece.at, piece.size));
+  }
+  return spans_;
+}
+
+void H2HeaderCoalescer::push(Bytes in, std::vector<std::uint8_t>& out) {
+  for (const Bytes span : push(in)) {
+    out.insert(out.end(), span.begin(), span.end());
   }
 }
 
-void H2HeaderCoalescer::on_frame_header(std::vector<std::uint8_t>& out) {
+void H2HeaderCoalescer::emit_input(const std::uint8_t* p, std::size_t n) {
+  if (n == 0) {
+    return;
+  }
+  if (!pieces_.empty() && pieces_.back().input != nullptr &&
+      pieces_.back().input + pieces_.back().size == p) {
+    pieces_.back().size += n;
+    return;
+  }
+  pieces_.push_back(Piece{p, 0, n});
+}
+
+void H2HeaderCoalescer::emit_own(std::size_t at) {
+  const std::size_t n = own_.size() - at;
+  if (n == 0) {
+    return;
+  }
+  if (!pieces_.empty() && pieces_.back().input == nullptr) {
+    pieces_.back().size += n;  // own_ is only appended to: the bytes follow on
+    return;
+  }
+  pieces_.push_back(Piece{nullptr, at, n});
+}
+
+void H2HeaderCoalescer::on_frame_header(const std::uint8_t* in_place) {
   const FrameHead head = read_frame_head(head_);
   length_ = head.length;
   type_ = head.type;
@@ -59,9 +99,9 @@ void H2HeaderCoalescer::on_frame_header(std::vector<std::uint8_t>& out) {
     if (in_block_) {
       // Not the block's CONTINUATION: the block ends here unfinished, and nghttp2 sees
       // this frame right after it (a connection error it reports itself).
-      flush(out, false);
-      write_frame(out, first_written_ ? kContinuation : block_type_,
-                  first_written_ ? 0 : block_flags_, fragment_);
+      flush(false);
+      write_frame(first_written_ ? kContinuation : block_type_, first_written_ ? 0 : block_flags_,
+                  fragment_);
       fragment_.clear();
       in_block_ = false;
     }
@@ -77,28 +117,39 @@ void H2HeaderCoalescer::on_frame_header(std::vector<std::uint8_t>& out) {
     payload_.clear();
     if (length_ == 0) {
       collecting_ = false;
-      on_block_frame_payload(out);
+      on_block_frame_payload();
     }
     return;
   }
-  out.insert(out.end(), head_, head_ + kFrameHeader);
+  // The header passes in place unless it was cut, or follows bytes of our own: then it
+  // goes in the same read as they do (after a block's unfinished frame, a read that
+  // starts with a frame header is one more CONTINUATION to nghttp2 1.52).
+  if (in_place != nullptr && (pieces_.empty() || pieces_.back().input != nullptr)) {
+    emit_input(in_place, kFrameHeader);
+  } else {
+    const std::size_t at = own_.size();
+    own_.insert(own_.end(), head_, head_ + kFrameHeader);
+    emit_own(at);
+  }
   pass_ = length_;
 }
 
-void H2HeaderCoalescer::on_block_frame_payload(std::vector<std::uint8_t>& out) {
+void H2HeaderCoalescer::on_block_frame_payload() {
   if (!in_block_) {
     if (!begin_block()) {
       // Malformed padding: nghttp2 gets the frame as it came and rejects it.
-      out.insert(out.end(), head_, head_ + kFrameHeader);
-      out.insert(out.end(), payload_.begin(), payload_.end());
+      const std::size_t at = own_.size();
+      own_.insert(own_.end(), head_, head_ + kFrameHeader);
+      own_.insert(own_.end(), payload_.begin(), payload_.end());
+      emit_own(at);
       return;
     }
-    flush(out, false);
+    flush(false);
     return;
   }
   fragment_.insert(fragment_.end(), payload_.begin(), payload_.end());
   const bool end = (flags_ & kEndHeaders) != 0;
-  flush(out, end);
+  flush(end);
   if (end) {
     in_block_ = false;
   }
@@ -132,28 +183,29 @@ bool H2HeaderCoalescer::begin_block() {
   return true;
 }
 
-void H2HeaderCoalescer::flush(std::vector<std::uint8_t>& out, bool end) {
+void H2HeaderCoalescer::flush(bool end) {
   const std::size_t max = max_frame();
   const std::span<const std::uint8_t> held(fragment_);
   std::size_t taken = 0;
   while (held.size() - taken > max) {
-    write_frame(out, first_written_ ? kContinuation : block_type_,
-                first_written_ ? 0 : block_flags_, held.subspan(taken, max));
+    write_frame(first_written_ ? kContinuation : block_type_, first_written_ ? 0 : block_flags_,
+                held.subspan(taken, max));
     first_written_ = true;
     taken += max;
   }
   if (end) {
     const auto flags = static_cast<std::uint8_t>((first_written_ ? 0 : block_flags_) | kEndHeaders);
-    write_frame(out, first_written_ ? kContinuation : block_type_, flags, held.subspan(taken));
+    write_frame(first_written_ ? kContinuation : block_type_, flags, held.subspan(taken));
     first_written_ = true;
     taken = held.size();
   }
   fragment_.erase(fragment_.begin(), fragment_.begin() + static_cast<std::ptrdiff_t>(taken));
 }
 
-void H2HeaderCoalescer::write_frame(std::vector<std::uint8_t>& out, std::uint8_t type,
-                                    std::uint8_t flags, std::span<const std::uint8_t> payload) {
-  h2_wire::write_frame(out, type, flags, block_stream_, payload);
+void H2HeaderCoalescer::write_frame(std::uint8_t type, std::uint8_t flags, Bytes payload) {
+  const std::size_t at = own_.size();
+  h2_wire::write_frame(own_, type, flags, block_stream_, payload);
+  emit_own(at);
   ++block_frames_;
 }
 

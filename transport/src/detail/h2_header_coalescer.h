@@ -19,7 +19,8 @@
 namespace faultline::transport::detail {
 
 /** Bytes from the server in, bytes for nghttp2 out. Frames that carry no header block
-    pass at once, byte for byte (a DATA payload is not held back until it is complete).
+    pass at once, byte for byte and uncopied: push() hands them back as views of its
+    input (a DATA payload is not held back until it is complete).
     A block's frames are held until a frame of the largest size nghttp2 accepts is full
     or the block ends: before the server acknowledged our SETTINGS that is 16384, after
     it `max_frame`. What nghttp2 must judge as a violation stays one: a frame other than
@@ -30,28 +31,50 @@ class H2HeaderCoalescer {
  public:
   explicit H2HeaderCoalescer(std::uint32_t max_frame) : max_after_ack_(max_frame) {}
 
-  /** Appends to `out` what nghttp2 reads for `in` (cut anywhere). */
-  void push(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& out);
+  using Bytes = std::span<const std::uint8_t>;
+
+  /** What nghttp2 reads for `in` (cut anywhere), as spans to read in order: views of
+      `in` for what passes as it came, views of this object's buffer for the frames of
+      blocks and for frame headers cut across pushes (nghttp2 never gets part of a frame
+      header, nor a frame header as the next read after a block's unfinished frame).
+      None is empty; none at all while a block is held. Valid until the next push() and
+      while `in` lives. */
+  [[nodiscard]] std::span<const Bytes> push(Bytes in);
+
+  /** The same bytes, appended to `out` as one copy (tests). */
+  void push(Bytes in, std::vector<std::uint8_t>& out);
 
   /** Frames written for blocks so far (tests). */
   [[nodiscard]] std::uint64_t block_frames() const noexcept { return block_frames_; }
 
  private:
-  void on_frame_header(std::vector<std::uint8_t>& out);
-  void on_block_frame_payload(std::vector<std::uint8_t>& out);
+  /** The frame header in head_ is complete; `in_place` is where it lies whole in the
+      input, or null when it was cut across pushes. */
+  void on_frame_header(const std::uint8_t* in_place);
+  void on_block_frame_payload();
   /** Starts a block with the HEADERS or PUSH_PROMISE payload in payload_; false when its
       padding is malformed (the frame then passes as it is). */
   bool begin_block();
   /** Writes whole frames of the current limit while more than one is held; at the end
       of the block everything, the last frame flagged END_HEADERS. */
-  void flush(std::vector<std::uint8_t>& out, bool end);
-  void write_frame(std::vector<std::uint8_t>& out, std::uint8_t type, std::uint8_t flags,
-                   std::span<const std::uint8_t> payload);
+  void flush(bool end);
+  void write_frame(std::uint8_t type, std::uint8_t flags, Bytes payload);
+  /** The output's next bytes: `n` of the input at `p` / own_ from `at` to its end. */
+  void emit_input(const std::uint8_t* p, std::size_t n);
+  void emit_own(std::size_t at);
   [[nodiscard]] std::uint32_t max_frame() const noexcept {
     return settings_acked_ ? max_after_ack_ : kDefaultMaxFrame;
   }
 
   static constexpr std::uint32_t kDefaultMaxFrame = 16384;
+
+  /** A span of push()'s output: of the input at `input`, or else of own_ at `at` (own_
+      may grow while a push runs, so its spans are made at the end). */
+  struct Piece {
+    const std::uint8_t* input = nullptr;
+    std::size_t at = 0;
+    std::size_t size = 0;
+  };
 
   const std::uint32_t max_after_ack_;
   bool settings_acked_ = false;  ///< the server acknowledged our SETTINGS
@@ -74,6 +97,11 @@ class H2HeaderCoalescer {
   bool first_written_ = false;          ///< the block's first frame went out
   std::vector<std::uint8_t> fragment_;  ///< block bytes not written yet
   std::uint64_t block_frames_ = 0;
+
+  // The output of the current push.
+  std::vector<std::uint8_t> own_;  ///< bytes written here rather than passed
+  std::vector<Piece> pieces_;
+  std::vector<Bytes> spans_;
 };
 
 }  // namespace faultline::transport::detail

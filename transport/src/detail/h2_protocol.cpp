@@ -197,22 +197,27 @@ bool H2Protocol::feed(std::span<const std::uint8_t> bytes) {
   if (dead_ || !ng_) {
     return false;
   }
-  if (hooks_ == nullptr || hooks_->h2_coalesce_header_blocks()) {
-    coalesced_.clear();
-    coalescer_.push(bytes, coalesced_);
-    if (coalesced_.empty()) {
-      // Held (a block is being joined). nghttp2 1.52 counts every read that finds it
-      // waiting for a CONTINUATION as one more of them: it gets none without a frame.
-      return true;
-    }
-    bytes = coalesced_;
+  if (hooks_ != nullptr && !hooks_->h2_coalesce_header_blocks()) {
+    return read(bytes);
   }
+  // Nothing while a block is held: nghttp2 1.52 counts every read that finds it waiting
+  // for a CONTINUATION as one more of them, so it gets none without a frame. The spans
+  // are views of `bytes` but for the blocks' frames: DATA is not copied.
+  for (const auto span : coalescer_.push(bytes)) {
+    if (!read(span)) {
+      return false;
+    }
+  }
+  return !dead_;
+}
+
+bool H2Protocol::read(std::span<const std::uint8_t> bytes) {
   const auto rv = nghttp2_session_mem_recv(ng_.get(), bytes.data(), bytes.size());
   if (rv < 0) {
     fail(CloseReason::protocol_error, errc::protocol_error, nghttp2_strerror(static_cast<int>(rv)));
     return false;
   }
-  return !dead_;
+  return !dead_ && ng_ != nullptr;
 }
 
 bool H2Protocol::produce_output(std::vector<std::uint8_t>& out, std::size_t max) {

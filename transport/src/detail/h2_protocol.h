@@ -191,6 +191,8 @@ class H2Protocol {
   void report(std::function<void()> event) { events_queue_.push_back(std::move(event)); }
   void report_stream_closed(Stream stream, Outcome outcome);
   void log(LogLevel level, std::int32_t stream, const std::string& text) const;
+  /** One nghttp2_session_mem_recv; false when the session ended. */
+  bool read(std::span<const std::uint8_t> bytes);
 
   const H2SessionConfig& config_;
   Hooks* hooks_;
@@ -200,7 +202,6 @@ class H2Protocol {
   H2ProtocolHost& host_;
   std::unique_ptr<nghttp2_session, NgDeleter> ng_;
   H2HeaderCoalescer coalescer_;
-  std::vector<std::uint8_t> coalesced_;  ///< feed()'s output of the coalescer, reused
   Streams streams_;
   std::int32_t last_stream_id_ = 0;  ///< the highest stream id submit() opened
   std::deque<std::function<void()>> events_queue_;
