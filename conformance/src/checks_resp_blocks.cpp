@@ -203,11 +203,11 @@ std::string same_connection(CheckRun& run, const std::string& refused_tag) {
     return " (over " + (protocol.empty() ? std::string("an unknown protocol") : protocol) +
            " the sibling had its own connection)";
   }
-  std::string ids;
-  for (const auto id : refused) {
-    ids += (ids.empty() ? "" : ", ") + std::to_string(id);
-  }
   if (std::find(refused.begin(), refused.end(), sibling.front()) == refused.end()) {
+    std::string ids;
+    for (const auto id : refused) {
+      ids += (ids.empty() ? "" : ", ") + std::to_string(id);
+    }
     fault_did_not_fire("the held sibling was served on connection " +
                        std::to_string(sibling.front()) + ", the head beyond the limit on " + ids +
                        ": no sibling shared a connection with the refused head");

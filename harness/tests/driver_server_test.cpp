@@ -120,6 +120,19 @@ class DriverOnServer : public ::testing::TestWithParam<DriverKind> {
     return r;
   }
 
+  /** A POST to /echo tagged `id` with `size` binary bytes, byte i = i * step + i / period. */
+  Request binary_post(const std::string& id, std::size_t size, std::size_t step,
+                      std::size_t period) {
+    Request r = get("/echo");
+    r.method = "POST";
+    r.headers = {{"content-type", "application/octet-stream"}, {"x-faultline-request-id", id}};
+    r.body = std::string(size, '\0');
+    for (std::size_t i = 0; i < size; ++i) {
+      (*r.body)[i] = static_cast<char>(i * step + i / period);
+    }
+    return r;
+  }
+
   /** Waits until the server holds `count` streams at gate `gate`. */
   ::testing::AssertionResult held(const std::string& gate, int count) {
     AdminClient admin = server_.admin();
@@ -147,13 +160,7 @@ TEST_P(DriverOnServer, HealthOverH2) {
 
 TEST_P(DriverOnServer, EchoDescribesABinaryUploadAndTheServerCountsTheRequestId) {
   // A POST with a binary body and a request id; the echo reports size and SHA-256.
-  Request r = get("/echo");
-  r.method = "POST";
-  r.headers = {{"content-type", "application/octet-stream"}, {"x-faultline-request-id", "echo-1"}};
-  r.body = std::string(100 * 1024, '\0');
-  for (std::size_t i = 0; i < r.body->size(); ++i) {
-    (*r.body)[i] = static_cast<char>(i * 7 + i / 256);
-  }
+  const Request r = binary_post("echo-1", 100 * 1024, 7, 256);
   auto done = driver_->send(r)->wait_done(20s);
   ASSERT_TRUE(to_assertion(done));
   EXPECT_EQ(find_header(done.response.headers, "x-faultline-request-id"), "echo-1");
@@ -167,13 +174,7 @@ TEST_P(DriverOnServer, EchoDescribesABinaryUploadAndTheServerCountsTheRequestId)
 
 TEST_P(DriverOnServer, StreamedUploadArrivesWholeAndOnce) {
   // body_stream: the driver hands the body to its client as a one-shot stream.
-  Request r = get("/echo");
-  r.method = "POST";
-  r.headers = {{"content-type", "application/octet-stream"}, {"x-faultline-request-id", "up-1"}};
-  r.body = std::string(300 * 1024, '\0');
-  for (std::size_t i = 0; i < r.body->size(); ++i) {
-    (*r.body)[i] = static_cast<char>(i * 13 + i / 1024);
-  }
+  Request r = binary_post("up-1", 300 * 1024, 13, 1024);
   r.body_stream = true;
   auto done = driver_->send(r)->wait_done(20s);
   ASSERT_TRUE(to_assertion(done)) << driver_->diagnostics();

@@ -429,17 +429,16 @@ void StatsRegistry::count_rst_received(std::string_view code) {
 void StatsRegistry::count_served(std::string_view request_id, std::uint64_t connection) {
   const std::lock_guard lock(mutex_);
   auto it = served_.find(std::string(request_id));
-  if (it != served_.end()) {
-    ++it->second;
-    auto& on = served_on_[it->first];
-    if (on.size() < kMaxServedConnections) {
-      on.push_back(connection);
+  if (it == served_.end()) {
+    if (served_.size() >= max_request_ids_) {
+      ++requests_untracked_;
+      return;
     }
-  } else if (served_.size() < max_request_ids_) {
-    served_.emplace(std::string(request_id), 1);
-    served_on_.emplace(std::string(request_id), std::vector<std::uint64_t>{connection});
-  } else {
-    ++requests_untracked_;
+    it = served_.emplace(std::string(request_id), Served{}).first;
+  }
+  ++it->second.count;
+  if (it->second.connections.size() < kMaxServedConnections) {
+    it->second.connections.push_back(connection);
   }
 }
 
@@ -491,13 +490,13 @@ bool trim_free_memory(bool force) {
 std::uint64_t StatsRegistry::served(std::string_view request_id) const {
   const std::lock_guard lock(mutex_);
   auto it = served_.find(std::string(request_id));
-  return it == served_.end() ? 0 : it->second;
+  return it == served_.end() ? 0 : it->second.count;
 }
 
 std::vector<std::uint64_t> StatsRegistry::served_on(std::string_view request_id) const {
   const std::lock_guard lock(mutex_);
-  auto it = served_on_.find(std::string(request_id));
-  return it == served_on_.end() ? std::vector<std::uint64_t>{} : it->second;
+  auto it = served_.find(std::string(request_id));
+  return it == served_.end() ? std::vector<std::uint64_t>{} : it->second.connections;
 }
 
 std::shared_ptr<ConnectionStats> StatsRegistry::find(std::uint64_t id) const {
@@ -537,8 +536,8 @@ std::string StatsRegistry::stats_json() const {
     }
     out["rst_received"] = rst_received_.empty() ? json::object() : json(rst_received_);
     json requests = json::object();
-    for (const auto& [id, count] : served_) {
-      requests[id] = count;
+    for (const auto& [id, served] : served_) {
+      requests[id] = served.count;
     }
     out["requests"] = std::move(requests);
     json bodies = json::object();
@@ -599,8 +598,7 @@ void StatsRegistry::reset() {
     released_upto_ = 0;
     requests_untracked_ = 0;
     rst_received_.clear();
-    std::unordered_map<std::string, std::uint64_t>().swap(served_);
-    std::unordered_map<std::string, std::vector<std::uint64_t>>().swap(served_on_);
+    std::unordered_map<std::string, Served>().swap(served_);
     std::unordered_map<std::string, std::uint64_t>().swap(body_bytes_);
     faults_fired_.clear();
     guards_.clear();

@@ -237,10 +237,14 @@ class StatsRegistry {
   std::size_t released_upto_ = 0;         ///< closed_order_[0..this) have released timelines
   std::uint64_t requests_untracked_ = 0;  ///< served with a new id beyond kMaxRequestIds
   std::map<std::string, std::uint64_t, std::less<>> rst_received_;
-  std::unordered_map<std::string, std::uint64_t> served_;
+  /** A request id's serves: how many, and the connections of the first
+      kMaxServedConnections. */
+  struct Served {
+    std::uint64_t count = 0;
+    std::vector<std::uint64_t> connections;
+  };
+  std::unordered_map<std::string, Served> served_;
   std::unordered_map<std::string, std::uint64_t> body_bytes_;  ///< same cap as served_
-  /** The connections behind served_'s counts (its first kMaxServedConnections). */
-  std::unordered_map<std::string, std::vector<std::uint64_t>> served_on_;
   std::map<std::string, std::uint64_t, std::less<>> faults_fired_;
   std::map<std::string, std::uint64_t, std::less<>> guards_;
 };
