@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "faultline/harness/server_process.h"
+#include "soak_plan.h"
 
 namespace faultline::conformance {
 namespace {
@@ -27,8 +28,6 @@ constexpr milliseconds kSoakHangGrace{3000};
 /** Deadlines the plan gives requests: most of them, and the black holes (never answered). */
 constexpr milliseconds kRequestTimeout{4000};
 constexpr milliseconds kBlackHoleTimeout{250};
-/** A request index starts an admin fault with probability 1 / kFaultEvery. */
-constexpr std::uint32_t kFaultEvery = 200;
 /** A lowered stream limit is restored this many requests later. */
 constexpr std::uint64_t kLimitRestoreAfter = 50;
 /** An aborted request is aborted when this many later requests have started. */
@@ -46,140 +45,6 @@ constexpr bool kRssBoundApplies = true;
 constexpr std::uint64_t kWarmupRequests = 5000;
 /** How long the server gets to see the driver's connections close. */
 constexpr milliseconds kSettleTimeout{10'000};
-
-/** The soak's scenario: one TLS listener (h2 and HTTP/1.1), routes for every kind of
-    request the plan makes, and the faults bound to paths. */
-nlohmann::json soak_scenario() {
-  using nlohmann::json;
-  return json::parse(R"JSON({
-    "name": "soak",
-    "description": "chaos soak: routes per request kind, faults bound to paths",
-    "listeners": [{"name": "main", "alpn": "h2+h1"}],
-    "settings": {"max_concurrent_streams": 100},
-    "routes": [
-      {"match": {"method": "GET", "path": "/ok"}, "respond": {"body": "ok"}},
-      {"match": {"method": "GET", "path": "/bytes/{n}"},
-       "respond": {"body": {"random_bytes": "{n}", "seed": 7}}},
-      {"match": {"method": "POST", "path": "/echo"}, "respond": {"body": {"echo": true}}},
-      {"match": {"method": "POST", "path": "/refused-post"}, "respond": {"body": {"echo": true}}},
-      {"match": {"method": "GET", "path": "/slow"},
-       "respond": {"body": {"random_bytes": 2048}, "chunk_bytes": 256, "chunk_delay_ms": 3}},
-      {"match": {"method": "GET", "path": "/delay"}, "respond": {"delay_ms": 40, "body": "late"}},
-      {"match": {"method": "GET", "path": "/late"}, "respond": {"body": "done"}},
-      {"match": {"method": "GET", "path": "/refused"}, "respond": {"body": "second try"}},
-      {"match": {"method": "GET", "path": "/reset-mid"},
-       "respond": {"body": {"random_bytes": 8192}, "chunk_bytes": 1024}},
-      {"match": {"method": "GET", "path": "/cut"},
-       "respond": {"body": {"random_bytes": 8192}, "chunk_bytes": 1024}},
-      {"match": {"method": "GET", "path": "/sse"},
-       "respond": {"headers": {"content-type": "text/event-stream"},
-                   "body": {"sse": {"events": 4, "interval_ms": 2}}}},
-      {"match": {"method": "GET", "path": "/hole"}, "respond": {"hold": "hole"}}
-    ],
-    "faults": [
-      {"name": "late-data", "on": {"path": "/late"},
-       "do": {"data_after_end_stream": {"frames": 3, "frame_bytes": 64}}, "times": "always"},
-      {"name": "refuse-first", "on": {"path": "/refused", "attempt": {"first": 1}},
-       "do": {"rst_stream": {"error": "REFUSED_STREAM"}}, "times": "always"},
-      {"name": "refuse-first-post", "on": {"path": "/refused-post", "attempt": {"first": 1}},
-       "do": {"rst_stream": {"error": "REFUSED_STREAM"}}, "times": "always"},
-      {"name": "reset-mid-body", "on": {"path": "/reset-mid"},
-       "do": {"rst_stream": {"error": "INTERNAL_ERROR", "at": "mid_body", "after_bytes": 2048}},
-       "times": "always"},
-      {"name": "cut-mid-body", "on": {"path": "/cut"},
-       "do": {"close": {"mode": "reset", "at": "mid_body", "after_bytes": 2048}},
-       "times": "always"}
-    ]
-  })JSON");
-}
-
-/** One kind of request of the plan. */
-struct RequestKind {
-  std::string_view name;
-  std::string_view method;
-  std::string_view path;
-  std::uint32_t weight;  ///< relative frequency
-  bool black_hole = false;
-};
-
-constexpr std::array<RequestKind, 12> kKinds{{
-    {"ok", "GET", "/ok", 400},
-    {"bytes", "GET", "/bytes/", 120},
-    {"echo-post", "POST", "/echo", 150},
-    {"refused-post", "POST", "/refused-post", 40},
-    {"slow-body", "GET", "/slow", 15},
-    {"delay", "GET", "/delay", 30},
-    {"late-data", "GET", "/late", 40},
-    {"refused", "GET", "/refused", 40},
-    {"reset-mid-body", "GET", "/reset-mid", 15},
-    {"cut-mid-body", "GET", "/cut", 3},
-    {"sse", "GET", "/sse", 30},
-    {"black-hole", "GET", "/hole", 5, true},
-}};
-
-/** The admin actions the plan fires at random moments (POST /v1/actions). Lowering
-    the stream limit is followed by a restore kLimitRestoreAfter requests later. */
-struct AdminFault {
-  std::string_view name;
-  std::string_view action;
-  std::uint32_t weight;  ///< relative frequency
-  bool lowers_limit = false;
-};
-
-constexpr std::array<AdminFault, 11> kAdminFaults{{
-    {"goaway", R"({"goaway":{"last_stream_id":"current"}})", 10},
-    {"goaway-graceful", R"({"goaway":{"last_stream_id":"current","graceful_delay_ms":20}})", 10},
-    {"goaway-previous", R"({"goaway":{"last_stream_id":"previous","error":"NO_ERROR"}})", 10},
-    {"tcp-reset-all", R"({"close":{"mode":"reset","all_connections":true}})", 10},
-    {"fin", R"({"close":{"mode":"fin"}})", 10},
-    {"close-notify", R"({"close":{"mode":"close_notify"}})", 10},
-    {"limit-5", R"({"settings":{"max_concurrent_streams":5}})", 10, true},
-    {"limit-0", R"({"settings":{"max_concurrent_streams":0}})", 10, true},
-    {"storm", R"({"storm":{"duration_ms":20}})", 2},
-    {"ping", R"({"ping":{"interval_ms":5,"count":3}})", 10},
-    {"data-unknown-stream", R"({"data_unknown_stream":{"frames":2}})", 10},
-}};
-
-constexpr std::string_view kRestoreLimit = R"({"settings":{"max_concurrent_streams":100}})";
-
-/** What the plan says about request `index`. */
-struct PlannedRequest {
-  const RequestKind* kind = nullptr;
-  std::uint32_t bytes = 0;  ///< /bytes/{n}, or the POST body size
-  bool abort = false;
-  const AdminFault* fault = nullptr;  ///< fired just before this request starts
-};
-
-/** The seeded plan, drawn one request at a time (the same seed, the same sequence). */
-class Plan {
- public:
-  explicit Plan(std::uint64_t seed) : rng_(seed) {
-    for (const auto& kind : kKinds) {
-      weights_.push_back(kind.weight);
-    }
-    for (const auto& fault : kAdminFaults) {
-      fault_weights_.push_back(fault.weight);
-    }
-  }
-
-  PlannedRequest next() {
-    PlannedRequest r;
-    std::discrete_distribution<std::size_t> pick(weights_.begin(), weights_.end());
-    r.kind = &kKinds[pick(rng_)];
-    r.bytes = std::uniform_int_distribution<std::uint32_t>(0, 64 * 1024)(rng_);
-    r.abort = std::uniform_int_distribution<std::uint32_t>(0, 49)(rng_) == 0;
-    if (std::uniform_int_distribution<std::uint32_t>(0, kFaultEvery - 1)(rng_) == 0) {
-      std::discrete_distribution<std::size_t> fault(fault_weights_.begin(), fault_weights_.end());
-      r.fault = &kAdminFaults[fault(rng_)];
-    }
-    return r;
-  }
-
- private:
-  std::mt19937_64 rng_;
-  std::vector<double> weights_;
-  std::vector<double> fault_weights_;
-};
 
 std::size_t open_descriptors() {
   std::size_t n = 0;

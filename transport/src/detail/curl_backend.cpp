@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
-#include "detail/h1_response_head.h"
+#include "detail/curl_transfer.h"
 #include "detail/hooks.h"
 #include "detail/limits.h"
 #include "detail/text.h"
@@ -22,16 +22,6 @@ namespace {
 
 namespace asio = boost::asio;
 using boost::system::error_code;
-
-struct EasyDeleter {
-  void operator()(CURL* easy) const noexcept { curl_easy_cleanup(easy); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
-};
-struct MultiDeleter {
-  void operator()(CURLM* multi) const noexcept { curl_multi_cleanup(multi); }
-};
 
 /** One socket curl asked us to watch: a duplicate of curl's descriptor, so that closing
     ours never closes curl's, and curl closing its own never leaves ours dangling. */
@@ -45,89 +35,7 @@ struct Watch {
   bool closed = false;
 };
 
-class CurlBackend;
-
-/** One HTTP/1.1 attempt. */
-struct Transfer {
-  CurlBackend* backend = nullptr;
-  std::shared_ptr<Exchange> exchange;
-  std::uint32_t attempt = 0;
-  std::unique_ptr<CURL, EasyDeleter> easy;
-  std::unique_ptr<curl_slist, SlistDeleter> headers;
-  H1ResponseHead head;  ///< the response's header lines, judged
-  /** A head beyond the limit fails as header_too_large (false only for a test defect). */
-  bool typed_too_large = true;
-  bool cancelled = false;
-  bool body_failed = false;
-  bool paused = false;  ///< the write callback paused the transfer (receive backpressure)
-  char error[CURL_ERROR_SIZE] = {};
-};
-
-/** How libcurl's error buffer begins when a response head exceeds its own bound. */
-constexpr std::string_view kCurlHeadTooLarge = "Too large response headers";
-
-Outcome outcome_of(CURLcode code, const Transfer& transfer) {
-  if (transfer.head.too_large() && !transfer.typed_too_large) {
-    return Outcome::failed_with(errc::session_lost, "connection closed by the client");
-  }
-  if (transfer.head.rejected()) {
-    if (transfer.head.too_large()) {
-      return Outcome::failed_with(errc::header_too_large,
-                                  "HTTP/1.1 " + transfer.head.error() + ": transfer ended");
-    }
-    return Outcome::failed_with(errc::protocol_error,
-                                "malformed HTTP/1.1 response: " + transfer.head.error());
-  }
-  std::string detail = curl_easy_strerror(code);
-  if (transfer.error[0] != '\0') {
-    detail += ": ";
-    detail += transfer.error;
-  }
-  if (std::string_view(transfer.error).find(kCurlHeadTooLarge) != std::string_view::npos) {
-    // libcurl's own bound on a head (300 KiB in 7.88), below a larger limit of ours.
-    return Outcome::failed_with(errc::header_too_large, detail);
-  }
-  switch (code) {
-    case CURLE_OK:
-      return Outcome::completed_ok();
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_OPERATION_TIMEDOUT:
-      return Outcome::failed_with(errc::connect_failed, detail);
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_INVALIDCERTSTATUS:
-      return Outcome::failed_with(errc::tls_failed, detail);
-    case CURLE_GOT_NOTHING:
-    case CURLE_RECV_ERROR:
-    case CURLE_SEND_ERROR:
-      if (!transfer.head.head_done()) {
-        // The connection closed before any response head: the engine may send an
-        // idempotent request once more (a POST's body is never re-sent behind our back).
-        return Outcome::lost_before_any_response(detail);
-      }
-      return Outcome::failed_with(errc::session_lost, detail);
-    case CURLE_PARTIAL_FILE:
-    // The connection died while the body was being sent and curl cannot send it again
-    // on a new one (we give it no seek callback: a POST is not re-sent behind our back).
-    case CURLE_SEND_FAIL_REWIND:
-      return Outcome::failed_with(errc::session_lost, detail);
-    case CURLE_READ_ERROR:
-    case CURLE_ABORTED_BY_CALLBACK:
-      if (transfer.body_failed) {
-        const auto& why = transfer.exchange->body_error();
-        return Outcome::failed_with(errc::body_source_failed, why.empty() ? detail : why);
-      }
-      return Outcome::failed_with(errc::protocol_error, detail);
-    default:
-      return Outcome::failed_with(errc::protocol_error, detail);
-  }
-}
+}  // namespace
 
 class CurlBackend final : public Http11Backend {
  public:
@@ -600,8 +508,6 @@ int CurlBackend::close_socket(void* self, curl_socket_t fd) {
   ++backend.stats_.closed_by_reason[CloseReason::http11_closed];
   return ::close(fd);
 }
-
-}  // namespace
 
 void curl_global_init_once() {
   static std::once_flag once;

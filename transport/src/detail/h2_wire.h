@@ -1,5 +1,5 @@
 // HTTP/2 frame headers as bytes (RFC 9113 4.1): what the transport's byte-level code reads
-// and writes beside nghttp2 (the header coalescer, test defects, tests). No nghttp2.
+// and writes beside nghttp2 (the header coalescer, the test hook points, tests). No nghttp2.
 #pragma once
 
 #include <cstddef>
