@@ -2,6 +2,9 @@
 // (1) Faultline's transport, (2) libcurl multi configured the same way (pool of S
 // connections x K streams, h2 over TLS), and (3) h2load -n N -c S -m K as the floor.
 // Reports wall time and p50/p99 time-to-headers. Numbers, never assertions.
+// Two more modes time the transport's failure paths against faultline-server: the
+// rejection of an aborted queued request (--mode abort), and serving a queue after the
+// server reset every session, against a fresh client (--mode reset).
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -13,10 +16,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 #include "faultline/harness/command.h"
@@ -41,19 +47,38 @@ struct LocalServer {
 
 constexpr const char* kUsage = R"(Usage: faultline-bench-transport [options]
 
-N concurrent GETs to a server that delays each answer, through the transport, through
-libcurl multi with the same pool shape, and through h2load (the floor). Prints one
-line per client with wall time and p50/p99 time-to-headers (median of the runs).
+--mode compare (the default): N concurrent GETs to a server that delays each answer,
+through the transport, through libcurl multi with the same pool shape, and through
+h2load (the floor). Prints one line per client with wall time and p50/p99
+time-to-headers (median of the runs).
 
-The server: faultline-server (--server PATH) with a generated one-route scenario, or
-else the bundled Node peer (transport/tests/peers/peer.js), or any --url.
+--mode abort (needs --server): fills the pool (sessions x streams GETs the server
+holds for --hold ms), queues --queued more (default 1000), then aborts the queued ones
+one at a time with Client::abort and times abort -> on_complete (errc::aborted).
+Prints p50/p99/max in microseconds over every run's samples.
+
+--mode reset (needs --server): warms the pool (sessions x streams GETs, so that every
+session has served), fills it with held POSTs (not retried), queues
+--queued GETs (default 500), has the server reset every connection (admin
+POST /v1/actions {"close":{"mode":"reset"}}) and times until all queued GETs are
+served; then times a fresh client serving as many GETs from a cold pool. Prints the
+median of the runs of each.
+
+The server: faultline-server (--server PATH) with a generated scenario (GET /delay
+after --delay ms, any method on /hold after --hold ms), or else the bundled Node peer
+(transport/tests/peers/peer.js), or any --url. Every wait has a deadline.
 
 Options:
+  --mode MODE    compare, abort or reset (default compare)
   --requests N   concurrent GETs per run (default 2000)
   --delay MS     server delay per request (default 20)
   --sessions S   connections per origin (default 4)
   --streams K    streams per connection (default 100)
   --runs R       runs per client; the median run is reported (default 5)
+  --queued N     abort/reset: requests queued behind the full pool (default 1000 for
+                 abort, 500 for reset)
+  --hold MS      abort/reset: how long the server holds the requests that fill the
+                 pool (default 30000)
   --server PATH  start this faultline-server binary with a /delay route
   --url URL      use this server (its path must delay by itself) instead of starting
                  one; needs --cacert
@@ -63,11 +88,14 @@ Options:
 )";
 
 struct Config {
+  std::string mode = "compare";  ///< "compare", "abort" or "reset"
   int requests = 2000;
   int delay_ms = 20;
   int sessions = 4;
   int streams = 100;
   int runs = 5;
+  int queued = 0;  ///< 0: the mode's default
+  int hold_ms = 30'000;
   std::string url;
   std::string cacert;
   std::string server;
@@ -285,12 +313,16 @@ int parse_int(const char* flag, const char* text) {
 std::string start_fake_server(Config& config, const fs::path& dir, LocalServer& server) {
   const nlohmann::json scenario = {
       {"name", "bench-delay"},
-      {"description", "faultline-bench-transport: every GET /delay answers after a fixed delay."},
+      {"description",
+       "faultline-bench-transport: every GET /delay answers after a fixed delay, any request "
+       "to /hold after a long one."},
       {"listeners", {{{"name", "main"}, {"tls", true}, {"alpn", "h2+h1"}}}},
       {"settings", {{"max_concurrent_streams", config.streams}}},
       {"routes",
        {{{"match", {{"method", "GET"}, {"path", "/delay"}}},
-         {"respond", {{"status", 200}, {"body", "ok"}, {"delay_ms", config.delay_ms}}}}}}};
+         {"respond", {{"status", 200}, {"body", "ok"}, {"delay_ms", config.delay_ms}}}},
+        {{"match", {{"path", "/hold"}}},
+         {"respond", {{"status", 200}, {"body", "ok"}, {"delay_ms", config.hold_ms}}}}}}};
   const auto file = dir / "bench-delay.json";
   std::ofstream(file) << scenario.dump(2);
   faultline::harness::ServerOptions options;
@@ -334,6 +366,326 @@ std::string start_node_peer(Config& config, const fs::path& dir, LocalServer& se
   return "https://127.0.0.1:" + std::to_string(port) + "/delay/" + std::to_string(config.delay_ms);
 }
 
+/** Completion times and results of a batch of requests, written on the I/O thread.
+    Declare it before the Client that completes into it: the Client's destructor still
+    completes pending requests. */
+class Batch {
+ public:
+  explicit Batch(std::size_t size) : done_at_(size), errors_(size), finished_(size, 0) {}
+
+  /** Handlers that record the completion of request `index`. */
+  ft::Handlers handlers(std::size_t index) {
+    ft::Handlers h;
+    h.on_complete = [this, index](ft::Result&& result) {
+      const auto now = Clock::now();
+      std::lock_guard lock(mutex_);
+      done_at_[index] = now;
+      errors_[index] = result.error;
+      finished_[index] = 1;
+      ++completed_;
+      done_.notify_all();
+    };
+    return h;
+  }
+
+  /** Waits until request `index` completed; false when `limit` passed first. */
+  [[nodiscard]] bool wait_one(std::size_t index, Clock::duration limit) {
+    std::unique_lock lock(mutex_);
+    return done_.wait_for(lock, limit, [&] { return finished_[index] != 0; });
+  }
+
+  /** Waits until every request completed; false when `limit` passed first. */
+  [[nodiscard]] bool wait_all(Clock::duration limit) {
+    std::unique_lock lock(mutex_);
+    return done_.wait_for(lock, limit, [&] { return completed_ == finished_.size(); });
+  }
+
+  [[nodiscard]] Clock::time_point done_at(std::size_t index) {
+    std::lock_guard lock(mutex_);
+    return done_at_[index];
+  }
+
+  /** How many completed with `error` (an empty code: how many succeeded). */
+  [[nodiscard]] int count(std::error_code error) {
+    std::lock_guard lock(mutex_);
+    int n = 0;
+    for (std::size_t i = 0; i < finished_.size(); ++i) {
+      n += (finished_[i] != 0 && errors_[i] == error) ? 1 : 0;
+    }
+    return n;
+  }
+
+  /** "N errc_name, ..." for the requests that failed; "" when none did. */
+  [[nodiscard]] std::string failures() {
+    std::lock_guard lock(mutex_);
+    std::map<std::string, int> by_error;
+    for (std::size_t i = 0; i < finished_.size(); ++i) {
+      if (finished_[i] != 0 && errors_[i]) {
+        ++by_error[errors_[i].message()];
+      }
+    }
+    std::string text;
+    for (const auto& [message, n] : by_error) {
+      text += (text.empty() ? "" : ", ") + std::to_string(n) + " " + message;
+    }
+    return text;
+  }
+
+  /** The latest completion, or `start` when none completed. */
+  [[nodiscard]] Clock::time_point last_done(Clock::time_point start) {
+    std::lock_guard lock(mutex_);
+    auto last = start;
+    for (std::size_t i = 0; i < finished_.size(); ++i) {
+      if (finished_[i] != 0) {
+        last = std::max(last, done_at_[i]);
+      }
+    }
+    return last;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable done_;
+  std::vector<Clock::time_point> done_at_;
+  std::vector<std::error_code> errors_;
+  std::vector<char> finished_;
+  std::size_t completed_ = 0;
+};
+
+ft::Options pool_options(const Config& config) {
+  ft::Options options;
+  options.tls.ca_file = config.cacert;
+  options.max_sessions_per_origin = static_cast<std::size_t>(config.sessions);
+  options.max_streams_per_session = static_cast<std::uint32_t>(config.streams);
+  return options;
+}
+
+/** Polls `ready` every millisecond until it holds; false when `limit` passed first. */
+template <typename Predicate>
+[[nodiscard]] bool poll_until(Predicate ready, Clock::duration limit) {
+  const auto deadline = Clock::now() + limit;
+  while (!ready()) {
+    if (Clock::now() >= deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
+/** The server's streams_total (GET /v1/stats), or -1 without an answer. */
+std::int64_t server_streams(const faultline::harness::AdminClient& admin) {
+  const auto stats = admin.stats();
+  if (!stats.ok() || !stats.body.contains("streams_total")) {
+    return -1;
+  }
+  return stats.body.at("streams_total").get<std::int64_t>();
+}
+
+/** A full pool: sessions x streams requests that the server holds, each seen by the
+    server, and nothing queued yet. Returns false (saying why) when that takes over 30 s. */
+[[nodiscard]] bool fill_pool(const Config& config, const ServerProcess& server, ft::Client& client,
+                             Batch& held, const std::string& method,
+                             std::vector<ft::RequestId>& ids) {
+  const auto admin = server.admin();
+  const auto before = server_streams(admin);
+  const int fill = config.sessions * config.streams;
+  for (int i = 0; i < fill; ++i) {
+    ft::Request request;
+    request.method = method;
+    request.url = server.https() + "/hold";
+    request.timeout = std::chrono::milliseconds(config.hold_ms) + 30s;
+    ids.push_back(client.send(std::move(request), held.handlers(static_cast<std::size_t>(i))));
+  }
+  if (before < 0 || !poll_until([&] { return server_streams(admin) >= before + fill; }, 30s) ||
+      !poll_until([&] { return client.stats().queue_depth == 0; }, 5s)) {
+    std::fprintf(stderr,
+                 "faultline-bench-transport: error: the pool (%d x %d) did not fill within 30 s "
+                 "(server streams %lld of %d, client queue %llu)\n",
+                 config.sessions, config.streams,
+                 static_cast<long long>(server_streams(admin) - before), fill,
+                 static_cast<unsigned long long>(client.stats().queue_depth));
+    return false;
+  }
+  return true;
+}
+
+/** Sends `count` GETs to /delay (60 s deadline each), completing into `batch`; returns
+    their ids. */
+std::vector<ft::RequestId> send_gets(const ServerProcess& server, ft::Client& client, Batch& batch,
+                                     int count) {
+  std::vector<ft::RequestId> ids;
+  for (int i = 0; i < count; ++i) {
+    ft::Request request;
+    request.url = server.https() + "/delay";
+    request.timeout = 60s;
+    ids.push_back(client.send(std::move(request), batch.handlers(static_cast<std::size_t>(i))));
+  }
+  return ids;
+}
+
+/** Sends `count` GETs to /delay behind the full pool; false when they are not all queued
+    within 10 s. */
+[[nodiscard]] bool queue_behind(const ServerProcess& server, ft::Client& client, Batch& queued,
+                                int count, std::vector<ft::RequestId>& ids) {
+  ids = send_gets(server, client, queued, count);
+  if (!poll_until([&] { return client.stats().queue_depth == static_cast<std::uint64_t>(count); },
+                  10s)) {
+    std::fprintf(stderr,
+                 "faultline-bench-transport: error: %d requests were not all queued within 10 s "
+                 "(queue %llu)\n",
+                 count, static_cast<unsigned long long>(client.stats().queue_depth));
+    return false;
+  }
+  return true;
+}
+
+double us_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double, std::micro>(to - from).count();
+}
+
+/** --mode abort: abort -> on_complete of each queued request, in microseconds. */
+int run_abort(const Config& config, const ServerProcess& server) {
+  const int fill = config.sessions * config.streams;
+  const int count = config.queued > 0 ? config.queued : 1000;
+  std::printf(
+      "abort: pool %d x %d full (GETs held %d ms), %d more queued, each aborted with "
+      "Client::abort; %d runs\n",
+      config.sessions, config.streams, config.hold_ms, count, config.runs);
+  std::vector<double> latencies;
+  int aborted = 0;
+  for (int run = 0; run < config.runs; ++run) {
+    Batch held(static_cast<std::size_t>(fill));
+    Batch queued(static_cast<std::size_t>(count));
+    ft::Client client(pool_options(config));
+    std::vector<ft::RequestId> held_ids;
+    std::vector<ft::RequestId> ids;
+    if (!fill_pool(config, server, client, held, "GET", held_ids) ||
+        !queue_behind(server, client, queued, count, ids)) {
+      return 1;
+    }
+    for (int i = 0; i < count; ++i) {
+      const auto index = static_cast<std::size_t>(i);
+      const auto start = Clock::now();
+      client.abort(ids[index]);
+      if (!queued.wait_one(index, 5s)) {
+        std::fprintf(stderr,
+                     "faultline-bench-transport: error: aborted request %d did not complete "
+                     "within 5 s\n",
+                     i);
+        return 1;
+      }
+      latencies.push_back(us_between(start, queued.done_at(index)));
+    }
+    aborted += queued.count(ft::make_error_code(ft::errc::aborted));
+    // The held requests end by abort too, before the next run's pool.
+    for (const auto id : held_ids) {
+      client.abort(id);
+    }
+    if (!held.wait_all(30s)) {
+      std::fprintf(stderr, "faultline-bench-transport: error: the held requests did not end\n");
+      return 1;
+    }
+  }
+  const int total = count * config.runs;
+  std::printf(
+      "abort of a queued request   p50 %8.1f us   p99 %8.1f us   max %8.1f us   aborted %d/%d\n",
+      percentile(latencies, 0.50), percentile(latencies, 0.99),
+      latencies.empty() ? 0.0 : *std::max_element(latencies.begin(), latencies.end()), aborted,
+      total);
+  std::fflush(stdout);
+  return aborted == total ? 0 : 1;
+}
+
+/** A batch's wall time (start to its last completion) and successes; names the failures. */
+RunResult batch_result(Batch& batch, Clock::time_point start, std::uint64_t sessions_opened) {
+  RunResult r;
+  r.wall_ms = ms_since(start, batch.last_done(start));
+  r.ok = batch.count({});
+  r.connections = static_cast<long>(sessions_opened);
+  if (const auto failures = batch.failures(); !failures.empty()) {
+    std::fprintf(stderr, "faultline-bench-transport: requests failed: %s\n", failures.c_str());
+  }
+  return r;
+}
+
+/** --mode reset: the queue served after every session was reset, against a fresh client. */
+int run_reset(const Config& config, const ServerProcess& server) {
+  const int fill = config.sessions * config.streams;
+  const int count = config.queued > 0 ? config.queued : 500;
+  std::printf(
+      "reset: pool %d x %d warmed, then full (POSTs held %d ms), %d GETs /delay (%d ms) "
+      "queued, every connection reset by the server; against a fresh client sending %d GETs; "
+      "median of %d runs\n",
+      config.sessions, config.streams, config.hold_ms, count, config.delay_ms, count, config.runs);
+  const auto admin = server.admin();
+  std::vector<RunResult> after_reset;
+  std::vector<RunResult> fresh;
+  for (int run = 0; run < config.runs; ++run) {
+    {
+      Batch held(static_cast<std::size_t>(fill));
+      Batch queued(static_cast<std::size_t>(count));
+      Batch warm(static_cast<std::size_t>(fill));
+      ft::Client client(pool_options(config));
+      // Every session serves first: sessions that close without having completed a
+      // stream count as fruitless, and after 3 in a row the transport fails its queue.
+      send_gets(server, client, warm, fill);
+      if (!warm.wait_all(60s) || warm.count({}) != fill ||
+          client.stats().sessions_open != static_cast<std::uint64_t>(config.sessions)) {
+        std::fprintf(stderr,
+                     "faultline-bench-transport: error: the warm-up did not leave %d sessions "
+                     "(%llu open; %s)\n",
+                     config.sessions, static_cast<unsigned long long>(client.stats().sessions_open),
+                     warm.failures().c_str());
+        return 1;
+      }
+      std::vector<ft::RequestId> held_ids;
+      std::vector<ft::RequestId> queued_ids;
+      if (!fill_pool(config, server, client, held, "POST", held_ids) ||
+          !queue_behind(server, client, queued, count, queued_ids)) {
+        return 1;
+      }
+      const auto opened = client.stats().sessions_opened;
+      const auto start = Clock::now();
+      const auto reset = admin.call("POST", "/v1/actions", R"({"close":{"mode":"reset"}})");
+      if (!reset.ok()) {
+        std::fprintf(stderr, "faultline-bench-transport: error: %s\n", reset.describe().c_str());
+        return 1;
+      }
+      if (!queued.wait_all(60s) || !held.wait_all(30s)) {
+        std::fprintf(stderr,
+                     "faultline-bench-transport: error: requests still pending 60 s after the "
+                     "reset\n");
+        return 1;
+      }
+      after_reset.push_back(batch_result(queued, start, client.stats().sessions_opened - opened));
+    }
+    {
+      Batch batch(static_cast<std::size_t>(count));
+      ft::Client client(pool_options(config));
+      const auto start = Clock::now();
+      send_gets(server, client, batch, count);
+      if (!batch.wait_all(60s)) {
+        std::fprintf(stderr,
+                     "faultline-bench-transport: error: the fresh client's requests "
+                     "were still pending after 60 s\n");
+        return 1;
+      }
+      fresh.push_back(batch_result(batch, start, client.stats().sessions_opened));
+    }
+  }
+  const auto line = [count](const char* name, const RunResult& m) {
+    std::printf("%-30s wall %8.1f ms   ok %d/%d   sessions opened %ld\n", name, m.wall_ms, m.ok,
+                count, m.connections);
+  };
+  const auto a = median_of(after_reset);
+  const auto f = median_of(fresh);
+  line("after reset of every session", a);
+  line("fresh client", f);
+  std::fflush(stdout);
+  return a.ok == count && f.ok == count ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -350,6 +702,17 @@ int main(int argc, char** argv) {
     if (a == "-h" || a == "--help") {
       std::cout << kUsage;
       return 0;
+    } else if (a == "--mode") {
+      config.mode = value();
+      if (config.mode != "compare" && config.mode != "abort" && config.mode != "reset") {
+        std::fprintf(stderr,
+                     "faultline-bench-transport: error: --mode takes compare, abort or reset\n");
+        return 2;
+      }
+    } else if (a == "--queued") {
+      config.queued = parse_int("--queued", value());
+    } else if (a == "--hold") {
+      config.hold_ms = parse_int("--hold", value());
     } else if (a == "--requests") {
       config.requests = parse_int("--requests", value());
     } else if (a == "--delay") {
@@ -379,6 +742,12 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (config.mode != "compare" && (config.server.empty() || !config.url.empty())) {
+    std::fprintf(stderr,
+                 "faultline-bench-transport: error: --mode %s needs --server (and no --url)\n",
+                 config.mode.c_str());
+    return 2;
+  }
   curl_global_init(CURL_GLOBAL_DEFAULT);
 
   // The server: faultline-server with a generated scenario, or the bundled Node peer.
@@ -399,6 +768,14 @@ int main(int argc, char** argv) {
     if (config.url.empty()) {
       return 1;
     }
+  }
+  if (config.mode != "compare") {
+    const int status = config.mode == "abort" ? run_abort(config, *server.fake_server)
+                                              : run_reset(config, *server.fake_server);
+    server = {};
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    return status;
   }
   std::printf("%d concurrent GETs, %s, pool %d x %d, median of %d runs (cold pool each run)\n",
               config.requests, config.url.c_str(), config.sessions, config.streams, config.runs);
