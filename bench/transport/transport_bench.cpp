@@ -614,7 +614,7 @@ int run_reset(const Config& config, const ServerProcess& server) {
   const int fill = config.sessions * config.streams;
   const int count = config.queued > 0 ? config.queued : 500;
   std::printf(
-      "reset: pool %d x %d warmed, then full (POSTs held %d ms), %d GETs /delay (%d ms) "
+      "reset: pool %d x %d full (POSTs held %d ms), %d GETs /delay (%d ms) "
       "queued, every connection reset by the server; against a fresh client sending %d GETs; "
       "median of %d runs\n",
       config.sessions, config.streams, config.hold_ms, count, config.delay_ms, count, config.runs);
@@ -625,20 +625,7 @@ int run_reset(const Config& config, const ServerProcess& server) {
     {
       Batch held(static_cast<std::size_t>(fill));
       Batch queued(static_cast<std::size_t>(count));
-      Batch warm(static_cast<std::size_t>(fill));
       ft::Client client(pool_options(config));
-      // Every session serves first: sessions that close without having completed a
-      // stream count as fruitless, and after 3 in a row the transport fails its queue.
-      send_gets(server, client, warm, fill);
-      if (!warm.wait_all(60s) || warm.count({}) != fill ||
-          client.stats().sessions_open != static_cast<std::uint64_t>(config.sessions)) {
-        std::fprintf(stderr,
-                     "faultline-bench-transport: error: the warm-up did not leave %d sessions "
-                     "(%llu open; %s)\n",
-                     config.sessions, static_cast<unsigned long long>(client.stats().sessions_open),
-                     warm.failures().c_str());
-        return 1;
-      }
       std::vector<ft::RequestId> held_ids;
       std::vector<ft::RequestId> queued_ids;
       if (!fill_pool(config, server, client, held, "POST", held_ids) ||

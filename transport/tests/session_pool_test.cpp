@@ -381,6 +381,72 @@ TEST_F(SessionPoolTest, GoawayStormIsBounded) {
   EXPECT_LE(sessions_created(), 4U);
 }
 
+// Every connection reset at once (a server restart) while requests are held and queued:
+// the sessions lost together are one round of the storm bound, so the queue gets new
+// sessions instead of failing with session_lost.
+TEST_F(SessionPoolTest, EverySessionLostAtOnceIsOneRoundAndTheQueueIsServed) {
+  make_engine(small_pool(4, 2));
+  const auto ids = burst(12);
+  session(0).ready(2);
+  for (std::size_t i = 1; i < 4; ++i) {
+    session(i).ready(2);
+  }
+  ASSERT_EQ(stats().queue_depth, 4U);
+  for (std::size_t i = 0; i < 4; ++i) {
+    session(i).lose();
+  }
+  for (std::size_t i = 0; i < 8; ++i) {
+    EXPECT_EQ(error_of(ids[i]), errc::session_lost) << i;
+  }
+  for (std::size_t i = 8; i < 12; ++i) {
+    EXPECT_FALSE(done(ids[i])) << "queued request " << i << " failed with the reset";
+  }
+  ASSERT_GE(sessions_created(), 5U) << "replacement sessions for the queue";
+  const std::size_t first_new = 4;
+  for (std::size_t i = first_new; i < sessions_created(); ++i) {
+    session(i).ready(2);
+  }
+  for (std::size_t i = first_new; i < sessions_created(); ++i) {
+    while (session(i).open_streams() > 0) {
+      session(i).respond_first();
+    }
+  }
+  for (std::size_t i = 8; i < 12; ++i) {
+    ASSERT_TRUE(done(ids[i])) << i;
+    EXPECT_TRUE(results_.at(ids[i]).ok()) << i;
+  }
+}
+
+// The bound still holds for whole rounds: three rounds of every session lost without
+// serving fail the waiters, however many sessions each round had.
+TEST_F(SessionPoolTest, ThreeRoundsOfSessionsLostWithoutServingFailTheQueue) {
+  make_engine(small_pool(2, 1));
+  const auto ids = burst(6);
+  std::size_t round_start = 0;
+  for (int round = 0; round < 3; ++round) {
+    const std::size_t created = sessions_created();
+    ASSERT_GT(created, round_start) << "round " << round;
+    for (std::size_t i = round_start; i < created; ++i) {
+      session(i).ready(1);
+    }
+    // Readiness of the first session may open the second one of the round.
+    const std::size_t round_end = sessions_created();
+    for (std::size_t i = created; i < round_end; ++i) {
+      session(i).ready(1);
+    }
+    for (std::size_t i = round_start; i < round_end; ++i) {
+      session(i).lose();
+    }
+    round_start = round_end;
+    if (round < 2) {
+      EXPECT_FALSE(done(ids.back())) << "failed after round " << round;
+    }
+  }
+  ASSERT_TRUE(done(ids.back()));
+  EXPECT_EQ(error_of(ids.back()), errc::session_lost);
+  EXPECT_LE(sessions_created(), 6U);
+}
+
 TEST_F(SessionPoolTest, IdleSessionIsReapedAndReplacedOnDemand) {
   Options options = small_pool(4, 10);
   options.idle_timeout = 1s;

@@ -7,8 +7,10 @@
 
 namespace faultline::transport::detail {
 
-/** Sessions of one origin that may close in a row without completing a stream while
-    requests wait, before those requests fail (bounds reconnects on a GOAWAY storm). */
+/** Rounds of sessions of one origin that may close in a row without completing a stream
+    while requests wait, before those requests fail (bounds reconnects on a GOAWAY storm).
+    A round is the sessions opened before the previous such loss was counted: a reset of
+    every connection at once is one round (SessionPool::lost_without_serving). */
 inline constexpr std::uint32_t kMaxFruitlessSessions = 3;
 
 /** The HTTP/2 error code HTTP_1_1_REQUIRED (RFC 9113 section 7). */

@@ -152,6 +152,18 @@ bool SessionPool::bound_fruitless() const {
   return config_.hooks == nullptr || config_.hooks->bound_fruitless_sessions();
 }
 
+bool SessionPool::lost_without_serving(std::uint64_t opened_in_round) {
+  if (opened_in_round == fruitless_round_) {
+    ++fruitless_round_;
+    ++fruitless_;
+  }
+  if (fruitless_ >= kMaxFruitlessSessions && bound_fruitless()) {
+    fruitless_ = 0;
+    return true;
+  }
+  return false;
+}
+
 bool SessionPool::has_live_sessions() const noexcept {
   return std::any_of(entries_.begin(), entries_.end(),
                      [](const auto& kv) { return kv.second.state != State::draining; });
@@ -196,6 +208,7 @@ void SessionPool::maybe_open_sessions() {
 void SessionPool::open_session() {
   const SessionId id = next_id_++;
   auto [it, inserted] = entries_.try_emplace(id);
+  it->second.opened_in_round = fruitless_round_;
   it->second.session = factory_(origin_, id, *this);
   ++stats_.sessions_opened;
   ++stats_.h2_sessions_opened;
@@ -315,16 +328,14 @@ void SessionPool::on_session_goaway(SessionId id, std::int32_t /*last_stream_id*
   entry.idle_timer.reset();
   if (entry.active == 0 && was_ready) {
     entry.session->close();
-    if (entry.completed == 0 && !queue_.empty()) {
-      ++fruitless_;
-    }
+    const bool fruitless = entry.completed == 0 && !queue_.empty();
+    const auto opened_in_round = entry.opened_in_round;
     retire(id, CloseReason::goaway);
-  }
-  if (fruitless_ >= kMaxFruitlessSessions && bound_fruitless()) {
-    fruitless_ = 0;
-    fail_queue(
-        Outcome::failed_with(errc::session_lost, "sessions closed before serving any request"));
-    return;
+    if (fruitless && lost_without_serving(opened_in_round)) {
+      fail_queue(
+          Outcome::failed_with(errc::session_lost, "sessions closed before serving any request"));
+      return;
+    }
   }
   maybe_open_sessions();
 }
@@ -370,6 +381,7 @@ void SessionPool::on_session_closed(SessionId id, CloseReason reason, std::error
   }
   const bool was_connecting = it->second.state == State::connecting;
   const bool served = it->second.completed > 0;
+  const auto opened_in_round = it->second.opened_in_round;
   retire(id, reason);
 
   if (reason == CloseReason::alpn_http11 || reason == CloseReason::alpn_refused) {
@@ -388,8 +400,7 @@ void SessionPool::on_session_closed(SessionId id, CloseReason reason, std::error
     }
     return;
   }
-  if (!served && !queue_.empty() && ++fruitless_ >= kMaxFruitlessSessions && bound_fruitless()) {
-    fruitless_ = 0;
+  if (!served && !queue_.empty() && lost_without_serving(opened_in_round)) {
     fail_queue(
         Outcome::failed_with(errc::session_lost, "sessions closed before serving any request"));
     return;

@@ -92,6 +92,7 @@ class SessionPool final : public SessionEvents {
     std::uint32_t active = 0;                 ///< streams submitted and not yet closed
     std::uint64_t completed = 0;              ///< streams that completed normally
     bool goaway = false;                      ///< draining because of GOAWAY (we close it)
+    std::uint64_t opened_in_round = 0;        ///< fruitless_round_ when it was opened
     ScopedTimer idle_timer;
   };
 
@@ -111,8 +112,13 @@ class SessionPool final : public SessionEvents {
   /** Removes the entry; its session is destroyed later (never inside its own call). */
   void retire(SessionId id, CloseReason reason);
   [[nodiscard]] bool has_live_sessions() const noexcept;
-  /** Waiters fail after kMaxFruitlessSessions sessions lost in a row without serving. */
+  /** Whether lost_without_serving may fail the waiters (a test hook can turn it off). */
   [[nodiscard]] bool bound_fruitless() const;
+  /** A session opened in `opened_in_round` was lost without serving while requests wait.
+      It counts unless a loss since it opened already did: sessions opened together and
+      lost together (every connection reset at once) are one round, not one per session.
+      True when that makes kMaxFruitlessSessions rounds in a row (the waiters must fail). */
+  [[nodiscard]] bool lost_without_serving(std::uint64_t opened_in_round);
 
   Url origin_;
   PoolConfig config_;
@@ -129,7 +135,8 @@ class SessionPool final : public SessionEvents {
   SessionId next_id_ = 1;
   bool known_h2_ = false;  ///< a session of this origin reached ready
   std::optional<std::uint32_t> last_server_limit_;
-  std::uint32_t fruitless_ = 0;  ///< sessions lost in a row without a completed stream
+  std::uint32_t fruitless_ = 0;  ///< rounds of sessions lost in a row without a completed stream
+  std::uint64_t fruitless_round_ = 0;  ///< losses counted so far (never reset)
 };
 
 }  // namespace faultline::transport::detail
