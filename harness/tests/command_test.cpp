@@ -4,7 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdlib>
 #include <thread>
 
 #include "faultline/harness/errc.h"
@@ -29,6 +35,45 @@ TEST(Command, StdinIsAtEof) {
   const auto r = run_command({"sh", "-c", "cat; echo done"}, 20s);
   EXPECT_EQ(r.exit_code, 0) << r.describe() << r.err;
   EXPECT_EQ(r.out, "done\n");
+}
+
+// A child holds only its stdio: a descriptor the harness opened without O_CLOEXEC (a
+// socket, another child's pipe) would otherwise stay open in it, and another child's
+// pipe kept open there never reaches EOF.
+TEST(Command, TheChildInheritsNoDescriptorButItsStdio) {
+  const int leaked = ::open("/dev/null", O_RDONLY);  // no O_CLOEXEC, on purpose
+  ASSERT_GE(leaked, 3);
+  const std::string fd = std::to_string(leaked);
+  const auto r = run_command(
+      {"sh", "-c", "for fd in 0 1 2 " + fd + "; do [ -e /proc/$$/fd/$fd ] && echo $fd; done; :"},
+      20s);
+  ::close(leaked);
+  EXPECT_EQ(r.exit_code, 0) << r.describe() << r.err;
+  EXPECT_EQ(r.out, "0\n1\n2\n") << "descriptor " << leaked << " was open in the parent";
+}
+
+// The harness ignores SIGPIPE and its threads may block signals; a child starts with
+// neither (they would survive exec). The shell execs grep, which reads its own status: a
+// shell waiting for a child blocks signals itself.
+TEST(Command, TheChildStartsWithDefaultSignalsAndNoneBlocked) {
+  ::signal(SIGPIPE, SIG_IGN);
+  sigset_t block;
+  sigset_t before;
+  sigemptyset(&block);
+  sigaddset(&block, SIGUSR1);
+  ASSERT_EQ(::pthread_sigmask(SIG_BLOCK, &block, &before), 0);
+  const auto r = run_command({"sh", "-c", "exec grep -E '^Sig(Blk|Ign):' /proc/self/status"}, 20s);
+  ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  ASSERT_EQ(r.exit_code, 0) << r.describe() << r.err;
+  const auto field = [&](const std::string& name) {
+    const auto at = r.out.find(name + ":");
+    EXPECT_NE(at, std::string::npos) << r.out;
+    return at == std::string::npos
+               ? 0UL
+               : std::strtoul(r.out.c_str() + at + name.size() + 1, nullptr, 16);
+  };
+  EXPECT_EQ(field("SigBlk"), 0UL) << r.out;
+  EXPECT_EQ(field("SigIgn") & (1UL << (SIGPIPE - 1)), 0UL) << "SIGPIPE ignored: " << r.out;
 }
 
 TEST(Command, IsKilledAtTheDeadline) {

@@ -1,6 +1,8 @@
 #include "detail/child_process.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +17,8 @@
 #include <mutex>
 #include <string_view>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <boost/asio/detail/throw_error.hpp>  // Boost 1.81 process v2 needs it first
 #include <boost/asio/io_context.hpp>
@@ -24,7 +28,6 @@
 #include <boost/asio/writable_pipe.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/process/v2/process.hpp>
-#include <boost/process/v2/stdio.hpp>
 
 #include "faultline/harness/errc.h"
 #include "faultline/harness/limits.h"
@@ -38,35 +41,96 @@ namespace bp2 = boost::process::v2;
 using Executor = asio::io_context::executor_type;
 using Process = bp2::basic_process<Executor>;
 
-/** Runs in the child between fork and exec, after the stdio redirections:
-    - Boost 1.81's close_all (close_range variant) skips the fds between the whitelisted
-      ones, so a child would inherit every descriptor below the launcher's error pipe
-      (sockets, other children's pipes - which breaks EOF detection). Close them here.
-    - restores SIGPIPE and an empty signal mask: the harness ignores SIGPIPE for its
-      own pipe writes, and dispositions/masks would otherwise survive exec. */
-struct ChildSetup {
-  bp2::error_code on_exec_setup(bp2::posix::default_launcher& launcher,
-                                const bp2::filesystem::path&, const char* const*) {
-    ::signal(SIGPIPE, SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    std::vector<int> keep = launcher.fd_whitelist;
-    std::sort(keep.begin(), keep.end());
-    unsigned from = 0;
-    for (const int fd : keep) {
-      if (fd < 0) {
-        continue;
-      }
-      if (static_cast<unsigned>(fd) > from) {
-        ::close_range(from, static_cast<unsigned>(fd) - 1, 0);
-      }
-      from = static_cast<unsigned>(fd) + 1;
+/** A pipe whose ends close on exec; -1 for an end handed over or closed. */
+struct Pipe {
+  int read = -1;
+  int write = -1;
+  Pipe() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+      throw HarnessError(errc::spawn_failed,
+                         std::string("cannot create a pipe: ") + std::strerror(errno));
     }
-    ::close_range(from, ~0U, 0);
-    return {};
+    read = fds[0];
+    write = fds[1];
   }
+  ~Pipe() {
+    close_end(read);
+    close_end(write);
+  }
+  Pipe(const Pipe&) = delete;
+  Pipe& operator=(const Pipe&) = delete;
+  static void close_end(int& fd) {
+    if (fd >= 0) {
+      ::close(fd);
+      fd = -1;
+    }
+  }
+  /** Hands the end over (the caller owns it now). */
+  static int release(int& fd) { return std::exchange(fd, -1); }
 };
+
+/** posix_spawn's file actions and attributes, destroyed with the object. */
+struct SpawnSetup {
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attributes;
+  SpawnSetup() {
+    ::posix_spawn_file_actions_init(&actions);
+    ::posix_spawnattr_init(&attributes);
+  }
+  ~SpawnSetup() {
+    ::posix_spawn_file_actions_destroy(&actions);
+    ::posix_spawnattr_destroy(&attributes);
+  }
+  SpawnSetup(const SpawnSetup&) = delete;
+  SpawnSetup& operator=(const SpawnSetup&) = delete;
+};
+
+/** Starts `exe` with `args`, its stdio on the three pipes' child ends, and returns its pid.
+    posix_spawn, not fork: glibc runs nothing in the child but the file actions and exec
+    (no allocation, no lock), where a forked child of this multithreaded process runs
+    Asio's fork notifications, which allocate; under ASan such an allocation could wait
+    forever on an allocator lock that another thread held at the fork (a harness hang,
+    one run in about 60 beside other work). In the child:
+    - stdin/stdout/stderr are the pipes, and every other descriptor is closed (a child
+      that inherited another child's pipe would keep that pipe open past its end);
+    - SIGPIPE is back to its default and no signal is blocked (the harness ignores
+      SIGPIPE for its own pipe writes; dispositions and masks would survive exec). */
+int spawn_child(const std::filesystem::path& exe, const std::vector<std::string>& args, Pipe& in,
+                Pipe& out, Pipe& err) {
+  SpawnSetup setup;
+  ::posix_spawn_file_actions_adddup2(&setup.actions, in.read, STDIN_FILENO);
+  ::posix_spawn_file_actions_adddup2(&setup.actions, out.write, STDOUT_FILENO);
+  ::posix_spawn_file_actions_adddup2(&setup.actions, err.write, STDERR_FILENO);
+  ::posix_spawn_file_actions_addclosefrom_np(&setup.actions, STDERR_FILENO + 1);
+  sigset_t none;
+  sigemptyset(&none);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  ::posix_spawnattr_setsigmask(&setup.attributes, &none);
+  ::posix_spawnattr_setsigdefault(&setup.attributes, &defaults);
+  ::posix_spawnattr_setflags(&setup.attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  std::vector<char*> argv;
+  std::string program = exe.string();
+  argv.push_back(program.data());
+  std::vector<std::string> copies(args);
+  for (auto& arg : copies) {
+    argv.push_back(arg.data());
+  }
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc =
+      ::posix_spawn(&pid, program.c_str(), &setup.actions, &setup.attributes, argv.data(), environ);
+  if (rc != 0) {
+    throw HarnessError(errc::spawn_failed, "cannot start '" + program + "': " + std::strerror(rc));
+  }
+  // The child has its ends; the parent keeps only its own.
+  Pipe::close_end(in.read);
+  Pipe::close_end(out.write);
+  Pipe::close_end(err.write);
+  return pid;
+}
 
 void ignore_sigpipe_once() {
   static std::once_flag once;
@@ -177,15 +241,14 @@ struct ChildProcess::Impl {
       throw HarnessError(errc::spawn_failed,
                          "cannot start '" + options.program.string() + "': not found in PATH");
     }
-    bp2::error_code ec;
-    Process p = bp2::default_process_launcher{}(ctx.get_executor(), ec,
-                                                bp2::filesystem::path(exe.string()), options.args,
-                                                bp2::process_stdio{in, out, err}, ChildSetup{});
-    if (ec) {
-      throw HarnessError(errc::spawn_failed,
-                         "cannot start '" + exe.string() + "': " + ec.message());
-    }
-    pid = p.id();
+    Pipe child_in;
+    Pipe child_out;
+    Pipe child_err;
+    pid = spawn_child(exe, options.args, child_in, child_out, child_err);
+    in.assign(Pipe::release(child_in.write));
+    out.assign(Pipe::release(child_out.read));
+    err.assign(Pipe::release(child_err.read));
+    Process p(ctx.get_executor(), pid);
     // Our own pidfd: signals through it can never reach a recycled pid.
     pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
     proc.emplace(std::move(p));
