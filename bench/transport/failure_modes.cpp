@@ -212,11 +212,33 @@ RunResult batch_result(Batch& batch, Clock::time_point start, std::uint64_t sess
   return r;
 }
 
+/** A client whose pool is full of requests the server holds (`method` to /hold), with
+    `count` GETs queued behind them. The batches come before the client, whose destructor
+    still completes into them. */
+struct QueueBehindFullPool {
+  QueueBehindFullPool(const Config& config, int count)
+      : held(static_cast<std::size_t>(config.sessions * config.streams)),
+        queued(static_cast<std::size_t>(count)),
+        client(pool_options(config)) {}
+
+  /** False (having said why) when the pool did not fill or the GETs were not all queued. */
+  [[nodiscard]] bool start(const Config& config, const ServerProcess& server,
+                           const std::string& method, int count) {
+    return fill_pool(config, server, client, held, method, held_ids) &&
+           queue_behind(server, client, queued, count, queued_ids);
+  }
+
+  Batch held;
+  Batch queued;
+  ft::Client client;
+  std::vector<ft::RequestId> held_ids;
+  std::vector<ft::RequestId> queued_ids;
+};
+
 }  // namespace
 
 /** --mode abort: abort -> on_complete of each queued request, in microseconds. */
 int run_abort(const Config& config, const ServerProcess& server) {
-  const int fill = config.sessions * config.streams;
   const int count = config.queued > 0 ? config.queued : 1000;
   std::printf(
       "abort: pool %d x %d full (GETs held %d ms), %d more queued, each aborted with "
@@ -225,15 +247,13 @@ int run_abort(const Config& config, const ServerProcess& server) {
   std::vector<double> latencies;
   int aborted = 0;
   for (int run = 0; run < config.runs; ++run) {
-    Batch held(static_cast<std::size_t>(fill));
-    Batch queued(static_cast<std::size_t>(count));
-    ft::Client client(pool_options(config));
-    std::vector<ft::RequestId> held_ids;
-    std::vector<ft::RequestId> ids;
-    if (!fill_pool(config, server, client, held, "GET", held_ids) ||
-        !queue_behind(server, client, queued, count, ids)) {
+    QueueBehindFullPool pool(config, count);
+    if (!pool.start(config, server, "GET", count)) {
       return 1;
     }
+    auto& client = pool.client;
+    auto& queued = pool.queued;
+    const auto& ids = pool.queued_ids;
     for (int i = 0; i < count; ++i) {
       const auto index = static_cast<std::size_t>(i);
       const auto start = Clock::now();
@@ -249,10 +269,10 @@ int run_abort(const Config& config, const ServerProcess& server) {
     }
     aborted += queued.count(ft::make_error_code(ft::errc::aborted));
     // The held requests end by abort too, before the next run's pool.
-    for (const auto id : held_ids) {
+    for (const auto id : pool.held_ids) {
       client.abort(id);
     }
-    if (!held.wait_all(30s)) {
+    if (!pool.held.wait_all(30s)) {
       std::fprintf(stderr, "faultline-bench-transport: error: the held requests did not end\n");
       return 1;
     }
@@ -269,7 +289,6 @@ int run_abort(const Config& config, const ServerProcess& server) {
 
 /** --mode reset: the queue served after every session was reset, against a fresh client. */
 int run_reset(const Config& config, const ServerProcess& server) {
-  const int fill = config.sessions * config.streams;
   const int count = config.queued > 0 ? config.queued : 500;
   std::printf(
       "reset: pool %d x %d full (POSTs held %d ms), %d GETs /delay (%d ms) "
@@ -281,15 +300,13 @@ int run_reset(const Config& config, const ServerProcess& server) {
   std::vector<RunResult> fresh;
   for (int run = 0; run < config.runs; ++run) {
     {
-      Batch held(static_cast<std::size_t>(fill));
-      Batch queued(static_cast<std::size_t>(count));
-      ft::Client client(pool_options(config));
-      std::vector<ft::RequestId> held_ids;
-      std::vector<ft::RequestId> queued_ids;
-      if (!fill_pool(config, server, client, held, "POST", held_ids) ||
-          !queue_behind(server, client, queued, count, queued_ids)) {
+      QueueBehindFullPool pool(config, count);
+      if (!pool.start(config, server, "POST", count)) {
         return 1;
       }
+      auto& client = pool.client;
+      auto& queued = pool.queued;
+      auto& held = pool.held;
       const auto opened = client.stats().sessions_opened;
       const auto start = Clock::now();
       const auto reset = admin.call("POST", "/v1/actions", R"({"close":{"mode":"reset"}})");
