@@ -52,6 +52,21 @@ TEST(Command, TheChildInheritsNoDescriptorButItsStdio) {
   EXPECT_EQ(r.out, "0\n1\n2\n") << "descriptor " << leaked << " was open in the parent";
 }
 
+// A harness started with its stdin closed gets a pipe end at descriptor 0, and the
+// child's stdin is then a dup2 onto itself, which leaves close-on-exec set unless the
+// launcher clears it (glibc's posix_spawn does): the child's stdin must still be its pipe
+// (at EOF), not a descriptor closed at exec.
+TEST(Command, WorksWhenTheHarnessRunsWithStdinClosed) {
+  const int saved = ::dup(STDIN_FILENO);
+  ASSERT_GE(saved, 0);
+  ::close(STDIN_FILENO);
+  const auto r = run_command({"sh", "-c", "cat && echo read"}, 20s);
+  ASSERT_EQ(::dup2(saved, STDIN_FILENO), STDIN_FILENO);
+  ::close(saved);
+  EXPECT_EQ(r.exit_code, 0) << r.describe() << r.err;
+  EXPECT_EQ(r.out, "read\n") << r.err;
+}
+
 // The harness ignores SIGPIPE and its threads may block signals; a child starts with
 // neither (they would survive exec). The shell execs grep, which reads its own status: a
 // shell waiting for a child blocks signals itself.
