@@ -7,7 +7,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <condition_variable>
@@ -111,12 +110,12 @@ int spawn_child(const std::filesystem::path& exe, const std::vector<std::string>
   ::posix_spawnattr_setsigmask(&setup.attributes, &none);
   ::posix_spawnattr_setsigdefault(&setup.attributes, &defaults);
   ::posix_spawnattr_setflags(&setup.attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  // posix_spawn takes char* const[] and writes to none of them.
+  const std::string program = exe.string();
   std::vector<char*> argv;
-  std::string program = exe.string();
-  argv.push_back(program.data());
-  std::vector<std::string> copies(args);
-  for (auto& arg : copies) {
-    argv.push_back(arg.data());
+  argv.push_back(const_cast<char*>(program.c_str()));
+  for (const auto& arg : args) {
+    argv.push_back(const_cast<char*>(arg.c_str()));
   }
   argv.push_back(nullptr);
   pid_t pid = -1;
@@ -248,10 +247,9 @@ struct ChildProcess::Impl {
     in.assign(Pipe::release(child_in.write));
     out.assign(Pipe::release(child_out.read));
     err.assign(Pipe::release(child_err.read));
-    Process p(ctx.get_executor(), pid);
+    proc.emplace(ctx.get_executor(), pid);
     // Our own pidfd: signals through it can never reach a recycled pid.
     pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-    proc.emplace(std::move(p));
     read_out();
     read_err();
     proc->handle().async_wait(
