@@ -217,17 +217,19 @@ RunResult batch_result(Batch& batch, Clock::time_point start, std::uint64_t sess
     still completes into them. */
 struct QueueBehindFullPool {
   QueueBehindFullPool(const Config& config, int count)
-      : held(static_cast<std::size_t>(config.sessions * config.streams)),
+      : count(count),
+        held(static_cast<std::size_t>(config.sessions * config.streams)),
         queued(static_cast<std::size_t>(count)),
         client(pool_options(config)) {}
 
   /** False (having said why) when the pool did not fill or the GETs were not all queued. */
   [[nodiscard]] bool start(const Config& config, const ServerProcess& server,
-                           const std::string& method, int count) {
+                           const std::string& method) {
     return fill_pool(config, server, client, held, method, held_ids) &&
            queue_behind(server, client, queued, count, queued_ids);
   }
 
+  const int count;
   Batch held;
   Batch queued;
   ft::Client client;
@@ -248,7 +250,7 @@ int run_abort(const Config& config, const ServerProcess& server) {
   int aborted = 0;
   for (int run = 0; run < config.runs; ++run) {
     QueueBehindFullPool pool(config, count);
-    if (!pool.start(config, server, "GET", count)) {
+    if (!pool.start(config, server, "GET")) {
       return 1;
     }
     auto& client = pool.client;
@@ -301,7 +303,7 @@ int run_reset(const Config& config, const ServerProcess& server) {
   for (int run = 0; run < config.runs; ++run) {
     {
       QueueBehindFullPool pool(config, count);
-      if (!pool.start(config, server, "POST", count)) {
+      if (!pool.start(config, server, "POST")) {
         return 1;
       }
       auto& client = pool.client;
