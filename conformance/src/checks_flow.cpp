@@ -242,10 +242,14 @@ std::string fairness_steps(CheckRun& run) {
   // by design.
   const auto& info = run.info();
   const int n = std::min(kFairDownloads, std::max(1, info.max_streams * info.max_sessions));
-  // 1. The downloads start together.
+  // 1. The downloads start together, each with the deadline the harness waits for it
+  //    (a driver's own default, the transport's 60 s, is no part of the check).
+  constexpr auto kDownloadWait = kWait * 12;
   std::vector<std::shared_ptr<harness::Exchange>> xs;
   for (int i = 0; i < n; ++i) {
-    xs.push_back(run.send(run.request("/bulk", "bulk-" + std::to_string(i))));
+    auto r = run.request("/bulk", "bulk-" + std::to_string(i));
+    r.timeout_ms = static_cast<std::uint32_t>(std::chrono::milliseconds(kDownloadWait).count());
+    xs.push_back(run.send(std::move(r)));
   }
   // 2. Each arrives byte-exact.
   const auto expected = random_stream(kFairBytes, kFairSeed);
@@ -255,7 +259,7 @@ std::string fairness_steps(CheckRun& run) {
   for (int i = 0; i < n; ++i) {
     // 800 MiB through a driver's JSON lines (base64) takes 30-40 s of a quiet 2-core
     // machine for the Node drivers: the deadline leaves room for a loaded one.
-    const auto r = xs[static_cast<std::size_t>(i)]->wait_done(kWait * 12);
+    const auto r = xs[static_cast<std::size_t>(i)]->wait_done(kDownloadWait + kPrompt);
     require_body(r, expected, "download " + std::to_string(i + 1) + " of " + std::to_string(n));
     protocol = r.response.protocol;
     fastest = i == 0 ? r.response.done_ms : std::min(fastest, r.response.done_ms);
