@@ -267,9 +267,13 @@ TEST_P(AgainstFakeServer, HeadsBeyondTheLimitFailAsHeaderTooLarge) {
         {{"match", {{"path", "/b/512k"}}},
          {"respond", {{"body", "b"}, {"header_block", {{"bytes", 512 * 1024}}}}}},
         {{"match", {{"path", "/health"}}}, {"respond", {{"body", "ok"}}}}}}};
-  const auto file = std::filesystem::temp_directory_path() / "faultline-large-heads.json";
+  // A file of this process's own: the h2 and HTTP/1.1 instances run side by side.
+  const auto file = std::filesystem::temp_directory_path() /
+                    ("faultline-large-heads-" + std::to_string(::getpid()) + ".json");
   std::ofstream(file) << scenario.dump();
   auto server = start_server(file.string());
+  // The server read the file before its ready line.
+  std::filesystem::remove(file);
   // A limit of 8 KiB: the 16 KiB head is refused, typed.
   Options small = options_for(server);
   small.max_response_header_bytes = 8 * 1024;
