@@ -421,8 +421,13 @@ void start_tls_connection(ServerContext& context, const ListenerState& listener,
                           asio::ssl::context& tls) {
   boost::system::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
-  begin(std::make_shared<Connection<TlsStream>>(context, listener,
-                                                TlsStream(std::move(socket), tls)));
+  try {
+    TlsStream stream(std::move(socket), tls);
+    begin(std::make_shared<Connection<TlsStream>>(context, listener, std::move(stream)));
+  } catch (const std::exception& e) {
+    // Out of memory in OpenSSL, or a socket that is gone: this connection only.
+    FAULTLINE_LOG(warn, (LogTag{"listener"}), "TLS connection not started: " << e.what());
+  }
 }
 
 }  // namespace faultline::fake_server::detail

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <array>
@@ -25,10 +24,11 @@
 #include "detail/server_context.h"
 #include "detail/server_limits.h"
 #include "detail/session.h"
+#include "detail/tls_socket.h"
 
 namespace faultline::fake_server::detail {
 
-using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
+using TlsStream = TlsSocket;
 
 /** One accepted socket and the session on it. Owns itself (shared_from_this); every
     handler runs on the socket's strand. */
