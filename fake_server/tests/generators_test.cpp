@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "detail/echo.h"
@@ -65,6 +66,35 @@ TEST(RandomBytes, SameStreamHoweverItIsCut) {
   std::vector<std::uint8_t> other(whole.size());
   RandomBytes(8).fill(other);
   EXPECT_NE(other, whole);
+}
+
+TEST(RandomBytes, SeekLandsOnTheSameByteOfTheStream) {
+  std::vector<std::uint8_t> whole(200);
+  RandomBytes(9).fill(whole);
+  for (const std::size_t offset : {0u, 1u, 7u, 8u, 13u, 64u, 199u}) {
+    RandomBytes sought(123);
+    sought.seek(9, offset);
+    std::vector<std::uint8_t> rest(whole.size() - offset);
+    sought.fill(rest);
+    EXPECT_TRUE(std::equal(rest.begin(), rest.end(), whole.begin() + static_cast<long>(offset)))
+        << "offset " << offset;
+  }
+}
+
+TEST(PacedSource, RandomBodyAcrossTheSharedPrefixIsTheGeneratorsStream) {
+  // Pieces of 5000 bytes cross kRandomPrefixBytes inside a piece: the bytes copied from
+  // the thread's prefix and those generated after it are one stream. A second body of
+  // the same seed (the prefix cached now) and one of another seed check the cache.
+  const std::size_t total = kRandomPrefixBytes * 2 + 333;
+  std::vector<std::uint8_t> expected(total);
+  RandomBytes(11).fill(expected);
+  const std::string want(expected.begin(), expected.end());
+  for (int round = 0; round < 2; ++round) {
+    RandomSource source(total, 11, 5000, 0ms);
+    EXPECT_EQ(drain(source).bytes, want) << "round " << round;
+  }
+  RandomSource other(total, 12, 5000, 0ms);
+  EXPECT_NE(drain(other).bytes, want);
 }
 
 TEST(PacedSource, RandomBodyInChunksWithPauses) {

@@ -56,10 +56,20 @@ void FixedSource::generate(std::span<std::uint8_t> out) {
 
 RandomSource::RandomSource(std::uint64_t size, std::uint64_t seed, std::uint32_t chunk_bytes,
                            std::chrono::milliseconds chunk_delay) noexcept
-    : PacedSource(size, chunk_bytes, chunk_delay), bytes_(seed) {}
+    : PacedSource(size, chunk_bytes, chunk_delay), bytes_(seed), seed_(seed) {}
 
 void RandomSource::generate(std::span<std::uint8_t> out) {
+  const std::uint64_t at = sent();
+  if (at + out.size() <= kRandomPrefixBytes) {
+    const std::span<const std::uint8_t> prefix = random_prefix(seed_);
+    std::memcpy(out.data(), prefix.data() + at, out.size());
+    return;
+  }
+  if (at != generated_) {
+    bytes_.seek(seed_, at);  // the bytes before came from the prefix
+  }
   bytes_.fill(out);
+  generated_ = at + out.size();
 }
 
 }  // namespace faultline::fake_server::detail

@@ -79,7 +79,8 @@ class FixedSource final : public PacedSource {
   std::string_view data_;  ///< owned_ or the outside view
 };
 
-/** Deterministic random bytes (random_bytes.h), generated as they are read. */
+/** Deterministic random bytes (random_bytes.h): their first kRandomPrefixBytes copied
+    from the thread's prefix of the seed, the rest generated as they are read. */
 class RandomSource final : public PacedSource {
  public:
   RandomSource(std::uint64_t size, std::uint64_t seed, std::uint32_t chunk_bytes,
@@ -88,7 +89,9 @@ class RandomSource final : public PacedSource {
  private:
   void generate(std::span<std::uint8_t> out) override;
 
-  RandomBytes bytes_;
+  RandomBytes bytes_;  ///< the stream from generated_ on
+  std::uint64_t seed_;
+  std::uint64_t generated_ = 0;  ///< where bytes_ stands, past the shared prefix
 };
 
 /** Formats event `index` of an SSE body: "id: i\nevent: NAME\ndata: DATA\n\n", the data
